@@ -1,0 +1,156 @@
+// Contract between the agent and the dataplane (the DPDK addon in dataplane/addon, or FakeDataplane in unit
+// tests). Every call runs on Node's main thread, which is the dataplane's single table writer.
+// Values crossing this boundary are validated types: IP prefixes/addresses as canonical strings, counters as
+// bigint. Table writes are batched; each batch returns one result per item so a caller can tell the plugin
+// exactly which route failed and why.
+
+export type VrfId = number;
+export type PortId = number;
+
+export interface EalConfig {
+  /** CPUs for worker lcores, one worker per CPU. */
+  workerCores: number[];
+  /** CPU for the control thread (Node main, EAL control threads, V8, libuv). */
+  controlCore: number;
+  /** 'auto': hugepages when they can be reserved, else --no-huge. */
+  hugepages: 'auto' | 'on' | 'off';
+  memoryMb: number;
+  /** Extra EAL arguments, appended as given. */
+  extraArgs?: string[];
+}
+
+export interface EalInfo {
+  hugepages: boolean;
+  args: string[];
+  workerLcores: number[];
+}
+
+export interface PortConfig {
+  /** Operator-facing name, e.g. "eth1". */
+  name: string;
+  /** DPDK device: a PCI address or vdev args such as "net_af_xdp0,iface=eth1". */
+  device: string;
+  mtu: number;
+  vrf: VrfId;
+  /** Network namespace the device (and its punt tap) live in; default: the agent's own. */
+  netns?: string;
+  /** Name of the kernel tap created for the punt path; default: the port name. */
+  tapName?: string;
+}
+
+export interface PortInfo {
+  id: PortId;
+  name: string;
+  device: string;
+  mac: string;
+  mtu: number;
+  vrf: VrfId;
+  linkUp: boolean;
+  tapName: string;
+  tapPortId: PortId;
+}
+
+export interface PortStats {
+  rxPackets: bigint;
+  rxBytes: bigint;
+  txPackets: bigint;
+  txBytes: bigint;
+  rxMissed: bigint;
+  rxErrors: bigint;
+  txErrors: bigint;
+  rxNoMbuf: bigint;
+}
+
+export interface Nexthop {
+  id: number;
+  port: PortId;
+  /** Gateway address; absent = directly connected (resolve the packet's destination). */
+  gateway?: string;
+}
+
+export interface NexthopGroup {
+  id: number;
+  members: { nexthop: number; weight: number }[];
+}
+
+export type RouteTarget =
+  | { kind: 'unicast'; group: number }
+  | { kind: 'blackhole' }
+  | { kind: 'reject' }
+  | { kind: 'local' };
+
+export type RouteOp =
+  | { op: 'add'; vrf: VrfId; prefix: string; target: RouteTarget }
+  | { op: 'del'; vrf: VrfId; prefix: string };
+
+/** Stable result codes of table writes. */
+export type TableErrorCode = 'ok' | 'invalid' | 'not_found' | 'table_full' | 'no_vrf' | 'no_nexthop' | 'no_memory';
+
+export interface Neighbor {
+  port: PortId;
+  ip: string;
+  mac: string;
+}
+
+export interface RouteEntry {
+  vrf: VrfId;
+  prefix: string;
+  target: RouteTarget;
+}
+
+export interface WorkerCounters {
+  worker: number;
+  lcore: number;
+  busyPolls: bigint;
+  idlePolls: bigint;
+  sleeps: bigint;
+}
+
+export interface PortCounters {
+  port: PortId;
+  /** Summed over workers. */
+  rxPackets: bigint;
+  rxBytes: bigint;
+  txPackets: bigint;
+  txBytes: bigint;
+  puntPackets: bigint;
+  txDrops: bigint;
+  drops: Record<string, bigint>;
+}
+
+export type DataplaneEvent = { type: 'neigh_miss'; port: PortId; ip: string };
+
+export interface DataplaneApi {
+  init(cfg: EalConfig): EalInfo;
+  dropReasons(): string[];
+
+  addPort(cfg: PortConfig): PortInfo;
+  removePort(id: PortId): void;
+  ports(): PortInfo[];
+  portStats(id: PortId): PortStats;
+
+  startWorkers(): void;
+  stopWorkers(): void;
+  /** Stop workers and ports, release EAL memory. The object is unusable afterwards. */
+  shutdown(): void;
+
+  addVrf(vrf: VrfId): TableErrorCode;
+  delVrf(vrf: VrfId): TableErrorCode;
+
+  setNexthops(nhs: Nexthop[]): TableErrorCode[];
+  delNexthops(ids: number[]): TableErrorCode[];
+  setGroups(groups: NexthopGroup[]): TableErrorCode[];
+  delGroups(ids: number[]): TableErrorCode[];
+  applyRoutes(ops: RouteOp[]): TableErrorCode[];
+  setNeighbors(ns: Neighbor[]): TableErrorCode[];
+  delNeighbors(ns: Omit<Neighbor, 'mac'>[]): TableErrorCode[];
+
+  routes(vrf: VrfId): RouteEntry[];
+  nexthops(): Nexthop[];
+  groups(): NexthopGroup[];
+  neighbors(): Neighbor[];
+
+  workerCounters(): WorkerCounters[];
+  portCounters(): PortCounters[];
+  pollEvents(max: number): DataplaneEvent[];
+}

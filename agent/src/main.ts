@@ -1,0 +1,47 @@
+// vpc-gatewayd: one Node process = control thread of the DPDK dataplane + agent + API.
+import { mkdirSync } from 'node:fs';
+import { pino } from 'pino';
+import { loadBootConfig } from './boot/config.ts';
+import { Daemon, Registry, type Component, type DaemonContext } from './daemon.ts';
+
+function usage(): never {
+  process.stderr.write('usage: vpc-gatewayd --config <boot.yaml>\n');
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const i = args.indexOf('--config');
+  if (i < 0 || !args[i + 1]) usage();
+  const boot = loadBootConfig(args[i + 1]!);
+  const log = pino({ level: process.env.GW_LOG_LEVEL ?? 'info', base: { instance: boot.instance } });
+  mkdirSync(boot.runDir, { recursive: true });
+  mkdirSync(boot.stateDir, { recursive: true });
+  const ctx: DaemonContext = { boot, log, registry: new Registry() };
+  const daemon = new Daemon(ctx);
+
+  // Components in start order. Each factory reads its own boot section and provides its services.
+  const components: Component[] = [];
+
+  let stopping = false;
+  const stop = async (sig: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ mod: 'daemon', sig }, 'stopping');
+    await daemon.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  try {
+    await daemon.start(components);
+  } catch (e) {
+    log.fatal({ mod: 'daemon', err: e }, 'start failed');
+    await daemon.stop();
+    process.exit(1);
+  }
+  log.info({ mod: 'daemon' }, 'ready');
+}
+
+void main();

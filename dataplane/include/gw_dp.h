@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Contract between the packet pipeline (dataplane/src/pipeline, owns the tables) and the runtime
+ * (dataplane/src/runtime + dataplane/addon: EAL, ports, lcore workers, Node binding).
+ *
+ * Threading: every gw_dp_* write below is called from ONE thread (the control thread = Node's main thread).
+ * Workers only call gw_pipeline_* and gw_worker_*; they read tables without locks. Memory a writer
+ * unlinks is freed only after rte_rcu_qsbr_synchronize() on the dp's QSBR variable, so workers must report
+ * quiescent state (gw_worker_quiescent) between bursts and go offline around sleeps.
+ *
+ * Addresses are in network byte order unless a name says otherwise. Return values: 0 or a negative errno
+ * (-EINVAL bad argument, -ENOENT missing, -ENOSPC table full, -EEXIST, -ENOMEM).
+ */
+#ifndef GW_DP_H
+#define GW_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#define GW_MAX_PORTS 32       /* dataplane port ids (DPDK port ids of physical ports and of their punt taps) */
+#define GW_MAX_WORKERS 16
+#define GW_PORT_NONE 0xffff
+
+struct gw_dp;
+struct gw_worker;
+
+struct gw_dp_params {
+	uint32_t max_vrfs;      /* VRF ids are 0..max_vrfs-1; VRF 0 is the default VRF */
+	uint32_t max_routes4;   /* per VRF; >= 1M must work */
+	uint32_t max_routes6;   /* per VRF */
+	uint32_t max_nexthops;  /* nexthop ids are 1..max_nexthops */
+	uint32_t max_groups;    /* ECMP group ids are 1..max_groups */
+	uint32_t max_neighbors;
+	unsigned n_workers;
+	int socket_id;
+};
+
+struct gw_dp *gw_dp_create(const struct gw_dp_params *p);
+void gw_dp_free(struct gw_dp *dp); /* workers stopped */
+
+/* The pipeline's view of a port. A physical port has punt_port = the DPDK port id of its kernel tap;
+ * the tap port has is_punt = true and punt_port = the physical port it mirrors (what the kernel sends on
+ * the tap leaves through that physical port unchanged). */
+struct gw_port_conf {
+	struct rte_ether_addr mac;
+	uint16_t mtu;          /* L3 MTU */
+	uint32_t vrf;
+	uint16_t punt_port;
+	bool is_punt;
+	bool up;
+};
+int gw_dp_port_set(struct gw_dp *dp, uint16_t port_id, const struct gw_port_conf *c);
+int gw_dp_port_del(struct gw_dp *dp, uint16_t port_id);
+
+int gw_dp_vrf_add(struct gw_dp *dp, uint32_t vrf);
+int gw_dp_vrf_del(struct gw_dp *dp, uint32_t vrf);
+
+struct gw_ip {
+	uint8_t family;        /* AF_INET or AF_INET6 */
+	union {
+		uint32_t v4;
+		uint8_t v6[16];
+	};
+};
+
+/* A nexthop: out port + gateway. gw.family == 0 means "directly connected": the packet's own destination
+ * is resolved on the port. */
+struct gw_nexthop {
+	uint16_t port;
+	struct gw_ip gw;
+};
+int gw_dp_nexthop_set(struct gw_dp *dp, uint32_t nh_id, const struct gw_nexthop *nh); /* add or replace */
+int gw_dp_nexthop_del(struct gw_dp *dp, uint32_t nh_id);
+
+/* Weighted ECMP group; a flow hash picks one member and keeps the flow on it while the group is unchanged. */
+int gw_dp_group_set(struct gw_dp *dp, uint32_t group_id, const uint32_t *nh_ids, const uint16_t *weights,
+		    unsigned n);
+int gw_dp_group_del(struct gw_dp *dp, uint32_t group_id);
+
+enum gw_route_type {
+	GW_ROUTE_UNICAST = 1,  /* group_id */
+	GW_ROUTE_BLACKHOLE,    /* silent, counted drop */
+	GW_ROUTE_REJECT,       /* ICMP unreachable, counted drop */
+	GW_ROUTE_LOCAL,        /* address of the gateway: punt */
+};
+struct gw_route {
+	enum gw_route_type type;
+	uint32_t group_id;
+};
+int gw_dp_route_add(struct gw_dp *dp, uint32_t vrf, const struct gw_ip *prefix, uint8_t plen,
+		    const struct gw_route *r); /* add or replace */
+int gw_dp_route_del(struct gw_dp *dp, uint32_t vrf, const struct gw_ip *prefix, uint8_t plen);
+
+int gw_dp_neigh_set(struct gw_dp *dp, uint16_t port, const struct gw_ip *ip, const struct rte_ether_addr *mac);
+int gw_dp_neigh_del(struct gw_dp *dp, uint16_t port, const struct gw_ip *ip);
+
+/* Events from workers to the control thread (multi-producer ring, drained by the control thread). */
+enum gw_event_type { GW_EV_NEIGH_MISS = 1 };
+struct gw_event {
+	enum gw_event_type type;
+	uint16_t port;
+	struct gw_ip ip;
+};
+unsigned gw_dp_events_poll(struct gw_dp *dp, struct gw_event *ev, unsigned max);
+
+/* ---- worker side ---- */
+struct gw_worker *gw_worker_create(struct gw_dp *dp, unsigned worker_idx);
+void gw_worker_free(struct gw_worker *w);
+
+/* Where the pipeline put each packet of a burst: per egress port lists, the runtime transmits and frees
+ * what the port does not take (counted as a tx drop). Dropped packets are already freed and counted. */
+struct gw_burst_out {
+	uint16_t n[GW_MAX_PORTS];
+	struct rte_mbuf *pkts[GW_MAX_PORTS][64];
+};
+#define GW_BURST_MAX 64
+void gw_pipeline_process(struct gw_worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n,
+			 uint64_t now_ns, struct gw_burst_out *out);
+void gw_worker_quiescent(struct gw_worker *w);
+void gw_worker_offline(struct gw_worker *w);
+void gw_worker_online(struct gw_worker *w);
+
+/* Counters: per worker, read by the control thread without locks (relaxed loads of monotonic counters). */
+#include "gw_drop_reasons.h"
+struct gw_port_counters {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, punt_packets, tx_drops;
+	uint64_t drops[GW_DROP_MAX];
+};
+const struct gw_port_counters *gw_worker_counters(const struct gw_worker *w, uint16_t port);
+
+#endif
