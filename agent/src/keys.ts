@@ -1,0 +1,7 @@
+// Registry keys of the services components provide to each other. A component that provides one of these
+// owns the type behind it; consumers (API, metrics, CLI via API) only read through the interface.
+import { key } from './daemon.ts';
+import type { DataplaneApi } from './dataplane/api.ts';
+
+/** The dataplane (DPDK addon); provided by agent/src/dataplane. */
+export const DATAPLANE = key<DataplaneApi>('dataplane');
