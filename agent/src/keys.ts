@@ -5,3 +5,7 @@ import type { DataplaneApi } from './dataplane/api.ts';
 
 /** The dataplane (DPDK addon); provided by agent/src/dataplane. */
 export const DATAPLANE = key<DataplaneApi>('dataplane');
+import type { CpiStatusSource } from './cpi/status.ts';
+
+/** Control-plane interface status (zebra plugin link, epochs, op counters); provided by agent/src/cpi. */
+export const CPI = key<CpiStatusSource>('cpi');
