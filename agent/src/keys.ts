@@ -9,3 +9,7 @@ import type { CpiStatusSource } from './cpi/status.ts';
 
 /** Control-plane interface status (zebra plugin link, epochs, op counters); provided by agent/src/cpi. */
 export const CPI = key<CpiStatusSource>('cpi');
+import type { ConfigHub } from './config/consumer.ts';
+
+/** Desired-state config: consumers register here to be applied atomically; provided by agent/src/config. */
+export const CONFIG = key<ConfigHub>('config');

@@ -1,0 +1,162 @@
+// The desired-state document: the one thing operators write. Everything else (FRR config, dataplane tables,
+// the sister gateway) is derived from it by ConfigConsumers (consumer.ts).
+//
+// These types are what the core sees after parsing at the edge (openapi/gateway.yaml validates the shape,
+// config/validate.ts the semantics). The OpenAPI schema `Config` must stay assignable to DesiredState; a
+// compile-time check in config/spec-types.ts fails `tsc` when the two drift.
+//
+// Conventions: addresses and prefixes are canonical strings ("10.0.0.1", "10.0.0.0/24", "2001:db8::/64"),
+// names are [A-Za-z0-9_.-], lists are arrays (not maps) so that order is the operator's and diffs are stable.
+
+/** One whole generation of desired state. */
+export interface DesiredState {
+  gateway: GatewaySpec;
+  vpcs: Vpc[];
+  peerings: Peering[];
+  groups: GatewayGroup[];
+  staticRoutes: StaticRoute[];
+}
+
+export interface GatewaySpec {
+  /** This gateway's name; matches a gateway group member name. */
+  name: string;
+  /** Underlay BGP autonomous system. */
+  asn: number;
+  /** BGP router-id; also the loopback (protocol IP) address, announced as a /32. */
+  routerId: string;
+  /** VXLAN tunnel endpoint. Required once VPCs exist. */
+  vtep?: Vtep;
+  ports: Port[];
+  neighbors: BgpNeighbor[];
+  bfdProfiles: BfdProfile[];
+}
+
+export interface Vtep {
+  /** IPv4 only (EVPN type-5 next hop). */
+  ip: string;
+  /** Router MAC announced in EVPN routes, "02:00:00:00:00:01". */
+  mac: string;
+  mtu?: number;
+}
+
+export interface Port {
+  /** Operator-facing name, also the punt tap name. */
+  name: string;
+  /** DPDK device: PCI address or vdev args ("net_af_xdp0,iface=eth1"). */
+  device: string;
+  mtu: number;
+  /** Interface addresses with prefix length ("10.1.0.2/31"). */
+  addresses: string[];
+}
+
+export interface BgpNeighbor {
+  ip: string;
+  asn: number;
+  /** Name of a BfdProfile; absent = no BFD for this session. */
+  bfdProfile?: string;
+  /** Port the session is sourced from (unnumbered/interface sessions are not modelled yet). */
+  port?: string;
+}
+
+export interface BfdProfile {
+  name: string;
+  detectMultiplier: number;
+  receiveIntervalMs: number;
+  transmitIntervalMs: number;
+}
+
+export interface Vpc {
+  name: string;
+  /** Short stable id (Hedgehog style, 1..5 alnum): used in derived names (VRFs, taps) that have length limits. */
+  id: string;
+  vni: number;
+  subnets: Subnet[];
+}
+
+export interface Subnet {
+  name: string;
+  cidr: string;
+}
+
+/** Connects exactly two VPCs; each side lists what it exposes to the other. */
+export interface Peering {
+  name: string;
+  /** Gateway group that serves this peering; absent = every gateway. */
+  group?: string;
+  sides: [PeeringSide, PeeringSide];
+}
+
+export interface PeeringSide {
+  vpc: string;
+  expose: Expose[];
+}
+
+export interface Expose {
+  /** Prefixes of this side's VPC made reachable to the other side. */
+  ips: string[];
+  /** Prefixes the other side sees instead of `ips` (NAT); absent = no translation. */
+  as?: string[];
+  nat?: Nat;
+  rateLimit?: RateLimit;
+  /** Catch-all expose (default route towards this side). */
+  default?: boolean;
+}
+
+export type Nat =
+  | { mode: 'static' }
+  | { mode: 'masquerade'; idleTimeoutSeconds?: number }
+  | { mode: 'portForward'; idleTimeoutSeconds?: number; ports: PortForward[] }
+  | { mode: 'nat64' };
+
+export interface PortForward {
+  proto: 'tcp' | 'udp';
+  port: number;
+  as: number;
+}
+
+export interface RateLimit {
+  packetsPerSecond?: number;
+  bitsPerSecond?: number;
+}
+
+/** A/B members; the highest priority member is active for peerings of this group. */
+export interface GatewayGroup {
+  name: string;
+  members: GroupMember[];
+}
+
+export interface GroupMember {
+  name: string;
+  priority: number;
+}
+
+export interface StaticRoute {
+  /** VPC name; absent = the underlay (default VRF). */
+  vpc?: string;
+  prefix: string;
+  /** ECMP next hops; empty together with blackhole = drop. */
+  nexthops: StaticNexthop[];
+  blackhole?: boolean;
+}
+
+export interface StaticNexthop {
+  ip: string;
+  port?: string;
+}
+
+/** A stored generation: the document plus its number (monotonic, starts at 1; 0 = nothing stored yet). */
+export interface Generation {
+  generation: number;
+  spec: DesiredState;
+}
+
+/** The document a gateway runs before anyone configured it. */
+export function emptyState(): DesiredState {
+  return {
+    gateway: { name: 'gw', asn: 65000, routerId: '192.0.2.1', ports: [], neighbors: [], bfdProfiles: [] },
+    vpcs: [],
+    peerings: [],
+    groups: [],
+    staticRoutes: [],
+  };
+}
