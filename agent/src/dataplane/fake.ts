@@ -1,0 +1,291 @@
+// FakeDataplane: an in-memory DataplaneApi with the same validation and result codes as the addon, for unit
+// tests of components that program the dataplane (routing manager, API, CLI). No packets move; tests can
+// inject worker events and counters through the `fake*` helpers.
+import type {
+  DataplaneApi,
+  DataplaneEvent,
+  EalConfig,
+  EalInfo,
+  Neighbor,
+  Nexthop,
+  NexthopGroup,
+  PortConfig,
+  PortCounters,
+  PortId,
+  PortInfo,
+  PortStats,
+  RouteEntry,
+  RouteOp,
+  TableErrorCode,
+  VrfId,
+  WorkerCounters,
+} from './api.ts';
+import { parseIp, parseMac, parsePrefix } from './addr.ts';
+import { DataplaneError } from './errors.ts';
+
+/** Same order as dataplane/include/gw_drop_reasons.h (the addon reads that list at run time). */
+export const FAKE_DROP_REASONS = [
+  'eth_too_short', 'eth_unknown_type', 'eth_not_for_us', 'ip4_too_short', 'ip4_bad_version', 'ip4_bad_ihl',
+  'ip4_bad_length', 'ip4_bad_checksum', 'ip4_bad_source', 'ip6_too_short', 'ip6_bad_version', 'ip6_bad_length',
+  'ttl_exceeded', 'no_route', 'blackhole', 'reject', 'mtu_exceeded', 'neigh_miss', 'nexthop_invalid', 'port_down',
+  'icmp_rate_limited', 'no_mbuf', 'punt_no_tap',
+];
+
+export interface FakeLimits {
+  maxVrfs: number;
+  maxRoutes: number;
+  maxNexthops: number;
+  maxGroups: number;
+  maxPorts: number;
+}
+
+const DEFAULT_LIMITS: FakeLimits = { maxVrfs: 256, maxRoutes: 1 << 20, maxNexthops: 1 << 16, maxGroups: 1 << 16, maxPorts: 32 };
+
+const zeroStats = (): PortStats => ({
+  rxPackets: 0n, rxBytes: 0n, txPackets: 0n, txBytes: 0n, rxMissed: 0n, rxErrors: 0n, txErrors: 0n, rxNoMbuf: 0n,
+});
+
+export class FakeDataplane implements DataplaneApi {
+  readonly limits: FakeLimits;
+  private eal: EalInfo | undefined;
+  private closed = false;
+  private running = false;
+  private readonly portTable = new Map<PortId, PortInfo>();
+  private readonly vrfs = new Set<VrfId>([0]);
+  private readonly nhs = new Map<number, Nexthop>();
+  private readonly grps = new Map<number, NexthopGroup>();
+  private readonly rts = new Map<VrfId, Map<string, RouteEntry>>([[0, new Map()]]);
+  private readonly neighs = new Map<string, Neighbor>();
+  private readonly events: DataplaneEvent[] = [];
+  private readonly counters = new Map<PortId, PortCounters>();
+  private readonly stats = new Map<PortId, PortStats>();
+  /** Number of applyRoutes/setNexthops/... calls, so tests can check batching. */
+  writeCalls = 0;
+
+  constructor(limits: Partial<FakeLimits> = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  get workersRunning(): boolean {
+    return this.running;
+  }
+
+  private live(): void {
+    if (this.closed) throw new DataplaneError('DP_SHUT_DOWN', 'dataplane was shut down');
+    if (!this.eal) throw new DataplaneError('DP_NOT_INITIALIZED', 'init() must be called first');
+  }
+
+  init(cfg: EalConfig): EalInfo {
+    if (this.eal) throw new DataplaneError('DP_EAL_ALREADY', 'EAL initialises once per process');
+    if (cfg.workerCores.length === 0) throw new DataplaneError('DP_BAD_CONFIG', 'at least one worker core');
+    if (cfg.workerCores.includes(cfg.controlCore)) {
+      throw new DataplaneError('DP_BAD_CONFIG', 'control core must not be a worker core');
+    }
+    const hugepages = cfg.hugepages === 'on';
+    this.eal = {
+      hugepages,
+      args: ['fake', '-l', [cfg.controlCore, ...cfg.workerCores].join(','), ...(hugepages ? ['--in-memory'] : ['--no-huge'])],
+      workerLcores: cfg.workerCores.map((_, i) => i + 1),
+    };
+    return this.eal;
+  }
+
+  dropReasons(): string[] {
+    return [...FAKE_DROP_REASONS];
+  }
+
+  addPort(cfg: PortConfig): PortInfo {
+    this.live();
+    if ([...this.portTable.values()].some((p) => p.name === cfg.name)) {
+      throw new DataplaneError('DP_PORT_EXISTS', `port ${cfg.name} exists`);
+    }
+    if (!this.vrfs.has(cfg.vrf)) throw new DataplaneError('DP_NO_VRF', `vrf ${cfg.vrf} does not exist`);
+    if (this.portTable.size * 2 + 2 > this.limits.maxPorts) throw new DataplaneError('DP_TOO_MANY_PORTS', 'too many ports');
+    const id = this.portTable.size * 2;
+    const n = id / 2 + 1;
+    const info: PortInfo = {
+      id,
+      name: cfg.name,
+      device: cfg.device,
+      mac: `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`,
+      mtu: cfg.mtu,
+      vrf: cfg.vrf,
+      linkUp: true,
+      tapName: cfg.tapName ?? cfg.name,
+      tapPortId: id + 1,
+    };
+    this.portTable.set(id, info);
+    this.stats.set(id, zeroStats());
+    return { ...info };
+  }
+
+  removePort(id: PortId): void {
+    this.live();
+    if (!this.portTable.delete(id)) throw new DataplaneError('DP_NO_PORT', `no port ${id}`);
+  }
+
+  ports(): PortInfo[] {
+    return [...this.portTable.values()].map((p) => ({ ...p }));
+  }
+
+  portStats(id: PortId): PortStats {
+    const s = this.stats.get(id);
+    if (!s) throw new DataplaneError('DP_NO_PORT', `no port ${id}`);
+    return { ...s };
+  }
+
+  startWorkers(): void {
+    this.live();
+    this.running = true;
+  }
+
+  stopWorkers(): void {
+    this.running = false;
+  }
+
+  shutdown(): void {
+    this.running = false;
+    this.closed = true;
+  }
+
+  addVrf(vrf: VrfId): TableErrorCode {
+    if (!Number.isInteger(vrf) || vrf < 0 || vrf >= this.limits.maxVrfs) return 'invalid';
+    this.vrfs.add(vrf);
+    if (!this.rts.has(vrf)) this.rts.set(vrf, new Map());
+    return 'ok';
+  }
+
+  delVrf(vrf: VrfId): TableErrorCode {
+    if (vrf === 0) return 'invalid';
+    if (!this.vrfs.delete(vrf)) return 'not_found';
+    this.rts.delete(vrf);
+    return 'ok';
+  }
+
+  setNexthops(nhs: Nexthop[]): TableErrorCode[] {
+    this.writeCalls++;
+    return nhs.map((nh) => {
+      if (!Number.isInteger(nh.id) || nh.id < 1 || nh.id > this.limits.maxNexthops) return 'invalid';
+      if (!this.portTable.has(nh.port)) return 'invalid';
+      let gateway: string | undefined;
+      if (nh.gateway !== undefined) {
+        gateway = parseIp(nh.gateway)?.text;
+        if (!gateway) return 'invalid';
+      }
+      this.nhs.set(nh.id, gateway ? { id: nh.id, port: nh.port, gateway } : { id: nh.id, port: nh.port });
+      return 'ok';
+    });
+  }
+
+  delNexthops(ids: number[]): TableErrorCode[] {
+    this.writeCalls++;
+    return ids.map((id) => (this.nhs.delete(id) ? 'ok' : 'not_found'));
+  }
+
+  setGroups(groups: NexthopGroup[]): TableErrorCode[] {
+    this.writeCalls++;
+    return groups.map((g) => {
+      if (!Number.isInteger(g.id) || g.id < 1 || g.id > this.limits.maxGroups) return 'invalid';
+      if (g.members.length === 0) return 'invalid';
+      if (g.members.some((m) => !Number.isInteger(m.weight) || m.weight < 1 || m.weight > 65535)) return 'invalid';
+      if (g.members.some((m) => !this.nhs.has(m.nexthop))) return 'no_nexthop';
+      this.grps.set(g.id, { id: g.id, members: g.members.map((m) => ({ ...m })) });
+      return 'ok';
+    });
+  }
+
+  delGroups(ids: number[]): TableErrorCode[] {
+    this.writeCalls++;
+    return ids.map((id) => (this.grps.delete(id) ? 'ok' : 'not_found'));
+  }
+
+  applyRoutes(ops: RouteOp[]): TableErrorCode[] {
+    this.writeCalls++;
+    return ops.map((op) => {
+      const p = parsePrefix(op.prefix);
+      if (!p) return 'invalid';
+      const table = this.rts.get(op.vrf);
+      if (!table) return 'no_vrf';
+      if (op.op === 'del') return table.delete(p.text) ? 'ok' : 'not_found';
+      if (op.target.kind === 'unicast' && !this.grps.has(op.target.group)) return 'no_nexthop';
+      if (!table.has(p.text) && table.size >= this.limits.maxRoutes) return 'table_full';
+      table.set(p.text, { vrf: op.vrf, prefix: p.text, target: { ...op.target } });
+      return 'ok';
+    });
+  }
+
+  setNeighbors(ns: Neighbor[]): TableErrorCode[] {
+    this.writeCalls++;
+    return ns.map((n) => {
+      const ip = parseIp(n.ip);
+      const mac = parseMac(n.mac);
+      if (!ip || !mac || !this.portTable.has(n.port)) return 'invalid';
+      this.neighs.set(`${n.port}/${ip.text}`, { port: n.port, ip: ip.text, mac });
+      return 'ok';
+    });
+  }
+
+  delNeighbors(ns: Omit<Neighbor, 'mac'>[]): TableErrorCode[] {
+    this.writeCalls++;
+    return ns.map((n) => {
+      const ip = parseIp(n.ip);
+      if (!ip) return 'invalid';
+      return this.neighs.delete(`${n.port}/${ip.text}`) ? 'ok' : 'not_found';
+    });
+  }
+
+  routes(vrf: VrfId): RouteEntry[] {
+    return [...(this.rts.get(vrf)?.values() ?? [])].map((r) => ({ ...r, target: { ...r.target } }));
+  }
+
+  nexthops(): Nexthop[] {
+    return [...this.nhs.values()].map((n) => ({ ...n }));
+  }
+
+  groups(): NexthopGroup[] {
+    return [...this.grps.values()].map((g) => ({ id: g.id, members: g.members.map((m) => ({ ...m })) }));
+  }
+
+  neighbors(): Neighbor[] {
+    return [...this.neighs.values()].map((n) => ({ ...n }));
+  }
+
+  workerCounters(): WorkerCounters[] {
+    return (this.eal?.workerLcores ?? []).map((lcore, worker) => ({ worker, lcore, busyPolls: 0n, idlePolls: 0n, sleeps: 0n }));
+  }
+
+  portCounters(): PortCounters[] {
+    return [...this.portTable.keys()].map((port) => this.counters.get(port) ?? this.emptyCounters(port));
+  }
+
+  pollEvents(max: number): DataplaneEvent[] {
+    return this.events.splice(0, max);
+  }
+
+  // ---- test helpers ----
+
+  /** Queues an event as if a worker had produced it. */
+  fakeEvent(ev: DataplaneEvent): void {
+    this.events.push(ev);
+  }
+
+  /** Adds to a port's counters as if workers had moved packets. */
+  fakeTraffic(port: PortId, add: Partial<Omit<PortCounters, 'port' | 'drops'>> & { drops?: Record<string, bigint> }): void {
+    const c = this.counters.get(port) ?? this.emptyCounters(port);
+    for (const k of ['rxPackets', 'rxBytes', 'txPackets', 'txBytes', 'puntPackets', 'txDrops'] as const) {
+      c[k] += add[k] ?? 0n;
+    }
+    for (const [r, v] of Object.entries(add.drops ?? {})) {
+      if (!(r in c.drops)) throw new Error(`unknown drop reason ${r}`);
+      c.drops[r]! += v;
+    }
+    this.counters.set(port, c);
+  }
+
+  private emptyCounters(port: PortId): PortCounters {
+    return {
+      port, rxPackets: 0n, rxBytes: 0n, txPackets: 0n, txBytes: 0n, puntPackets: 0n, txDrops: 0n,
+      drops: Object.fromEntries(FAKE_DROP_REASONS.map((r) => [r, 0n])),
+    };
+  }
+}

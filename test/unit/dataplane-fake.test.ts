@@ -1,0 +1,78 @@
+import { expect } from 'chai';
+import { FakeDataplane, FAKE_DROP_REASONS } from '../../agent/src/dataplane/fake.ts';
+import { parseIp, parsePrefix, parseMac } from '../../agent/src/dataplane/addr.ts';
+import { readFileSync } from 'node:fs';
+
+describe('dataplane address parsing', () => {
+  it('canonicalises prefixes and clears host bits', () => {
+    expect(parsePrefix('10.1.2.3/8')?.text).to.equal('10.0.0.0/8');
+    expect(parsePrefix('2001:DB8:0:0:1::1/64')?.text).to.equal('2001:db8::/64');
+    expect(parsePrefix('::/0')?.text).to.equal('::/0');
+    expect(parseIp('2001:db8:0:1:0:0:0:1')?.text).to.equal('2001:db8:0:1::1');
+    expect(parseIp('::ffff:1.2.3.4')?.text).to.equal('::ffff:102:304');
+  });
+  it('rejects malformed input', () => {
+    for (const s of ['10.0.0.0', '10.0.0.0/33', '1.2.3/8', 'x/1', '::/129', '10.0.0.0/08x', 42]) {
+      expect(parsePrefix(s), String(s)).to.equal(undefined);
+    }
+    expect(parseMac('02:00:00:00:00:0G')).to.equal(undefined);
+    expect(parseMac('02:AA:00:00:00:01')).to.equal('02:aa:00:00:00:01');
+  });
+});
+
+describe('FakeDataplane', () => {
+  const boot = (): FakeDataplane => {
+    const dp = new FakeDataplane({ maxRoutes: 3 });
+    dp.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 128 });
+    return dp;
+  };
+
+  it('lists the same drop reasons as the C header', () => {
+    const h = readFileSync(new URL('../../dataplane/include/gw_drop_reasons.h', import.meta.url), 'utf8');
+    const names = [...h.matchAll(/X\(\w+, "(\w+)"\)/g)].map((m) => m[1]);
+    expect(FAKE_DROP_REASONS).to.deep.equal(names);
+  });
+
+  it('initialises once', () => {
+    const dp = boot();
+    expect(() => dp.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 128 }))
+      .to.throw().with.property('code', 'DP_EAL_ALREADY');
+  });
+
+  it('programs a route through nexthop and group with per-item results', () => {
+    const dp = boot();
+    const p = dp.addPort({ name: 'eth1', device: 'net_null0', mtu: 1500, vrf: 0 });
+    expect(dp.setNexthops([{ id: 1, port: p.id, gateway: '10.0.0.2' }, { id: 2, port: 99 }])).to.deep.equal(['ok', 'invalid']);
+    expect(dp.setGroups([{ id: 7, members: [{ nexthop: 1, weight: 1 }] }, { id: 8, members: [{ nexthop: 2, weight: 1 }] }]))
+      .to.deep.equal(['ok', 'no_nexthop']);
+    const res = dp.applyRoutes([
+      { op: 'add', vrf: 0, prefix: '192.168.1.7/24', target: { kind: 'unicast', group: 7 } },
+      { op: 'add', vrf: 0, prefix: '192.168.2.0/24', target: { kind: 'unicast', group: 8 } },
+      { op: 'add', vrf: 5, prefix: '192.168.3.0/24', target: { kind: 'blackhole' } },
+      { op: 'add', vrf: 0, prefix: 'nope', target: { kind: 'blackhole' } },
+      { op: 'del', vrf: 0, prefix: '172.16.0.0/12' },
+    ]);
+    expect(res).to.deep.equal(['ok', 'no_nexthop', 'no_vrf', 'invalid', 'not_found']);
+    expect(dp.routes(0)).to.deep.equal([{ vrf: 0, prefix: '192.168.1.0/24', target: { kind: 'unicast', group: 7 } }]);
+  });
+
+  it('reports table_full at the route limit', () => {
+    const dp = boot();
+    const ops = ['10.0.0.0/8', '11.0.0.0/8', '12.0.0.0/8', '13.0.0.0/8'].map((prefix) => ({
+      op: 'add' as const, vrf: 0, prefix, target: { kind: 'reject' as const },
+    }));
+    expect(dp.applyRoutes(ops)).to.deep.equal(['ok', 'ok', 'ok', 'table_full']);
+  });
+
+  it('hands injected events and counters back', () => {
+    const dp = boot();
+    const p = dp.addPort({ name: 'eth1', device: 'net_null0', mtu: 1500, vrf: 0 });
+    dp.fakeEvent({ type: 'neigh_miss', port: p.id, ip: '10.0.0.9' });
+    dp.fakeTraffic(p.id, { rxPackets: 5n, drops: { no_route: 2n } });
+    expect(dp.pollEvents(10)).to.deep.equal([{ type: 'neigh_miss', port: p.id, ip: '10.0.0.9' }]);
+    expect(dp.pollEvents(10)).to.deep.equal([]);
+    const c = dp.portCounters().find((x) => x.port === p.id)!;
+    expect(c.rxPackets).to.equal(5n);
+    expect(c.drops.no_route).to.equal(2n);
+  });
+});
