@@ -8,6 +8,13 @@
  * unlinks is freed only after rte_rcu_qsbr_synchronize() on the dp's QSBR variable, so workers must report
  * quiescent state (gw_worker_quiescent) between bursts and go offline around sleeps.
  *
+ * Contract changes by the pipeline (all additive, existing signatures unchanged):
+ *  - gw_dp_params gained icmp_rate/icmp_burst/trie_groups4/trie_groups6 (0 = defaults) at the end.
+ *  - gw_dp_port_addr_set: source address of ICMP errors generated for packets that arrived on a port.
+ *  - workers are created OFFLINE: the worker thread calls gw_worker_online() before its first burst.
+ *  - show/walk functions (gw_dp_route_walk, gw_dp_nexthop_get, gw_dp_group_get, gw_dp_neigh_walk),
+ *    gw_drop_reason_name(), per-packet trace hook (gw_worker_set_trace), gw_dp_events_dropped().
+ *
  * Addresses are in network byte order unless a name says otherwise. Return values: 0 or a negative errno
  * (-EINVAL bad argument, -ENOENT missing, -ENOSPC table full, -EEXIST, -ENOMEM).
  */
@@ -19,6 +26,8 @@
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+
+#include "gw_drop_reasons.h"
 
 #define GW_MAX_PORTS 32       /* dataplane port ids (DPDK port ids of physical ports and of their punt taps) */
 #define GW_MAX_WORKERS 16
@@ -36,10 +45,22 @@ struct gw_dp_params {
 	uint32_t max_neighbors;
 	unsigned n_workers;
 	int socket_id;
+	uint32_t icmp_rate;     /* ICMP errors per second per worker (token bucket); 0 = 1000 */
+	uint32_t icmp_burst;    /* bucket depth; 0 = 50 */
+	uint32_t trie_groups4;  /* 1 KiB trie groups per VRF for IPv4; 0 = sized from max_routes4 */
+	uint32_t trie_groups6;  /* same for IPv6; 0 = sized from max_routes6 */
 };
 
 struct gw_dp *gw_dp_create(const struct gw_dp_params *p);
 void gw_dp_free(struct gw_dp *dp); /* workers stopped */
+
+struct gw_ip {
+	uint8_t family;        /* AF_INET or AF_INET6 */
+	union {
+		uint32_t v4;
+		uint8_t v6[16];
+	};
+};
 
 /* The pipeline's view of a port. A physical port has punt_port = the DPDK port id of its kernel tap;
  * the tap port has is_punt = true and punt_port = the physical port it mirrors (what the kernel sends on
@@ -55,16 +76,13 @@ struct gw_port_conf {
 int gw_dp_port_set(struct gw_dp *dp, uint16_t port_id, const struct gw_port_conf *c);
 int gw_dp_port_del(struct gw_dp *dp, uint16_t port_id);
 
+/* Source address of the ICMP/ICMPv6 errors the dataplane generates for packets received on this port (one per
+ * family; family 0 with the other fields zero clears it). Without one, no error is sent (counted icmp_no_source). */
+int gw_dp_port_addr_set(struct gw_dp *dp, uint16_t port_id, const struct gw_ip *addr);
+
 int gw_dp_vrf_add(struct gw_dp *dp, uint32_t vrf);
 int gw_dp_vrf_del(struct gw_dp *dp, uint32_t vrf);
 
-struct gw_ip {
-	uint8_t family;        /* AF_INET or AF_INET6 */
-	union {
-		uint32_t v4;
-		uint8_t v6[16];
-	};
-};
 
 /* A nexthop: out port + gateway. gw.family == 0 means "directly connected": the packet's own destination
  * is resolved on the port. */
@@ -105,6 +123,19 @@ struct gw_event {
 	struct gw_ip ip;
 };
 unsigned gw_dp_events_poll(struct gw_dp *dp, struct gw_event *ev, unsigned max);
+uint64_t gw_dp_events_dropped(const struct gw_dp *dp); /* ring full */
+
+/* ---- show (control thread) ---- */
+typedef void (*gw_route_walk_fn)(void *ctx, uint32_t vrf, const struct gw_ip *prefix, uint8_t plen,
+				 const struct gw_route *r);
+int gw_dp_route_walk(struct gw_dp *dp, uint32_t vrf, gw_route_walk_fn fn, void *ctx); /* both families */
+uint32_t gw_dp_route_count(const struct gw_dp *dp, uint32_t vrf, uint8_t family);
+int gw_dp_nexthop_get(const struct gw_dp *dp, uint32_t nh_id, struct gw_nexthop *out);
+/* returns the member count (<= max) or -ENOENT */
+int gw_dp_group_get(const struct gw_dp *dp, uint32_t group_id, uint32_t *nh_ids, uint16_t *weights, unsigned max);
+typedef void (*gw_neigh_walk_fn)(void *ctx, uint16_t port, const struct gw_ip *ip, const struct rte_ether_addr *mac);
+void gw_dp_neigh_walk(struct gw_dp *dp, gw_neigh_walk_fn fn, void *ctx);
+const char *gw_drop_reason_name(unsigned reason); /* NULL past GW_DROP_MAX */
 
 /* ---- worker side ---- */
 struct gw_worker *gw_worker_create(struct gw_dp *dp, unsigned worker_idx);
@@ -120,15 +151,44 @@ struct gw_burst_out {
 void gw_pipeline_process(struct gw_worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n,
 			 uint64_t now_ns, struct gw_burst_out *out);
 void gw_worker_quiescent(struct gw_worker *w);
+/* Per-packet trace (replay, debugging): called once per input packet after its decision. Off (NULL) by
+ * default; when off the pipeline pays one predictable branch per stage. */
+enum gw_decision {
+	GW_DEC_FORWARD = 1, /* out_port = egress port */
+	GW_DEC_PUNT,        /* to a punt tap (out_port), or from a tap to its physical port */
+	GW_DEC_ICMP_ERROR,  /* packet turned into an ICMP error sent on out_port */
+	GW_DEC_DROP,
+};
+#define GW_STAGES(X) X(ETH_INPUT, "eth_input") X(IP4_INPUT, "ip4_input") X(IP6_INPUT, "ip6_input")             \
+	X(PUNT, "punt") X(IP_LOOKUP, "ip_lookup") X(IP_FORWARD, "ip_forward") X(ECMP, "ecmp")                  \
+	X(NEIGH_RESOLVE, "neigh_resolve") X(ICMP_ERROR, "icmp_error") X(TAP_INPUT, "tap_input")
+enum gw_stage {
+#define GW_STAGE_ENUM(e, s) GW_STAGE_##e,
+	GW_STAGES(GW_STAGE_ENUM)
+#undef GW_STAGE_ENUM
+	GW_STAGE_MAX
+};
+const char *gw_stage_name(unsigned stage);
+struct gw_trace {
+	uint32_t stages;            /* bit (1 << enum gw_stage) per stage passed */
+	enum gw_decision decision;
+	enum gw_drop_reason drop;   /* GW_DROP_MAX when not dropped */
+	uint16_t in_port, out_port; /* out_port GW_PORT_NONE when dropped */
+	uint32_t nexthop;           /* nexthop id chosen (0 none) */
+	struct rte_mbuf *pkt;       /* the packet as it leaves (NULL when dropped); do not free */
+};
+typedef void (*gw_trace_fn)(void *ctx, const struct gw_trace *t);
+void gw_worker_set_trace(struct gw_worker *w, gw_trace_fn fn, void *ctx);
 void gw_worker_offline(struct gw_worker *w);
 void gw_worker_online(struct gw_worker *w);
 
 /* Counters: per worker, read by the control thread without locks (relaxed loads of monotonic counters). */
-#include "gw_drop_reasons.h"
 struct gw_port_counters {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, punt_packets, tx_drops;
 	uint64_t drops[GW_DROP_MAX];
 };
 const struct gw_port_counters *gw_worker_counters(const struct gw_worker *w, uint16_t port);
+/* The runtime counts what a port's tx queue did not take (the pipeline already counted it as tx). */
+void gw_worker_count_tx_drop(struct gw_worker *w, uint16_t port, unsigned n, uint64_t bytes);
 
 #endif

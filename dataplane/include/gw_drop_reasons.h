@@ -27,7 +27,11 @@
 	X(PORT_DOWN, "port_down")                                                                          \
 	X(ICMP_RATE_LIMITED, "icmp_rate_limited")                                                          \
 	X(NO_MBUF, "no_mbuf")                                                                              \
-	X(PUNT_NO_TAP, "punt_no_tap")
+	X(PUNT_NO_TAP, "punt_no_tap")                                                                      \
+	X(ICMP_NO_SOURCE, "icmp_no_source")                                                                \
+	X(IP6_BAD_SOURCE, "ip6_bad_source")                                                                \
+	X(PORT_UNKNOWN, "port_unknown")                                                                    \
+	X(VRF_UNKNOWN, "vrf_unknown")
 
 enum gw_drop_reason {
 #define GW_DROP_ENUM(e, s) GW_DROP_##e,

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* IPv4 validation (RFC 1812 5.2.2), local delivery, route lookup in the ingress port's VRF. */
+#include "stages.h"
+
+static inline bool martian_src(uint32_t s /* host order */)
+{
+	return (s >> 28) == 0xe || s == 0xffffffffu || (s >> 24) == 127 || s == 0;
+}
+
+void gw_ip4_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
+{
+	struct rte_mbuf *m = p->m;
+	gw_stage(w, GW_STAGE_IP4_INPUT);
+	uint32_t avail = rte_pktmbuf_data_len(m) - p->l3;
+	if (unlikely(rte_pktmbuf_data_len(m) < p->l3 + sizeof(struct rte_ipv4_hdr)))
+		return gw_drop(w, p, GW_DROP_IP4_TOO_SHORT);
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, p->l3);
+	if (unlikely((ip->version_ihl >> 4) != 4))
+		return gw_drop(w, p, GW_DROP_IP4_BAD_VERSION);
+	uint32_t ihl = (ip->version_ihl & 0xf) * 4u;
+	if (unlikely(ihl < sizeof(struct rte_ipv4_hdr)))
+		return gw_drop(w, p, GW_DROP_IP4_BAD_IHL);
+	if (unlikely(ihl > avail))
+		return gw_drop(w, p, GW_DROP_IP4_TOO_SHORT);
+	uint32_t tot = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely(tot < ihl || tot > rte_pktmbuf_pkt_len(m) - p->l3))
+		return gw_drop(w, p, GW_DROP_IP4_BAD_LENGTH);
+	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD))
+		return gw_drop(w, p, GW_DROP_IP4_BAD_CHECKSUM);
+	if (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD && unlikely(rte_raw_cksum(ip, ihl) != 0xffff))
+		return gw_drop(w, p, GW_DROP_IP4_BAD_CHECKSUM);
+
+	uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
+	if (unlikely(p->l2_mcast || (dst >> 28) == 0xe || dst == 0xffffffffu))
+		return gw_punt(w, p, out);
+	if (unlikely(martian_src(rte_be_to_cpu_32(ip->src_addr))))
+		return gw_drop(w, p, GW_DROP_IP4_BAD_SOURCE);
+
+	const struct gw_vrf *v = gw_dp_vrf_get(w->dp, p->inp->c.vrf);
+	if (unlikely(v == NULL))
+		return gw_drop(w, p, GW_DROP_VRF_UNKNOWN);
+	gw_stage(w, GW_STAGE_IP_LOOKUP);
+	uint32_t rv = gw_mtrie_lookup4(&v->t4, dst);
+	switch (gw_rv_type(rv)) {
+	case GW_ROUTE_UNICAST:
+		return gw_ip4_forward(w, p, out, rv);
+	case GW_ROUTE_LOCAL:
+		return gw_punt(w, p, out);
+	case GW_ROUTE_BLACKHOLE:
+		return gw_drop(w, p, GW_DROP_BLACKHOLE);
+	case GW_ROUTE_REJECT:
+		return gw_icmp4_error(w, p, out, GW_ICMP_DEST_UNREACH, 1 /* host */, 0, GW_DROP_REJECT);
+	default:
+		return gw_icmp4_error(w, p, out, GW_ICMP_DEST_UNREACH, 0 /* net */, 0, GW_DROP_NO_ROUTE);
+	}
+}

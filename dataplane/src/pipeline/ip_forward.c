@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Forwarding decision after a unicast route: ECMP member by flow hash, TTL/hop limit, egress MTU,
+ * decrement with incremental checksum (RFC 1624), then neighbor rewrite. */
+#include <sys/socket.h>
+
+#include "stages.h"
+
+const struct gw_nh_obj *gw_ecmp_select(struct gw_worker *w, uint32_t group, uint32_t h, uint32_t *nh_id)
+{
+	gw_stage(w, GW_STAGE_ECMP);
+	const struct gw_group_obj *g = atomic_load_explicit(&w->dp->groups[group], memory_order_acquire);
+	if (unlikely(g == NULL))
+		return NULL;
+	uint32_t id = g->slots[((uint64_t)h * g->n_slots) >> 32];
+	*nh_id = id;
+	if (unlikely(w->trace_fn != NULL))
+		w->tr.nexthop = id;
+	return atomic_load_explicit(&w->dp->nhs[id], memory_order_acquire);
+}
+
+static inline bool has_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
+}
+
+/* The packet leaves untagged: drop the 802.1Q tag by sliding the MAC addresses over it. */
+static inline void strip_vlan(struct gw_pkt *p)
+{
+	if (p->l3 == sizeof(struct rte_ether_hdr))
+		return;
+	uint8_t *d = rte_pktmbuf_mtod(p->m, uint8_t *);
+	memmove(d + sizeof(struct rte_vlan_hdr), d, 2 * RTE_ETHER_ADDR_LEN);
+	rte_pktmbuf_adj(p->m, sizeof(struct rte_vlan_hdr));
+	p->l3 = sizeof(struct rte_ether_hdr);
+}
+
+static inline void trim_to(struct rte_mbuf *m, uint32_t len)
+{
+	if (rte_pktmbuf_pkt_len(m) > len && m->nb_segs == 1)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - len));
+}
+
+static inline const struct gw_port_obj *egress(struct gw_worker *w, const struct gw_nh_obj *nh)
+{
+	return atomic_load_explicit(&w->dp->ports[nh->nh.port], memory_order_acquire);
+}
+
+/* A connected nexthop resolves the packet's own destination (at dst_off), else the gateway address. */
+static inline void to_nexthop(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out,
+			      const struct gw_nh_obj *nh, const struct gw_port_obj *op, uint8_t family, uint32_t dst_off)
+{
+	const struct gw_ip *g = &nh->nh.gw;
+	if (g->family == 0)
+		gw_neigh_resolve(w, p, out, nh->nh.port, op, family, rte_pktmbuf_mtod_offset(p->m, const uint8_t *, dst_off));
+	else
+		gw_neigh_resolve(w, p, out, nh->nh.port, op, g->family, g->family == AF_INET ? (const void *)&g->v4 : g->v6);
+}
+
+void gw_ip4_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint32_t rv)
+{
+	gw_stage(w, GW_STAGE_IP_FORWARD);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(p->m, struct rte_ipv4_hdr *, p->l3);
+	if (unlikely(ip->time_to_live <= 1))
+		return gw_icmp4_error(w, p, out, GW_ICMP_TIME_EXCEEDED, 0, 0, GW_DROP_TTL_EXCEEDED);
+
+	uint32_t ihl = (ip->version_ihl & 0xf) * 4u;
+	uint32_t h = gw_hash_mix(gw_hash_mix(ip->src_addr, ip->dst_addr), ip->next_proto_id);
+	if (has_ports(ip->next_proto_id) && !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) &&
+	    rte_pktmbuf_data_len(p->m) >= p->l3 + ihl + 4)
+		h = gw_hash_mix(h, *rte_pktmbuf_mtod_offset(p->m, const uint32_t *, p->l3 + ihl));
+	uint32_t nh_id = 0;
+	const struct gw_nh_obj *nh = gw_ecmp_select(w, gw_rv_group(rv), h, &nh_id);
+	if (unlikely(nh == NULL))
+		return gw_drop(w, p, GW_DROP_NEXTHOP_INVALID);
+	const struct gw_port_obj *op = egress(w, nh);
+	if (unlikely(op == NULL || !op->c.up))
+		return gw_drop(w, p, GW_DROP_PORT_DOWN);
+
+	uint32_t tot = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely(tot > op->c.mtu)) {
+		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
+			return gw_icmp4_error(w, p, out, GW_ICMP_DEST_UNREACH, 4 /* frag needed */, op->c.mtu,
+					      GW_DROP_MTU_EXCEEDED);
+		return gw_drop(w, p, GW_DROP_MTU_EXCEEDED); /* fragmentation is not done by the dataplane */
+	}
+	trim_to(p->m, p->l3 + tot); /* Ethernet padding must not travel on */
+	ip->time_to_live--;
+	uint32_t ck = ip->hdr_checksum + (uint32_t)rte_cpu_to_be_16(0x0100);
+	ip->hdr_checksum = (uint16_t)(ck + (ck >= 0xffff));
+	strip_vlan(p);
+	to_nexthop(w, p, out, nh, op, AF_INET, p->l3 + 16);
+}
+
+void gw_ip6_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint32_t rv)
+{
+	gw_stage(w, GW_STAGE_IP_FORWARD);
+	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(p->m, struct rte_ipv6_hdr *, p->l3);
+	if (unlikely(ip->hop_limits <= 1))
+		return gw_icmp6_error(w, p, out, 3 /* time exceeded */, 0, 0, GW_DROP_TTL_EXCEEDED);
+
+	const uint32_t *s = (const uint32_t *)ip->src_addr, *d = (const uint32_t *)ip->dst_addr;
+	uint32_t h = gw_hash_mix(ip->vtc_flow & rte_cpu_to_be_32(0xfffff), ip->proto);
+	for (int i = 0; i < 4; i++)
+		h = gw_hash_mix(gw_hash_mix(h, s[i]), d[i]);
+	if (has_ports(ip->proto) && rte_pktmbuf_data_len(p->m) >= p->l3 + sizeof(*ip) + 4)
+		h = gw_hash_mix(h, *rte_pktmbuf_mtod_offset(p->m, const uint32_t *, p->l3 + sizeof(*ip)));
+	uint32_t nh_id = 0;
+	const struct gw_nh_obj *nh = gw_ecmp_select(w, gw_rv_group(rv), h, &nh_id);
+	if (unlikely(nh == NULL))
+		return gw_drop(w, p, GW_DROP_NEXTHOP_INVALID);
+	const struct gw_port_obj *op = egress(w, nh);
+	if (unlikely(op == NULL || !op->c.up))
+		return gw_drop(w, p, GW_DROP_PORT_DOWN);
+
+	uint32_t tot = sizeof(*ip) + rte_be_to_cpu_16(ip->payload_len);
+	if (unlikely(tot > op->c.mtu))
+		return gw_icmp6_error(w, p, out, 2 /* packet too big */, 0, op->c.mtu, GW_DROP_MTU_EXCEEDED);
+	trim_to(p->m, p->l3 + tot);
+	ip->hop_limits--;
+	strip_vlan(p);
+	to_nexthop(w, p, out, nh, op, AF_INET6, p->l3 + 24);
+}

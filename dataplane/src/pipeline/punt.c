@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* linux-cp style punt path: what is for the gateway goes, unchanged, to the ingress port's kernel tap;
+ * what the kernel sends on a tap leaves, unchanged, through the physical port the tap mirrors. */
+#include "stages.h"
+
+void gw_punt(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
+{
+	gw_stage(w, GW_STAGE_PUNT);
+	uint16_t tap = p->inp->c.punt_port;
+	if (unlikely(tap >= GW_MAX_PORTS))
+		return gw_drop(w, p, GW_DROP_PUNT_NO_TAP);
+	w->cnt[p->in_port].punt_packets++;
+	gw_tx(w, out, tap, p->m, GW_DEC_PUNT);
+}
+
+void gw_tap_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
+{
+	gw_stage(w, GW_STAGE_TAP_INPUT);
+	uint16_t phy = p->inp->c.punt_port;
+	if (unlikely(phy >= GW_MAX_PORTS))
+		return gw_drop(w, p, GW_DROP_PUNT_NO_TAP);
+	gw_tx(w, out, phy, p->m, GW_DEC_PUNT);
+}
