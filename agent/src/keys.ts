@@ -13,3 +13,7 @@ import type { ConfigHub } from './config/consumer.ts';
 
 /** Desired-state config: consumers register here to be applied atomically; provided by agent/src/config. */
 export const CONFIG = key<ConfigHub>('config');
+import type { LogLevels } from './log/levels.ts';
+
+/** Per-component loggers with run-time levels (`registry.get(LOGS).for('cpi')`); provided by agent/src/log. */
+export const LOGS = key<LogLevels>('logs');

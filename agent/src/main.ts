@@ -3,6 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { pino } from 'pino';
 import { loadBootConfig } from './boot/config.ts';
 import { Daemon, Registry, type Component, type DaemonContext } from './daemon.ts';
+import { LogComponent } from './log/component.ts';
+import { ConfigComponent } from './config/component.ts';
+import { ApiComponent } from './api/component.ts';
 
 function usage(): never {
   process.stderr.write('usage: vpc-gatewayd --config <boot.yaml>\n');
@@ -22,6 +25,8 @@ async function main(): Promise<void> {
 
   // Components in start order. Each factory reads its own boot section and provides its services.
   const components: Component[] = [];
+  // Management plane first: per-component loggers, then the config store + CONFIG for consumers to register with.
+  components.push(new LogComponent(ctx), new ConfigComponent(ctx));
 
   let stopping = false;
   const stop = async (sig: string): Promise<void> => {
@@ -33,6 +38,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  // The API comes last: it applies the stored generation once every consumer registered, then serves.
+  components.push(new ApiComponent(ctx));
 
   try {
     await daemon.start(components);

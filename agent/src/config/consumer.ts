@@ -13,11 +13,14 @@
 // A consumer that cannot return to the previous generation either is a bug: its re-apply error is logged and
 // reported in the status as `rollbackErrors`, never hidden.
 import { emptyState, type DesiredState, type Generation } from './model.ts';
+import type { Feature } from './features.ts';
 import { problem, type Problem } from './problem.ts';
 
 export interface ConfigConsumer {
   /** Short name for status and errors ("frr", "dataplane"). */
   readonly name: string;
+  /** Document features this consumer realizes; a feature nobody realizes is refused with NOT_SUPPORTED. */
+  readonly realizes?: readonly Feature[];
   /** Checks this consumer can realize `next` (capacity, devices that exist ...). Pure, no side effects. */
   validate?(next: DesiredState): Problem[];
   /** Makes `next` the realized state. Throws (preferably ConsumerRefusal) to refuse it. */

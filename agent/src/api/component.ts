@@ -1,0 +1,56 @@
+// API component, started last: applies the newest stored generation to every registered consumer, then opens
+// the unix socket (and TCP if configured). Stopping closes the listeners first so no write lands mid-shutdown.
+import type { Server } from 'node:http';
+import type { Component, DaemonContext } from '../daemon.ts';
+import { parseApiOptions } from '../config/boot.ts';
+import { AUDIT, CONFIG_SERVICE } from '../config/component.ts';
+import { CPI, DATAPLANE, LOGS } from '../keys.ts';
+import { LogLevels } from '../log/levels.ts';
+import { Metrics } from '../metrics/collectors.ts';
+import { buildApp } from './app.ts';
+import type { ApiContext } from './context.ts';
+import { CounterBaseline } from './counter-baseline.ts';
+import { closeServer, listenTcp, listenUnix } from './server.ts';
+
+export class ApiComponent implements Component {
+  readonly name = 'api';
+  private readonly servers: Server[] = [];
+
+  constructor(private readonly ctx: DaemonContext) {}
+
+  async start(): Promise<void> {
+    const { boot, registry } = this.ctx;
+    const opts = parseApiOptions(boot.sections.api, boot.runDir);
+    const config = registry.get(CONFIG_SERVICE);
+    const logs = registry.find(LOGS) ?? new LogLevels(this.ctx.log);
+    const log = logs.for('api');
+    try {
+      await config.start();
+    } catch (e) {
+      // The store may be unreachable (etcd down at boot): serve the API degraded rather than not at all.
+      log.error({ err: e }, 'initial apply failed; serving the API degraded');
+    }
+    const api: ApiContext = {
+      config,
+      audit: registry.get(AUDIT),
+      logs,
+      log,
+      baseline: new CounterBaseline(),
+      metrics: new Metrics({ config, dataplane: () => registry.find(DATAPLANE), cpi: () => registry.find(CPI) }),
+      dataplane: () => registry.find(DATAPLANE),
+      cpi: () => registry.find(CPI),
+    };
+    this.servers.push(await listenUnix(buildApp(api, { transport: 'unix' }), opts.socket, opts.socketMode));
+    log.info({ socket: opts.socket }, 'API listening on unix socket');
+    if (opts.listen) {
+      this.servers.push(
+        await listenTcp(buildApp(api, { transport: 'tcp', tokens: opts.tokens, anonymousReads: opts.anonymousReads }), opts.listen.host, opts.listen.port),
+      );
+      log.info({ listen: opts.listen }, 'API listening on TCP');
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.servers.splice(0).map(closeServer));
+  }
+}

@@ -1,0 +1,46 @@
+// Status, audit, log levels and /metrics.
+import type { Router } from 'express';
+import { conditions } from '../config/conditions.ts';
+import type { LogLevel } from '../log/levels.ts';
+import { who, type ApiContext } from './context.ts';
+
+export function systemRoutes(r: Router, ctx: ApiContext): void {
+  r.get('/v1/status', (_req, res) => {
+    const s = ctx.config.status();
+    const health = ctx.config.store.health();
+    const newest = ctx.config.current();
+    const refusal = s.lastError && s.lastError.generation === s.generation ? s.lastError : null;
+    const state = !health.healthy ? 'degraded' : s.applying ? 'applying' : refusal ? 'failed' : 'ok';
+    res.json({
+      generation: s.generation,
+      observedGeneration: s.observedGeneration,
+      state,
+      lastAppliedAt: s.lastAppliedAt,
+      lastError: s.lastError,
+      store: { kind: ctx.config.store.kind, healthy: health.healthy, ...(health.detail ? { detail: health.detail } : {}) },
+      consumers: ctx.config.consumerNames(),
+      conditions: conditions(newest?.spec ?? null, ctx.config.applied()?.spec ?? null, refusal),
+    });
+  });
+
+  r.get('/v1/audit', (req, res) => {
+    const limit = Number(req.query.limit ?? 100);
+    const generation = req.query.generation === undefined ? undefined : Number(req.query.generation);
+    res.json({ items: ctx.audit.query({ limit, ...(generation !== undefined ? { generation } : {}) }) });
+  });
+
+  r.get('/v1/log-levels', (_req, res) => {
+    res.json(ctx.logs.snapshot());
+  });
+
+  r.put('/v1/log-levels', (req, res) => {
+    const body = req.body as { default?: LogLevel; levels: Record<string, LogLevel> };
+    ctx.logs.set(body);
+    ctx.audit.append({ who: who(res), action: 'log-levels', result: 'ok', detail: JSON.stringify(body) });
+    res.json(ctx.logs.snapshot());
+  });
+
+  r.get('/metrics', async (_req, res) => {
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+}

@@ -1,0 +1,85 @@
+// Show endpoints for the dataplane tables and the plugin link. Read-only views over DATAPLANE / CPI; counters
+// are decimal strings because 64-bit values do not fit JSON numbers exactly.
+import type { Router } from 'express';
+import type { DataplaneApi } from '../dataplane/api.ts';
+import { who, type ApiContext } from './context.ts';
+import { ApiProblem } from './problem.ts';
+
+function need(ctx: ApiContext): DataplaneApi {
+  const dp = ctx.dataplane();
+  if (!dp) throw new ApiProblem(503, 'NO_DATAPLANE', 'the dataplane is not running in this agent');
+  return dp;
+}
+
+const str = (o: Record<string, bigint>): Record<string, string> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.toString()]));
+
+export function tableRoutes(r: Router, ctx: ApiContext): void {
+  const baseline = ctx.baseline;
+
+  r.get('/v1/dataplane/ports', (_req, res) => {
+    res.json({
+      items: need(ctx)
+        .ports()
+        .map((p) => ({ id: p.id, name: p.name, device: p.device, mac: p.mac, mtu: p.mtu, vrf: p.vrf, linkUp: p.linkUp, tapName: p.tapName })),
+    });
+  });
+
+  r.get('/v1/dataplane/routes', (req, res) => {
+    const vrf = Number(req.query.vrf ?? 0);
+    const items = need(ctx)
+      .routes(vrf)
+      .map((rt) => ({ prefix: rt.prefix, kind: rt.target.kind, ...(rt.target.kind === 'unicast' ? { group: rt.target.group } : {}) }));
+    res.json({ vrf, items });
+  });
+
+  r.get('/v1/dataplane/nexthops', (_req, res) => {
+    const dp = need(ctx);
+    res.json({
+      nexthops: dp.nexthops().map((n) => ({ id: n.id, port: n.port, ...(n.gateway !== undefined ? { gateway: n.gateway } : {}) })),
+      groups: dp.groups(),
+    });
+  });
+
+  r.get('/v1/dataplane/neighbors', (_req, res) => {
+    res.json({ items: need(ctx).neighbors() });
+  });
+
+  r.get('/v1/dataplane/counters', (_req, res) => {
+    const dp = need(ctx);
+    const names = new Map(dp.ports().map((p) => [p.id, p.name]));
+    const ports = dp.portCounters().map((c) => baseline.port(c));
+    const drops: Record<string, bigint> = {};
+    for (const p of ports) for (const [k, v] of Object.entries(p.drops)) drops[k] = (drops[k] ?? 0n) + v;
+    res.json({
+      clearedAt: baseline.clearedAt,
+      ports: ports.map((p) => ({
+        port: p.port,
+        name: names.get(p.port) ?? '',
+        rxPackets: p.rxPackets.toString(),
+        rxBytes: p.rxBytes.toString(),
+        txPackets: p.txPackets.toString(),
+        txBytes: p.txBytes.toString(),
+        puntPackets: p.puntPackets.toString(),
+        txDrops: p.txDrops.toString(),
+        drops: str(p.drops),
+      })),
+      workers: dp
+        .workerCounters()
+        .map((w) => baseline.worker(w))
+        .map((w) => ({ worker: w.worker, lcore: w.lcore, busyPolls: w.busyPolls.toString(), idlePolls: w.idlePolls.toString(), sleeps: w.sleeps.toString() })),
+      drops: str(drops),
+    });
+  });
+
+  r.post('/v1/dataplane/counters/clear', (_req, res) => {
+    const dp = need(ctx);
+    baseline.clear(dp.portCounters(), dp.workerCounters());
+    ctx.audit.append({ who: who(res), action: 'clear-counters', result: 'ok' });
+    res.status(204).end();
+  });
+
+  r.get('/v1/cpi', (_req, res) => {
+    const cpi = ctx.cpi();
+    res.json(cpi ? cpi.snapshot() : { state: 'absent', endpoint: '', epoch: 0, ops: {} });
+  });
+}

@@ -1,0 +1,229 @@
+// The config service: single writer of desired state. Every write (whole document, one resource, rollback)
+// goes through write(): If-Match check → build → validate everything → (dry-run: diff) → commit to the store
+// (CAS) → apply atomically to the consumers → audit. Writes are serialized in this process; the store's CAS
+// serializes agents sharing an etcd store.
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/log.ts';
+import type { ConfigStore, StoredGeneration } from '../store/store.ts';
+import { StoreError } from '../store/store.ts';
+import { applyAtomically, validateWithConsumers, type ApplyResult, type ConfigConsumer, type ConfigHub } from './consumer.ts';
+import { diff, type DiffEntry } from './diff.ts';
+import { ConfigError } from './errors.ts';
+import { unsupported, type Feature } from './features.ts';
+import { emptyState, type DesiredState, type Generation } from './model.ts';
+import type { Problem } from './problem.ts';
+import { validateDocument } from './validate.ts';
+
+export interface WriteRequest {
+  who: string;
+  action: string;
+  /** Generation parsed from If-Match; undefined when the header is missing. */
+  ifMatch: number | undefined;
+  dryRun: boolean;
+  /** Builds the next document from (a private copy of) the newest one; may throw ConfigError NOT_FOUND. */
+  build(current: DesiredState): DesiredState;
+  rollbackOf?: number;
+}
+
+export interface WriteOutcome {
+  generation: number;
+  dryRun: boolean;
+  applied: boolean;
+  diff: DiffEntry[];
+}
+
+export interface ApplyError {
+  generation: number;
+  at: string;
+  problems: Problem[];
+  rollbackErrors: ApplyResult['rollbackErrors'];
+}
+
+export interface ConfigCounters {
+  applies: { ok: number; refused: number };
+  /** Writes rejected before storing, by code (INVALID_CONFIG problems are counted per problem code). */
+  rejected: Record<string, number>;
+}
+
+export class ConfigService implements ConfigHub {
+  private readonly consumers: ConfigConsumer[] = [];
+  private newest: StoredGeneration | null = null;
+  private inForce: Generation | null = null;
+  private lastAppliedAt: string | null = null;
+  private lastError: ApplyError | null = null;
+  private applying = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  readonly counters: ConfigCounters = { applies: { ok: 0, refused: 0 }, rejected: {} };
+
+  constructor(
+    readonly store: ConfigStore,
+    private readonly audit: AuditLog,
+    private readonly log: Logger,
+    /** Features accepted without a consumer (boot `config.acceptUnrealized`: labs and API tests only). */
+    private readonly acceptUnrealized: readonly Feature[] = [],
+  ) {
+    store.onExternalCommit((g) => void this.serial(() => this.adoptExternal(g)));
+  }
+
+  addConsumer(c: ConfigConsumer): void {
+    this.consumers.push(c);
+  }
+
+  consumerNames(): string[] {
+    return this.consumers.map((c) => c.name);
+  }
+
+  applied(): Generation | null {
+    return this.inForce;
+  }
+
+  /** Loads the newest stored generation and applies it (after every consumer registered). */
+  async start(): Promise<void> {
+    await this.serial(async () => {
+      this.newest = await this.store.latest();
+      if (this.newest) await this.applyGeneration(this.newest);
+    });
+  }
+
+  current(): StoredGeneration | null {
+    return this.newest;
+  }
+
+  status(): {
+    generation: number;
+    observedGeneration: number;
+    applying: boolean;
+    lastAppliedAt: string | null;
+    lastError: ApplyError | null;
+  } {
+    return {
+      generation: this.newest?.generation ?? 0,
+      observedGeneration: this.inForce?.generation ?? 0,
+      applying: this.applying,
+      lastAppliedAt: this.lastAppliedAt,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Every problem of a candidate document: semantics, unsupported features, consumers' own checks. */
+  check(next: DesiredState): Problem[] {
+    const realized = new Set<Feature>(this.acceptUnrealized);
+    for (const c of this.consumers) for (const f of c.realizes ?? []) realized.add(f);
+    return [...validateDocument(next), ...unsupported(next, realized), ...validateWithConsumers(this.consumers, next)];
+  }
+
+  write(req: WriteRequest): Promise<WriteOutcome> {
+    return this.serial(async () => {
+      try {
+        return await this.doWrite(req);
+      } catch (e) {
+        if (e instanceof ConfigError && e.code !== 'REFUSED') this.reject(req, e);
+        throw e;
+      }
+    });
+  }
+
+  private async doWrite(req: WriteRequest): Promise<WriteOutcome> {
+    const base = this.newest;
+    const baseGen = base?.generation ?? 0;
+    if (req.ifMatch === undefined) {
+      throw new ConfigError('PRECONDITION_REQUIRED', `If-Match required: send the ETag of the generation you edited ("${baseGen}")`, {
+        current: baseGen,
+      });
+    }
+    if (req.ifMatch !== baseGen) {
+      throw new ConfigError('STALE_GENERATION', `generation ${req.ifMatch} is not the newest (${baseGen}): re-read and retry`, {
+        current: baseGen,
+      });
+    }
+    const baseSpec = base?.spec ?? emptyState();
+    const next = req.build(structuredClone(baseSpec));
+    const problems = this.check(next);
+    if (problems.length > 0) {
+      throw new ConfigError('INVALID_CONFIG', `${problems.length} problem(s) in the document`, { problems, path: problems[0]!.path });
+    }
+    const d = diff(baseSpec, next);
+    if (req.dryRun) return { generation: baseGen + 1, dryRun: true, applied: false, diff: d };
+    if (!this.store.health().healthy) {
+      throw new ConfigError('STORE_UNAVAILABLE', `config store unavailable (${this.store.health().detail ?? 'down'}): writes refused`);
+    }
+    let rec: StoredGeneration;
+    try {
+      rec = await this.store.commit(baseGen, {
+        spec: next,
+        createdAt: new Date().toISOString(),
+        author: req.who,
+        ...(req.rollbackOf !== undefined ? { rollbackOf: req.rollbackOf } : {}),
+      });
+    } catch (e) {
+      if (e instanceof StoreError && e.code === 'STALE_GENERATION') {
+        throw new ConfigError('STALE_GENERATION', e.message, { current: e.current ?? baseGen });
+      }
+      throw new ConfigError('STORE_UNAVAILABLE', (e as Error).message);
+    }
+    this.newest = rec;
+    this.audit.append({ who: req.who, action: req.action, generation: rec.generation, diff: d, result: 'ok' });
+    const res = await this.applyGeneration(rec);
+    if (!res.ok) {
+      throw new ConfigError('REFUSED', `generation ${rec.generation} stored but refused; generation ${this.inForce?.generation ?? 0} stays in force`, {
+        problems: res.problems,
+        current: rec.generation,
+        path: res.problems[0]?.path ?? '',
+      });
+    }
+    return { generation: rec.generation, dryRun: false, applied: true, diff: d };
+  }
+
+  private reject(req: WriteRequest, e: ConfigError): void {
+    const codes = e.extra.problems?.map((p) => p.code) ?? [e.code];
+    for (const c of codes) this.counters.rejected[c] = (this.counters.rejected[c] ?? 0) + 1;
+    if (req.dryRun) return;
+    try {
+      this.audit.append({ who: req.who, action: req.action, result: 'rejected', code: e.code, detail: e.message });
+    } catch (ae) {
+      this.log.error({ mod: 'config', err: ae }, 'audit append failed');
+    }
+  }
+
+  private async applyGeneration(rec: StoredGeneration): Promise<ApplyResult> {
+    const next: Generation = { generation: rec.generation, spec: rec.spec };
+    this.applying = true;
+    let res: ApplyResult;
+    try {
+      res = await applyAtomically(this.consumers, next, this.inForce);
+    } finally {
+      this.applying = false;
+    }
+    if (res.ok) {
+      this.inForce = next;
+      this.lastAppliedAt = new Date().toISOString();
+      this.counters.applies.ok++;
+      this.log.info({ mod: 'config', generation: rec.generation }, 'generation applied');
+    } else {
+      this.counters.applies.refused++;
+      this.lastError = { generation: rec.generation, at: new Date().toISOString(), problems: res.problems, rollbackErrors: res.rollbackErrors };
+      this.log.warn({ mod: 'config', generation: rec.generation, problems: res.problems, rollbackErrors: res.rollbackErrors }, 'generation refused');
+    }
+    this.audit.append({
+      who: 'agent',
+      action: 'apply',
+      generation: rec.generation,
+      result: res.ok ? 'ok' : 'refused',
+      ...(res.ok ? {} : { code: res.problems[0]?.code ?? 'REFUSED', detail: res.problems.map((p) => p.detail).join('; ') }),
+    });
+    return res;
+  }
+
+  /** A generation committed by another agent sharing the store. */
+  private async adoptExternal(g: StoredGeneration): Promise<void> {
+    if (this.newest && g.generation <= this.newest.generation) return;
+    this.newest = g;
+    await this.applyGeneration(g);
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,233 @@
+// Semantic validation of a schema-valid document. Reports every problem (not only the first) so an operator
+// fixes a document in one round; each problem carries a stable code and the JSON pointer of the field.
+// Rules follow what operators of Hedgehog-style gateways expect (see docs/config.md for the list and why).
+import { parseIp, parsePrefix, type ParsedPrefix } from '../dataplane/addr.ts';
+import type { DesiredState, Expose, Peering } from './model.ts';
+import { problem, type Problem } from './problem.ts';
+
+/** Prefixes that never belong in a routed document: this-network, loopback, link-local, multicast, reserved. */
+const SPECIAL_USE = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4', '240.0.0.0/4', '::1/128', 'fe80::/10', 'ff00::/8'].map(
+  (s) => parsePrefix(s)!,
+);
+
+function covers(outer: ParsedPrefix, inner: ParsedPrefix): boolean {
+  if (outer.family !== inner.family || outer.len > inner.len) return false;
+  for (let bit = 0; bit < outer.len; bit++) {
+    const byte = bit >> 3;
+    const mask = 0x80 >> (bit & 7);
+    if ((outer.bytes[byte]! & mask) !== (inner.bytes[byte]! & mask)) return false;
+  }
+  return true;
+}
+
+export function overlaps(a: ParsedPrefix, b: ParsedPrefix): boolean {
+  return covers(a, b) || covers(b, a);
+}
+
+/** Number of addresses in a prefix (bigint: IPv6). */
+function size(p: ParsedPrefix): bigint {
+  return 1n << BigInt((p.family === 4 ? 32 : 128) - p.len);
+}
+
+class Checker {
+  readonly problems: Problem[] = [];
+  add(code: Problem['code'], path: string, detail: string): void {
+    this.problems.push(problem(code, path, detail));
+  }
+  /** A routed prefix: valid, host bits clear, not special-use. */
+  prefix(s: string, path: string): ParsedPrefix | undefined {
+    const p = parsePrefix(s);
+    if (!p) {
+      this.add('INVALID_VALUE', path, `"${s}" is not an IP prefix`);
+      return undefined;
+    }
+    const addr = parseIp(s.slice(0, s.indexOf('/')));
+    if (addr && addr.bytes.some((b, i) => b !== p.bytes[i])) {
+      this.add('INVALID_VALUE', path, `"${s}" has host bits set (did you mean ${p.text}?)`);
+    }
+    const special = SPECIAL_USE.find((sp) => overlaps(sp, p));
+    if (special) this.add('INVALID_VALUE', path, `"${s}" overlaps special-use ${special.text}`);
+    return p;
+  }
+  ip(s: string, path: string): ReturnType<typeof parseIp> {
+    const a = parseIp(s);
+    if (!a) this.add('INVALID_VALUE', path, `"${s}" is not an IP address`);
+    return a;
+  }
+  unique<T>(items: readonly T[], keyOf: (t: T) => string | number | undefined, path: (i: number) => string, what: string): void {
+    const seen = new Map<string | number, number>();
+    items.forEach((t, i) => {
+      const k = keyOf(t);
+      if (k === undefined) return;
+      const first = seen.get(k);
+      if (first !== undefined) this.add('DUPLICATE', path(i), `${what} ${String(k)} already used at ${path(first)}`);
+      else seen.set(k, i);
+    });
+  }
+  disjoint(items: { p: ParsedPrefix; path: string }[], what: string): void {
+    for (let i = 0; i < items.length; i++) {
+      for (let j = 0; j < i; j++) {
+        if (overlaps(items[i]!.p, items[j]!.p)) {
+          this.add('OVERLAP', items[i]!.path, `${what} ${items[i]!.p.text} overlaps ${items[j]!.p.text} at ${items[j]!.path}`);
+        }
+      }
+    }
+  }
+}
+
+export function validateDocument(doc: DesiredState): Problem[] {
+  const c = new Checker();
+  const gw = doc.gateway;
+  const rid = c.ip(gw.routerId, '/gateway/routerId');
+  if (rid && SPECIAL_USE.some((sp) => overlaps(sp, parsePrefix(`${rid.text}/32`)!))) {
+    c.add('INVALID_VALUE', '/gateway/routerId', `${gw.routerId} is a special-use address`);
+  }
+
+  // Ports: unique names and devices; interface subnets of different ports must not overlap.
+  c.unique(gw.ports, (p) => p.name, (i) => `/gateway/ports/${i}/name`, 'port name');
+  c.unique(gw.ports, (p) => p.device, (i) => `/gateway/ports/${i}/device`, 'device');
+  const portNets: { p: ParsedPrefix; path: string }[] = [];
+  gw.ports.forEach((port, i) =>
+    port.addresses.forEach((a, j) => {
+      const path = `/gateway/ports/${i}/addresses/${j}`;
+      const p = parsePrefix(a);
+      if (!p || !parseIp(a.slice(0, a.indexOf('/')))) c.add('INVALID_VALUE', path, `"${a}" is not address/length`);
+      else portNets.push({ p, path });
+    }),
+  );
+  c.disjoint(portNets, 'port subnet');
+  const portNames = new Set(gw.ports.map((p) => p.name));
+
+  // BFD profiles and BGP neighbors.
+  c.unique(gw.bfdProfiles, (b) => b.name, (i) => `/gateway/bfdProfiles/${i}/name`, 'BFD profile');
+  const profiles = new Set(gw.bfdProfiles.map((b) => b.name));
+  c.unique(gw.neighbors, (n) => parseIp(n.ip)?.text, (i) => `/gateway/neighbors/${i}/ip`, 'neighbor');
+  gw.neighbors.forEach((n, i) => {
+    c.ip(n.ip, `/gateway/neighbors/${i}/ip`);
+    if (n.bfdProfile !== undefined && !profiles.has(n.bfdProfile)) {
+      c.add('NO_SUCH_REF', `/gateway/neighbors/${i}/bfdProfile`, `no BFD profile named ${n.bfdProfile}`);
+    }
+    if (n.port !== undefined && !portNames.has(n.port)) c.add('NO_SUCH_REF', `/gateway/neighbors/${i}/port`, `no port named ${n.port}`);
+  });
+  if (gw.vtep) c.ip(gw.vtep.ip, '/gateway/vtep/ip');
+
+  // VPCs: unique name/id/VNI, subnets valid and disjoint within a VPC (VPCs are separate VRFs: they may reuse).
+  if (doc.vpcs.length > 0 && !gw.vtep) c.add('MISSING', '/gateway/vtep', 'a VTEP (ip, mac) is required once VPCs exist');
+  c.unique(doc.vpcs, (v) => v.name, (i) => `/vpcs/${i}/name`, 'VPC name');
+  c.unique(doc.vpcs, (v) => v.id, (i) => `/vpcs/${i}/id`, 'VPC id');
+  c.unique(doc.vpcs, (v) => v.vni, (i) => `/vpcs/${i}/vni`, 'VNI');
+  const vpcNets = new Map<string, ParsedPrefix[]>();
+  doc.vpcs.forEach((v, i) => {
+    c.unique(v.subnets, (s) => s.name, (j) => `/vpcs/${i}/subnets/${j}/name`, 'subnet name');
+    const nets: { p: ParsedPrefix; path: string }[] = [];
+    v.subnets.forEach((s, j) => {
+      const p = c.prefix(s.cidr, `/vpcs/${i}/subnets/${j}/cidr`);
+      if (p) nets.push({ p, path: `/vpcs/${i}/subnets/${j}/cidr` });
+    });
+    c.disjoint(nets, 'subnet');
+    vpcNets.set(v.name, nets.map((n) => n.p));
+  });
+
+  // Gateway groups.
+  c.unique(doc.groups, (g) => g.name, (i) => `/groups/${i}/name`, 'group name');
+  doc.groups.forEach((g, i) => c.unique(g.members, (m) => m.name, (j) => `/groups/${i}/members/${j}/name`, 'member'));
+  const groups = new Set(doc.groups.map((g) => g.name));
+
+  // Peerings.
+  c.unique(doc.peerings, (p) => p.name, (i) => `/peerings/${i}/name`, 'peering name');
+  c.unique(
+    doc.peerings,
+    (p) => (p.sides[0].vpc === p.sides[1].vpc ? undefined : [p.sides[0].vpc, p.sides[1].vpc].sort().join(' <-> ')),
+    (i) => `/peerings/${i}/sides`,
+    'VPC pair',
+  );
+  doc.peerings.forEach((p, i) => checkPeering(c, p, `/peerings/${i}`, vpcNets, groups));
+
+  // Static routes.
+  const vpcNames = new Set(doc.vpcs.map((v) => v.name));
+  c.unique(doc.staticRoutes, (r) => `${r.vpc ?? 'underlay'} ${parsePrefix(r.prefix)?.text ?? r.prefix}`, (i) => `/staticRoutes/${i}/prefix`, 'route');
+  doc.staticRoutes.forEach((r, i) => {
+    const at = `/staticRoutes/${i}`;
+    if (r.vpc !== undefined && !vpcNames.has(r.vpc)) c.add('NO_SUCH_REF', `${at}/vpc`, `no VPC named ${r.vpc}`);
+    const p = c.prefix(r.prefix, `${at}/prefix`);
+    if (r.blackhole && r.nexthops.length > 0) c.add('INVALID_VALUE', `${at}/nexthops`, 'a blackhole route has no next hops');
+    if (!r.blackhole && r.nexthops.length === 0) c.add('MISSING', `${at}/nexthops`, 'next hops required (or blackhole: true)');
+    r.nexthops.forEach((nh, j) => {
+      const a = c.ip(nh.ip, `${at}/nexthops/${j}/ip`);
+      if (a && p && a.family !== p.family) c.add('INVALID_VALUE', `${at}/nexthops/${j}/ip`, `IPv${a.family} next hop for an IPv${p.family} prefix`);
+      if (nh.port !== undefined && !portNames.has(nh.port)) c.add('NO_SUCH_REF', `${at}/nexthops/${j}/port`, `no port named ${nh.port}`);
+    });
+  });
+  return c.problems;
+}
+
+const STATEFUL = new Set(['masquerade', 'portForward']);
+
+function checkPeering(c: Checker, p: Peering, at: string, vpcNets: Map<string, ParsedPrefix[]>, groups: Set<string>): void {
+  if (p.group !== undefined && !groups.has(p.group)) c.add('NO_SUCH_REF', `${at}/group`, `no gateway group named ${p.group}`);
+  if (p.sides[0].vpc === p.sides[1].vpc) c.add('INVALID_VALUE', `${at}/sides/1/vpc`, 'a peering connects two different VPCs');
+  const statefulSides: number[] = [];
+  const defaults: number[] = [];
+  p.sides.forEach((side, j) => {
+    const sat = `${at}/sides/${j}`;
+    const nets = vpcNets.get(side.vpc);
+    if (!nets) c.add('NO_SUCH_REF', `${sat}/vpc`, `no VPC named ${side.vpc}`);
+    const sideDefaults = side.expose.filter((e) => e.default).length;
+    if (sideDefaults > 1) c.add('DUPLICATE', `${sat}/expose`, 'at most one default expose per side');
+    if (sideDefaults > 0) defaults.push(j);
+    if (side.expose.some((e) => e.nat && STATEFUL.has(e.nat.mode))) statefulSides.push(j);
+    const exposed: { p: ParsedPrefix; path: string }[] = [];
+    side.expose.forEach((e, k) => checkExpose(c, e, `${sat}/expose/${k}`, nets, exposed));
+    c.disjoint(exposed, 'exposed prefix');
+  });
+  if (statefulSides.length > 1) {
+    c.add('NAT_INCOMPATIBLE', `${at}/sides/1/expose`, 'stateful NAT (masquerade, portForward) on both sides of a peering: flows could never be initiated');
+  }
+  if (defaults.length > 1) c.add('INVALID_VALUE', `${at}/sides/1/expose`, 'default expose on both sides of a peering');
+}
+
+function checkExpose(c: Checker, e: Expose, at: string, nets: ParsedPrefix[] | undefined, exposed: { p: ParsedPrefix; path: string }[]): void {
+  const ips = e.ips.map((s, i) => c.prefix(s, `${at}/ips/${i}`));
+  const as = (e.as ?? []).map((s, i) => c.prefix(s, `${at}/as/${i}`));
+  ips.forEach((p, i) => {
+    if (!p) return;
+    exposed.push({ p, path: `${at}/ips/${i}` });
+    if (nets && !e.default && !nets.some((n) => covers(n, p))) {
+      c.add('INVALID_VALUE', `${at}/ips/${i}`, `${p.text} is not inside a subnet of this VPC`);
+    }
+  });
+  if (e.default && e.ips.length > 0) c.add('INVALID_VALUE', `${at}/ips`, 'a default expose lists no prefixes');
+  const fam = (ps: (ParsedPrefix | undefined)[]): Set<number> => new Set(ps.filter((p) => p).map((p) => p!.family));
+  const ipFam = fam(ips);
+  const asFam = fam(as);
+  if (ipFam.size > 1) c.add('INVALID_VALUE', `${at}/ips`, 'mixes IPv4 and IPv6 prefixes');
+  if (asFam.size > 1) c.add('INVALID_VALUE', `${at}/as`, 'mixes IPv4 and IPv6 prefixes');
+  const crossFamily = ipFam.size === 1 && asFam.size === 1 && [...ipFam][0] !== [...asFam][0];
+  const nat = e.nat;
+  if (!nat) {
+    if (e.as !== undefined) c.add('NAT_INCOMPATIBLE', `${at}/as`, 'translated prefixes ("as") need a nat mode');
+    return;
+  }
+  if (e.as === undefined || e.as.length === 0) {
+    c.add('NAT_INCOMPATIBLE', `${at}/as`, `nat ${nat.mode} needs translated prefixes ("as")`);
+    return;
+  }
+  if (nat.mode === 'nat64') {
+    if (!crossFamily) c.add('NAT_INCOMPATIBLE', `${at}/nat`, 'nat64 translates between families: ips and as must be IPv6 and IPv4 (or the reverse)');
+    return;
+  }
+  if (crossFamily) c.add('NAT_INCOMPATIBLE', `${at}/as`, `nat ${nat.mode} cannot translate between IPv4 and IPv6 (use nat64)`);
+  if (nat.mode === 'static') {
+    const total = (ps: (ParsedPrefix | undefined)[]): bigint => ps.reduce((s, p) => s + (p ? size(p) : 0n), 0n);
+    if (ips.every((p) => p) && as.every((p) => p) && total(ips) !== total(as)) {
+      c.add('NAT_INCOMPATIBLE', `${at}/as`, `static NAT maps address for address: ips hold ${total(ips)} addresses, as holds ${total(as)}`);
+    }
+  }
+  if (nat.mode === 'portForward') {
+    if (e.ips.length !== 1 || e.as.length !== 1) c.add('NAT_INCOMPATIBLE', `${at}/nat`, 'portForward needs exactly one prefix in ips and in as');
+    nat.ports.forEach((pf, i) => {
+      if (pf.port === 0) c.add('INVALID_VALUE', `${at}/nat/ports/${i}/port`, 'port 0 cannot be forwarded');
+      if (pf.as === 0) c.add('INVALID_VALUE', `${at}/nat/ports/${i}/as`, 'port 0 cannot be forwarded');
+    });
+  }
+}
