@@ -17,6 +17,19 @@ export interface EalConfig {
   memoryMb: number;
   /** Extra EAL arguments, appended as given. */
   extraArgs?: string[];
+  /** Table sizes (memory is reserved per VRF up front); defaults suit a lab, production raises them. */
+  tables?: TableLimits;
+  /** Packet buffers in the pool shared by all ports (default 8191). */
+  mbufs?: number;
+}
+
+export interface TableLimits {
+  maxVrfs?: number;
+  maxRoutes4?: number;
+  maxRoutes6?: number;
+  maxNexthops?: number;
+  maxGroups?: number;
+  maxNeighbors?: number;
 }
 
 export interface EalInfo {
@@ -104,6 +117,8 @@ export interface WorkerCounters {
   busyPolls: bigint;
   idlePolls: bigint;
   sleeps: bigint;
+  /** Time spent in idle back-off sleeps (optional: absent in fakes that do not model it). */
+  sleepNs?: bigint;
 }
 
 export interface PortCounters {
@@ -143,6 +158,9 @@ export interface DataplaneApi {
   delGroups(ids: number[]): TableErrorCode[];
   applyRoutes(ops: RouteOp[]): TableErrorCode[];
   setNeighbors(ns: Neighbor[]): TableErrorCode[];
+  /** Source addresses of the ICMP errors the dataplane sends for packets that arrived on a port: the first
+   *  IPv4 and the first IPv6 of `addresses` ("ip/len" or "ip"); an empty list clears them. */
+  setPortAddresses(port: PortId, addresses: string[]): TableErrorCode;
   delNeighbors(ns: Omit<Neighbor, 'mac'>[]): TableErrorCode[];
 
   routes(vrf: VrfId): RouteEntry[];

@@ -20,16 +20,14 @@ import type {
   VrfId,
   WorkerCounters,
 } from './api.ts';
+import { readFileSync } from 'node:fs';
 import { parseIp, parseMac, parsePrefix } from './addr.ts';
 import { DataplaneError } from './errors.ts';
 
-/** Same order as dataplane/include/gw_drop_reasons.h (the addon reads that list at run time). */
-export const FAKE_DROP_REASONS = [
-  'eth_too_short', 'eth_unknown_type', 'eth_not_for_us', 'ip4_too_short', 'ip4_bad_version', 'ip4_bad_ihl',
-  'ip4_bad_length', 'ip4_bad_checksum', 'ip4_bad_source', 'ip6_too_short', 'ip6_bad_version', 'ip6_bad_length',
-  'ttl_exceeded', 'no_route', 'blackhole', 'reject', 'mtu_exceeded', 'neigh_miss', 'nexthop_invalid', 'port_down',
-  'icmp_rate_limited', 'no_mbuf', 'punt_no_tap',
-];
+/** Read from dataplane/include/gw_drop_reasons.h, the list the addon compiles in, so names never diverge. */
+export const FAKE_DROP_REASONS: string[] = [
+  ...readFileSync(new URL('../../../dataplane/include/gw_drop_reasons.h', import.meta.url), 'utf8').matchAll(/X\(\w+, "(\w+)"\)/g),
+].map((m) => m[1]!);
 
 export interface FakeLimits {
   maxVrfs: number;
@@ -232,6 +230,17 @@ export class FakeDataplane implements DataplaneApi {
       if (!ip) return 'invalid';
       return this.neighs.delete(`${n.port}/${ip.text}`) ? 'ok' : 'not_found';
     });
+  }
+
+  /** ICMP source addresses per port, as the addon would keep them. */
+  readonly portAddresses = new Map<PortId, string[]>();
+
+  setPortAddresses(port: PortId, addresses: string[]): TableErrorCode {
+    if (!this.portTable.has(port)) return 'invalid';
+    const ips = addresses.map((a) => parseIp(a.split('/')[0]));
+    if (ips.some((x) => !x)) return 'invalid';
+    this.portAddresses.set(port, ips.map((x) => x!.text));
+    return 'ok';
   }
 
   routes(vrf: VrfId): RouteEntry[] {

@@ -1,0 +1,138 @@
+// The dataplane component: reads the boot section `dataplane:`, brings up the EAL, the ports and their punt
+// taps (with the port's addresses), installs local/connected routes and the boot-time static routes, learns
+// kernel neighbors, starts the workers, and provides DATAPLANE. Without a `dataplane:` section it does
+// nothing (an agent without packets: API/config tests).
+//
+// Nexthop and group ids from (max - RESERVED_IDS, max] belong to this component (connected and static routes);
+// the routing manager allocates below that.
+import type { Component, DaemonContext } from '../daemon.ts';
+import { DATAPLANE } from '../keys.ts';
+import type { DataplaneApi, Nexthop, NexthopGroup, PortInfo, RouteOp } from './api.ts';
+import { DataplaneError } from './errors.ts';
+import { ip } from './iproute.ts';
+import { NativeDataplane } from './native.ts';
+import { NeighborLearner } from './neighbors.ts';
+import { parseDataplaneSection, type DataplaneSection, type PortSection } from './section.ts';
+
+export const RESERVED_IDS = 4096;
+const DEFAULT_MAX_IDS = 1 << 16;
+
+/** Routes, nexthops and groups that make the configured ports and static routes reachable. */
+export function bootTables(
+  sec: DataplaneSection,
+  ports: Map<string, PortInfo>,
+): { nexthops: Nexthop[]; groups: NexthopGroup[]; routes: RouteOp[] } {
+  let nextNh = sec.eal.tables?.maxNexthops ?? DEFAULT_MAX_IDS;
+  let nextGroup = sec.eal.tables?.maxGroups ?? DEFAULT_MAX_IDS;
+  const nexthops: Nexthop[] = [];
+  const groups: NexthopGroup[] = [];
+  const routes: RouteOp[] = [];
+  const nhIds = new Map<string, number>();
+  const nh = (port: PortInfo, gateway?: string): number => {
+    const k = `${port.id}/${gateway ?? ''}`;
+    let id = nhIds.get(k);
+    if (id === undefined) {
+      id = nextNh--;
+      nhIds.set(k, id);
+      nexthops.push(gateway ? { id, port: port.id, gateway } : { id, port: port.id });
+    }
+    return id;
+  };
+  for (const p of sec.ports) {
+    const port = ports.get(p.name)!;
+    p.addresses.forEach((net, i) => {
+      const host = p.hostAddresses[i]!.split('/')[0]!;
+      routes.push({ op: 'add', vrf: p.vrf, prefix: `${host}/${net.family === 4 ? 32 : 128}`, target: { kind: 'local' } });
+      if (net.len < (net.family === 4 ? 32 : 128)) {
+        const g = nextGroup--;
+        groups.push({ id: g, members: [{ nexthop: nh(port), weight: 1 }] });
+        routes.push({ op: 'add', vrf: p.vrf, prefix: net.text, target: { kind: 'unicast', group: g } });
+      }
+    });
+  }
+  for (const r of sec.staticRoutes) {
+    if (r.type !== 'unicast') {
+      routes.push({ op: 'add', vrf: r.vrf, prefix: r.prefix, target: { kind: r.type } });
+      continue;
+    }
+    const g = nextGroup--;
+    groups.push({ id: g, members: r.nexthops.map((n) => ({ nexthop: nh(ports.get(n.port)!, n.via), weight: n.weight })) });
+    routes.push({ op: 'add', vrf: r.vrf, prefix: r.prefix, target: { kind: 'unicast', group: g } });
+  }
+  const max = (sec.eal.tables?.maxNexthops ?? DEFAULT_MAX_IDS) - RESERVED_IDS;
+  if (nextNh < max || nextGroup < (sec.eal.tables?.maxGroups ?? DEFAULT_MAX_IDS) - RESERVED_IDS) {
+    throw new DataplaneError('DP_BAD_CONFIG', `dataplane: more than ${RESERVED_IDS} boot nexthops/groups`);
+  }
+  return { nexthops, groups, routes };
+}
+
+function check(what: string, results: string[], items: unknown[]): void {
+  const bad = results.findIndex((r) => r !== 'ok');
+  if (bad >= 0) throw new DataplaneError('DP_BAD_CONFIG', `${what} ${JSON.stringify(items[bad])}: ${results[bad]}`);
+}
+
+async function configureTap(p: PortSection, info: PortInfo): Promise<void> {
+  for (const a of p.hostAddresses) await ip(p.netns, ['addr', 'replace', a, 'dev', info.tapName]);
+  await ip(p.netns, ['link', 'set', info.tapName, 'up']);
+}
+
+export class DataplaneComponent implements Component {
+  readonly name = 'dataplane';
+  private dp: NativeDataplane | undefined;
+  private learner: NeighborLearner | undefined;
+
+  constructor(
+    private readonly ctx: DaemonContext,
+    private readonly makeDataplane: () => NativeDataplane = () => new NativeDataplane(),
+  ) {}
+
+  /** Neighbor learning counters (for /metrics and tests). */
+  get neighborStats(): NeighborLearner['stats'] | undefined {
+    return this.learner?.stats;
+  }
+
+  async start(): Promise<void> {
+    const raw = this.ctx.boot.sections.dataplane;
+    const log = this.ctx.log.child({ mod: 'dataplane' });
+    if (raw === undefined) {
+      log.info('no dataplane section: running without a dataplane');
+      return;
+    }
+    const sec = parseDataplaneSection(raw);
+    const dp = this.makeDataplane();
+    this.dp = dp;
+    const eal = dp.init(sec.eal);
+    log.info({ hugepages: eal.hugepages, reason: dp.hugepagePlan?.reason, args: eal.args, workerLcores: eal.workerLcores }, 'EAL up');
+    for (const vrf of new Set([...sec.ports.map((p) => p.vrf), ...sec.staticRoutes.map((r) => r.vrf)])) {
+      if (vrf !== 0) check('vrf', [dp.addVrf(vrf)], [vrf]);
+    }
+    const ports = new Map<string, PortInfo>();
+    for (const p of sec.ports) {
+      const info = dp.addPort({ name: p.name, device: p.device, mtu: p.mtu, vrf: p.vrf, tapName: p.tapName, ...(p.netns ? { netns: p.netns } : {}) });
+      ports.set(p.name, info);
+      await configureTap(p, info);
+      check('port address', [dp.setPortAddresses(info.id, p.hostAddresses)], [p.hostAddresses]);
+      log.info({ port: info }, 'port up');
+    }
+    const t = bootTables(sec, ports);
+    check('nexthop', dp.setNexthops(t.nexthops), t.nexthops);
+    check('group', dp.setGroups(t.groups), t.groups);
+    check('route', dp.applyRoutes(t.routes), t.routes);
+    this.learner = new NeighborLearner(
+      dp,
+      sec.ports.map((p) => ({ port: ports.get(p.name)!.id, tap: p.tapName, ...(p.netns ? { netns: p.netns } : {}) })),
+      log,
+      { resyncMs: sec.neighborResyncMs },
+    );
+    await this.learner.start();
+    dp.startWorkers();
+    this.ctx.registry.provide<DataplaneApi>(DATAPLANE, dp);
+    log.info({ ports: ports.size, routes: t.routes.length }, 'dataplane forwarding');
+  }
+
+  async stop(): Promise<void> {
+    await this.learner?.stop();
+    this.dp?.shutdown();
+    this.learner = undefined;
+  }
+}

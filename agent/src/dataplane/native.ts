@@ -1,0 +1,310 @@
+// The DPDK dataplane: DataplaneApi over the node-addon-api binding in dataplane/build. Validates at this edge
+// (EAL config, port config), turns addon result numbers into TableErrorCode, and owns the process-wide EAL
+// (the addon refuses a second init; so does this wrapper, with a typed error).
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type {
+  DataplaneApi,
+  DataplaneEvent,
+  EalConfig,
+  EalInfo,
+  Neighbor,
+  Nexthop,
+  NexthopGroup,
+  PortConfig,
+  PortCounters,
+  PortId,
+  PortInfo,
+  PortStats,
+  RouteEntry,
+  RouteOp,
+  RouteTarget,
+  TableErrorCode,
+  TableLimits,
+  VrfId,
+  WorkerCounters,
+} from './api.ts';
+import { DataplaneError } from './errors.ts';
+import { ealArgs, type HugepagePlan, planHugepages } from './hugepages.ts';
+import { parseIp } from './addr.ts';
+
+/** Shape of the binding (dataplane/addon/*.cc). */
+export interface Addon {
+  dropReasons(): string[];
+  init(o: { args: string[]; workers: number; controlCpu: number; mbufs: number } & TableLimits): number[];
+  addPort(o: { name: string; tapName: string; device: string; netns?: string; mtu: number; vrf: number }): PortInfo;
+  removePort(id: number): void;
+  ports(): PortInfo[];
+  portStats(id: number): PortStats;
+  portCounters(id: number): PortCounters;
+  workerCounters(): WorkerCounters[];
+  startWorkers(): void;
+  stopWorkers(): void;
+  shutdown(): void;
+  pinControlThreads(): number;
+  vrfAdd(v: number): number;
+  vrfDel(v: number): number;
+  setNexthops(a: Nexthop[]): Int32Array;
+  delNexthops(a: number[]): Int32Array;
+  setGroups(a: NexthopGroup[]): Int32Array;
+  delGroups(a: number[]): Int32Array;
+  applyRoutes(a: RouteOp[]): Int32Array;
+  setNeighbors(a: Neighbor[]): Int32Array;
+  delNeighbors(a: Omit<Neighbor, 'mac'>[]): Int32Array;
+  routes(vrf: number): { prefix: string; kind: RouteTarget['kind']; group?: number }[];
+  nexthops(): Nexthop[];
+  groups(): NexthopGroup[];
+  neighbors(): Neighbor[];
+  pollEvents(max: number): DataplaneEvent[];
+  portAddrSet(port: number, ip: string | null): number;
+}
+
+/** Index = result number of the addon (dataplane/addon/util.h, enum Result). */
+const CODES: TableErrorCode[] = ['ok', 'invalid', 'not_found', 'table_full', 'no_vrf', 'no_nexthop', 'no_memory'];
+const codes = (r: Int32Array): TableErrorCode[] => Array.from(r, (x) => CODES[x] ?? 'invalid');
+
+export const ADDON_PATH = fileURLToPath(new URL('../../../dataplane/build/Release/gw_dataplane.node', import.meta.url));
+
+let loaded: Addon | undefined;
+
+/** Loads the binding once; throws DP_ADDON_MISSING with the build command when it was not built. */
+export function loadAddon(path = ADDON_PATH): Addon {
+  if (loaded) return loaded;
+  if (!existsSync(path)) {
+    throw new DataplaneError('DP_ADDON_MISSING', `${path} not built: run scripts/setup.sh (or npm run build)`);
+  }
+  loaded = createRequire(import.meta.url)(path) as Addon;
+  return loaded;
+}
+
+const IFNAME_RE = /^[A-Za-z0-9_.-]{1,15}$/;
+
+function checkCores(cfg: EalConfig, online: number): void {
+  const all = [cfg.controlCore, ...cfg.workerCores];
+  if (cfg.workerCores.length === 0) throw new DataplaneError('DP_BAD_CONFIG', 'eal.workerCores: at least one worker core');
+  if (cfg.workerCores.length > 16) throw new DataplaneError('DP_BAD_CONFIG', 'eal.workerCores: at most 16 workers');
+  for (const c of all) {
+    if (!Number.isInteger(c) || c < 0 || c >= online) {
+      throw new DataplaneError('DP_BAD_CONFIG', `eal: core ${c} is not an online CPU (0..${online - 1})`);
+    }
+  }
+  if (new Set(all).size !== all.length) {
+    throw new DataplaneError('DP_BAD_CONFIG', 'eal: worker cores must be distinct and not the control core');
+  }
+}
+
+export class NativeDataplane implements DataplaneApi {
+  private eal: EalInfo | undefined;
+  private plan: HugepagePlan | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly addon: Addon = loadAddon(),
+    private readonly onlineCpus = 0,
+  ) {}
+
+  /** The hugepage decision taken at init (for logs and `show`). */
+  get hugepagePlan(): HugepagePlan | undefined {
+    return this.plan;
+  }
+
+  private live(): void {
+    if (this.closed) throw new DataplaneError('DP_SHUT_DOWN', 'dataplane was shut down');
+    if (!this.eal) throw new DataplaneError('DP_NOT_INITIALIZED', 'init() must be called first');
+  }
+
+  init(cfg: EalConfig): EalInfo {
+    if (this.eal) throw new DataplaneError('DP_EAL_ALREADY', 'EAL initialises once per process');
+    checkCores(cfg, this.onlineCpus || navigatorCpus());
+    if (!Number.isInteger(cfg.memoryMb) || cfg.memoryMb < 64) {
+      throw new DataplaneError('DP_BAD_CONFIG', 'eal.memoryMb: integer >= 64');
+    }
+    this.plan = planHugepages(cfg.hugepages, cfg.memoryMb);
+    const args = ealArgs(cfg, this.plan);
+    const t = cfg.tables ?? {};
+    try {
+      const lcores = this.addon.init({
+        args,
+        workers: cfg.workerCores.length,
+        controlCpu: cfg.controlCore,
+        mbufs: cfg.mbufs ?? 8191,
+        ...t,
+      });
+      this.eal = { hugepages: this.plan.use, args, workerLcores: lcores };
+    } catch (e) {
+      this.plan.release();
+      const code = (e as { code?: string }).code;
+      throw new DataplaneError(code === 'DP_EAL_ALREADY' ? 'DP_EAL_ALREADY' : 'DP_EAL_FAILED', (e as Error).message);
+    }
+    return this.eal;
+  }
+
+  dropReasons(): string[] {
+    return this.addon.dropReasons();
+  }
+
+  addPort(cfg: PortConfig): PortInfo {
+    this.live();
+    const tapName = cfg.tapName ?? cfg.name;
+    if (!IFNAME_RE.test(tapName)) throw new DataplaneError('DP_BAD_CONFIG', `tap name ${tapName}: 1-15 of [A-Za-z0-9_.-]`);
+    if (!Number.isInteger(cfg.mtu) || cfg.mtu < 68 || cfg.mtu > 9600) {
+      throw new DataplaneError('DP_BAD_CONFIG', `port ${cfg.name}: mtu must be 68..9600`);
+    }
+    try {
+      return this.addon.addPort({ name: cfg.name, tapName, device: cfg.device, mtu: cfg.mtu, vrf: cfg.vrf, ...(cfg.netns ? { netns: cfg.netns } : {}) });
+    } catch (e) {
+      throw asDpError(e, 'DP_PORT_FAILED');
+    }
+  }
+
+  removePort(id: PortId): void {
+    this.live();
+    try {
+      this.addon.removePort(id);
+    } catch (e) {
+      throw asDpError(e, 'DP_NO_PORT');
+    }
+  }
+
+  ports(): PortInfo[] {
+    return this.closed ? [] : this.addon.ports();
+  }
+
+  portStats(id: PortId): PortStats {
+    this.live();
+    try {
+      return this.addon.portStats(id);
+    } catch (e) {
+      throw asDpError(e, 'DP_NO_PORT');
+    }
+  }
+
+  startWorkers(): void {
+    this.live();
+    try {
+      this.addon.startWorkers();
+    } catch (e) {
+      throw asDpError(e, 'DP_WORKERS');
+    }
+  }
+
+  stopWorkers(): void {
+    if (!this.closed) this.addon.stopWorkers();
+  }
+
+  shutdown(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.eal) this.addon.shutdown();
+    this.plan?.release();
+  }
+
+  addVrf(vrf: VrfId): TableErrorCode {
+    this.live();
+    return CODES[this.addon.vrfAdd(vrf)] ?? 'invalid';
+  }
+
+  delVrf(vrf: VrfId): TableErrorCode {
+    this.live();
+    return CODES[this.addon.vrfDel(vrf)] ?? 'invalid';
+  }
+
+  setNexthops(nhs: Nexthop[]): TableErrorCode[] {
+    this.live();
+    return codes(this.addon.setNexthops(nhs));
+  }
+
+  delNexthops(ids: number[]): TableErrorCode[] {
+    this.live();
+    return codes(this.addon.delNexthops(ids));
+  }
+
+  setGroups(groups: NexthopGroup[]): TableErrorCode[] {
+    this.live();
+    return codes(this.addon.setGroups(groups));
+  }
+
+  delGroups(ids: number[]): TableErrorCode[] {
+    this.live();
+    return codes(this.addon.delGroups(ids));
+  }
+
+  applyRoutes(ops: RouteOp[]): TableErrorCode[] {
+    this.live();
+    return codes(this.addon.applyRoutes(ops));
+  }
+
+  setNeighbors(ns: Neighbor[]): TableErrorCode[] {
+    this.live();
+    return codes(this.addon.setNeighbors(ns));
+  }
+
+  delNeighbors(ns: Omit<Neighbor, 'mac'>[]): TableErrorCode[] {
+    this.live();
+    return codes(this.addon.delNeighbors(ns));
+  }
+
+  /** ICMP error source addresses of a port: the first IPv4 and first IPv6 of `addresses` ("ip/len" or "ip"). */
+  setPortAddresses(port: PortId, addresses: string[]): TableErrorCode {
+    this.live();
+    let res = CODES[this.addon.portAddrSet(port, null)] ?? 'invalid';
+    const ips = addresses.map((a) => parseIp(a.split('/')[0]));
+    for (const fam of [4, 6]) {
+      const ip = ips.find((x) => x?.family === fam);
+      if (ip && res === 'ok') res = CODES[this.addon.portAddrSet(port, ip.text)] ?? 'invalid';
+    }
+    return res;
+  }
+
+  routes(vrf: VrfId): RouteEntry[] {
+    if (this.closed) return [];
+    return this.addon.routes(vrf).map((r) => ({
+      vrf,
+      prefix: r.prefix,
+      target: r.kind === 'unicast' ? { kind: 'unicast', group: r.group ?? 0 } : ({ kind: r.kind } as RouteTarget),
+    }));
+  }
+
+  nexthops(): Nexthop[] {
+    return this.closed ? [] : this.addon.nexthops();
+  }
+
+  groups(): NexthopGroup[] {
+    return this.closed ? [] : this.addon.groups();
+  }
+
+  neighbors(): Neighbor[] {
+    return this.closed ? [] : this.addon.neighbors();
+  }
+
+  workerCounters(): WorkerCounters[] {
+    return this.closed ? [] : this.addon.workerCounters();
+  }
+
+  /** Counters of every physical port and its punt tap. */
+  portCounters(): PortCounters[] {
+    if (this.closed || !this.eal) return [];
+    const out: PortCounters[] = [];
+    for (const p of this.addon.ports()) {
+      out.push(this.addon.portCounters(p.id), this.addon.portCounters(p.tapPortId));
+    }
+    return out;
+  }
+
+  pollEvents(max: number): DataplaneEvent[] {
+    if (this.closed || !this.eal) return [];
+    return this.addon.pollEvents(max);
+  }
+}
+
+function navigatorCpus(): number {
+  return availableParallelism();
+}
+
+function asDpError(e: unknown, fallback: DataplaneError['code']): DataplaneError {
+  const code = (e as { code?: string }).code;
+  const known: DataplaneError['code'][] = ['DP_PORT_EXISTS', 'DP_PORT_FAILED', 'DP_NO_PORT', 'DP_WORKERS', 'DP_BAD_CONFIG', 'DP_NOT_INITIALIZED'];
+  return new DataplaneError(known.find((k) => k === code) ?? fallback, (e as Error).message);
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the dataplane Node addon (dataplane/build/Release/gw_dataplane.node) with npm's node-gyp against the
+# system Node headers (/usr/include/node, no download). Rebuilds only when a source is newer than the addon.
+set -euo pipefail
+cd "$ROOT/dataplane"
+out=build/Release/gw_dataplane.node
+if [ -f "$out" ] && [ -f build/Makefile ] && \
+   [ -z "$(find binding.gyp addon src include -newer "$out" \( -name '*.c' -o -name '*.h' -o -name '*.cc' -o -name '*.gyp' \) -print -quit 2>/dev/null)" ]; then
+  # The source list is a command expansion in binding.gyp: a new file must re-run configure.
+  listed=$(sed -n '/^OBJS :=/,/^$/p' build/gw_dataplane.target.mk | grep -c '\.o')
+  have=$(ls addon/*.cc src/runtime/*.c src/pipeline/*.c 2>/dev/null | wc -l)
+  [ "$listed" -ge "$have" ] && exit 0
+fi
+gyp="$ROOT/node_modules/.bin/node-gyp"
+log=$(mktemp)
+if ! { "$gyp" configure --nodedir=/usr && "$gyp" build -j 2; } >"$log" 2>&1; then
+  grep -E 'error|Error' "$log" | head -40 >&2; rm -f "$log"; echo "setup: dataplane addon build failed" >&2; exit 1
+fi
+rm -f "$log"
+touch "$out"
