@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Gateway config (JSON) for replay: parsed and validated at the edge, then applied through the same
+ * gw_dp_* calls the agent uses. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "replay.h"
+
+static int fail(const char *where, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "config: %s: ", where);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return -1;
+}
+
+static int parse_ip(const char *s, struct gw_ip *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (inet_pton(AF_INET, s, &ip->v4) == 1) {
+		ip->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, ip->v6) == 1) {
+		ip->family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+static int parse_prefix(const char *s, struct gw_ip *ip, uint8_t *plen)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = 0;
+	char *end;
+	long l = strtol(slash + 1, &end, 10);
+	if (*end || end == slash + 1 || parse_ip(buf, ip) < 0 || l < 0 || l > (ip->family == AF_INET ? 32 : 128))
+		return -1;
+	*plen = (uint8_t)l;
+	return 0;
+}
+
+int replay_port_by_name(const struct replay_cfg *cfg, const char *name)
+{
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		size_t n = strlen(cfg->names[i]);
+		if (strcmp(name, cfg->names[i]) == 0)
+			return (int)i;
+		if (strncmp(name, cfg->names[i], n) == 0 && strcmp(name + n, ".tap") == 0)
+			return GW_REPLAY_TAP_BASE + (int)i;
+	}
+	return -1;
+}
+
+const char *replay_port_name(const struct replay_cfg *cfg, uint16_t port, char *buf, size_t len)
+{
+	if (port < cfg->n_ports)
+		snprintf(buf, len, "%s", cfg->names[port]);
+	else if (port >= GW_REPLAY_TAP_BASE && port - GW_REPLAY_TAP_BASE < (int)cfg->n_ports)
+		snprintf(buf, len, "%s.tap", cfg->names[port - GW_REPLAY_TAP_BASE]);
+	else
+		return NULL;
+	return buf;
+}
+
+static uint32_t get_u32(json_t *o, const char *k, uint32_t dflt, bool *ok)
+{
+	json_t *v = json_object_get(o, k);
+	if (!v)
+		return dflt;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 0xffffffffll) {
+		*ok = false;
+		return 0;
+	}
+	return (uint32_t)json_integer_value(v);
+}
+
+static const char *get_str(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int port_ref(const struct replay_cfg *cfg, json_t *o, const char *where)
+{
+	const char *n = get_str(o, "port");
+	int p = n ? replay_port_by_name(cfg, n) : -1;
+	if (p < 0)
+		return fail(where, "unknown port \"%s\"", n ? n : "(missing)");
+	return p;
+}
+
+static int load(json_t *root, struct replay_cfg *cfg, struct gw_dp **dp_out)
+{
+	char where[96];
+	bool ok = true;
+	json_t *ports = json_object_get(root, "ports"), *routes = json_object_get(root, "routes");
+	json_t *nhs = json_object_get(root, "nexthops"), *groups = json_object_get(root, "groups");
+	json_t *neighs = json_object_get(root, "neighbors"), *vrfs = json_object_get(root, "vrfs");
+	json_t *icmp = json_object_get(root, "icmp");
+	if (!json_is_array(ports) || json_array_size(ports) == 0 || json_array_size(ports) > GW_REPLAY_MAX_PHY)
+		return fail("ports", "must be an array of 1..%d ports", GW_REPLAY_MAX_PHY);
+	uint32_t max_vrf = 1;
+	size_t i;
+	json_t *e;
+	json_array_foreach(vrfs, i, e) if (json_is_integer(e) && json_integer_value(e) + 1 > max_vrf)
+		max_vrf = (uint32_t)json_integer_value(e) + 1;
+	struct gw_dp_params *p = &cfg->params;
+	*p = (struct gw_dp_params){
+		.max_vrfs = max_vrf > 16 ? max_vrf : 16,
+		.max_routes4 = 4096 + 2 * (uint32_t)json_array_size(routes),
+		.max_routes6 = 4096 + 2 * (uint32_t)json_array_size(routes),
+		.max_nexthops = 4096,
+		.max_groups = 4096,
+		.max_neighbors = 4096,
+		.n_workers = 1,
+		.socket_id = 0,
+		.icmp_rate = get_u32(icmp, "rate", 0, &ok),
+		.icmp_burst = get_u32(icmp, "burst", 0, &ok),
+	};
+	if (!ok)
+		return fail("icmp", "rate and burst must be non-negative integers");
+	struct gw_dp *dp = gw_dp_create(p);
+	if (!dp)
+		return fail("dataplane", "gw_dp_create failed (memory?)");
+	*dp_out = dp;
+	json_array_foreach(vrfs, i, e)
+	{
+		snprintf(where, sizeof(where), "vrfs[%zu]", i);
+		if (!json_is_integer(e))
+			return fail(where, "must be an integer");
+		int rc = gw_dp_vrf_add(dp, (uint32_t)json_integer_value(e));
+		if (rc < 0 && rc != -EEXIST)
+			return fail(where, "%s", strerror(-rc));
+	}
+	cfg->n_ports = (unsigned)json_array_size(ports);
+	json_array_foreach(ports, i, e)
+	{
+		snprintf(where, sizeof(where), "ports[%zu]", i);
+		const char *name = get_str(e, "name");
+		if (!name || strlen(name) >= sizeof(cfg->names[0]) || !*name)
+			return fail(where, "name: required, under 32 characters");
+		snprintf(cfg->names[i], sizeof(cfg->names[i]), "%s", name);
+	}
+	json_array_foreach(ports, i, e)
+	{
+		snprintf(where, sizeof(where), "ports[%zu]", i);
+		const char *mac = get_str(e, "mac");
+		struct gw_port_conf c = {.mtu = (uint16_t)get_u32(e, "mtu", 1500, &ok),
+					 .vrf = get_u32(e, "vrf", 0, &ok),
+					 .punt_port = GW_REPLAY_TAP_BASE + i,
+					 .up = !json_is_false(json_object_get(e, "up"))};
+		if (!mac || rte_ether_unformat_addr(mac, &c.mac) < 0)
+			return fail(where, "mac: expected xx:xx:xx:xx:xx:xx");
+		int rc;
+		if (!ok || (rc = gw_dp_port_set(dp, (uint16_t)i, &c)) < 0)
+			return fail(where, "invalid mtu/vrf (vrf must be listed in vrfs)");
+		struct gw_port_conf tap = c;
+		tap.is_punt = true;
+		tap.punt_port = (uint16_t)i;
+		gw_dp_port_set(dp, (uint16_t)(GW_REPLAY_TAP_BASE + i), &tap);
+		json_t *addrs = json_object_get(e, "addresses"), *a;
+		size_t k;
+		json_array_foreach(addrs, k, a)
+		{
+			struct gw_ip ip;
+			if (!json_is_string(a) || parse_ip(json_string_value(a), &ip) < 0)
+				return fail(where, "addresses[%zu]: not an IP address", k);
+			struct gw_route local = {.type = GW_ROUTE_LOCAL};
+			if (gw_dp_port_addr_set(dp, (uint16_t)i, &ip) < 0 ||
+			    gw_dp_route_add(dp, c.vrf, &ip, ip.family == AF_INET ? 32 : 128, &local) < 0)
+				return fail(where, "addresses[%zu]: cannot install", k);
+		}
+	}
+	json_array_foreach(nhs, i, e)
+	{
+		snprintf(where, sizeof(where), "nexthops[%zu]", i);
+		int port = port_ref(cfg, e, where);
+		if (port < 0)
+			return -1;
+		struct gw_nexthop nh = {.port = (uint16_t)port};
+		const char *gw = get_str(e, "gateway");
+		if (gw && parse_ip(gw, &nh.gw) < 0)
+			return fail(where, "gateway: not an IP address");
+		int rc = gw_dp_nexthop_set(dp, get_u32(e, "id", 0, &ok), &nh);
+		if (!ok || rc < 0)
+			return fail(where, "id: must be 1..%u (%s)", p->max_nexthops, strerror(-rc));
+	}
+	json_array_foreach(groups, i, e)
+	{
+		snprintf(where, sizeof(where), "groups[%zu]", i);
+		json_t *mem = json_object_get(e, "members"), *m;
+		uint32_t ids[64];
+		uint16_t wts[64];
+		size_t k;
+		if (!json_is_array(mem) || json_array_size(mem) == 0 || json_array_size(mem) > 64)
+			return fail(where, "members: 1..64 entries");
+		json_array_foreach(mem, k, m)
+		{
+			ids[k] = get_u32(m, "nexthop", 0, &ok);
+			wts[k] = (uint16_t)get_u32(m, "weight", 1, &ok);
+		}
+		int rc = gw_dp_group_set(dp, get_u32(e, "id", 0, &ok), ids, wts, (unsigned)k);
+		if (!ok || rc < 0)
+			return fail(where, "%s", rc == -ENOENT ? "unknown nexthop" : "invalid id/weights");
+	}
+	json_array_foreach(routes, i, e)
+	{
+		snprintf(where, sizeof(where), "routes[%zu]", i);
+		struct gw_ip pfx;
+		uint8_t plen;
+		const char *ps = get_str(e, "prefix"), *type = get_str(e, "type");
+		if (!ps || parse_prefix(ps, &pfx, &plen) < 0)
+			return fail(where, "prefix: expected address/length");
+		struct gw_route r = {.group_id = get_u32(e, "group", 0, &ok)};
+		if (!type || !strcmp(type, "unicast"))
+			r.type = GW_ROUTE_UNICAST;
+		else if (!strcmp(type, "blackhole"))
+			r.type = GW_ROUTE_BLACKHOLE;
+		else if (!strcmp(type, "reject"))
+			r.type = GW_ROUTE_REJECT;
+		else if (!strcmp(type, "local"))
+			r.type = GW_ROUTE_LOCAL;
+		else
+			return fail(where, "type: unicast|blackhole|reject|local");
+		int rc = gw_dp_route_add(dp, get_u32(e, "vrf", 0, &ok), &pfx, plen, &r);
+		if (!ok || rc < 0)
+			return fail(where, "%s", rc == -ENOENT ? "unknown group or vrf" : strerror(-rc));
+	}
+	json_array_foreach(neighs, i, e)
+	{
+		snprintf(where, sizeof(where), "neighbors[%zu]", i);
+		int port = port_ref(cfg, e, where);
+		struct gw_ip ip;
+		struct rte_ether_addr mac;
+		const char *is = get_str(e, "ip"), *ms = get_str(e, "mac");
+		if (port < 0)
+			return -1;
+		if (!is || parse_ip(is, &ip) < 0)
+			return fail(where, "ip: not an IP address");
+		if (!ms || rte_ether_unformat_addr(ms, &mac) < 0)
+			return fail(where, "mac: expected xx:xx:xx:xx:xx:xx");
+		if (gw_dp_neigh_set(dp, (uint16_t)port, &ip, &mac) < 0)
+			return fail(where, "cannot install");
+	}
+	return 0;
+}
+
+int replay_config_load(const char *path, struct replay_cfg *cfg, struct gw_dp **dp_out)
+{
+	json_error_t err;
+	json_t *root = json_load_file(path, 0, &err);
+	*dp_out = NULL;
+	if (!root) {
+		fprintf(stderr, "config: %s:%d: %s\n", path, err.line, err.text);
+		return -1;
+	}
+	memset(cfg, 0, sizeof(*cfg));
+	int rc = json_is_object(root) ? load(root, cfg, dp_out) : fail(path, "top level must be an object");
+	json_decref(root);
+	return rc;
+}

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef GW_TESTS_H
+#define GW_TESTS_H
+#include <errno.h>
+#include "harness.h"
+extern const struct gw_test gw_tests_fib[];
+extern const struct gw_test gw_tests_pipeline[];
+#endif
