@@ -179,7 +179,8 @@ export class ConfigService implements ConfigHub {
     for (const c of codes) this.counters.rejected[c] = (this.counters.rejected[c] ?? 0) + 1;
     if (req.dryRun) return;
     try {
-      this.audit.append({ who: req.who, action: req.action, result: 'rejected', code: e.code, detail: e.message });
+      const detail = e.extra.problems ? e.extra.problems.map((p) => `${p.path}: ${p.code}`).join('; ') : e.message;
+      this.audit.append({ who: req.who, action: req.action, result: 'rejected', code: e.code, detail });
     } catch (ae) {
       this.log.error({ mod: 'config', err: ae }, 'audit append failed');
     }

@@ -1,0 +1,49 @@
+// gwctl: the operator CLI, a client of the REST API only. Built-in commands live next to this file; other
+// areas add a file under commands/ exporting `register(program)` (they may extend `show` via
+// `program.commands.find((c) => c.name() === 'show')`). Exit codes: 0 ok, 1 refused/invalid, 2 unreachable.
+import { readdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { CliError } from './output.ts';
+import { registerShow } from './show.ts';
+import { registerWrites } from './write.ts';
+
+async function loadCommandModules(program: Command): Promise<void> {
+  const dir = fileURLToPath(new URL('./commands/', import.meta.url));
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+  } catch {
+    return;
+  }
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(`${dir}${f}`).href)) as { register?: (p: Command) => void };
+    mod.register?.(program);
+  }
+}
+
+async function main(): Promise<void> {
+  const program = new Command('gwctl')
+    .description('vpc-gateway operator CLI (a client of the gateway REST API)')
+    .option('-s, --socket <path>', 'API unix socket (env GWCTL_SOCKET)')
+    .option('--url <url>', 'API over TCP, e.g. http://10.0.0.1:8080 (env GWCTL_URL)')
+    .option('--token <token>', 'bearer token for --url (env GWCTL_TOKEN)')
+    .option('-j, --json', 'machine-readable JSON output')
+    .showHelpAfterError()
+    .exitOverride();
+  registerShow(program);
+  registerWrites(program);
+  await loadCommandModules(program);
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CliError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(e.exitCode);
+    }
+    if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
+    throw e;
+  }
+}
+
+await main();

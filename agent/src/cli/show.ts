@@ -1,0 +1,171 @@
+// `gwctl show ...`: one subcommand per table the API serves.
+import type { Command } from 'commander';
+import { call, client, print } from './output.ts';
+import { fields, table } from './table.ts';
+
+export function registerShow(program: Command): Command {
+  const show = program.command('show').description('show a table (add -j for JSON)');
+
+  show
+    .command('config')
+    .description('the newest desired-state document')
+    .action(async (_o, cmd: Command) => {
+      const d = await call(client(cmd).GET('/v1/config'));
+      // YAML is what `apply -f` takes, so the text form is directly editable.
+      const { stringify } = await import('yaml');
+      print(cmd, d, () => `# generation ${d.generation}\n${stringify(d.spec)}`);
+    });
+
+  show
+    .command('status')
+    .description('generation in force, store health, per-object conditions, last error')
+    .action(async (_o, cmd: Command) => {
+      const s = await call(client(cmd).GET('/v1/status'));
+      print(cmd, s, () => {
+        let out = fields([
+          ['state', s.state],
+          ['generation', s.generation],
+          ['observed generation', s.observedGeneration],
+          ['last applied', s.lastAppliedAt],
+          ['store', `${s.store.kind} ${s.store.healthy ? 'healthy' : `UNHEALTHY ${s.store.detail ?? ''}`}`],
+          ['consumers', (s.consumers ?? []).join(', ') || '-'],
+        ]);
+        if (s.lastError) {
+          out += `last error (generation ${s.lastError.generation} at ${s.lastError.at}):\n`;
+          for (const p of s.lastError.problems) out += `  ${p.path || '/'}: ${p.code}: ${p.detail}\n`;
+        }
+        if (s.conditions.length > 0) out += `\n${table(['OBJECT', 'READY', 'REASON', 'MESSAGE'], s.conditions.map((c) => [c.object, c.status, c.reason, c.message]))}`;
+        return out;
+      });
+    });
+
+  show
+    .command('history')
+    .description('stored generations, newest first')
+    .option('-n, --limit <n>', 'how many', '20')
+    .action(async (o: { limit: string }, cmd: Command) => {
+      const h = await call(client(cmd).GET('/v1/config/history', { params: { query: { limit: Number(o.limit) } } }));
+      print(cmd, h, () =>
+        table(['GEN', 'CREATED', 'AUTHOR', 'RESULT', 'ROLLBACK-OF', 'ERROR'], h.items.map((e) => [e.generation, e.createdAt, e.author, e.result, e.rollbackOf, e.error])),
+      );
+    });
+
+  show
+    .command('audit')
+    .description('audit log of writes, newest first')
+    .option('-n, --limit <n>', 'how many', '20')
+    .option('-g, --generation <n>', 'only entries of this generation')
+    .action(async (o: { limit: string; generation?: string }, cmd: Command) => {
+      const query = { limit: Number(o.limit), ...(o.generation ? { generation: Number(o.generation) } : {}) };
+      const a = await call(client(cmd).GET('/v1/audit', { params: { query } }));
+      print(cmd, a, () =>
+        table(
+          ['SEQ', 'AT', 'WHO', 'ACTION', 'GEN', 'RESULT', 'CHANGES', 'DETAIL'],
+          a.items.map((e) => [e.seq, e.at, e.who, e.action, e.generation, e.code ? `${e.result} ${e.code}` : e.result, e.diff?.length, e.detail]),
+        ),
+      );
+    });
+
+  show
+    .command('vpcs')
+    .description('VPCs of the newest generation')
+    .action(async (_o, cmd: Command) => {
+      const v = await call(client(cmd).GET('/v1/vpcs'));
+      print(cmd, v, () => table(['NAME', 'ID', 'VNI', 'SUBNETS'], v.items.map((x) => [x.name, x.id, x.vni, x.subnets.map((s) => s.cidr).join(',')])));
+    });
+
+  show
+    .command('peerings')
+    .description('peerings of the newest generation')
+    .action(async (_o, cmd: Command) => {
+      const p = await call(client(cmd).GET('/v1/peerings'));
+      const side = (s: { vpc: string; expose: { ips: string[]; nat?: { mode: string } }[] }): string =>
+        `${s.vpc}[${s.expose.map((e) => e.ips.join(',') + (e.nat ? ` nat=${e.nat.mode}` : '')).join(' ')}]`;
+      print(cmd, p, () => table(['NAME', 'GROUP', 'SIDE A', 'SIDE B'], p.items.map((x) => [x.name, x.group, ...x.sides.map(side)])));
+    });
+
+  show
+    .command('ports')
+    .description('dataplane ports')
+    .action(async (_o, cmd: Command) => {
+      const p = await call(client(cmd).GET('/v1/dataplane/ports'));
+      print(cmd, p, () =>
+        table(['ID', 'NAME', 'DEVICE', 'MAC', 'MTU', 'VRF', 'LINK', 'TAP'], p.items.map((x) => [x.id, x.name, x.device, x.mac, x.mtu, x.vrf, x.linkUp ? 'up' : 'down', x.tapName])),
+      );
+    });
+
+  show
+    .command('routes')
+    .description('dataplane FIB of one VRF')
+    .option('--vrf <id>', 'VRF id', '0')
+    .action(async (o: { vrf: string }, cmd: Command) => {
+      const r = await call(client(cmd).GET('/v1/dataplane/routes', { params: { query: { vrf: Number(o.vrf) } } }));
+      print(cmd, r, () => `VRF ${r.vrf}\n${table(['PREFIX', 'TARGET', 'GROUP'], r.items.map((x) => [x.prefix, x.kind, x.group]))}`);
+    });
+
+  show
+    .command('nexthops')
+    .description('dataplane next hops and ECMP groups')
+    .action(async (_o, cmd: Command) => {
+      const n = await call(client(cmd).GET('/v1/dataplane/nexthops'));
+      print(
+        cmd,
+        n,
+        () =>
+          table(['NH', 'PORT', 'GATEWAY'], n.nexthops.map((x) => [x.id, x.port, x.gateway ?? 'connected'])) +
+          '\n' +
+          table(['GROUP', 'MEMBERS'], n.groups.map((g) => [g.id, g.members.map((m) => `${m.nexthop}*${m.weight}`).join(' ')])),
+      );
+    });
+
+  show
+    .command('neighbors')
+    .description('dataplane neighbors (ARP/ND)')
+    .action(async (_o, cmd: Command) => {
+      const n = await call(client(cmd).GET('/v1/dataplane/neighbors'));
+      print(cmd, n, () => table(['PORT', 'IP', 'MAC'], n.items.map((x) => [x.port, x.ip, x.mac])));
+    });
+
+  show
+    .command('counters')
+    .description('per port, per worker and drop counters since the last `clear counters`')
+    .action(async (_o, cmd: Command) => {
+      const c = await call(client(cmd).GET('/v1/dataplane/counters'));
+      print(cmd, c, () => {
+        const nonzero = Object.entries(c.drops).filter(([, v]) => v !== '0');
+        return (
+          (c.clearedAt ? `since ${c.clearedAt}\n` : '') +
+          table(
+            ['PORT', 'NAME', 'RX-PKTS', 'RX-BYTES', 'TX-PKTS', 'TX-BYTES', 'PUNT', 'TX-DROPS'],
+            c.ports.map((p) => [p.port, p.name, p.rxPackets, p.rxBytes, p.txPackets, p.txBytes, p.puntPackets, p.txDrops]),
+          ) +
+          '\n' +
+          table(['WORKER', 'LCORE', 'BUSY-POLLS', 'IDLE-POLLS', 'SLEEPS'], c.workers.map((w) => [w.worker, w.lcore, w.busyPolls, w.idlePolls, w.sleeps])) +
+          '\n' +
+          table(['DROP-REASON', 'PACKETS'], nonzero)
+        );
+      });
+    });
+
+  show
+    .command('plugin')
+    .alias('cpi')
+    .description('zebra plugin link (control-plane interface)')
+    .action(async (_o, cmd: Command) => {
+      const c = (await call(client(cmd).GET('/v1/cpi'))) as Record<string, unknown> & { ops: Record<string, { received?: number; ok?: number; failed?: number }> };
+      print(cmd, c, () => {
+        const scalars = Object.entries(c).filter(([, v]) => typeof v !== 'object' || v === null) as [string, string | number | null][];
+        return fields(scalars) + '\n' + table(['OP', 'RECEIVED', 'OK', 'FAILED'], Object.entries(c.ops).map(([op, v]) => [op, v.received, v.ok, v.failed]));
+      });
+    });
+
+  show
+    .command('log-levels')
+    .description('per-component log levels')
+    .action(async (_o, cmd: Command) => {
+      const l = await call(client(cmd).GET('/v1/log-levels'));
+      print(cmd, l, () => `default: ${l.default ?? '-'}\n${table(['COMPONENT', 'LEVEL'], Object.entries(l.levels))}`);
+    });
+
+  return show;
+}
