@@ -17,3 +17,11 @@ import type { LogLevels } from './log/levels.ts';
 
 /** Per-component loggers with run-time levels (`registry.get(LOGS).for('cpi')`); provided by agent/src/log. */
 export const LOGS = key<LogLevels>('logs');
+import type { FrrStatusSource } from './frr/status.ts';
+
+/** The gateway's FRR (daemons, rendered config, apply results); provided by agent/src/frr. */
+export const FRR = key<FrrStatusSource>('frr');
+import type { InterfaceManager } from './ifmgr/manager.ts';
+
+/** Owner of the kernel netdevs FRR needs (loopback addresses, vxlan, bridges); provided by agent/src/ifmgr. */
+export const IFMGR = key<InterfaceManager>('ifmgr');

@@ -1,0 +1,61 @@
+// Applying a rendered config to running daemons without dropping sessions: frr-reload.py computes the diff
+// against `show running-config` and issues only the changed lines, so an unchanged neighbor keeps its
+// session. The candidate is first checked with `vtysh --dryrun`, so a config FRR would reject never touches
+// the running daemons; a reload that fails half way is reported and the caller re-applies the last good one.
+import { execFile } from 'node:child_process';
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { vtysh } from './vtysh.ts';
+
+export const FRR_RELOAD = '/usr/lib/frr/frr-reload.py';
+
+export type FrrApplyErrorCode = 'FRR_CONFIG_INVALID' | 'FRR_RELOAD_FAILED';
+
+export class FrrApplyError extends Error {
+  constructor(
+    readonly code: FrrApplyErrorCode,
+    readonly detail: string,
+  ) {
+    super(`${code}: ${detail}`);
+  }
+}
+
+function runReload(instance: string, file: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'python3',
+      [FRR_RELOAD, '--reload', '--stdout', '--pathspace', instance, file],
+      { timeout: 120_000, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, out: `${String(stdout)}${String(stderr)}` });
+      },
+    );
+  });
+}
+
+/** Lines frr-reload.py / vtysh print for commands the daemons refused. */
+function failures(out: string): string[] {
+  return out
+    .split('\n')
+    .filter((l) => /(% Unknown command|% Invalid|ERROR|Failed|% Command incomplete|% Configuration failed)/.test(l))
+    .filter((l) => !l.includes("Can't open configuration file"))
+    .slice(0, 10);
+}
+
+/**
+ * Makes `text` the running config of `instance`. On success the text is saved as `<dir>/frr.conf` (what is
+ * in force); the candidate stays in `<dir>/frr.conf.candidate` for post-mortem when it fails.
+ */
+export async function applyFrrConfig(instance: string, dir: string, text: string): Promise<void> {
+  const candidate = join(dir, 'frr.conf.candidate');
+  writeFileSync(candidate, text, { mode: 0o640 });
+  const dry = await vtysh(instance, ['--dryrun', '-f', candidate]);
+  if (dry.code !== 0) throw new FrrApplyError('FRR_CONFIG_INVALID', (dry.stderr || dry.stdout).trim().split('\n').slice(0, 10).join('; '));
+  const r = await runReload(instance, candidate);
+  const bad = failures(r.out);
+  if (r.code !== 0 || bad.length > 0) {
+    throw new FrrApplyError('FRR_RELOAD_FAILED', bad.join('; ') || `frr-reload.py exited ${r.code}: ${r.out.trim().split('\n').slice(-3).join('; ')}`);
+  }
+  renameSync(candidate, join(dir, 'frr.conf'));
+}

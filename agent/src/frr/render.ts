@@ -1,0 +1,70 @@
+// Renders the gateway's FRR configuration (one integrated frr.conf for zebra, bgpd, bfdd) from the desired
+// state. Pure: same input, same text, so frr-reload.py's diff against the running config is minimal and a
+// re-render of an unchanged generation changes nothing.
+import { isIP } from 'node:net';
+import type { DesiredState } from '../config/model.ts';
+import type { FrrBootOptions } from './options.ts';
+
+export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPaths'>;
+
+export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
+  const g = spec.gateway;
+  const out: string[] = [];
+  const line = (s: string): void => void out.push(s);
+  line('frr defaults traditional');
+  line(`hostname ${g.name}`);
+  // Explicit both ways: frr-reload.py turns an absent line into the default, i.e. forwarding ON.
+  line(o.kernelForwarding ? 'ip forwarding' : 'no ip forwarding');
+  line(o.kernelForwarding ? 'ipv6 forwarding' : 'no ipv6 forwarding');
+  line('!');
+
+  if (g.bfdProfiles.length > 0) {
+    line('bfd');
+    for (const p of g.bfdProfiles) {
+      line(` profile ${p.name}`);
+      line(`  detect-multiplier ${p.detectMultiplier}`);
+      line(`  receive-interval ${p.receiveIntervalMs}`);
+      line(`  transmit-interval ${p.transmitIntervalMs}`);
+      line(' exit');
+    }
+    line('exit');
+    line('!');
+  }
+
+  const v4 = g.neighbors.filter((n) => isIP(n.ip) === 4);
+  const v6 = g.neighbors.filter((n) => isIP(n.ip) === 6);
+  line(`router bgp ${g.asn}`);
+  line(` bgp router-id ${g.routerId}`);
+  // Debian's FRR defaults to RFC 8212 behaviour: without this, eBGP sessions exchange nothing until policies exist.
+  line(' no bgp ebgp-requires-policy');
+  line(' no bgp default ipv4-unicast');
+  // ECMP across leafs in different ASes.
+  line(' bgp bestpath as-path multipath-relax');
+  // Only advertise what the dataplane accepted (the zebra plugin completes a refused route as failed).
+  line(' bgp suppress-fib-pending');
+  for (const n of g.neighbors) {
+    line(` neighbor ${n.ip} remote-as ${n.asn}`);
+    if (n.port) line(` neighbor ${n.ip} update-source ${n.port}`);
+    if (n.bfdProfile) {
+      line(` neighbor ${n.ip} bfd`);
+      line(` neighbor ${n.ip} bfd profile ${n.bfdProfile}`);
+    }
+  }
+  line(' !');
+  line(' address-family ipv4 unicast');
+  // The router-id is the gateway's loopback (protocol) address, put on lo by the interface manager.
+  line(`  network ${g.routerId}/32`);
+  for (const n of v4) line(`  neighbor ${n.ip} activate`);
+  line(`  maximum-paths ${o.maximumPaths}`);
+  line(' exit-address-family');
+  if (v6.length > 0) {
+    line(' !');
+    line(' address-family ipv6 unicast');
+    for (const n of v6) line(`  neighbor ${n.ip} activate`);
+    line(`  maximum-paths ${o.maximumPaths}`);
+    line(' exit-address-family');
+  }
+  line('exit');
+  line('!');
+  return out.join('\n') + '\n';
+}
