@@ -6,6 +6,8 @@ import { Daemon, Registry, type Component, type DaemonContext } from './daemon.t
 import { LogComponent } from './log/component.ts';
 import { ConfigComponent } from './config/component.ts';
 import { ApiComponent } from './api/component.ts';
+import { frrComponent } from './frr/component.ts';
+import { ifmgrComponent } from './ifmgr/component.ts';
 
 function usage(): never {
   process.stderr.write('usage: vpc-gatewayd --config <boot.yaml>\n');
@@ -27,6 +29,11 @@ async function main(): Promise<void> {
   const components: Component[] = [];
   // Management plane first: per-component loggers, then the config store + CONFIG for consumers to register with.
   components.push(new LogComponent(ctx), new ConfigComponent(ctx));
+
+  // Interface manager + FRR (agent/src/frr): only for gateways whose boot config has an `frr:` section. They
+  // run after the config component so they can register as its consumer.
+  if (boot.sections.frr !== undefined || boot.sections.ifmgr !== undefined) components.push(ifmgrComponent(ctx));
+  if (boot.sections.frr !== undefined) components.push(frrComponent(ctx));
 
   let stopping = false;
   const stop = async (sig: string): Promise<void> => {
