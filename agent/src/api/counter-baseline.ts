@@ -11,8 +11,9 @@ export class CounterBaseline {
   clearedAt: string | null = null;
 
   clear(ports: PortCounters[], workers: WorkerCounters[]): void {
-    this.ports = new Map(ports.map((p) => [p.port, p]));
-    this.workers = new Map(workers.map((w) => [w.worker, w]));
+    // Copies: a source may hand out its live objects and keep counting in them.
+    this.ports = new Map(ports.map((p) => [p.port, structuredClone(p)]));
+    this.workers = new Map(workers.map((w) => [w.worker, structuredClone(w)]));
     this.clearedAt = new Date().toISOString();
   }
 

@@ -1,0 +1,337 @@
+// Contract tests of every endpoint, in process: the real express app (request and response validation against
+// openapi/gateway.yaml) over a real unix socket and TCP, with FakeDataplane, a fake CPI and fake consumers.
+import { expect } from 'chai';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { buildApp } from '../../agent/src/api/app.ts';
+import { CounterBaseline } from '../../agent/src/api/counter-baseline.ts';
+import { closeServer, listenTcp, listenUnix } from '../../agent/src/api/server.ts';
+import { AuditLog } from '../../agent/src/audit/log.ts';
+import { FEATURES } from '../../agent/src/config/features.ts';
+import { ConfigService } from '../../agent/src/config/service.ts';
+import type { CpiStatus, CpiStatusSource } from '../../agent/src/cpi/status.ts';
+import { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
+import { LogLevels } from '../../agent/src/log/levels.ts';
+import { Metrics } from '../../agent/src/metrics/collectors.ts';
+import { FileStore } from '../../agent/src/store/file-store.ts';
+import { call, type Target } from '../api/http.ts';
+import { FakePortsConsumer, FakeRecordingConsumer } from './config-consumers.ts';
+import { validDoc } from './config-fixtures.ts';
+
+class FakeCpi implements CpiStatusSource {
+  snapshot(): CpiStatus {
+    return {
+      state: 'established', endpoint: 'ipc:///tmp/gwmg-fake.sock', schemaVersion: 1, peerSchemaVersion: 1, frrVersion: '8.4.4',
+      pluginInstance: 'gwmg', epoch: 3, epochComplete: true, lastSweepRemoved: 0, lastMessageAt: null,
+      ops: { ROUTE_INSTALL: { received: 10, ok: 9, failed: 1 } }, pendingOps: 0, malformed: { BAD_TYPE: 2 },
+      messagesReceived: 12, batchesAnswered: 11, recentFailures: [], rib: { vrfs: 1, routes: 9, nexthops: 2, groups: 1 },
+      evpn: { macs: 0, neighbors: 0, vteps: 0, vnis: 0 },
+    };
+  }
+}
+
+const TOKEN = 'gwmg-test-token-0123456789';
+
+describe('management API contract', () => {
+  let dir: string;
+  let dp: FakeDataplane;
+  let frr: FakeRecordingConsumer;
+  const servers: Server[] = [];
+  let unix: Target;
+  let tcp: Target;
+  const U = { 'x-gw-user': 'tester' };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gwmg-api-'));
+    dp = new FakeDataplane({ maxPorts: 4 });
+    dp.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 64 });
+    const log = pino({ level: 'silent' });
+    const store = new FileStore(dir);
+    await store.open();
+    const audit = new AuditLog(dir);
+    audit.open();
+    const config = new ConfigService(store, audit, log);
+    config.addConsumer(new FakePortsConsumer(dp));
+    frr = new FakeRecordingConsumer('fake-frr', FEATURES.filter((f) => !['ports', 'groups', 'rateLimit'].includes(f)));
+    config.addConsumer(frr);
+    await config.start();
+    const cpi = new FakeCpi();
+    const ctx = {
+      config, audit, log, logs: new LogLevels(log), baseline: new CounterBaseline(),
+      metrics: new Metrics({ config, dataplane: () => dp, cpi: () => cpi }),
+      dataplane: () => dp, cpi: () => cpi,
+    };
+    const sock = join(dir, 'api.sock');
+    servers.push(await listenUnix(buildApp(ctx, { transport: 'unix' }), sock, 0o600));
+    const t = await listenTcp(buildApp(ctx, { transport: 'tcp', tokens: [{ name: 'ops', token: TOKEN }] }), '127.0.0.1', 0);
+    servers.push(t);
+    unix = { socket: sock };
+    tcp = { host: '127.0.0.1', port: (t.address() as AddressInfo).port };
+  });
+  after(async () => {
+    await Promise.all(servers.map(closeServer));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const put = (doc: unknown, etag?: string, q = '') => call(unix, 'PUT', `/v1/config${q}`, doc, { ...U, ...(etag ? { 'if-match': etag } : {}) });
+  const expectProblem = (r: { status: number; headers: Record<string, unknown>; body: Record<string, unknown> }, status: number, code: string, path?: string) => {
+    expect(r.status, JSON.stringify(r.body)).to.equal(status);
+    expect(String(r.headers['content-type'])).to.match(/^application\/problem\+json/);
+    expect(r.body).to.include({ status, code });
+    expect(r.body.type).to.be.a('string');
+    if (path !== undefined) expect(r.body.path).to.equal(path);
+  };
+
+  describe('desired state', () => {
+    it('serves generation 0 with its ETag and a unix socket only its owner can open', async () => {
+      const r = await call(unix, 'GET', '/v1/config');
+      expect(r.status).to.equal(200);
+      expect(r.headers.etag).to.equal('"0"');
+      expect(r.body.generation).to.equal(0);
+      expect(statSync(unix.socket!).mode & 0o777).to.equal(0o600);
+    });
+
+    it('refuses a write without If-Match (428) and with a malformed one (400)', async () => {
+      expectProblem(await put(validDoc()), 428, 'PRECONDITION_REQUIRED');
+      expectProblem(await put(validDoc(), 'yesterday'), 400, 'BAD_IF_MATCH', '/header/If-Match');
+    });
+
+    it('refuses wrong types and unknown fields with every path (400 SCHEMA)', async () => {
+      const d = validDoc() as unknown as { gateway: Record<string, unknown>; vpcs: Record<string, unknown>[] };
+      d.gateway.asn = 'sixty-five thousand';
+      d.vpcs[0]!.color = 'blue';
+      const r = await put(d, '"0"');
+      expectProblem(r, 400, 'SCHEMA');
+      const paths = (r.body.problems as { path: string; code: string }[]).map((p) => p.path);
+      expect(paths).to.include.members(['/gateway/asn', '/vpcs/0/color']);
+    });
+
+    it('refuses a body that is not JSON (400 BAD_JSON)', async () => {
+      expectProblem(await put('{"gateway": ', '"0"'), 400, 'BAD_JSON');
+    });
+
+    it('reports semantic conflicts with code and path (422)', async () => {
+      const d = validDoc();
+      d.vpcs[1]!.vni = 100;
+      d.vpcs[1]!.subnets[0]!.cidr = '10.20.0.1/24';
+      const r = await put(d, '"0"');
+      expectProblem(r, 422, 'DUPLICATE', '/vpcs/1/vni');
+      expect((r.body.problems as { code: string; path: string }[]).map((p) => `${p.code} ${p.path}`)).to.include('INVALID_VALUE /vpcs/1/subnets/0/cidr');
+    });
+
+    it('refuses features that are not realized yet (422 NOT_SUPPORTED), never ignores them', async () => {
+      const d = validDoc();
+      d.groups = [{ name: 'ab', members: [{ name: 'gw1', priority: 10 }] }];
+      expectProblem(await put(d, '"0"'), 422, 'NOT_SUPPORTED', '/groups/0');
+    });
+
+    it('dry-run returns the diff and stores nothing', async () => {
+      const r = await put(validDoc(), '"0"', '?dryRun=true');
+      expect(r.status).to.equal(200);
+      expect(r.body).to.include({ dryRun: true, applied: false, generation: 1 });
+      expect(r.body.diff.map((e: { path: string }) => e.path)).to.include('/vpcs/0');
+      expect((await call(unix, 'GET', '/v1/config')).body.generation).to.equal(0);
+    });
+
+    it('creates generation 1, then refuses the stale ETag (412) naming the current generation', async () => {
+      const r = await put(validDoc(), '"0"');
+      expect(r.status, r.text).to.equal(200);
+      expect(r.headers.etag).to.equal('"1"');
+      expect(r.body).to.include({ generation: 1, applied: true });
+      expect(frr.realized?.vpcs.map((v) => v.name)).to.deep.equal(['blue', 'red']);
+      const stale = await put(validDoc(), '"0"');
+      expectProblem(stale, 412, 'STALE_GENERATION');
+      expect(stale.body.currentGeneration).to.equal(1);
+    });
+  });
+
+  describe('resources edit the same document', () => {
+    it('lists, gets, creates, replaces and deletes VPCs under the generation rules', async () => {
+      expect((await call(unix, 'GET', '/v1/vpcs')).body.items).to.have.length(2);
+      const g = await call(unix, 'GET', '/v1/vpcs/blue');
+      expect(g.body.vni).to.equal(100);
+      expect(g.headers.etag).to.equal('"1"');
+      const green = { name: 'green', id: 'g1', vni: 300, subnets: [{ name: 'a', cidr: '10.30.0.0/24' }] };
+      const c = await call(unix, 'PUT', '/v1/vpcs/green', green, { 'if-match': '"1"' });
+      expect(c.status, c.text).to.equal(200);
+      expect(c.body.diff).to.deep.equal([{ op: 'add', path: '/vpcs/2', to: green }]);
+      const rep = await call(unix, 'PUT', '/v1/vpcs/green', { ...green, vni: 301 }, { 'if-match': '"2"' });
+      expect(rep.body.diff).to.deep.equal([{ op: 'replace', path: '/vpcs/2/vni', from: 300, to: 301 }]);
+      const del = await call(unix, 'DELETE', '/v1/vpcs/green', undefined, { 'if-match': '"3"' });
+      expect(del.body.generation).to.equal(4);
+      expectProblem(await call(unix, 'GET', '/v1/vpcs/green'), 404, 'NOT_FOUND');
+    });
+
+    it('refuses a body whose name differs from the URL, unknown names, and deletes that break references', async () => {
+      const blue = (await call(unix, 'GET', '/v1/vpcs/blue')).body;
+      expectProblem(await call(unix, 'PUT', '/v1/vpcs/other', blue, { 'if-match': '"4"' }), 400, 'NAME_MISMATCH', '/name');
+      expectProblem(await call(unix, 'DELETE', '/v1/vpcs/nope', undefined, { 'if-match': '"4"' }), 404, 'NOT_FOUND');
+      // blue is used by the peering: deleting it would leave a dangling reference.
+      expectProblem(await call(unix, 'DELETE', '/v1/vpcs/blue', undefined, { 'if-match': '"4"' }), 422, 'NO_SUCH_REF', '/peerings/0/sides/0/vpc');
+      expectProblem(await call(unix, 'PUT', '/v1/vpcs/Bad%20Name', blue, { 'if-match': '"4"' }), 400, 'SCHEMA');
+    });
+
+    it('edits peerings (schema checks the two sides)', async () => {
+      const p = (await call(unix, 'GET', '/v1/peerings/blue-red')).body;
+      expect(p.sides).to.have.length(2);
+      const one = { name: 'x', sides: [p.sides[0]] };
+      expectProblem(await call(unix, 'PUT', '/v1/peerings/x', one, { 'if-match': '"4"' }), 400, 'SCHEMA', '/sides');
+      const del = await call(unix, 'DELETE', '/v1/peerings/blue-red', undefined, { 'if-match': '"4"' });
+      expect(del.status).to.equal(200);
+      const back = await call(unix, 'PUT', '/v1/peerings/blue-red', p, { 'if-match': '"5"' });
+      expect(back.body.generation).to.equal(6);
+      expect((await call(unix, 'GET', '/v1/peerings')).body.items).to.deep.equal([p]);
+    });
+  });
+
+  describe('history, rollback, refusal, status, audit', () => {
+    it('lists history and serves any generation', async () => {
+      const h = await call(unix, 'GET', '/v1/config/history?limit=3');
+      expect(h.body.items.map((e: { generation: number }) => e.generation)).to.deep.equal([6, 5, 4]);
+      expect(h.body.items[0]).to.include({ result: 'applied', author: 'unix:unknown' });
+      expect((await call(unix, 'GET', '/v1/config/history/1')).body.spec.vpcs).to.have.length(2);
+      expectProblem(await call(unix, 'GET', '/v1/config/history/999'), 404, 'NOT_FOUND');
+      expectProblem(await call(unix, 'GET', '/v1/config/history/zero'), 400, 'SCHEMA');
+    });
+
+    it('rolls back to an older generation as a new generation', async () => {
+      const dry = await call(unix, 'POST', '/v1/config/rollback?dryRun=true', { generation: 2 }, { 'if-match': '"6"' });
+      expect(dry.body).to.include({ dryRun: true, generation: 7 });
+      const r = await call(unix, 'POST', '/v1/config/rollback', { generation: 2 }, { ...U, 'if-match': '"6"' });
+      expect(r.status, r.text).to.equal(200);
+      expect((await call(unix, 'GET', '/v1/config')).body.spec).to.deep.equal((await call(unix, 'GET', '/v1/config/history/2')).body.spec);
+      expect(frr.realized?.vpcs.map((v) => v.name)).to.deep.equal(['blue', 'red', 'green']);
+      const h = await call(unix, 'GET', '/v1/config/history?limit=1');
+      expect(h.body.items[0]).to.include({ generation: 7, rollbackOf: 2, author: 'unix:tester' });
+      expectProblem(await call(unix, 'POST', '/v1/config/rollback', { generation: 99 }, { 'if-match': '"7"' }), 404, 'NOT_FOUND');
+    });
+
+    it('a generation the dataplane refuses is stored, not in force, and explained in the status', async () => {
+      const d = (await call(unix, 'GET', '/v1/config')).body.spec;
+      d.gateway.ports.push({ name: 'eth3', device: 'net_tap2,iface=gwmg2', mtu: 1500, addresses: ['10.1.0.5/31'] });
+      const r = await put(d, '"7"');
+      expectProblem(r, 409, 'REFUSED', '/gateway/ports/2');
+      expect(r.body.currentGeneration).to.equal(8);
+      expect(dp.ports().map((p) => p.name).sort()).to.deep.equal(['eth1', 'eth2']);
+      const s = (await call(unix, 'GET', '/v1/status')).body;
+      expect(s).to.include({ generation: 8, observedGeneration: 7, state: 'failed' });
+      expect(s.lastError.problems[0]).to.include({ code: 'REFUSED', path: '/gateway/ports/2' });
+      const cond = Object.fromEntries(s.conditions.map((c: { object: string; status: string; reason: string }) => [c.object, `${c.status} ${c.reason}`]));
+      expect(cond['port/eth3']).to.equal('False REFUSED');
+      expect(cond['port/eth1']).to.equal('True InForce');
+      const h = (await call(unix, 'GET', '/v1/config/history?limit=2')).body.items;
+      expect(h.map((e: { result: string }) => e.result)).to.deep.equal(['refused', 'applied']);
+      // Fix forward from the refused generation.
+      d.gateway.ports.pop();
+      expect((await put(d, '"8"')).body).to.include({ generation: 9, applied: true });
+      expect((await call(unix, 'GET', '/v1/status')).body).to.include({ state: 'ok', observedGeneration: 9 });
+    });
+
+    it('audits who changed what, including rejected attempts', async () => {
+      const a = (await call(unix, 'GET', '/v1/audit?limit=50')).body.items as { who: string; action: string; result: string; generation?: number; diff?: unknown[]; code?: string }[];
+      expect(a.find((e) => e.action === 'rollback' && e.result === 'ok')).to.include({ who: 'unix:tester', generation: 7 });
+      expect(a.find((e) => e.action === 'apply' && e.generation === 8)).to.include({ result: 'refused', code: 'REFUSED' });
+      expect(a.some((e) => e.result === 'rejected' && e.code === 'STALE_GENERATION')).to.equal(true);
+      const g6 = (await call(unix, 'GET', '/v1/audit?generation=6')).body.items;
+      expect(g6.map((e: { action: string }) => e.action).sort()).to.deep.equal(['apply', 'put-peering']);
+    });
+  });
+
+  describe('dataplane and plugin tables', () => {
+    it('shows ports, routes per VRF, nexthops and neighbors', async () => {
+      const ports = (await call(unix, 'GET', '/v1/dataplane/ports')).body.items;
+      expect(ports.map((p: { name: string }) => p.name).sort()).to.deep.equal(['eth1', 'eth2']);
+      const eth1 = ports.find((p: { name: string }) => p.name === 'eth1').id as number;
+      dp.setNexthops([{ id: 1, port: eth1, gateway: '10.1.0.0' }]);
+      dp.setGroups([{ id: 1, members: [{ nexthop: 1, weight: 1 }] }]);
+      dp.addVrf(7);
+      dp.applyRoutes([
+        { op: 'add', vrf: 7, prefix: '10.77.0.0/16', target: { kind: 'unicast', group: 1 } },
+        { op: 'add', vrf: 0, prefix: '192.0.2.0/24', target: { kind: 'blackhole' } },
+      ]);
+      dp.setNeighbors([{ port: eth1, ip: '10.1.0.0', mac: '02:aa:00:00:00:01' }]);
+      expect((await call(unix, 'GET', '/v1/dataplane/routes?vrf=7')).body).to.deep.equal({ vrf: 7, items: [{ prefix: '10.77.0.0/16', kind: 'unicast', group: 1 }] });
+      expect((await call(unix, 'GET', '/v1/dataplane/routes')).body.items).to.deep.include({ prefix: '192.0.2.0/24', kind: 'blackhole' });
+      expectProblem(await call(unix, 'GET', '/v1/dataplane/routes?vrf=-1'), 400, 'SCHEMA');
+      const nh = (await call(unix, 'GET', '/v1/dataplane/nexthops')).body;
+      expect(nh.nexthops).to.deep.equal([{ id: 1, port: eth1, gateway: '10.1.0.0' }]);
+      expect(nh.groups).to.deep.equal([{ id: 1, members: [{ nexthop: 1, weight: 1 }] }]);
+      expect((await call(unix, 'GET', '/v1/dataplane/neighbors')).body.items).to.deep.equal([{ port: eth1, ip: '10.1.0.0', mac: '02:aa:00:00:00:01' }]);
+    });
+
+    it('shows counters since the last clear while /metrics stays monotonic', async () => {
+      const eth1 = dp.ports().find((p) => p.name === 'eth1')!.id;
+      dp.fakeTraffic(eth1, { rxPackets: 100n, rxBytes: 6400n, drops: { no_route: 7n } });
+      let c = (await call(unix, 'GET', '/v1/dataplane/counters')).body;
+      const row = (x: { ports: { port: number; rxPackets: string; drops: Record<string, string> }[] }) => x.ports.find((p) => p.port === eth1)!;
+      expect(row(c)).to.include({ rxPackets: '100' });
+      expect(c.drops.no_route).to.equal('7');
+      expect((await call(unix, 'POST', '/v1/dataplane/counters/clear', undefined, U)).status).to.equal(204);
+      dp.fakeTraffic(eth1, { rxPackets: 5n, drops: { no_route: 1n } });
+      c = (await call(unix, 'GET', '/v1/dataplane/counters')).body;
+      expect(row(c).rxPackets).to.equal('5');
+      expect(row(c).drops.no_route).to.equal('1');
+      expect(c.clearedAt).to.be.a('string');
+      const m = (await call(unix, 'GET', '/metrics')).text;
+      expect(m).to.match(new RegExp(`gw_dp_port_rx_packets_total\\{port="${eth1}",iface="eth1"\\} 105`));
+      expect(m).to.match(new RegExp(`gw_dp_drops_total\\{port="${eth1}",iface="eth1",reason="no_route"\\} 8`));
+    });
+
+    it('shows the plugin link and exports its counters', async () => {
+      const c = (await call(unix, 'GET', '/v1/cpi')).body;
+      expect(c).to.include({ state: 'established', epoch: 3 });
+      const m = (await call(unix, 'GET', '/metrics')).text;
+      expect(m).to.include('gw_cpi_ops_total{op="ROUTE_INSTALL",result="failed"} 1');
+      expect(m).to.include('gw_cpi_malformed_total{code="BAD_TYPE"} 2');
+      expect(m).to.include('gw_cpi_state{state="established"} 1');
+    });
+
+    it('exports config generation, apply results, rejections and API requests', async () => {
+      const m = (await call(unix, 'GET', '/metrics')).text;
+      expect(m).to.include('gw_config_generation 9');
+      expect(m).to.include('gw_config_observed_generation 9');
+      expect(m).to.include('gw_config_applies_total{result="refused"} 1');
+      expect(m).to.match(/gw_config_rejected_total\{code="STALE_GENERATION"\} [1-9]/);
+      expect(m).to.match(/gw_api_requests_total\{method="PUT",route="\/v1\/config",status="412"\} [1-9]/);
+      expect(m).to.match(/gw_dp_worker_busy_polls_total|gw_dp_port_link_up/);
+    });
+  });
+
+  describe('system', () => {
+    it('changes per-component log levels at run time', async () => {
+      const r = await call(unix, 'PUT', '/v1/log-levels', { levels: { cpi: 'debug' } });
+      expect(r.body.levels.cpi).to.equal('debug');
+      expect((await call(unix, 'GET', '/v1/log-levels')).body.levels.cpi).to.equal('debug');
+      expectProblem(await call(unix, 'PUT', '/v1/log-levels', { levels: { cpi: 'loud' } }), 400, 'SCHEMA', '/levels/cpi');
+    });
+
+    it('answers unknown paths and methods with problems', async () => {
+      expectProblem(await call(unix, 'GET', '/v1/nothing'), 404, 'NOT_FOUND');
+      expectProblem(await call(unix, 'PATCH', '/v1/config', {}), 405, 'METHOD_NOT_ALLOWED');
+      expectProblem(await call(unix, 'PUT', '/v1/config', 'x', { 'content-type': 'text/plain', 'if-match': '"9"' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    });
+  });
+
+  describe('TCP requires bearer tokens', () => {
+    it('refuses requests without a token or with a wrong one (401)', async () => {
+      const r = await call(tcp, 'GET', '/v1/config');
+      expectProblem(r, 401, 'UNAUTHORIZED');
+      expect(r.headers['www-authenticate']).to.equal('Bearer');
+      expectProblem(await call(tcp, 'PUT', '/v1/config', validDoc(), { authorization: 'Bearer wrong', 'if-match': '"9"' }), 401, 'UNAUTHORIZED');
+      expect((await call(unix, 'GET', '/v1/config')).body.generation).to.equal(9);
+    });
+
+    it('accepts a valid token and audits its name', async () => {
+      const auth = { authorization: `Bearer ${TOKEN}` };
+      const cur = (await call(tcp, 'GET', '/v1/config', undefined, auth)).body;
+      cur.spec.gateway.asn = 65002;
+      const r = await call(tcp, 'PUT', '/v1/config', cur.spec, { ...auth, 'if-match': '"9"' });
+      expect(r.status, r.text).to.equal(200);
+      expect((await call(unix, 'GET', '/v1/audit?limit=2')).body.items[1]).to.include({ who: 'token:ops', action: 'put-config', generation: 10 });
+    });
+  });
+});

@@ -1,0 +1,98 @@
+import { expect } from 'chai';
+import { unsupported, FEATURES, type Feature } from '../../agent/src/config/features.ts';
+import { validateDocument } from '../../agent/src/config/validate.ts';
+import { validDoc } from './config-fixtures.ts';
+
+const codes = (ps: { code: string; path: string }[]): string[] => ps.map((p) => `${p.code} ${p.path}`);
+
+describe('config semantic validation', () => {
+  it('accepts a consistent document', () => {
+    expect(validateDocument(validDoc())).to.deep.equal([]);
+  });
+
+  it('reports every problem of a document, not only the first, each with its path', () => {
+    const d = validDoc();
+    d.vpcs[1]!.vni = 100; // duplicate VNI
+    d.vpcs[1]!.id = 'b1'; // duplicate id
+    d.vpcs[0]!.subnets.push({ name: 'b', cidr: '10.10.0.128/25' }); // overlaps 10.10.0.0/24
+    d.gateway.neighbors[1]!.bfdProfile = 'nope';
+    d.staticRoutes[0]!.prefix = '198.51.100.1/24'; // host bits
+    expect(codes(validateDocument(d))).to.have.members([
+      'DUPLICATE /vpcs/1/id',
+      'DUPLICATE /vpcs/1/vni',
+      'OVERLAP /vpcs/0/subnets/1/cidr',
+      'NO_SUCH_REF /gateway/neighbors/1/bfdProfile',
+      'INVALID_VALUE /staticRoutes/0/prefix',
+    ]);
+  });
+
+  it('refuses VPCs without a VTEP and peerings of unknown VPCs', () => {
+    const d = validDoc();
+    delete d.gateway.vtep;
+    d.peerings[0]!.sides[1].vpc = 'green';
+    const c = codes(validateDocument(d));
+    expect(c).to.include('MISSING /gateway/vtep');
+    expect(c).to.include('NO_SUCH_REF /peerings/0/sides/1/vpc');
+  });
+
+  it('refuses special-use prefixes and exposes outside the VPC', () => {
+    const d = validDoc();
+    d.vpcs[0]!.subnets[0]!.cidr = '127.0.0.0/24';
+    d.peerings[0]!.sides[1].expose[0]!.ips = ['10.99.0.0/24'];
+    const c = codes(validateDocument(d));
+    expect(c).to.include('INVALID_VALUE /vpcs/0/subnets/0/cidr');
+    expect(c).to.include('INVALID_VALUE /peerings/0/sides/1/expose/0/ips/0');
+  });
+
+  it('refuses NAT combinations that cannot work', () => {
+    const d = validDoc();
+    const [a, b] = d.peerings[0]!.sides;
+    // static NAT must map address for address
+    b.expose[0]!.as = ['192.168.20.0/25'];
+    // stateful NAT on both sides
+    a.expose[0] = { ips: ['10.10.0.0/24'], as: ['203.0.113.1/32'], nat: { mode: 'masquerade', idleTimeoutSeconds: 60 } };
+    b.expose.push({ ips: ['10.20.0.0/32'], as: ['203.0.113.9/32'], nat: { mode: 'portForward', ports: [{ proto: 'tcp', port: 0, as: 80 }] } });
+    const c = codes(validateDocument(d));
+    expect(c).to.include('NAT_INCOMPATIBLE /peerings/0/sides/1/expose/0/as');
+    expect(c).to.include('NAT_INCOMPATIBLE /peerings/0/sides/1/expose');
+    expect(c).to.include('INVALID_VALUE /peerings/0/sides/1/expose/1/nat/ports/0/port');
+  });
+
+  it('allows IPv6→IPv4 only through nat64, and "as" only with a nat mode', () => {
+    const d = validDoc();
+    d.vpcs[1]!.subnets.push({ name: 'v6', cidr: '2001:db8:20::/64' });
+    d.peerings[0]!.sides[1].expose = [{ ips: ['2001:db8:20::/64'], as: ['192.168.20.0/24'], nat: { mode: 'static' } }];
+    d.peerings[0]!.sides[0].expose = [{ ips: ['10.10.0.0/24'], as: ['192.168.10.0/24'] }];
+    let c = codes(validateDocument(d));
+    expect(c).to.include('NAT_INCOMPATIBLE /peerings/0/sides/1/expose/0/as');
+    expect(c).to.include('NAT_INCOMPATIBLE /peerings/0/sides/0/expose/0/as');
+    d.peerings[0]!.sides[1].expose[0]!.nat = { mode: 'nat64' };
+    d.peerings[0]!.sides[0].expose = [{ ips: ['10.10.0.0/24'] }];
+    c = codes(validateDocument(d));
+    expect(c).to.deep.equal([]);
+  });
+
+  it('refuses overlapping port subnets, duplicate ports and neighbors, bad static routes', () => {
+    const d = validDoc();
+    d.gateway.ports[1]!.addresses = ['10.1.0.0/30'];
+    d.gateway.ports[1]!.device = d.gateway.ports[0]!.device;
+    d.gateway.neighbors[1]!.ip = '10.1.0.0';
+    d.staticRoutes.push({ prefix: '198.51.100.0/24', nexthops: [{ ip: '2001:db8::1' }], blackhole: true });
+    const c = codes(validateDocument(d));
+    expect(c).to.include.members([
+      'OVERLAP /gateway/ports/1/addresses/0',
+      'DUPLICATE /gateway/ports/1/device',
+      'DUPLICATE /gateway/neighbors/1/ip',
+      'DUPLICATE /staticRoutes/1/prefix',
+      'INVALID_VALUE /staticRoutes/1/nexthops',
+      'INVALID_VALUE /staticRoutes/1/nexthops/0/ip',
+    ]);
+  });
+
+  it('refuses every use of a feature no component realizes, at the field that uses it', () => {
+    const realized = new Set<Feature>(FEATURES.filter((f) => !['vpcs', 'peerings', 'nat.static'].includes(f)));
+    const c = codes(unsupported(validDoc(), realized));
+    expect(c).to.deep.equal(['NOT_SUPPORTED /vpcs/0', 'NOT_SUPPORTED /vpcs/1', 'NOT_SUPPORTED /peerings/0', 'NOT_SUPPORTED /peerings/0/sides/1/expose/0/nat']);
+    expect(unsupported(validDoc(), new Set(FEATURES))).to.deep.equal([]);
+  });
+});
