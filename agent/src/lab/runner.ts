@@ -158,6 +158,9 @@ export async function up(topo: Topology, progress: Progress = () => {}): Promise
       await must('ip', ['link', 'add', l.a.iface, 'netns', na.netns, 'type', 'veth', 'peer', 'name', l.b.iface, 'netns', nb.netns]);
       for (const [ns, ifc] of [[na.netns, l.a.iface], [nb.netns, l.b.iface]] as const) {
         if (l.mtu) await must('ip', ['-n', ns, 'link', 'set', ifc, 'mtu', String(l.mtu)]);
+        // As containerlab does: a veth's partial TX checksum is lost when the peer reads through AF_XDP/af_packet.
+        const [ec, ea] = nsExec(ns, ['ethtool', '-K', ifc, 'tx', 'off']);
+        await must(ec, ea);
         await must('ip', ['-n', ns, 'link', 'set', ifc, 'up']);
       }
     }
