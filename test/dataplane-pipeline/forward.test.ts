@@ -1,7 +1,7 @@
 // Forwarding through the pipeline (gw-replay): bytes on the wire compared with what scapy says a router
 // must emit (new MACs, TTL/hop limit decremented, IPv4 checksum recomputed), 802.1Q, ECMP spread/stickiness.
 import { expect } from 'chai';
-import { baseConfig, FROM_A, GW1_MAC, NEXTHOP_MAC, ReplayBench, scapy } from './harness.ts';
+import { at, baseConfig, FROM_A, GW1_MAC, NEXTHOP_MAC, ReplayBench, scapy } from './harness.ts';
 
 describe('dataplane pipeline: forwarding', function () {
   const bench = new ReplayBench();
@@ -16,10 +16,10 @@ describe('dataplane pipeline: forwarding', function () {
     ]);
     const out = bench.replay(baseConfig(), { eth0: inputs });
     const expected = scapy(inputs.map((pkt) => ({ pkt, expr: `routed(pkt, '${GW1_MAC}', '${NEXTHOP_MAC}')` })));
-    expect(out.ports.eth1).to.deep.equal(expected);
+    expect(out.p('eth1')).to.deep.equal(expected);
     expect(out.trace.map((t) => t.decision)).to.deep.equal(['forward', 'forward', 'forward']);
-    expect(out.counters.eth1.tx_packets).to.equal(3);
-    expect(out.counters.eth0.rx_packets).to.equal(3);
+    expect(out.c('eth1').tx_packets).to.equal(3);
+    expect(out.c('eth0').rx_packets).to.equal(3);
   });
 
   it('forwards IPv6 with the hop limit decremented, byte for byte', () => {
@@ -29,24 +29,24 @@ describe('dataplane pipeline: forwarding', function () {
     ]);
     const out = bench.replay(baseConfig(), { eth0: inputs });
     const expected = scapy(inputs.map((pkt) => ({ pkt, expr: `routed(pkt, '${GW1_MAC}', '${NEXTHOP_MAC}')` })));
-    expect(out.ports.eth1).to.deep.equal(expected);
+    expect(out.p('eth1')).to.deep.equal(expected);
   });
 
   it('accepts one 802.1Q tag and forwards untagged', () => {
     const inputs = scapy([`${FROM_A}/Dot1Q(vlan=10)/IP(src='10.0.0.2', dst='10.2.3.4')/UDP()`]);
     const out = bench.replay(baseConfig(), { eth0: inputs });
     const expected = scapy(inputs.map((pkt) => ({ pkt, expr: `routed(pkt, '${GW1_MAC}', '${NEXTHOP_MAC}')` })));
-    expect(out.ports.eth1).to.deep.equal(expected);
+    expect(out.p('eth1')).to.deep.equal(expected);
   });
 
   it('routes by the ingress port VRF: the same destination goes elsewhere in another VRF', () => {
     const cfg = baseConfig() as { ports: { vrf?: number }[]; routes: object[]; vrfs?: number[] };
     cfg.vrfs = [1];
-    cfg.ports[0].vrf = 1;
+    at(cfg.ports, 0).vrf = 1;
     cfg.routes.push({ vrf: 1, prefix: '10.2.0.0/16', type: 'blackhole' });
     const out = bench.replay(cfg, { eth0: scapy([`${FROM_A}/IP(src='10.0.0.2', dst='10.2.3.4')/UDP()`]) });
-    expect(out.ports.eth1).to.have.length(0);
-    expect(out.counters.eth0.drops.blackhole).to.equal(1);
+    expect(out.p('eth1')).to.have.length(0);
+    expect(out.c('eth0').drops.blackhole).to.equal(1);
   });
 
   describe('ECMP', () => {
@@ -73,7 +73,7 @@ describe('dataplane pipeline: forwarding', function () {
       const share = [10, 11, 12].map((nh) => [...perFlow.values()].filter((s) => s.has(nh)).length / flows.length);
       for (const s of share) expect(s).to.be.within(0.2, 0.47);
       // the destination MAC follows the chosen nexthop
-      out.ports.eth1.forEach((hex, i) => expect(hex.slice(0, 12)).to.equal(`0200000009${out.trace[i].nexthop.toString(16).padStart(2, '0')}`));
+      out.p('eth1').forEach((hex, i) => expect(hex.slice(0, 12)).to.equal(`0200000009${at(out.trace, i).nexthop.toString(16).padStart(2, '0')}`));
     });
 
     it('honours weights (3:1)', () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runReplay, type ReplayResult } from '../../agent/src/cli/commands/replay.ts';
+import { runReplay, type PortCountersJson, type ReplayResult } from '../../agent/src/cli/commands/replay.ts';
 
 const SCAPY = fileURLToPath(new URL('./scapy_eval.py', import.meta.url));
 
@@ -58,20 +58,29 @@ export function readPcap(path: string): string[] {
 export interface Outputs extends ReplayResult {
   /** hex packets per output port ("eth1", "eth0.tap") */
   ports: Record<string, string[]>;
+  /** packets written on a port (throws on an unknown port) */
+  p(port: string): string[];
+  /** counters of a port (throws on an unknown port) */
+  c(port: string): PortCountersJson;
+}
+
+function must<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new Error(`replay output has no ${what}`);
+  return v;
 }
 
 export class ReplayBench {
   readonly dir = mkdtempSync(join(tmpdir(), 'gwpl-'));
   private run = 0;
 
-  /** inputs: port name -> packets (hex); packets are spaced gapNs apart from t0 in input order. */
+  /** inputs: port name -> packets (hex); each port's packets are spaced gapNs apart from the same t0. */
   replay(config: object, inputs: Record<string, string[]>, gapNs = 1000n): Outputs {
     const d = join(this.dir, `r${++this.run}`);
     const cfg = join(this.dir, `cfg${this.run}.json`);
     writeFileSync(cfg, JSON.stringify(config));
-    let t = 1_700_000_000_000_000_000n;
     const ins: string[] = [];
     for (const [port, pkts] of Object.entries(inputs)) {
+      let t = 1_700_000_000_000_000_000n;
       const f = join(this.dir, `in${this.run}-${port}.pcap`);
       writePcap(
         f,
@@ -82,7 +91,7 @@ export class ReplayBench {
     const r = runReplay({ config: cfg, inputs: ins, outDir: d });
     const ports: Record<string, string[]> = {};
     for (const p of Object.keys(r.counters)) ports[p] = readPcap(join(d, `${p}.pcap`));
-    return { ...r, ports };
+    return { ...r, ports, p: (n) => must(ports[n], `port ${n}`), c: (n) => must(r.counters[n], `counters of ${n}`) };
   }
 
   cleanup(): void {
@@ -130,3 +139,8 @@ export function baseConfig(extra: { routes?: object[]; nexthops?: object[]; grou
 
 /** Ethernet header from host A to the gateway's eth0, as a scapy expression prefix. */
 export const FROM_A = `Ether(src='${HOST_A_MAC}', dst='${GW0_MAC}')`;
+
+/** a[i], failing the test when absent (arrays from replay outputs) */
+export function at<T>(a: T[], i: number): T {
+  return must(a[i], `element ${i}`);
+}
