@@ -1,0 +1,175 @@
+// What an operator (and the tests) look at in a running lab: BGP/BFD state of a gateway's FRR, its dataplane
+// FIB and counters through the gateway API, and traffic between hosts. Every function reads live state;
+// nothing is cached.
+import { request } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { bfdPeers, bgpPeers, type BfdPeerState, type BgpPeerState } from '../frr/vtysh.ts';
+import { LabError } from './errors.ts';
+import { run } from './sh.ts';
+import type { LabNode, Topology } from './topology.ts';
+
+export interface GatewayNode {
+  node: string;
+  netns: string;
+  /** FRR path space of the gateway (boot frr.instance, else the gateway instance). */
+  frrInstance: string;
+  apiSocket: string;
+}
+
+/** Gateway nodes of a topology: nodes whose cmd runs vpc-gatewayd, with paths read from their boot config. */
+export function gatewayNodes(t: Topology): GatewayNode[] {
+  const out: GatewayNode[] = [];
+  for (const n of t.nodes) {
+    const m = n.cmd ? /vpc-gatewayd\s+--config\s+(\S+)/.exec(n.cmd) : null;
+    if (!m) continue;
+    const bind = n.binds.find((b) => b.target === m[1]);
+    if (!bind) throw new LabError('LAB_TOPOLOGY_INVALID', `node ${n.name}: boot config ${m[1]} is not bound from the host`);
+    const boot = parse(readFileSync(bind.source, 'utf8')) as { instance?: string; runDir?: string; frr?: { instance?: string }; api?: { socket?: string } };
+    const instance = boot.instance ?? 'gw';
+    const runDir = boot.runDir ?? `/run/vpc-gateway/${instance}`;
+    out.push({ node: n.name, netns: n.netns, frrInstance: boot.frr?.instance ?? instance, apiSocket: boot.api?.socket ?? `${runDir}/api.sock` });
+  }
+  return out;
+}
+
+export function apiGet<T>(socketPath: string, path: string, timeoutMs = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, method: 'GET', timeout: timeoutMs, headers: { 'x-gw-user': 'lab' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        if ((res.statusCode ?? 500) >= 300) reject(new LabError('LAB_COMMAND_FAILED', `GET ${path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
+        else {
+          try {
+            resolve(JSON.parse(body) as T);
+          } catch (e) {
+            reject(new LabError('LAB_COMMAND_FAILED', `GET ${path}: ${(e as Error).message}`));
+          }
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e) => reject(new LabError('LAB_COMMAND_FAILED', `GET ${path} on ${socketPath}: ${e.message}`)));
+    req.end();
+  });
+}
+
+export interface FibRoute {
+  prefix: string;
+  kind: string;
+  group?: number;
+  /** Gateways of the group's members (ECMP when more than one). */
+  via: string[];
+}
+
+export async function fib(gw: GatewayNode, vrf = 0): Promise<FibRoute[]> {
+  const r = await apiGet<{ items: { prefix: string; kind: string; group?: number }[] }>(gw.apiSocket, `/v1/dataplane/routes?vrf=${vrf}`);
+  const nh = await apiGet<{ nexthops: { id: number; port: number; gateway?: string }[]; groups: { id: number; members: { nexthop: number }[] }[] }>(
+    gw.apiSocket,
+    '/v1/dataplane/nexthops',
+  );
+  const nhs = new Map(nh.nexthops.map((n) => [n.id, n]));
+  const groups = new Map(nh.groups.map((g) => [g.id, g]));
+  return r.items.map((i) => ({
+    ...i,
+    via: i.group === undefined ? [] : (groups.get(i.group)?.members ?? []).map((m) => nhs.get(m.nexthop)?.gateway ?? `port ${nhs.get(m.nexthop)?.port}`),
+  }));
+}
+
+export interface PortCounter {
+  port: number;
+  name: string;
+  rxPackets: bigint;
+  txPackets: bigint;
+  puntPackets: bigint;
+  drops: bigint;
+}
+
+export async function portCounters(gw: GatewayNode): Promise<PortCounter[]> {
+  type P = { port: number; name: string; rxPackets: string; txPackets: string; puntPackets: string; drops: Record<string, string> };
+  const c = await apiGet<{ ports: P[] }>(gw.apiSocket, '/v1/dataplane/counters');
+  return c.ports.map((p) => ({
+    port: p.port,
+    name: p.name,
+    rxPackets: BigInt(p.rxPackets),
+    txPackets: BigInt(p.txPackets),
+    puntPackets: BigInt(p.puntPackets),
+    drops: Object.values(p.drops).reduce((a, b) => a + BigInt(b), 0n),
+  }));
+}
+
+/** Packets the workers forwarded between ports (received and not punted) from `before` to `after`. */
+export function forwardedDelta(before: PortCounter[], after: PortCounter[]): { port: string; forwardedIn: bigint; txOut: bigint }[] {
+  return after
+    .filter((a) => a.name !== '')
+    .map((a) => {
+      const b = before.find((x) => x.port === a.port);
+      const rx = a.rxPackets - (b?.rxPackets ?? 0n);
+      const punt = a.puntPackets - (b?.puntPackets ?? 0n);
+      return { port: a.name, forwardedIn: rx - punt, txOut: a.txPackets - (b?.txPackets ?? 0n) };
+    });
+}
+
+export async function bgpState(gw: GatewayNode): Promise<BgpPeerState[]> {
+  return [...(await bgpPeers(gw.frrInstance)).values()];
+}
+
+export async function bfdState(gw: GatewayNode): Promise<BfdPeerState[]> {
+  return bfdPeers(gw.frrInstance);
+}
+
+export interface PingResult {
+  sent: number;
+  received: number;
+}
+
+export async function ping(netns: string, dst: string, count: number, intervalS = 0.2): Promise<PingResult> {
+  const r = await run('ip', ['netns', 'exec', netns, 'ping', '-n', '-q', '-c', String(count), '-i', String(intervalS), '-W', '1', dst], {
+    timeoutMs: (count * intervalS + 5) * 1000,
+  });
+  const m = /(\d+) packets transmitted, (\d+) received/.exec(r.stdout);
+  return { sent: Number(m?.[1] ?? count), received: Number(m?.[2] ?? 0) };
+}
+
+export interface TcpResult {
+  bytes: number;
+  seconds: number;
+  bitsPerSecond: number;
+}
+
+/** A TCP transfer of `bytes` from `src` to `dst` (iperf3), as the receiver counted it. */
+export async function tcpTransfer(srcNs: string, dstNs: string, dstIp: string, bytes: number): Promise<TcpResult> {
+  const port = String(5201 + Math.floor(Math.random() * 500));
+  const server = run('ip', ['netns', 'exec', dstNs, 'iperf3', '-s', '-1', '-p', port, '-J'], { timeoutMs: 60_000 });
+  // The server must listen before the client connects: poll its socket rather than sleeping.
+  for (let i = 0; i < 100; i++) {
+    const ss = await run('ip', ['netns', 'exec', dstNs, 'ss', '-Htln', `sport = :${port}`]);
+    if (ss.stdout.trim()) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const client = await run('ip', ['netns', 'exec', srcNs, 'iperf3', '-c', dstIp, '-p', port, '-n', String(bytes), '-J'], { timeoutMs: 60_000 });
+  await server;
+  if (client.code !== 0) throw new LabError('LAB_COMMAND_FAILED', `iperf3 client: ${client.stdout.slice(0, 400)} ${client.stderr}`);
+  // The client's report carries what the receiver acknowledged; TCP delivered all of it or the client failed.
+  const j = JSON.parse(client.stdout) as { end?: { sum_sent?: { bytes: number; seconds: number; bits_per_second: number } } };
+  const s = j.end?.sum_sent;
+  if (!s) throw new LabError('LAB_COMMAND_FAILED', 'iperf3 reported no transfer');
+  return { bytes: s.bytes, seconds: s.seconds, bitsPerSecond: s.bits_per_second };
+}
+
+/** Global addresses of a node's data interfaces, as `ip` reports them now. */
+export async function nodeAddresses(n: LabNode): Promise<{ v4: string[]; v6: string[] }> {
+  const r = await run('ip', ['-n', n.netns, '-j', 'addr', 'show']);
+  const out = { v4: [] as string[], v6: [] as string[] };
+  if (r.code !== 0) return out;
+  for (const l of JSON.parse(r.stdout) as { ifname: string; addr_info?: { family: string; local: string; scope: string }[] }[]) {
+    if (l.ifname === 'lo') continue;
+    for (const a of l.addr_info ?? []) {
+      if (a.scope !== 'global') continue;
+      (a.family === 'inet' ? out.v4 : out.v6).push(a.local);
+    }
+  }
+  return out;
+}
