@@ -34,11 +34,13 @@ function runReload(instance: string, file: string): Promise<{ code: number; out:
   });
 }
 
-/** Lines frr-reload.py / vtysh print for commands the daemons refused. */
-function failures(out: string): string[] {
+/** Lines frr-reload.py / vtysh print for commands the daemons refused, without colour codes and noise. */
+export function reloadFailures(out: string): string[] {
   return out
-    .split('\n')
-    .filter((l) => /(% Unknown command|% Invalid|ERROR|Failed|% Command incomplete|% Configuration failed)/.test(l))
+    .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '')
+    .split(/\n|; /)
+    .map((l) => l.replace(/^[\d-]+ [\d:,]+\s+/, '').trim())
+    .filter((l) => /(^% |Unknown command|Invalid|ERROR|failed due to|Failure to communicate|Command incomplete|Configuration failed)/.test(l))
     .filter((l) => !l.includes("Can't open configuration file"))
     .slice(0, 10);
 }
@@ -53,7 +55,7 @@ export async function applyFrrConfig(instance: string, dir: string, text: string
   const dry = await vtysh(instance, ['--dryrun', '-f', candidate]);
   if (dry.code !== 0) throw new FrrApplyError('FRR_CONFIG_INVALID', (dry.stderr || dry.stdout).trim().split('\n').slice(0, 10).join('; '));
   const r = await runReload(instance, candidate);
-  const bad = failures(r.out);
+  const bad = reloadFailures(r.out);
   if (r.code !== 0 || bad.length > 0) {
     throw new FrrApplyError('FRR_RELOAD_FAILED', bad.join('; ') || `frr-reload.py exited ${r.code}: ${r.out.trim().split('\n').slice(-3).join('; ')}`);
   }

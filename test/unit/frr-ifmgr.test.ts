@@ -1,0 +1,159 @@
+// The interface manager against a fake kernel: it creates what owners ask for, marks it as its own, puts it
+// back when something deletes it, and never touches a device it did not create.
+import { expect } from 'chai';
+import { pino } from 'pino';
+import { emptyIntent, IfmgrError, type BridgeIntent, type NetdevIntent, type VxlanIntent } from '../../agent/src/ifmgr/intent.ts';
+import type { Kernel, KernelLink } from '../../agent/src/ifmgr/kernel.ts';
+import { InterfaceManager } from '../../agent/src/ifmgr/manager.ts';
+
+class FakeKernel implements Kernel {
+  links_ = new Map<string, KernelLink>();
+  lo = new Set<string>(['127.0.0.1/8']);
+  ops: string[] = [];
+  private listener: (() => void) | null = null;
+  async links(): Promise<KernelLink[]> {
+    return [...this.links_.values()].map((l) => ({ ...l }));
+  }
+  async loopbackAddresses(): Promise<string[]> {
+    return [...this.lo];
+  }
+  async addVxlan(v: VxlanIntent, alias: string): Promise<void> {
+    this.ops.push(`add ${v.name}`);
+    this.links_.set(v.name, { name: v.name, kind: 'vxlan', alias, up: false, vni: v.vni, local: v.local });
+  }
+  async addBridge(b: BridgeIntent, alias: string): Promise<void> {
+    this.ops.push(`add ${b.name}`);
+    this.links_.set(b.name, { name: b.name, kind: 'bridge', alias, up: false, mac: b.mac });
+  }
+  async setMaster(dev: string, master: string): Promise<void> {
+    this.ops.push(`master ${dev} ${master}`);
+    this.links_.get(dev)!.master = master;
+  }
+  async setUp(dev: string): Promise<void> {
+    this.ops.push(`up ${dev}`);
+    this.links_.get(dev)!.up = true;
+  }
+  async delLink(dev: string): Promise<void> {
+    this.ops.push(`del ${dev}`);
+    this.links_.delete(dev);
+  }
+  async addLoopbackAddress(c: string): Promise<void> {
+    this.ops.push(`addr+ ${c}`);
+    this.lo.add(c);
+  }
+  async delLoopbackAddress(c: string): Promise<void> {
+    this.ops.push(`addr- ${c}`);
+    this.lo.delete(c);
+  }
+  watch(onChange: () => void): () => void {
+    this.listener = onChange;
+    return () => (this.listener = null);
+  }
+  /** What another program does behind the manager's back. */
+  external(f: () => void): void {
+    f();
+    this.listener?.();
+  }
+}
+
+const log = pino({ level: 'silent' });
+const evpn: NetdevIntent = {
+  loopbackAddresses: ['10.255.0.1/32'],
+  vxlans: [{ name: 'vx5000', vni: 5000, local: '10.255.0.1' }],
+  bridges: [{ name: 'br5000', mac: '02:00:00:00:00:01', members: ['vx5000'] }],
+};
+
+async function until(cond: () => boolean): Promise<void> {
+  const end = Date.now() + 2000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met within 2 s');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('interface manager', () => {
+  let k: FakeKernel;
+  let m: InterfaceManager;
+  beforeEach(() => {
+    k = new FakeKernel();
+    m = new InterfaceManager(k, 'gwA', log, 1);
+    m.start();
+  });
+  afterEach(() => m.stop());
+
+  it('creates vxlan + bridge + loopback address, enslaved, up and marked as its own', async () => {
+    await m.set('overlay', evpn);
+    expect(k.links_.get('vx5000')).to.deep.include({ alias: 'vpc-gateway:gwA', up: true, master: 'br5000', vni: 5000 });
+    expect(k.links_.get('br5000')).to.deep.include({ alias: 'vpc-gateway:gwA', up: true, mac: '02:00:00:00:00:01' });
+    expect(k.lo.has('10.255.0.1/32')).to.equal(true);
+    const s = m.snapshot();
+    expect(s.devices.every((d) => d.present && d.up)).to.equal(true);
+    expect(s.loopbackAddresses).to.deep.equal([{ cidr: '10.255.0.1/32', present: true }]);
+  });
+
+  it('restores a device and an address somebody removed, and counts it', async () => {
+    await m.set('overlay', evpn);
+    k.external(() => {
+      k.links_.delete('vx5000');
+      k.lo.delete('10.255.0.1/32');
+    });
+    await until(() => k.links_.get('vx5000')?.master === 'br5000' && k.lo.has('10.255.0.1/32'));
+    expect(k.links_.get('vx5000')!.up).to.equal(true);
+    expect(m.snapshot().counters.restores).to.equal(2);
+  });
+
+  it('brings an owned device back up when somebody downs it', async () => {
+    await m.set('overlay', evpn);
+    k.external(() => (k.links_.get('br5000')!.up = false));
+    await until(() => k.links_.get('br5000')!.up);
+  });
+
+  it('never modifies a device it did not create, even with a wanted name', async () => {
+    k.links_.set('vx5000', { name: 'vx5000', kind: 'vxlan', up: false, vni: 77, local: '1.1.1.1' });
+    let err: unknown;
+    await m.set('overlay', evpn).catch((e: unknown) => (err = e));
+    expect((err as IfmgrError).code).to.equal('IFMGR_NAME_TAKEN');
+    expect(k.links_.get('vx5000')).to.deep.include({ vni: 77, up: false });
+    expect(k.links_.get('vx5000')!.alias).to.equal(undefined);
+    expect(k.ops.filter((o) => o.includes('vx5000'))).to.deep.equal([]);
+    expect(m.snapshot().counters.errors.IFMGR_NAME_TAKEN).to.equal(1);
+  });
+
+  it('removes only what it owns when an owner withdraws its intent', async () => {
+    k.links_.set('eth9', { name: 'eth9', kind: 'veth', up: true });
+    k.lo.add('192.0.2.9/32'); // the operator's
+    await m.set('overlay', evpn);
+    await m.set('overlay', emptyIntent());
+    expect([...k.links_.keys()]).to.deep.equal(['eth9']);
+    expect([...k.lo].sort()).to.deep.equal(['127.0.0.1/8', '192.0.2.9/32']);
+  });
+
+  it('replaces an owned device whose parameters changed', async () => {
+    await m.set('overlay', evpn);
+    await m.set('overlay', { ...evpn, vxlans: [{ name: 'vx5000', vni: 5001, local: '10.255.0.1' }] });
+    expect(k.links_.get('vx5000')!.vni).to.equal(5001);
+    expect(k.links_.get('vx5000')!.master).to.equal('br5000');
+  });
+
+  it('refuses invalid intents before touching the kernel', async () => {
+    const bad: NetdevIntent[] = [
+      { ...emptyIntent(), loopbackAddresses: ['10.0.0.1'] },
+      { ...emptyIntent(), vxlans: [{ name: 'vx', vni: 0, local: '10.0.0.1' }] },
+      { ...emptyIntent(), bridges: [{ name: 'br', members: ['eth0'] }] },
+      { ...emptyIntent(), vxlans: [{ name: 'this-name-is-too-long', vni: 1, local: '10.0.0.1' }] },
+    ];
+    for (const b of bad) {
+      let err: unknown;
+      await m.set('x', b).catch((e: unknown) => (err = e));
+      expect((err as IfmgrError).code, JSON.stringify(b)).to.equal('IFMGR_INVALID');
+    }
+    expect(k.ops).to.deep.equal([]);
+  });
+
+  it('refuses two owners claiming the same device name', async () => {
+    await m.set('a', { ...emptyIntent(), bridges: [{ name: 'br1', members: [] }] });
+    let err: unknown;
+    await m.set('b', { ...emptyIntent(), bridges: [{ name: 'br1', members: [] }] }).catch((e: unknown) => (err = e));
+    expect((err as IfmgrError).code).to.equal('IFMGR_INVALID');
+  });
+});

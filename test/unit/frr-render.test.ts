@@ -1,0 +1,114 @@
+// The rendered frr.conf is what bgpd/bfdd/zebra run: these are the lines an operator would miss first
+// (sessions that exchange nothing on Debian's defaults, no ECMP, kernel forwarding left on).
+import { expect } from 'chai';
+import { emptyState, type DesiredState } from '../../agent/src/config/model.ts';
+import { parseFrrOptions } from '../../agent/src/frr/options.ts';
+import { renderFrrConfig } from '../../agent/src/frr/render.ts';
+import { reloadFailures } from '../../agent/src/frr/reload.ts';
+
+function spec(): DesiredState {
+  const s = emptyState();
+  s.gateway = {
+    ...s.gateway,
+    name: 'gw1',
+    asn: 65000,
+    routerId: '10.255.0.1',
+    neighbors: [
+      { ip: '10.0.1.0', asn: 65001, bfdProfile: 'fast' },
+      { ip: 'fd00:1::1', asn: 65001, port: 'eth1' },
+    ],
+    bfdProfiles: [{ name: 'fast', detectMultiplier: 3, receiveIntervalMs: 100, transmitIntervalMs: 50 }],
+  };
+  return s;
+}
+
+const render = (s = spec(), kernelForwarding = false): string => renderFrrConfig(s, { kernelForwarding, maximumPaths: 4 });
+
+/** Lines of the block that starts with `head` (up to the matching exit). */
+function block(text: string, head: string): string[] {
+  const lines = text.split('\n');
+  const i = lines.indexOf(head);
+  expect(i, `missing "${head}"`).to.be.greaterThan(-1);
+  const end = lines.findIndex((l, j) => j > i && l === head.replace(/\S.*/, '') + (head.trim().startsWith('address-family') ? 'exit-address-family' : 'exit'));
+  return lines.slice(i + 1, end);
+}
+
+describe('FRR rendering', () => {
+  it('renders eBGP that exchanges routes on Debian defaults, with ECMP and FIB suppression', () => {
+    const bgp = block(render(), 'router bgp 65000');
+    expect(bgp).to.include.members([
+      ' bgp router-id 10.255.0.1',
+      ' no bgp ebgp-requires-policy',
+      ' no bgp default ipv4-unicast',
+      ' bgp bestpath as-path multipath-relax',
+      ' bgp suppress-fib-pending',
+      ' neighbor 10.0.1.0 remote-as 65001',
+      ' neighbor fd00:1::1 remote-as 65001',
+      ' neighbor fd00:1::1 update-source eth1',
+    ]);
+  });
+
+  it('activates each neighbor only in its own address family and announces the router-id', () => {
+    const text = render();
+    const v4 = block(text, ' address-family ipv4 unicast');
+    const v6 = block(text, ' address-family ipv6 unicast');
+    expect(v4).to.include.members(['  network 10.255.0.1/32', '  neighbor 10.0.1.0 activate', '  maximum-paths 4']);
+    expect(v4).to.not.include('  neighbor fd00:1::1 activate');
+    expect(v6).to.include.members(['  neighbor fd00:1::1 activate', '  maximum-paths 4']);
+    expect(v6).to.not.include('  neighbor 10.0.1.0 activate');
+  });
+
+  it('renders BFD profiles and binds them only to neighbors that name one', () => {
+    const text = render();
+    expect(block(text, 'bfd')).to.deep.equal([' profile fast', '  detect-multiplier 3', '  receive-interval 100', '  transmit-interval 50', ' exit']);
+    expect(text).to.contain(' neighbor 10.0.1.0 bfd profile fast');
+    expect(text).to.not.match(/neighbor fd00:1::1 bfd/);
+  });
+
+  it('states kernel forwarding explicitly both ways (frr-reload would otherwise turn it on)', () => {
+    expect(render(spec(), false)).to.match(/^no ip forwarding$/m).and.match(/^no ipv6 forwarding$/m);
+    expect(render(spec(), true)).to.match(/^ip forwarding$/m).and.match(/^ipv6 forwarding$/m);
+  });
+
+  it('omits the IPv6 family and the bfd block when nothing needs them', () => {
+    const s = spec();
+    s.gateway.neighbors = [{ ip: '10.0.1.0', asn: 65001 }];
+    s.gateway.bfdProfiles = [];
+    const text = render(s);
+    expect(text).to.not.contain('address-family ipv6');
+    expect(text).to.not.match(/^bfd$/m);
+  });
+
+  it('is deterministic: the same generation renders the same text', () => {
+    expect(render()).to.equal(render());
+  });
+});
+
+describe('FRR boot options', () => {
+  it('defaults: instance = gateway instance, kernel forwarding off, bgpd + bfdd', () => {
+    const o = parseFrrOptions({ plugin: false }, 'gw7');
+    expect(o).to.deep.include({ instance: 'gw7', plugin: null, kernelForwarding: false, maximumPaths: 8, daemons: ['bgpd', 'bfdd'] });
+  });
+
+  it('refuses unknown keys, bad instance names and plugin paths with ":"', () => {
+    expect(() => parseFrrOptions({ bogus: 1 }, 'gw')).to.throw(/boot\.frr\.bogus: unknown key/);
+    expect(() => parseFrrOptions({ instance: 'a/b' }, 'gw')).to.throw(/boot\.frr\.instance/);
+    expect(() => parseFrrOptions({ plugin: '/x:y.so' }, 'gw')).to.throw(/boot\.frr\.plugin/);
+    expect(() => parseFrrOptions({ plugin: '/nonexistent.so' }, 'gw')).to.throw(/does not exist/);
+    expect(() => parseFrrOptions({ maximumPaths: 0 }, 'gw')).to.throw(/maximumPaths/);
+  });
+});
+
+describe('frr-reload failure extraction', () => {
+  it('keeps the daemon refusals and drops colour codes and vtysh.conf noise', () => {
+    const out = [
+      "% Can't open configuration file /etc/frr/gw/vtysh.conf due to 'No such file or directory'.",
+      '2026-11-21 20:07:16,987 \x1b[91mWARNING\x1b[0m: frr-reload.py failed due to',
+      'line 2: % Unknown command[25]:  bgp bogus',
+    ].join('\n');
+    const f = reloadFailures(out);
+    expect(f.some((l) => l.includes('Unknown command'))).to.equal(true);
+    expect(f.join(' ')).to.not.contain('\x1b');
+    expect(f.join(' ')).to.not.contain('vtysh.conf');
+  });
+});
