@@ -167,6 +167,9 @@ describe('gwctl against a running agent', () => {
     const cpi = await gwctl([...s, 'show', 'plugin']);
     expect(cpi.code, cpi.stderr).to.equal(0);
     expect(cpi.stdout).to.match(/^state: +absent$/m);
+    const frr = await gwctl([...s, 'show', 'frr']);
+    expect(frr.code).to.equal(1);
+    expect(frr.stderr).to.match(/^error: NO_FRR: /m);
     expect((await gwctl([...s, 'set', 'log-level', 'api', 'debug'])).code).to.equal(0);
     expect(JSON.parse((await gwctl([...s, 'show', 'log-levels', '-j'])).stdout).levels.api).to.equal('debug');
     const ok = await gwctl(['--url', TCP, 'show', 'status', '-j'], { GWCTL_TOKEN: TOKEN });

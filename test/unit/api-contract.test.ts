@@ -15,6 +15,7 @@ import { FEATURES } from '../../agent/src/config/features.ts';
 import { ConfigService } from '../../agent/src/config/service.ts';
 import type { CpiStatus, CpiStatusSource } from '../../agent/src/cpi/status.ts';
 import { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
+import type { FrrSnapshot, FrrStatusSource } from '../../agent/src/frr/status.ts';
 import { LogLevels } from '../../agent/src/log/levels.ts';
 import { Metrics } from '../../agent/src/metrics/collectors.ts';
 import { FileStore } from '../../agent/src/store/file-store.ts';
@@ -31,6 +32,20 @@ class FakeCpi implements CpiStatusSource {
       messagesReceived: 12, batchesAnswered: 11, recentFailures: [], rib: { vrfs: 1, routes: 9, nexthops: 2, groups: 1 },
       evpn: { macs: 0, neighbors: 0, vteps: 0, vnis: 0 },
     };
+  }
+}
+
+class FakeFrr implements FrrStatusSource {
+  snapshot(): FrrSnapshot {
+    return {
+      instance: 'gwmg', plugin: null, kernelForwarding: false, generation: 1,
+      daemons: [{ daemon: 'bgpd', pid: 42, running: true, restarts: 1, lastExit: null }],
+      lastApply: { ok: false, at: '2026-01-01T00:00:00.000Z', generation: 2, code: 'FRR_CONFIG_INVALID', detail: 'line 3' },
+      counters: { applies: 1, applyFailures: { FRR_CONFIG_INVALID: 1 }, daemonRestarts: 1 },
+    };
+  }
+  config(): string {
+    return 'router bgp 65001\n';
   }
 }
 
@@ -60,10 +75,11 @@ describe('management API contract', () => {
     config.addConsumer(frr);
     await config.start();
     const cpi = new FakeCpi();
+    const frrSrc = new FakeFrr();
     const ctx = {
       config, audit, log, logs: new LogLevels(log), baseline: new CounterBaseline(),
-      metrics: new Metrics({ config, dataplane: () => dp, cpi: () => cpi }),
-      dataplane: () => dp, cpi: () => cpi,
+      metrics: new Metrics({ config, dataplane: () => dp, cpi: () => cpi, frr: () => frrSrc }),
+      dataplane: () => dp, cpi: () => cpi, frr: () => frrSrc,
     };
     const sock = join(dir, 'api.sock');
     servers.push(await listenUnix(buildApp(ctx, { transport: 'unix' }), sock, 0o600));
@@ -288,6 +304,18 @@ describe('management API contract', () => {
       expect(m).to.include('gw_cpi_ops_total{op="ROUTE_INSTALL",result="failed"} 1');
       expect(m).to.include('gw_cpi_malformed_total{code="BAD_TYPE"} 2');
       expect(m).to.include('gw_cpi_state{state="established"} 1');
+    });
+
+    it('shows FRR status and its rendered config, and exports FRR series', async () => {
+      const f = await call(unix, 'GET', '/v1/frr');
+      expect(f.status, f.text).to.equal(200);
+      expect(f.body.lastApply).to.include({ ok: false, code: 'FRR_CONFIG_INVALID' });
+      const c = await call(unix, 'GET', '/v1/frr/config');
+      expect(c.headers['content-type']).to.match(/^text\/plain/);
+      expect(c.text).to.equal('router bgp 65001\n');
+      const m = (await call(unix, 'GET', '/metrics')).text;
+      expect(m).to.include('gw_frr_daemon_up{daemon="bgpd"} 1');
+      expect(m).to.include('gw_frr_applies_total{result="FRR_CONFIG_INVALID"} 1');
     });
 
     it('exports config generation, apply results, rejections and API requests', async () => {

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { Component, DaemonContext } from '../daemon.ts';
 import { parseApiOptions } from '../config/boot.ts';
 import { AUDIT, CONFIG_SERVICE } from '../config/component.ts';
-import { CPI, DATAPLANE, LOGS } from '../keys.ts';
+import { CPI, DATAPLANE, FRR, LOGS } from '../keys.ts';
 import { LogLevels } from '../log/levels.ts';
 import { Metrics } from '../metrics/collectors.ts';
 import { buildApp } from './app.ts';
@@ -36,9 +36,10 @@ export class ApiComponent implements Component {
       logs,
       log,
       baseline: new CounterBaseline(),
-      metrics: new Metrics({ config, dataplane: () => registry.find(DATAPLANE), cpi: () => registry.find(CPI) }),
+      metrics: new Metrics({ config, dataplane: () => registry.find(DATAPLANE), cpi: () => registry.find(CPI), frr: () => registry.find(FRR) }),
       dataplane: () => registry.find(DATAPLANE),
       cpi: () => registry.find(CPI),
+      frr: () => registry.find(FRR),
     };
     this.servers.push(await listenUnix(buildApp(api, { transport: 'unix' }), opts.socket, opts.socketMode));
     log.info({ socket: opts.socket }, 'API listening on unix socket');

@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/log.ts';
 import type { ConfigService } from '../config/service.ts';
 import type { CpiStatusSource } from '../cpi/status.ts';
 import type { DataplaneApi } from '../dataplane/api.ts';
+import type { FrrStatusSource } from '../frr/status.ts';
 import type { LogLevels } from '../log/levels.ts';
 import type { Metrics } from '../metrics/collectors.ts';
 import type { CounterBaseline } from './counter-baseline.ts';
@@ -21,6 +22,7 @@ export interface ApiContext {
   /** Late-bound: the dataplane and CPI may be absent (tests, or a component that failed to start). */
   dataplane(): DataplaneApi | undefined;
   cpi(): CpiStatusSource | undefined;
+  frr(): FrrStatusSource | undefined;
 }
 
 export type Transport = 'unix' | 'tcp';

@@ -288,6 +288,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/frr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** FRR daemons of this gateway, the generation whose rendering is in force, apply results. */
+        get: operations["getFrr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/frr/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The FRR configuration rendered from the desired state and in force. */
+        get: operations["getFrrConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/log-levels": {
         parameters: {
             query?: never;
@@ -622,6 +656,34 @@ export interface components {
                     ok?: number;
                     failed?: number;
                 };
+            };
+        };
+        /** @description shape owned by agent/src/frr/status.ts (FrrSnapshot) */
+        FrrStatus: {
+            instance: string;
+            plugin: string | null;
+            kernelForwarding: boolean;
+            daemons: {
+                daemon: string;
+                pid: number | null;
+                running: boolean;
+                restarts: number;
+                lastExit: string | null;
+            }[];
+            generation: number | null;
+            lastApply: {
+                ok: boolean;
+                at: string;
+                generation: number;
+                code?: string;
+                detail?: string;
+            } | null;
+            counters: {
+                applies: number;
+                applyFailures: {
+                    [key: string]: number;
+                };
+                daemonRestarts: number;
             };
         };
         LogLevels: {
@@ -1175,6 +1237,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CpiStatus"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getFrr: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description FRR status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FrrStatus"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getFrrConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description frr.conf text */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
                 };
             };
             default: components["responses"]["Problem"];

@@ -1,7 +1,8 @@
-// Show endpoints for the dataplane tables and the plugin link. Read-only views over DATAPLANE / CPI; counters
+// Show endpoints for the dataplane tables, FRR and the plugin link. Read-only views over DATAPLANE / FRR / CPI; counters
 // are decimal strings because 64-bit values do not fit JSON numbers exactly.
 import type { Router } from 'express';
 import type { DataplaneApi } from '../dataplane/api.ts';
+import type { FrrStatusSource } from '../frr/status.ts';
 import { who, type ApiContext } from './context.ts';
 import { ApiProblem } from './problem.ts';
 
@@ -9,6 +10,12 @@ function need(ctx: ApiContext): DataplaneApi {
   const dp = ctx.dataplane();
   if (!dp) throw new ApiProblem(503, 'NO_DATAPLANE', 'the dataplane is not running in this agent');
   return dp;
+}
+
+function needFrr(ctx: ApiContext): FrrStatusSource {
+  const frr = ctx.frr();
+  if (!frr) throw new ApiProblem(503, 'NO_FRR', 'FRR is not run by this agent (no frr: boot section)');
+  return frr;
 }
 
 const str = (o: Record<string, bigint>): Record<string, string> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.toString()]));
@@ -76,6 +83,14 @@ export function tableRoutes(r: Router, ctx: ApiContext): void {
     baseline.clear(dp.portCounters(), dp.workerCounters());
     ctx.audit.append({ who: who(res), action: 'clear-counters', result: 'ok' });
     res.status(204).end();
+  });
+
+  r.get('/v1/frr', (_req, res) => {
+    res.json(needFrr(ctx).snapshot());
+  });
+
+  r.get('/v1/frr/config', (_req, res) => {
+    res.type('text/plain').send(needFrr(ctx).config());
   });
 
   r.get('/v1/cpi', (_req, res) => {

@@ -160,6 +160,32 @@ export function registerShow(program: Command): Command {
     });
 
   show
+    .command('frr')
+    .description('FRR daemons and config applies (--config: the rendered frr.conf in force)')
+    .option('--config', 'print the rendered FRR configuration')
+    .action(async (o: { config?: boolean }, cmd: Command) => {
+      if (o.config) {
+        const text = await call(client(cmd).GET('/v1/frr/config', { parseAs: 'text' }));
+        print(cmd, { config: text }, () => text);
+        return;
+      }
+      const f = await call(client(cmd).GET('/v1/frr'));
+      print(cmd, f, () => {
+        const la = f.lastApply;
+        return (
+          fields([
+            ['instance', f.instance],
+            ['plugin', f.plugin],
+            ['generation in force', f.generation],
+            ['last apply', la ? `${la.ok ? 'ok' : `FAILED ${la.code ?? ''} ${la.detail ?? ''}`} (generation ${la.generation} at ${la.at})` : null],
+          ]) +
+          '\n' +
+          table(['DAEMON', 'PID', 'RUNNING', 'RESTARTS', 'LAST-EXIT'], f.daemons.map((d) => [d.daemon, d.pid, d.running ? 'yes' : 'no', d.restarts, d.lastExit]))
+        );
+      });
+    });
+
+  show
     .command('log-levels')
     .description('per-component log levels')
     .action(async (_o, cmd: Command) => {

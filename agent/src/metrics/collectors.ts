@@ -5,11 +5,13 @@ import { Counter, Gauge, Registry as PromRegistry } from 'prom-client';
 import type { DataplaneApi } from '../dataplane/api.ts';
 import type { CpiStatus, CpiStatusSource } from '../cpi/status.ts';
 import type { ConfigService } from '../config/service.ts';
+import { registerFrrMetrics, type FrrStatusSource } from '../frr/status.ts';
 
 export interface MetricSources {
   config: ConfigService;
   dataplane(): DataplaneApi | undefined;
   cpi(): CpiStatusSource | undefined;
+  frr(): FrrStatusSource | undefined;
 }
 
 type Labels = Record<string, string | number>;
@@ -46,6 +48,8 @@ export class Metrics {
     this.configMetrics(reg, src.config);
     this.dataplaneMetrics(reg, src.dataplane);
     this.cpiMetrics(reg, src.cpi);
+    // FRR owns its series (agent/src/frr/status.ts); they are read from it at scrape time like the rest.
+    registerFrrMetrics(reg, src.frr);
   }
 
   private configMetrics(reg: PromRegistry, cfg: ConfigService): void {
