@@ -51,9 +51,11 @@ Napi::Value Init(const Napi::CallbackInfo &info) {
   c.n_workers = opt(o, "workers", 1);
   c.control_cpu = int(opt(o, "controlCpu", 0));
   c.n_mbufs = opt(o, "mbufs", 8191);
-  c.dp.max_vrfs = opt(o, "maxVrfs", 256);
-  c.dp.max_routes4 = opt(o, "maxRoutes4", 1u << 21);
-  c.dp.max_routes6 = opt(o, "maxRoutes6", 1u << 17);
+  // Lab-sized defaults (the FIB reserves its memory per VRF up front: ~300 MiB per VRF at 1M IPv4 routes);
+  // production raises them in eal.tables together with eal.memoryMb.
+  c.dp.max_vrfs = opt(o, "maxVrfs", 16);
+  c.dp.max_routes4 = opt(o, "maxRoutes4", 16384);
+  c.dp.max_routes6 = opt(o, "maxRoutes6", 4096);
   c.dp.max_nexthops = opt(o, "maxNexthops", 1u << 16);
   c.dp.max_groups = opt(o, "maxGroups", 1u << 16);
   c.dp.max_neighbors = opt(o, "maxNeighbors", 1u << 16);

@@ -66,6 +66,14 @@ export function bootTables(
   return { nexthops, groups, routes };
 }
 
+const PCI_RE = /^([0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/i;
+
+/** Only the configured PCI devices are probed (never every NIC of the host); none at all without PCI ports. */
+export function pciArgs(ports: PortSection[]): string[] {
+  const pci = ports.filter((p) => PCI_RE.test(p.device));
+  return pci.length ? pci.flatMap((p) => ['-a', p.device]) : ['--no-pci'];
+}
+
 function check(what: string, results: string[], items: unknown[]): void {
   const bad = results.findIndex((r) => r !== 'ok');
   if (bad >= 0) throw new DataplaneError('DP_BAD_CONFIG', `${what} ${JSON.stringify(items[bad])}: ${results[bad]}`);
@@ -101,8 +109,13 @@ export class DataplaneComponent implements Component {
     const sec = parseDataplaneSection(raw);
     const dp = this.makeDataplane();
     this.dp = dp;
-    const eal = dp.init(sec.eal);
+    const eal = dp.init({ ...sec.eal, extraArgs: [...pciArgs(sec.ports), ...(sec.eal.extraArgs ?? [])] });
     log.info({ hugepages: eal.hugepages, reason: dp.hugepagePlan?.reason, args: eal.args, workerLcores: eal.workerLcores }, 'EAL up');
+    if (!eal.hugepages && sec.ports.some((p) => p.device.startsWith('net_af_xdp'))) {
+      // Measured: af_xdp (copy mode, DPDK 22.11) over a 4 KiB-page UMEM silently loses the frames whose mbuf
+      // crosses a page boundary (ARP among them), so neighbors never resolve.
+      log.warn('net_af_xdp without hugepages loses frames: use eal.hugepages auto/on or net_af_packet');
+    }
     for (const vrf of new Set([...sec.ports.map((p) => p.vrf), ...sec.staticRoutes.map((r) => r.vrf)])) {
       if (vrf !== 0) check('vrf', [dp.addVrf(vrf)], [vrf]);
     }

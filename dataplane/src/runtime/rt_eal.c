@@ -134,8 +134,9 @@ int rt_eal_init(const struct rt_eal_conf *c)
 	p.socket_id = (int)rte_socket_id();
 	rt.dp = gw_dp_create(&p);
 	if (!rt.dp) {
-		rt_set_error("pipeline tables could not be created (max_routes4=%u): %s", p.max_routes4,
-			     rte_strerror(rte_errno));
+		rt_set_error("pipeline tables could not be created (max_routes4=%u max_routes6=%u max_vrfs=%u): "
+			     "out of EAL memory? raise eal.memoryMb or lower eal.tables",
+			     p.max_routes4, p.max_routes6, p.max_vrfs);
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < n; i++) {

@@ -64,8 +64,10 @@ static void netns_leave(struct netns_guard *g)
 /* Probes a device string and returns its ethdev port id. */
 static int probe(const char *devargs)
 {
-	if (rte_dev_probe(devargs) < 0) {
-		rt_set_error("probe %s: %s", devargs, rte_strerror(rte_errno ? rte_errno : EINVAL));
+	/* PCI devices on the EAL allow-list were probed at init: -EEXIST, and their port is found below. */
+	int rc = rte_dev_probe(devargs);
+	if (rc < 0 && rc != -EEXIST) {
+		rt_set_error("probe %s: %s", devargs, rte_strerror(-rc));
 		return -ENODEV;
 	}
 	char name[RTE_DEV_NAME_MAX_LEN];

@@ -30,10 +30,24 @@ static inline uint64_t now_ns(void)
 }
 
 /* The pipeline counted these packets as transmitted; what the queue refuses goes back to it as tx drops. */
+/* The kernel hands unpadded frames (42-byte ARP) to the tap; NICs pad them in hardware, veth/af_xdp do not and
+ * such runts never reach the peer. */
+static inline void pad_runt(struct rte_mbuf *m)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	if (likely(len >= RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN))
+		return;
+	char *tail = rte_pktmbuf_append(m, (uint16_t)(RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN - len));
+	if (tail)
+		memset(tail, 0, RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN - len);
+}
+
 static void transmit(struct rt_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rt_port *p = &rt.ports[port];
 	uint16_t sent;
+	for (uint16_t i = 0; i < n; i++)
+		pad_runt(pkts[i]);
 	if (unlikely(!p->used)) {
 		sent = 0;
 	} else if (likely(p->n_txq >= rt.n_workers)) {
