@@ -1,0 +1,86 @@
+// The API of a real agent running FRR as its real config consumer: features no component realizes are
+// refused, the underlay reaches FRR, generations survive a restart, the unix socket's mode is the access
+// control, and TCP never accepts a write without a token.
+import { expect } from 'chai';
+import { statSync } from 'node:fs';
+import { call, waitFor, type Target } from './http.ts';
+import { startDaemon, type DaemonHandle } from './harness.ts';
+
+const BOOT = {
+  frr: { plugin: false, daemons: ['bgpd', 'bfdd'] },
+  api: { listen: '127.0.0.1:42481', anonymousReads: true, tokens: [{ name: 'ci', token: 'gwmg-api-token-0123456789' }] },
+};
+const TCP: Target = { host: '127.0.0.1', port: 42481 };
+
+function underlay() {
+  return {
+    gateway: {
+      name: 'gw1', asn: 65001, routerId: '10.255.0.1', ports: [],
+      neighbors: [{ ip: '10.1.0.0', asn: 65100, bfdProfile: 'fast' }],
+      bfdProfiles: [{ name: 'fast', detectMultiplier: 3, receiveIntervalMs: 300, transmitIntervalMs: 300 }],
+    },
+    vpcs: [], peerings: [], groups: [], staticRoutes: [],
+  };
+}
+
+describe('agent API with FRR as a real consumer', () => {
+  let d: DaemonHandle;
+  let u: Target;
+  before(async () => {
+    d = await startDaemon('api', BOOT);
+    u = { socket: d.socket };
+  });
+  after(async () => d?.stop());
+
+  it('serves the unix socket with mode 0660 and lists FRR as a consumer', async () => {
+    expect(statSync(d.socket).mode & 0o777).to.equal(0o660);
+    expect((await call(u, 'GET', '/v1/status')).body.consumers).to.deep.equal(['frr']);
+  });
+
+  it('refuses what no component of this agent realizes (VPCs, dataplane ports) with NOT_SUPPORTED', async () => {
+    const doc = underlay() as ReturnType<typeof underlay> & { gateway: { vtep?: unknown } };
+    doc.gateway.vtep = { ip: '10.255.0.1', mac: '02:00:00:00:00:01' };
+    (doc.vpcs as unknown[]).push({ name: 'blue', id: 'b1', vni: 100, subnets: [{ name: 'a', cidr: '10.10.0.0/24' }] });
+    (doc.gateway.ports as unknown[]).push({ name: 'eth1', device: 'net_tap0', mtu: 1500, addresses: ['10.1.0.1/31'] });
+    const r = await call(u, 'PUT', '/v1/config', doc, { 'if-match': '"0"' });
+    expect(r.status).to.equal(422);
+    const got = (r.body.problems as { code: string; path: string }[]).map((p) => `${p.code} ${p.path}`);
+    expect(got).to.include.members(['NOT_SUPPORTED /gateway/ports/0', 'NOT_SUPPORTED /gateway/vtep', 'NOT_SUPPORTED /vpcs/0']);
+  });
+
+  it('applies the underlay through FRR and reports it in force', async () => {
+    const r = await call(u, 'PUT', '/v1/config', underlay(), { 'if-match': '"0"' });
+    expect(r.status, r.text).to.equal(200);
+    expect(r.body.applied).to.equal(true);
+    const f = (await call(u, 'GET', '/v1/frr')).body;
+    expect(f.generation).to.equal(1);
+    const conf = (await call(u, 'GET', '/v1/frr/config')).text;
+    expect(conf).to.match(/neighbor 10\.1\.0\.0 remote-as 65100/);
+    const s = (await call(u, 'GET', '/v1/status')).body;
+    expect(s).to.include({ state: 'ok', observedGeneration: 1 });
+    expect(s.conditions).to.deep.include({ object: 'neighbor/10.1.0.0', type: 'Ready', status: 'True', reason: 'InForce' });
+  });
+
+  it('TCP: anonymous reads of /metrics, no write without a token', async () => {
+    const m = await call(TCP, 'GET', '/metrics');
+    expect(m.status).to.equal(200);
+    expect(m.text).to.include('gw_config_observed_generation 1');
+    expect(m.text).to.include('gw_frr_daemon_up{daemon="bgpd"} 1');
+    const w = await call(TCP, 'PUT', '/v1/config', underlay(), { 'if-match': '"1"' });
+    expect(w.status).to.equal(401);
+    expect(w.body.code).to.equal('UNAUTHORIZED');
+  });
+
+  it('keeps generations across a restart and applies the newest one again', async () => {
+    const doc = underlay();
+    doc.gateway.neighbors[0]!.asn = 65200;
+    expect((await call(u, 'PUT', '/v1/config', doc, { 'if-match': '"1"' })).body.generation).to.equal(2);
+    await d.stop();
+    d = await startDaemon('api', BOOT, false);
+    u = { socket: d.socket };
+    await waitFor('generation 2 in force', async () => (await call(u, 'GET', '/v1/status')).body.observedGeneration === 2);
+    expect((await call(u, 'GET', '/v1/frr/config')).text).to.match(/neighbor 10\.1\.0\.0 remote-as 65200/);
+    const h = (await call(u, 'GET', '/v1/config/history')).body.items;
+    expect(h.map((e: { generation: number; result: string }) => `${e.generation} ${e.result}`)).to.deep.equal(['2 applied', '1 superseded']);
+  });
+});
