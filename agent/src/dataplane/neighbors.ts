@@ -39,6 +39,10 @@ interface KernelNeigh {
 
 export interface NeighborLearnerOptions {
   resyncMs: number;
+  /** Runs `ip` in a namespace (tests pass a fake kernel). */
+  ip?: (netns: string | undefined, args: string[]) => Promise<string>;
+  /** Follow `ip monitor neigh` (default true). */
+  monitor?: boolean;
   /** How often worker events are drained. */
   eventPollMs?: number;
   /** One kernel resolution per address per this interval. */
@@ -67,8 +71,12 @@ export class NeighborLearner {
     return [...new Set(this.taps.map((t) => t.netns))];
   }
 
+  private get ip(): (netns: string | undefined, args: string[]) => Promise<string> {
+    return this.opts.ip ?? ip;
+  }
+
   async start(): Promise<void> {
-    for (const ns of this.namespaces()) {
+    for (const ns of this.opts.monitor === false ? [] : this.namespaces()) {
       const m = ipMonitor(ns, ['neigh'], () => this.schedule());
       m.on('exit', () => {
         if (!this.stopped) this.log.warn({ mod: 'dataplane', netns: ns }, 'ip monitor neigh exited; periodic resync only');
@@ -119,7 +127,7 @@ export class NeighborLearner {
     for (const ns of this.namespaces()) {
       let rows: KernelNeigh[];
       try {
-        rows = JSON.parse((await ip(ns, ['-j', 'neigh', 'show'])) || '[]') as KernelNeigh[];
+        rows = JSON.parse((await this.ip(ns, ['-j', 'neigh', 'show'])) || '[]') as KernelNeigh[];
       } catch (e) {
         this.stats.errors++;
         this.log.warn({ mod: 'dataplane', netns: ns, err: e }, 'reading kernel neighbors failed');
@@ -189,7 +197,7 @@ export class NeighborLearner {
     try {
       // NTF_USE: creates the entry if needed and makes the kernel solicit now; an entry the kernel already
       // has (learned before we read it) is left as is and the following resync programs it.
-      await ip(tap.netns, ['neigh', 'replace', addr.text, 'dev', tap.tap, 'use', 'nud', 'none']);
+      await this.ip(tap.netns, ['neigh', 'replace', addr.text, 'dev', tap.tap, 'use', 'nud', 'none']);
     } catch (e) {
       this.stats.errors++;
       this.log.debug({ mod: 'dataplane', err: e }, 'kernel resolution failed');

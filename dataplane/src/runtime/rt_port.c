@@ -90,6 +90,8 @@ static int probe(const char *devargs)
 static void unprobe(uint16_t pid)
 {
 	struct rte_eth_dev_info di;
+	/* af_packet/af_xdp leave IFF_PROMISC on the kernel interface otherwise. */
+	rte_eth_promiscuous_disable(pid);
 	rte_eth_dev_stop(pid);
 	bool have = rte_eth_dev_info_get(pid, &di) == 0 && di.device;
 	rte_eth_dev_close(pid);
