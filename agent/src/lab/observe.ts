@@ -83,32 +83,34 @@ export interface PortCounter {
   name: string;
   rxPackets: bigint;
   txPackets: bigint;
+  txBytes: bigint;
   puntPackets: bigint;
   drops: bigint;
 }
 
 export async function portCounters(gw: GatewayNode): Promise<PortCounter[]> {
-  type P = { port: number; name: string; rxPackets: string; txPackets: string; puntPackets: string; drops: Record<string, string> };
+  type P = { port: number; name: string; rxPackets: string; txPackets: string; txBytes: string; puntPackets: string; drops: Record<string, string> };
   const c = await apiGet<{ ports: P[] }>(gw.apiSocket, '/v1/dataplane/counters');
   return c.ports.map((p) => ({
     port: p.port,
     name: p.name,
     rxPackets: BigInt(p.rxPackets),
     txPackets: BigInt(p.txPackets),
+    txBytes: BigInt(p.txBytes),
     puntPackets: BigInt(p.puntPackets),
     drops: Object.values(p.drops).reduce((a, b) => a + BigInt(b), 0n),
   }));
 }
 
 /** Packets the workers forwarded between ports (received and not punted) from `before` to `after`. */
-export function forwardedDelta(before: PortCounter[], after: PortCounter[]): { port: string; forwardedIn: bigint; txOut: bigint }[] {
+export function forwardedDelta(before: PortCounter[], after: PortCounter[]): { port: string; forwardedIn: bigint; txOut: bigint; txBytes: bigint }[] {
   return after
     .filter((a) => a.name !== '')
     .map((a) => {
       const b = before.find((x) => x.port === a.port);
       const rx = a.rxPackets - (b?.rxPackets ?? 0n);
       const punt = a.puntPackets - (b?.puntPackets ?? 0n);
-      return { port: a.name, forwardedIn: rx - punt, txOut: a.txPackets - (b?.txPackets ?? 0n) };
+      return { port: a.name, forwardedIn: rx - punt, txOut: a.txPackets - (b?.txPackets ?? 0n), txBytes: a.txBytes - (b?.txBytes ?? 0n) };
     });
 }
 
@@ -134,7 +136,10 @@ export async function ping(netns: string, dst: string, count: number, intervalS 
 }
 
 export interface TcpResult {
+  /** Bytes the sender wrote. */
   bytes: number;
+  /** Bytes the receiver read before iperf3 ended the test (what certainly crossed the network). */
+  received: number;
   seconds: number;
   bitsPerSecond: number;
 }
@@ -152,11 +157,13 @@ export async function tcpTransfer(srcNs: string, dstNs: string, dstIp: string, b
   const client = await run('ip', ['netns', 'exec', srcNs, 'iperf3', '-c', dstIp, '-p', port, '-n', String(bytes), '-J'], { timeoutMs: 60_000 });
   await server;
   if (client.code !== 0) throw new LabError('LAB_COMMAND_FAILED', `iperf3 client: ${client.stdout.slice(0, 400)} ${client.stderr}`);
-  // The client's report carries what the receiver acknowledged; TCP delivered all of it or the client failed.
-  const j = JSON.parse(client.stdout) as { end?: { sum_sent?: { bytes: number; seconds: number; bits_per_second: number } } };
+  // The client's report carries both ends' totals; iperf3 ends the test without draining the last segments.
+  type Sum = { bytes: number; seconds: number; bits_per_second: number };
+  const j = JSON.parse(client.stdout) as { end?: { sum_sent?: Sum; sum_received?: Sum } };
   const s = j.end?.sum_sent;
-  if (!s) throw new LabError('LAB_COMMAND_FAILED', 'iperf3 reported no transfer');
-  return { bytes: s.bytes, seconds: s.seconds, bitsPerSecond: s.bits_per_second };
+  const r = j.end?.sum_received;
+  if (!s || !r) throw new LabError('LAB_COMMAND_FAILED', 'iperf3 reported no transfer');
+  return { bytes: s.bytes, received: r.bytes, seconds: r.seconds, bitsPerSecond: r.bits_per_second };
 }
 
 /** Global addresses of a node's data interfaces, as `ip` reports them now. */
