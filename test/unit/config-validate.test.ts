@@ -35,13 +35,16 @@ describe('config semantic validation', () => {
     expect(c).to.include('NO_SUCH_REF /peerings/0/sides/1/vpc');
   });
 
-  it('refuses special-use prefixes and exposes outside the VPC', () => {
+  it('refuses special-use prefixes and exposes outside the VPC, accepts default routes', () => {
     const d = validDoc();
+    d.staticRoutes.push({ vpc: 'blue', prefix: '0.0.0.0/0', nexthops: [], blackhole: true });
+    d.staticRoutes.push({ prefix: '::/0', nexthops: [{ ip: 'fe80::1', port: 'eth1' }] });
     d.vpcs[0]!.subnets[0]!.cidr = '127.0.0.0/24';
     d.peerings[0]!.sides[1].expose[0]!.ips = ['10.99.0.0/24'];
     const c = codes(validateDocument(d));
     expect(c).to.include('INVALID_VALUE /vpcs/0/subnets/0/cidr');
     expect(c).to.include('INVALID_VALUE /peerings/0/sides/1/expose/0/ips/0');
+    expect(c.filter((x) => x.includes('/staticRoutes/'))).to.deep.equal([]);
   });
 
   it('refuses NAT combinations that cannot work', () => {

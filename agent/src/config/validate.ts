@@ -45,8 +45,9 @@ class Checker {
     if (addr && addr.bytes.some((b, i) => b !== p.bytes[i])) {
       this.add('INVALID_VALUE', path, `"${s}" has host bits set (did you mean ${p.text}?)`);
     }
-    const special = SPECIAL_USE.find((sp) => overlaps(sp, p));
-    if (special) this.add('INVALID_VALUE', path, `"${s}" overlaps special-use ${special.text}`);
+    // Inside a special-use block; a covering prefix (0.0.0.0/0, a default route) is fine.
+    const special = SPECIAL_USE.find((sp) => covers(sp, p));
+    if (special) this.add('INVALID_VALUE', path, `"${s}" is inside special-use ${special.text}`);
     return p;
   }
   ip(s: string, path: string): ReturnType<typeof parseIp> {
