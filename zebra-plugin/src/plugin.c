@@ -343,7 +343,10 @@ static int gw_process(struct zebra_dplane_provider *prov)
 		ctx = dplane_provider_dequeue_in_ctx(prov);
 		if (!ctx)
 			break;
-		if (!op_handled(dplane_ctx_get_op(ctx))) {
+		/* zebra's shutdown withdraws everything; the agent must keep forwarding until the next zebra
+		 * replays its state (then it sweeps what did not come back), so those withdrawals stay here. */
+		if (!op_handled(dplane_ctx_get_op(ctx)) ||
+		    atomic_load_explicit(&zrouter.in_shutdown, memory_order_relaxed)) {
 			dplane_ctx_set_status(ctx, ZEBRA_DPLANE_REQUEST_SUCCESS);
 			dplane_provider_enqueue_out_ctx(prov, ctx);
 			continue;

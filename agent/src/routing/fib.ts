@@ -1,0 +1,322 @@
+// zebra's FIB (per VRF, as the plugin streams it) -> dataplane tables. One writer (Node's main thread);
+// nexthops and groups are deduplicated with reference counts so 1M routes over two peers cost two
+// nexthops and a few groups. Every batch of ops is applied with one call per table kind and each op gets
+// its own result, which the CPI sends back to zebra.
+import type { DataplaneApi, Nexthop, NexthopGroup, RouteOp, RouteTarget, TableErrorCode } from '../dataplane/api.ts';
+import { RESERVED_IDS } from '../dataplane/component.ts';
+import type { ResultName, RouteOp as WireRouteOp } from '../../../wire/gen/wire.gen.ts';
+import { parsePrefix } from '../dataplane/addr.ts';
+import type { PortResolver } from './ports.ts';
+
+/** FRR constants the FIB reads from route ops (lib/route_types.h, lib/nexthop.h). */
+export const ZEBRA_ROUTE_KERNEL = 1;
+export const ZEBRA_ROUTE_CONNECT = 2;
+const RT_TABLE_MAIN = 254;
+const NH_BLACKHOLE = 6;
+const BH_REJECT = 2;
+const BH_ADMINPROHIB = 3;
+
+export interface FibRouteResult {
+  code: ResultName;
+  reason?: string;
+}
+
+interface Installed {
+  /** Epoch of the last op that announced this route (mark-and-sweep). */
+  epoch: number;
+  /** Group held by this route (reference), 0 for non-unicast targets. */
+  group: number;
+}
+
+interface Ref<T> {
+  id: number;
+  refs: number;
+  value: T;
+}
+
+/** Allocates ids 1..max, reusing freed ones, so ids stay below the dataplane component's reserved range. */
+class IdPool {
+  private next = 1;
+  private readonly free: number[] = [];
+  constructor(private readonly max: number) {}
+  take(): number | undefined {
+    const f = this.free.pop();
+    if (f !== undefined) return f;
+    return this.next <= this.max ? this.next++ : undefined;
+  }
+  give(id: number): void {
+    this.free.push(id);
+  }
+}
+
+/** What a route op resolves to before anything is written. */
+type Plan =
+  | { kind: 'skip'; code: ResultName }
+  | { kind: 'fail'; code: ResultName; reason: string }
+  | { kind: 'del'; vrf: number; prefix: string }
+  | { kind: 'add'; vrf: number; prefix: string; target: RouteTarget; members?: { port: number; gateway?: string; weight: number }[] };
+
+const DP_TO_RESULT: Record<TableErrorCode, ResultName> = {
+  ok: 'ok',
+  not_found: 'ok',
+  invalid: 'invalid',
+  table_full: 'table_full',
+  no_vrf: 'no_vrf',
+  no_nexthop: 'internal',
+  no_memory: 'no_memory',
+};
+
+export interface FibSizes {
+  vrfs: number;
+  routes: number;
+  nexthops: number;
+  groups: number;
+}
+
+export class Fib {
+  private readonly routes = new Map<number, Map<string, Installed>>();
+  private readonly nhByKey = new Map<string, Ref<Nexthop>>();
+  private readonly groupByKey = new Map<string, Ref<NexthopGroup>>();
+  private readonly groupKeyById = new Map<number, string>();
+  private readonly nhRefById = new Map<number, Ref<Nexthop>>();
+  private readonly nhIds: IdPool;
+  private readonly groupIds: IdPool;
+  private routeCount = 0;
+
+  constructor(
+    private readonly dp: DataplaneApi,
+    private readonly ports: PortResolver,
+    limits: { maxNexthops?: number; maxGroups?: number } = {},
+  ) {
+    this.nhIds = new IdPool((limits.maxNexthops ?? 1 << 16) - RESERVED_IDS);
+    this.groupIds = new IdPool((limits.maxGroups ?? 1 << 16) - RESERVED_IDS);
+  }
+
+  sizes(): FibSizes {
+    return { vrfs: this.routes.size, routes: this.routeCount, nexthops: this.nhByKey.size, groups: this.groupByKey.size };
+  }
+
+  /** Routes the FIB holds for a VRF (what it believes the dataplane has), e.g. for comparisons in tests. */
+  prefixes(vrf: number): string[] {
+    return [...(this.routes.get(vrf)?.keys() ?? [])];
+  }
+
+  private plan(op: WireRouteOp): Plan {
+    // Only the main table forwards; other tables (policy routing) and connected/kernel routes are not the
+    // plugin's to program: the dataplane component owns its ports' connected and local routes.
+    if (op.table !== RT_TABLE_MAIN) return { kind: 'skip', code: 'ok' };
+    if (op.proto === ZEBRA_ROUTE_CONNECT || op.proto === ZEBRA_ROUTE_KERNEL) return { kind: 'skip', code: 'ok' };
+    const p = parsePrefix(`${op.dst}/${op.plen}`);
+    if (!p || p.text !== `${op.dst}/${op.plen}`) return { kind: 'fail', code: 'invalid', reason: `bad prefix ${op.dst}/${op.plen}` };
+    if (op.op === 'ROUTE_DELETE') return { kind: 'del', vrf: op.vrf, prefix: p.text };
+    const bh = op.nexthops.find((n) => n.type === NH_BLACKHOLE);
+    if (bh) {
+      const kind = bh.bhType === BH_REJECT || bh.bhType === BH_ADMINPROHIB ? 'reject' : 'blackhole';
+      return { kind: 'add', vrf: op.vrf, prefix: p.text, target: { kind } };
+    }
+    if (op.nexthops.length === 0) return { kind: 'fail', code: 'invalid', reason: 'route without active nexthops' };
+    const members: { port: number; gateway?: string; weight: number }[] = [];
+    for (const nh of op.nexthops) {
+      if (nh.vni !== 0) return { kind: 'fail', code: 'unsupported', reason: `EVPN nexthop (vni ${nh.vni}): no overlay in the dataplane yet` };
+      const port = this.ports.portFor(nh.vrf, nh.ifindex);
+      if (port === undefined) return { kind: 'fail', code: 'unsupported', reason: `nexthop ifindex ${nh.ifindex} (vrf ${nh.vrf}) is not a dataplane port` };
+      members.push({ port, ...(nh.gate !== null ? { gateway: nh.gate } : {}), weight: Math.max(1, nh.weight) });
+    }
+    return { kind: 'add', vrf: op.vrf, prefix: p.text, target: { kind: 'unicast', group: 0 }, members };
+  }
+
+  /** Takes a reference on the group for these members, creating nexthops/group entries as needed (queued). */
+  private holdGroup(members: { port: number; gateway?: string; weight: number }[], newNhs: Nexthop[], newGroups: NexthopGroup[]): number | undefined {
+    const nhRefs: { nexthop: number; weight: number }[] = [];
+    for (const m of members) {
+      const k = `${m.port}/${m.gateway ?? ''}`;
+      let r = this.nhByKey.get(k);
+      if (!r) {
+        const id = this.nhIds.take();
+        if (id === undefined) return undefined;
+        r = { id, refs: 0, value: { id, port: m.port, ...(m.gateway !== undefined ? { gateway: m.gateway } : {}) } };
+        this.nhByKey.set(k, r);
+        this.nhRefById.set(id, r);
+        newNhs.push(r.value);
+      }
+      nhRefs.push({ nexthop: r.id, weight: m.weight });
+    }
+    nhRefs.sort((a, b) => a.nexthop - b.nexthop);
+    const gk = nhRefs.map((m) => `${m.nexthop}:${m.weight}`).join(',');
+    let g = this.groupByKey.get(gk);
+    if (!g) {
+      const id = this.groupIds.take();
+      if (id === undefined) return undefined;
+      g = { id, refs: 0, value: { id, members: nhRefs } };
+      this.groupByKey.set(gk, g);
+      this.groupKeyById.set(id, gk);
+      for (const m of nhRefs) this.nhById(m.nexthop)!.refs++;
+      newGroups.push(g.value);
+    }
+    g.refs++;
+    return g.id;
+  }
+
+  private nhById(id: number): Ref<Nexthop> | undefined {
+    return this.nhRefById.get(id);
+  }
+
+  /** Drops a route's group reference; unreferenced groups and nexthops are queued for deletion. */
+  private releaseGroup(id: number, delGroups: number[], delNhs: number[]): void {
+    const gk = this.groupKeyById.get(id);
+    const g = gk === undefined ? undefined : this.groupByKey.get(gk);
+    if (!g || --g.refs > 0) return;
+    this.groupByKey.delete(gk!);
+    this.groupKeyById.delete(id);
+    this.groupIds.give(id);
+    delGroups.push(id);
+    for (const m of g.value.members) {
+      const n = this.nhById(m.nexthop);
+      if (n && --n.refs <= 0) {
+        this.nhByKey.delete(`${n.value.port}/${n.value.gateway ?? ''}`);
+        this.nhRefById.delete(n.id);
+        this.nhIds.give(n.id);
+        delNhs.push(n.id);
+      }
+    }
+  }
+
+  /**
+   * Applies route ops (install/update/delete) as one batch. Returns one result per op, in order. The
+   * dataplane is written with one setNexthops, setGroups, applyRoutes and cleanup call each.
+   */
+  apply(ops: WireRouteOp[], epoch: number): FibRouteResult[] {
+    const results: FibRouteResult[] = new Array(ops.length);
+    const newNhs: Nexthop[] = [];
+    const newGroups: NexthopGroup[] = [];
+    const delGroups: number[] = [];
+    const delNhs: number[] = [];
+    const routeOps: RouteOp[] = [];
+    const routeIdx: number[] = [];
+    const newGroupOf: number[] = [];
+    for (let i = 0; i < ops.length; i++) {
+      const pl = this.plan(ops[i]!);
+      if (pl.kind === 'skip') {
+        results[i] = { code: pl.code };
+        continue;
+      }
+      if (pl.kind === 'fail') {
+        results[i] = { code: pl.code, reason: pl.reason };
+        // zebra now believes the prefix is not installed: the dataplane must not keep an older entry.
+        const vrfT = this.routes.get(ops[i]!.vrf);
+        const pfx = `${ops[i]!.dst}/${ops[i]!.plen}`;
+        if (vrfT?.has(pfx)) {
+          routeOps.push({ op: 'del', vrf: ops[i]!.vrf, prefix: pfx });
+          routeIdx.push(-1);
+          newGroupOf.push(0);
+          this.forget(ops[i]!.vrf, pfx, delGroups, delNhs);
+        }
+        continue;
+      }
+      if (pl.kind === 'del') {
+        routeOps.push({ op: 'del', vrf: pl.vrf, prefix: pl.prefix });
+        routeIdx.push(i);
+        newGroupOf.push(0);
+        continue;
+      }
+      let target = pl.target;
+      let gid = 0;
+      if (pl.members) {
+        const g = this.holdGroup(pl.members, newNhs, newGroups);
+        if (g === undefined) {
+          results[i] = { code: 'table_full', reason: 'nexthop or group ids exhausted' };
+          continue;
+        }
+        gid = g;
+        target = { kind: 'unicast', group: g };
+      }
+      routeOps.push({ op: 'add', vrf: pl.vrf, prefix: pl.prefix, target });
+      routeIdx.push(i);
+      newGroupOf.push(gid);
+    }
+
+    const nhRes = newNhs.length ? this.dp.setNexthops(newNhs) : [];
+    const badNh = new Set(newNhs.filter((_, k) => nhRes[k] !== 'ok').map((n) => n.id));
+    const grRes = newGroups.length ? this.dp.setGroups(newGroups) : [];
+    const badGroup = new Map<number, TableErrorCode>();
+    newGroups.forEach((g, k) => {
+      if (grRes[k] !== 'ok' || g.members.some((m) => badNh.has(m.nexthop))) badGroup.set(g.id, grRes[k] === 'ok' ? 'invalid' : grRes[k]!);
+    });
+    // Routes over a group the dataplane refused are not written; they fail with the group's code.
+    const writable: number[] = [];
+    routeOps.forEach((r, k) => {
+      const g = newGroupOf[k]!;
+      if (g && badGroup.has(g)) {
+        const i = routeIdx[k]!;
+        results[i] = { code: DP_TO_RESULT[badGroup.get(g)!], reason: `nexthop group refused: ${badGroup.get(g)}` };
+        this.releaseGroup(g, delGroups, delNhs);
+      } else {
+        writable.push(k);
+      }
+    });
+    const rtRes = writable.length ? this.dp.applyRoutes(writable.map((k) => routeOps[k]!)) : [];
+    writable.forEach((k, j) => {
+      const r = routeOps[k]!;
+      const i = routeIdx[k]!;
+      const code = rtRes[j]!;
+      if (i < 0) return;
+      if (r.op === 'del') {
+        this.forget(r.vrf, r.prefix, delGroups, delNhs);
+        results[i] = { code: DP_TO_RESULT[code] };
+        return;
+      }
+      if (code !== 'ok') {
+        results[i] = { code: DP_TO_RESULT[code], reason: `dataplane: ${code}` };
+        this.releaseGroup(newGroupOf[k]!, delGroups, delNhs);
+        return;
+      }
+      const t = this.vrfTable(r.vrf);
+      const prev = t.get(r.prefix);
+      if (prev) {
+        if (prev.group) this.releaseGroup(prev.group, delGroups, delNhs);
+      } else {
+        this.routeCount++;
+      }
+      t.set(r.prefix, { epoch, group: newGroupOf[k]! });
+      results[i] = { code: 'ok' };
+    });
+    // Groups before nexthops: a group must not point at a deleted nexthop, even briefly.
+    const liveGroups = delGroups.filter((g) => !badGroup.has(g));
+    if (liveGroups.length) this.dp.delGroups(liveGroups);
+    if (delNhs.length) this.dp.delNexthops(delNhs.filter((n) => !badNh.has(n)));
+    return results;
+  }
+
+  private vrfTable(vrf: number): Map<string, Installed> {
+    let t = this.routes.get(vrf);
+    if (!t) {
+      t = new Map();
+      this.routes.set(vrf, t);
+    }
+    return t;
+  }
+
+  private forget(vrf: number, prefix: string, delGroups: number[], delNhs: number[]): void {
+    const t = this.routes.get(vrf);
+    const prev = t?.get(prefix);
+    if (!t || !prev) return;
+    t.delete(prefix);
+    this.routeCount--;
+    if (prev.group) this.releaseGroup(prev.group, delGroups, delNhs);
+    if (t.size === 0) this.routes.delete(vrf);
+  }
+
+  /** Removes every route last announced before `epoch` (mark-and-sweep after a complete replay). */
+  sweep(epoch: number): number {
+    const stale: RouteOp[] = [];
+    for (const [vrf, t] of this.routes) for (const [prefix, r] of t) if (r.epoch < epoch) stale.push({ op: 'del', vrf, prefix });
+    if (!stale.length) return 0;
+    const delGroups: number[] = [];
+    const delNhs: number[] = [];
+    this.dp.applyRoutes(stale);
+    for (const s of stale) this.forget(s.vrf, s.prefix, delGroups, delNhs);
+    if (delGroups.length) this.dp.delGroups(delGroups);
+    if (delNhs.length) this.dp.delNexthops(delNhs);
+    return stale.length;
+  }
+}
