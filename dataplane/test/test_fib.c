@@ -31,10 +31,10 @@ static struct gw_dp *mk_dp(uint32_t routes)
 	return gw_dp_create(&p);
 }
 
-static void test_fib4_random(void)
+static void fib4_random(uint32_t max_routes)
 {
 	srand(7);
-	struct gw_dp *dp = mk_dp(4096);
+	struct gw_dp *dp = mk_dp(max_routes);
 	CHECK(dp != NULL);
 	if (!dp)
 		return;
@@ -106,6 +106,9 @@ static void test_fib4_random(void)
 	CHECK_EQ(gw_dp_route_lookup_value(dp, 0, &any), 0);
 	gw_dp_free(dp);
 }
+
+static void test_fib4_random(void) { fib4_random(4096); }          /* 16-bit first level */
+static void test_fib4_random_wide(void) { fib4_random(100000); }   /* 24-bit first level */
 
 struct ref6 { uint8_t ip[16]; uint8_t plen; uint32_t rv; bool live; };
 
@@ -217,6 +220,7 @@ static void test_fib_errors(void)
 
 const struct gw_test gw_tests_fib[] = {
 	{"fib4 matches brute-force LPM through adds/deletes", test_fib4_random},
+	{"fib4 (24-bit first level) matches brute-force LPM", test_fib4_random_wide},
 	{"fib6 matches brute-force LPM through adds/deletes", test_fib6_random},
 	{"route writes: typed errors for bad input and full tables", test_fib_errors},
 	{NULL, NULL},

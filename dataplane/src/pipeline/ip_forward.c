@@ -67,7 +67,7 @@ void gw_ip4_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	uint32_t h = gw_hash_mix(gw_hash_mix(ip->src_addr, ip->dst_addr), ip->next_proto_id);
 	if (has_ports(ip->next_proto_id) && !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) &&
 	    rte_pktmbuf_data_len(p->m) >= p->l3 + ihl + 4)
-		h = gw_hash_mix(h, *rte_pktmbuf_mtod_offset(p->m, const uint32_t *, p->l3 + ihl));
+		h = gw_hash_mix(h, gw_ld32(rte_pktmbuf_mtod_offset(p->m, const uint8_t *, p->l3 + ihl)));
 	uint32_t nh_id = 0;
 	const struct gw_nh_obj *nh = gw_ecmp_select(w, gw_rv_group(rv), h, &nh_id);
 	if (unlikely(nh == NULL))
@@ -98,12 +98,11 @@ void gw_ip6_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	if (unlikely(ip->hop_limits <= 1))
 		return gw_icmp6_error(w, p, out, 3 /* time exceeded */, 0, 0, GW_DROP_TTL_EXCEEDED);
 
-	const uint32_t *s = (const uint32_t *)ip->src_addr, *d = (const uint32_t *)ip->dst_addr;
 	uint32_t h = gw_hash_mix(ip->vtc_flow & rte_cpu_to_be_32(0xfffff), ip->proto);
-	for (int i = 0; i < 4; i++)
-		h = gw_hash_mix(gw_hash_mix(h, s[i]), d[i]);
+	for (int i = 0; i < 16; i += 4)
+		h = gw_hash_mix(gw_hash_mix(h, gw_ld32(ip->src_addr + i)), gw_ld32(ip->dst_addr + i));
 	if (has_ports(ip->proto) && rte_pktmbuf_data_len(p->m) >= p->l3 + sizeof(*ip) + 4)
-		h = gw_hash_mix(h, *rte_pktmbuf_mtod_offset(p->m, const uint32_t *, p->l3 + sizeof(*ip)));
+		h = gw_hash_mix(h, gw_ld32(rte_pktmbuf_mtod_offset(p->m, const uint8_t *, p->l3 + sizeof(*ip))));
 	uint32_t nh_id = 0;
 	const struct gw_nh_obj *nh = gw_ecmp_select(w, gw_rv_group(rv), h, &nh_id);
 	if (unlikely(nh == NULL))

@@ -16,6 +16,8 @@ void gw_punt(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
 void gw_tap_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
 {
 	gw_stage(w, GW_STAGE_TAP_INPUT);
+	if (unlikely(rte_pktmbuf_pkt_len(p->m) < sizeof(struct rte_ether_hdr)))
+		return gw_drop(w, p, GW_DROP_ETH_TOO_SHORT);
 	uint16_t phy = p->inp->c.punt_port;
 	if (unlikely(phy >= GW_MAX_PORTS))
 		return gw_drop(w, p, GW_DROP_PUNT_NO_TAP);

@@ -57,6 +57,14 @@ static inline void gw_tx(struct gw_worker *w, struct gw_burst_out *out, uint16_t
 	}
 }
 
+/* Headers sit at any alignment in the mbuf: load words through memcpy (one mov on x86, no UB). */
+static inline uint32_t gw_ld32(const void *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static inline uint32_t gw_hash_mix(uint32_t h, uint32_t v) { return rte_hash_crc_4byte(v, h); }
 
 void gw_eth_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out);
