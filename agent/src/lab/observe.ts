@@ -33,27 +33,36 @@ export function gatewayNodes(t: Topology): GatewayNode[] {
   return out;
 }
 
-export function apiGet<T>(socketPath: string, path: string, timeoutMs = 5000): Promise<T> {
+function apiCall(socketPath: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET', timeout: timeoutMs, headers: { 'x-gw-user': 'lab' } }, (res) => {
-      let body = '';
+    const req = request({ socketPath, path, method, timeout: 30_000, headers: { 'x-gw-user': 'lab', ...headers } }, (res) => {
+      let text = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        if ((res.statusCode ?? 500) >= 300) reject(new LabError('LAB_COMMAND_FAILED', `GET ${path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
-        else {
-          try {
-            resolve(JSON.parse(body) as T);
-          } catch (e) {
-            reject(new LabError('LAB_COMMAND_FAILED', `GET ${path}: ${(e as Error).message}`));
-          }
-        }
-      });
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e) => reject(new LabError('LAB_COMMAND_FAILED', `GET ${path} on ${socketPath}: ${e.message}`)));
-    req.end();
+    req.on('error', (e) => reject(new LabError('LAB_COMMAND_FAILED', `${method} ${path} on ${socketPath}: ${e.message}`)));
+    req.end(body);
   });
+}
+
+export async function apiGet<T>(socketPath: string, path: string): Promise<T> {
+  const r = await apiCall(socketPath, 'GET', path, {});
+  if (r.status >= 300) throw new LabError('LAB_COMMAND_FAILED', `GET ${path}: HTTP ${r.status}: ${r.body.slice(0, 300)}`);
+  try {
+    return JSON.parse(r.body) as T;
+  } catch (e) {
+    throw new LabError('LAB_COMMAND_FAILED', `GET ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** PUT a whole desired-state document (If-Match: the generation in force). Returns the HTTP status and body. */
+export async function apiPutConfig(socketPath: string, doc: unknown): Promise<{ status: number; body: { code?: string; detail?: string; problems?: { detail: string }[] } }> {
+  const cur = await apiCall(socketPath, 'GET', '/v1/config', {});
+  const etag = String(cur.headers.etag ?? '');
+  const r = await apiCall(socketPath, 'PUT', '/v1/config', { 'content-type': 'application/json', 'if-match': etag }, JSON.stringify(doc));
+  return { status: r.status, body: JSON.parse(r.body) as { code?: string; detail?: string } };
 }
 
 export interface FibRoute {
