@@ -273,6 +273,18 @@ describe('management API contract', () => {
       expect((await call(unix, 'GET', '/v1/dataplane/routes?vrf=7')).body).to.deep.equal({ vrf: 7, items: [{ prefix: '10.77.0.0/16', kind: 'unicast', group: 1 }] });
       expect((await call(unix, 'GET', '/v1/dataplane/routes')).body.items).to.deep.include({ prefix: '192.0.2.0/24', kind: 'blackhole' });
       expectProblem(await call(unix, 'GET', '/v1/dataplane/routes?vrf=-1'), 400, 'SCHEMA');
+      // Pages in address order; a route added between pages neither shifts nor repeats entries.
+      dp.applyRoutes(['10.9.0.0/16', '9.0.0.0/8', '10.10.0.0/16', '10.1.0.0/16'].map((prefix) => ({ op: 'add' as const, vrf: 7, prefix, target: { kind: 'blackhole' as const } })));
+      const p1 = (await call(unix, 'GET', '/v1/dataplane/routes?vrf=7&page_size=2')).body;
+      expect(p1.items.map((x: { prefix: string }) => x.prefix)).to.deep.equal(['9.0.0.0/8', '10.1.0.0/16']);
+      dp.applyRoutes([{ op: 'add', vrf: 7, prefix: '10.0.0.0/16', target: { kind: 'blackhole' } }]);
+      const p2 = (await call(unix, 'GET', `/v1/dataplane/routes?vrf=7&page_size=2&page_token=${p1.next_page_token}`)).body;
+      expect(p2.items.map((x: { prefix: string }) => x.prefix)).to.deep.equal(['10.9.0.0/16', '10.10.0.0/16']);
+      const p3 = (await call(unix, 'GET', `/v1/dataplane/routes?vrf=7&page_size=2&page_token=${p2.next_page_token}`)).body;
+      expect(p3.items.map((x: { prefix: string }) => x.prefix)).to.deep.equal(['10.77.0.0/16']);
+      expect(p3.next_page_token).to.equal(undefined);
+      expectProblem(await call(unix, 'GET', '/v1/dataplane/routes?vrf=7&page_token=bm9wZQ'), 400, 'BAD_PAGE_TOKEN', '/query/page_token');
+      dp.applyRoutes(['10.9.0.0/16', '9.0.0.0/8', '10.10.0.0/16', '10.1.0.0/16', '10.0.0.0/16'].map((prefix) => ({ op: 'del' as const, vrf: 7, prefix })));
       const nh = (await call(unix, 'GET', '/v1/dataplane/nexthops')).body;
       expect(nh.nexthops).to.deep.equal([{ id: 1, port: eth1, gateway: '10.1.0.0' }]);
       expect(nh.groups).to.deep.equal([{ id: 1, members: [{ nexthop: 1, weight: 1 }] }]);
@@ -325,6 +337,8 @@ describe('management API contract', () => {
       expect(m).to.include('gw_config_applies_total{result="refused"} 1');
       expect(m).to.match(/gw_config_rejected_total\{code="STALE_GENERATION"\} [1-9]/);
       expect(m).to.match(/gw_api_requests_total\{method="PUT",route="\/v1\/config",status="412"\} [1-9]/);
+      expect(m).to.match(/gw_api_problems_total\{code="SCHEMA"\} [1-9]/);
+      expect(m).to.match(/gw_api_problems_total\{code="BAD_JSON"\} 1/);
       expect(m).to.match(/gw_dp_worker_busy_polls_total|gw_dp_port_link_up/);
     });
   });

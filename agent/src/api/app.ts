@@ -94,6 +94,7 @@ export function buildApp(ctx: ApiContext, opts: AppOptions): express.Express {
   app.use(r);
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const p = sendProblem(res, req, err);
+    ctx.metrics.apiProblems.inc({ code: p.code });
     if (p.status >= 500) ctx.log.error({ err, url: req.originalUrl }, 'request failed');
   });
   return app;

@@ -197,6 +197,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** FIB of one VRF in address order, paginated (the table changes under the reader; the cursor does not skip). */
         get: operations["listRoutes"];
         put?: never;
         post?: never;
@@ -1112,6 +1113,8 @@ export interface operations {
         parameters: {
             query?: {
                 vrf?: number;
+                page_size?: number;
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -1128,6 +1131,8 @@ export interface operations {
                     "application/json": {
                         vrf: number;
                         items: components["schemas"]["DpRoute"][];
+                        /** @description absent on the last page */
+                        next_page_token?: string;
                     };
                 };
             };

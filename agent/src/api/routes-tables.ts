@@ -1,6 +1,7 @@
 // Show endpoints for the dataplane tables, FRR and the plugin link. Read-only views over DATAPLANE / FRR / CPI; counters
 // are decimal strings because 64-bit values do not fit JSON numbers exactly.
 import type { Router } from 'express';
+import { parsePrefix } from '../dataplane/addr.ts';
 import type { DataplaneApi } from '../dataplane/api.ts';
 import type { FrrStatusSource } from '../frr/status.ts';
 import { who, type ApiContext } from './context.ts';
@@ -18,6 +19,19 @@ function needFrr(ctx: ApiContext): FrrStatusSource {
   return frr;
 }
 
+/** Sort key: family, network bytes, length, as fixed-width hex (string order = address order). */
+function routeKey(prefix: string): string {
+  const p = parsePrefix(prefix);
+  if (!p) return `z${prefix}`;
+  return `${p.family}${Buffer.from(p.bytes).toString('hex').padEnd(32, '0')}${p.len.toString(16).padStart(2, '0')}`;
+}
+
+function decodeCursor(t: string): string {
+  const key = Buffer.from(t, 'base64url').toString('utf8');
+  if (!/^[46][0-9a-f]{34}$/.test(key)) throw new ApiProblem(400, 'BAD_PAGE_TOKEN', 'page_token is not one this API returned', { path: '/query/page_token' });
+  return key;
+}
+
 const str = (o: Record<string, bigint>): Record<string, string> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.toString()]));
 
 export function tableRoutes(r: Router, ctx: ApiContext): void {
@@ -33,10 +47,18 @@ export function tableRoutes(r: Router, ctx: ApiContext): void {
 
   r.get('/v1/dataplane/routes', (req, res) => {
     const vrf = Number(req.query.vrf ?? 0);
-    const items = need(ctx)
+    const size = Number(req.query.page_size ?? 1000);
+    const after = req.query.page_token === undefined ? undefined : decodeCursor(String(req.query.page_token));
+    // Address order with a cursor on the sort key: routes added or removed between pages shift nothing.
+    const sorted = need(ctx)
       .routes(vrf)
-      .map((rt) => ({ prefix: rt.prefix, kind: rt.target.kind, ...(rt.target.kind === 'unicast' ? { group: rt.target.group } : {}) }));
-    res.json({ vrf, items });
+      .map((rt) => ({ rt, key: routeKey(rt.prefix) }))
+      .filter((x) => after === undefined || x.key > after)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const page = sorted.slice(0, size);
+    const items = page.map(({ rt }) => ({ prefix: rt.prefix, kind: rt.target.kind, ...(rt.target.kind === 'unicast' ? { group: rt.target.group } : {}) }));
+    const more = sorted.length > size;
+    res.json({ vrf, items, ...(more ? { next_page_token: Buffer.from(page.at(-1)!.key).toString('base64url') } : {}) });
   });
 
   r.get('/v1/dataplane/nexthops', (_req, res) => {

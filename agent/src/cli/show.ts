@@ -1,5 +1,6 @@
 // `gwctl show ...`: one subcommand per table the API serves.
 import type { Command } from 'commander';
+import type { components } from '../api/openapi.gen.ts';
 import { call, client, print } from './output.ts';
 import { fields, table } from './table.ts';
 
@@ -99,8 +100,18 @@ export function registerShow(program: Command): Command {
     .description('dataplane FIB of one VRF')
     .option('--vrf <id>', 'VRF id', '0')
     .action(async (o: { vrf: string }, cmd: Command) => {
-      const r = await call(client(cmd).GET('/v1/dataplane/routes', { params: { query: { vrf: Number(o.vrf) } } }));
-      print(cmd, r, () => `VRF ${r.vrf}\n${table(['PREFIX', 'TARGET', 'GROUP'], r.items.map((x) => [x.prefix, x.kind, x.group]))}`);
+      // Follow the cursor to the end: the table is shown whole, page by page as the API serves it.
+      const vrf = Number(o.vrf);
+      const items: components['schemas']['DpRoute'][] = [];
+      let token: string | undefined;
+      do {
+        const page = await call(
+          client(cmd).GET('/v1/dataplane/routes', { params: { query: { vrf, page_size: 10000, ...(token ? { page_token: token } : {}) } } }),
+        );
+        items.push(...page.items);
+        token = page.next_page_token;
+      } while (token);
+      print(cmd, { vrf, items }, () => `VRF ${vrf}\n${table(['PREFIX', 'TARGET', 'GROUP'], items.map((x) => [x.prefix, x.kind, x.group]))}`);
     });
 
   show

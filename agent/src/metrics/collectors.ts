@@ -36,6 +36,7 @@ const gauge = (reg: PromRegistry, name: string, help: string, labels: string[], 
 export class Metrics {
   readonly registry = new PromRegistry();
   readonly apiRequests: Counter<'method' | 'route' | 'status'>;
+  readonly apiProblems: Counter<'code'>;
 
   constructor(src: MetricSources) {
     const reg = this.registry;
@@ -43,6 +44,12 @@ export class Metrics {
       name: 'gw_api_requests_total',
       help: 'management API requests by route template and status',
       labelNames: ['method', 'route', 'status'],
+      registers: [reg],
+    });
+    this.apiProblems = new Counter({
+      name: 'gw_api_problems_total',
+      help: 'problem+json answers by stable code (bad input of every kind, refusals, auth failures)',
+      labelNames: ['code'],
       registers: [reg],
     });
     this.configMetrics(reg, src.config);
