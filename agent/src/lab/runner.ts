@@ -138,6 +138,7 @@ export async function up(topo: Topology, progress: Progress = () => {}): Promise
   }
   if (why !== 'no state') progress(`lab ${topo.name} is incomplete (${why}): recreating`);
   await down(topo, progress);
+  rmSync(labDir(topo.name), { recursive: true, force: true });
   mkdirSync(labDir(topo.name), { recursive: true });
   const state: LabState = { lab: topo.name, file: topo.file, nodes: [], startedAt: new Date().toISOString() };
   const save = (): void => writeFileSync(join(labDir(topo.name), 'state.json'), JSON.stringify(state, null, 2));
@@ -185,7 +186,7 @@ export async function up(topo: Topology, progress: Progress = () => {}): Promise
       }
     }
   } catch (e) {
-    progress(`up failed, removing the partial lab: ${(e as Error).message}`);
+    progress(`up failed, removing the partial lab (logs stay in ${labDir(topo.name)}): ${(e as Error).message}`);
     await down(topo);
     throw e;
   }
@@ -210,7 +211,8 @@ export async function down(topoOrLab: Topology | string, progress: Progress = ()
     rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
     rmSync(instanceRunDir(ns), { recursive: true, force: true });
   }
-  rmSync(labDir(lab), { recursive: true, force: true });
+  // Logs stay for post-mortem (a failed `up` removes the lab right away); the next `up` starts them afresh.
+  rmSync(join(labDir(lab), 'state.json'), { force: true });
   return removed;
 }
 
