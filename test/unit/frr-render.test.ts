@@ -90,6 +90,14 @@ describe('FRR boot options', () => {
     expect(o).to.deep.include({ instance: 'gw7', plugin: null, kernelForwarding: false, maximumPaths: 8, daemons: ['bgpd', 'bfdd'] });
   });
 
+  it('loads the plugin only when the agent listens for it, with the agent\'s endpoint', () => {
+    expect(parseFrrOptions({}, 'gw').plugin).to.equal(null);
+    const so = '/bin/true';
+    expect(parseFrrOptions({ plugin: so }, 'gw', 'ipc:///run/x/zebra.sock').plugin).to.equal(`${so}:endpoint=ipc:///run/x/zebra.sock`);
+    expect(parseFrrOptions({ plugin: so, pluginArgs: 'endpoint=ipc:///y,kernel=1' }, 'gw').plugin).to.equal(`${so}:endpoint=ipc:///y,kernel=1`);
+    expect(() => parseFrrOptions({ plugin: so }, 'gw')).to.throw(/needs the agent endpoint/);
+  });
+
   it('refuses unknown keys, bad instance names and plugin paths with ":"', () => {
     expect(() => parseFrrOptions({ bogus: 1 }, 'gw')).to.throw(/boot\.frr\.bogus: unknown key/);
     expect(() => parseFrrOptions({ instance: 'a/b' }, 'gw')).to.throw(/boot\.frr\.instance/);

@@ -91,7 +91,8 @@ export function frrComponent(ctx: DaemonContext): Component {
   return {
     name: 'frr',
     async start() {
-      const opts = parseFrrOptions(ctx.boot.sections.frr, ctx.boot.instance);
+      const cpi = ctx.boot.sections.cpi as { endpoint?: unknown } | undefined;
+      const opts = parseFrrOptions(ctx.boot.sections.frr, ctx.boot.instance, typeof cpi?.endpoint === 'string' ? cpi.endpoint : undefined);
       const dir = join(ctx.boot.runDir, 'frr');
       let svc: FrrService | null = null;
       const daemons: FrrDaemon[] = ['zebra', ...opts.daemons];

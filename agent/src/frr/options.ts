@@ -40,14 +40,18 @@ export function findBuiltPlugin(dir = join(REPO, 'zebra-plugin/build')): string 
 
 const KNOWN = new Set(['instance', 'plugin', 'pluginArgs', 'kernelForwarding', 'maximumPaths', 'initialConfig', 'daemons']);
 
-export function parseFrrOptions(raw: unknown, gatewayInstance: string): FrrBootOptions {
+/**
+ * `cpiEndpoint`: the agent's zebra-plugin endpoint (boot `cpi.endpoint`). The plugin is loaded by default only
+ * when the agent listens for it, and gets that endpoint, so the two can never disagree.
+ */
+export function parseFrrOptions(raw: unknown, gatewayInstance: string, cpiEndpoint?: string): FrrBootOptions {
   const o = (raw ?? {}) as Record<string, unknown>;
   if (typeof o !== 'object' || Array.isArray(o)) throw new FrrOptionsError('', 'must be a mapping');
   for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new FrrOptionsError(k, 'unknown key');
   const instance = o.instance ?? gatewayInstance;
   if (typeof instance !== 'string' || !isValidInstance(instance)) throw new FrrOptionsError('instance', 'must match [A-Za-z0-9_-]{1,48}');
   // 'auto' loads the plugin when the build produced one; false runs zebra on the kernel path only.
-  const p = o.plugin ?? 'auto';
+  const p = o.plugin ?? (cpiEndpoint ? 'auto' : false);
   let plugin: string | null;
   if (p === false || p === null) plugin = null;
   else if (p === 'auto') plugin = findBuiltPlugin();
@@ -55,9 +59,11 @@ export function parseFrrOptions(raw: unknown, gatewayInstance: string): FrrBootO
     if (!existsSync(p)) throw new FrrOptionsError('plugin', `${p} does not exist`);
     plugin = p;
   } else throw new FrrOptionsError('plugin', 'must be "auto", false or an absolute path without ":"');
-  if (plugin && o.pluginArgs !== undefined) {
-    if (typeof o.pluginArgs !== 'string') throw new FrrOptionsError('pluginArgs', 'must be a string');
-    plugin = `${plugin}:${o.pluginArgs}`;
+  if (plugin) {
+    if (o.pluginArgs !== undefined && typeof o.pluginArgs !== 'string') throw new FrrOptionsError('pluginArgs', 'must be a string');
+    const args = (o.pluginArgs as string | undefined) ?? (cpiEndpoint ? `endpoint=${cpiEndpoint}` : undefined);
+    if (!args) throw new FrrOptionsError('plugin', 'the zebra plugin needs the agent endpoint: add a cpi: section or pluginArgs');
+    plugin = `${plugin}:${args}`;
   }
   const kf = o.kernelForwarding ?? false;
   if (typeof kf !== 'boolean') throw new FrrOptionsError('kernelForwarding', 'must be a boolean');
