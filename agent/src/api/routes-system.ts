@@ -33,10 +33,10 @@ export function systemRoutes(r: Router, ctx: ApiContext): void {
     res.json(ctx.logs.snapshot());
   });
 
-  r.put('/v1/log-levels', (req, res) => {
+  r.put('/v1/log-levels', async (req, res) => {
     const body = req.body as { default?: LogLevel; levels: Record<string, LogLevel> };
     ctx.logs.set(body);
-    ctx.audit.append({ who: who(res), action: 'log-levels', result: 'ok', detail: JSON.stringify(body) });
+    await ctx.audit.append({ who: who(res), action: 'log-levels', result: 'ok', detail: JSON.stringify(body) });
     res.json(ctx.logs.snapshot());
   });
 

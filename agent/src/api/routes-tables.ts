@@ -100,10 +100,10 @@ export function tableRoutes(r: Router, ctx: ApiContext): void {
     });
   });
 
-  r.post('/v1/dataplane/counters/clear', (_req, res) => {
+  r.post('/v1/dataplane/counters/clear', async (_req, res) => {
     const dp = need(ctx);
     baseline.clear(dp.portCounters(), dp.workerCounters());
-    ctx.audit.append({ who: who(res), action: 'clear-counters', result: 'ok' });
+    await ctx.audit.append({ who: who(res), action: 'clear-counters', result: 'ok' });
     res.status(204).end();
   });
 

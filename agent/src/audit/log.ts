@@ -29,6 +29,7 @@ export class AuditLog {
   private readonly file: string;
   private entries: AuditEntry[] = [];
   private seq = 0;
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(stateDir: string) {
     this.file = join(stateDir, 'audit.jsonl');
@@ -49,12 +50,14 @@ export class AuditLog {
     this.entries = out.slice(-MEMORY);
   }
 
-  append(e: Omit<AuditEntry, 'seq' | 'at'>): AuditEntry {
+  /** Resolves once the entry is on disk. Appends are chained so the file keeps seq order. */
+  append(e: Omit<AuditEntry, 'seq' | 'at'>): Promise<AuditEntry> {
     const entry: AuditEntry = { seq: ++this.seq, at: new Date().toISOString(), ...e };
-    appendLineDurable(this.file, JSON.stringify(entry));
     this.entries.push(entry);
     if (this.entries.length > MEMORY) this.entries.splice(0, this.entries.length - MEMORY);
-    return entry;
+    const done = this.tail.then(() => appendLineDurable(this.file, JSON.stringify(entry)));
+    this.tail = done.catch(() => undefined);
+    return done.then(() => entry);
   }
 
   /** Newest first. */

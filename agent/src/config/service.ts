@@ -117,7 +117,7 @@ export class ConfigService implements ConfigHub {
       try {
         return await this.doWrite(req);
       } catch (e) {
-        if (e instanceof ConfigError && e.code !== 'REFUSED') this.reject(req, e);
+        if (e instanceof ConfigError && e.code !== 'REFUSED') await this.reject(req, e);
         throw e;
       }
     });
@@ -162,7 +162,7 @@ export class ConfigService implements ConfigHub {
       throw new ConfigError('STORE_UNAVAILABLE', (e as Error).message);
     }
     this.newest = rec;
-    this.audit.append({ who: req.who, action: req.action, generation: rec.generation, diff: d, result: 'ok' });
+    await this.audit.append({ who: req.who, action: req.action, generation: rec.generation, diff: d, result: 'ok' });
     const res = await this.applyGeneration(rec);
     if (!res.ok) {
       throw new ConfigError('REFUSED', `generation ${rec.generation} stored but refused; generation ${this.inForce?.generation ?? 0} stays in force`, {
@@ -174,16 +174,14 @@ export class ConfigService implements ConfigHub {
     return { generation: rec.generation, dryRun: false, applied: true, diff: d };
   }
 
-  private reject(req: WriteRequest, e: ConfigError): void {
+  private async reject(req: WriteRequest, e: ConfigError): Promise<void> {
     const codes = e.extra.problems?.map((p) => p.code) ?? [e.code];
     for (const c of codes) this.counters.rejected[c] = (this.counters.rejected[c] ?? 0) + 1;
     if (req.dryRun) return;
-    try {
-      const detail = e.extra.problems ? e.extra.problems.map((p) => `${p.path}: ${p.code}`).join('; ') : e.message;
-      this.audit.append({ who: req.who, action: req.action, result: 'rejected', code: e.code, detail });
-    } catch (ae) {
+    const detail = e.extra.problems ? e.extra.problems.map((p) => `${p.path}: ${p.code}`).join('; ') : e.message;
+    await this.audit.append({ who: req.who, action: req.action, result: 'rejected', code: e.code, detail }).catch((ae: unknown) => {
       this.log.error({ mod: 'config', err: ae }, 'audit append failed');
-    }
+    });
   }
 
   private async applyGeneration(rec: StoredGeneration): Promise<ApplyResult> {
@@ -205,13 +203,16 @@ export class ConfigService implements ConfigHub {
       this.lastError = { generation: rec.generation, at: new Date().toISOString(), problems: res.problems, rollbackErrors: res.rollbackErrors };
       this.log.warn({ mod: 'config', generation: rec.generation, problems: res.problems, rollbackErrors: res.rollbackErrors }, 'generation refused');
     }
-    this.audit.append({
-      who: 'agent',
-      action: 'apply',
-      generation: rec.generation,
-      result: res.ok ? 'ok' : 'refused',
-      ...(res.ok ? {} : { code: res.problems[0]?.code ?? 'REFUSED', detail: res.problems.map((p) => p.detail).join('; ') }),
-    });
+    // The apply happened either way; a failing audit disk must not turn it into an error for the caller.
+    await this.audit
+      .append({
+        who: 'agent',
+        action: 'apply',
+        generation: rec.generation,
+        result: res.ok ? 'ok' : 'refused',
+        ...(res.ok ? {} : { code: res.problems[0]?.code ?? 'REFUSED', detail: res.problems.map((p) => p.detail).join('; ') }),
+      })
+      .catch((ae: unknown) => this.log.error({ mod: 'config', err: ae }, 'audit append failed'));
     return res;
   }
 

@@ -1,7 +1,7 @@
 // Durable file writes: data reaches the disk before anyone is told it is stored (an acknowledged write must
 // survive kill -9 and power loss). Write a temp file, fsync it, rename over the target, fsync the directory.
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+// All asynchronous: the agent's main thread is also the dataplane's control thread and must not block on disk.
+import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export async function writeFileDurable(path: string, data: string): Promise<void> {
@@ -13,26 +13,26 @@ export async function writeFileDurable(path: string, data: string): Promise<void
   } finally {
     await fh.close();
   }
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
+  await rename(tmp, path);
+  await fsyncDir(dirname(path));
 }
 
-export function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
   try {
-    fsyncSync(fd);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
 }
 
 /** Appends one line and fsyncs (audit log). */
-export function appendLineDurable(path: string, line: string): void {
-  const fd = openSync(path, 'a', 0o600);
+export async function appendLineDurable(path: string, line: string): Promise<void> {
+  const fh = await open(path, 'a', 0o600);
   try {
-    writeSync(fd, line.endsWith('\n') ? line : `${line}\n`);
-    fsyncSync(fd);
+    await fh.appendFile(line.endsWith('\n') ? line : `${line}\n`);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
 }
