@@ -50,7 +50,7 @@ Napi::Value Init(const Napi::CallbackInfo &info) {
   c.argv = eal_argv.data();
   c.n_workers = opt(o, "workers", 1);
   c.control_cpu = int(opt(o, "controlCpu", 0));
-  c.n_mbufs = opt(o, "mbufs", 8191);
+  c.n_mbufs = opt(o, "mbufs", 32767);
   // Lab-sized defaults (the FIB reserves its memory per VRF up front: ~300 MiB per VRF at 1M IPv4 routes);
   // production raises them in eal.tables together with eal.memoryMb.
   c.dp.max_vrfs = opt(o, "maxVrfs", 16);

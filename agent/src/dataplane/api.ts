@@ -19,7 +19,7 @@ export interface EalConfig {
   extraArgs?: string[];
   /** Table sizes (memory is reserved per VRF up front); defaults suit a lab, production raises them. */
   tables?: TableLimits;
-  /** Packet buffers in the pool shared by all ports (default 8191). */
+  /** Packet buffers in the pool shared by all ports (default 32767: an af_xdp port alone pins ~3k in its rings). */
   mbufs?: number;
 }
 

@@ -129,7 +129,7 @@ export class NativeDataplane implements DataplaneApi {
         args,
         workers: cfg.workerCores.length,
         controlCpu: cfg.controlCore,
-        mbufs: cfg.mbufs ?? 8191,
+        mbufs: cfg.mbufs ?? 32767,
         ...t,
       });
       this.eal = { hugepages: this.plan.use, args, workerLcores: lcores };

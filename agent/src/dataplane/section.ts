@@ -84,7 +84,7 @@ function parseEal(v: unknown, path: string): EalConfig {
     hugepages,
     memoryMb: int(o.memoryMb, `${path}.memoryMb`, 64, 1 << 20, 256),
     extraArgs: list(o.extraArgs, `${path}.extraArgs`).map((a, i) => str(a, `${path}.extraArgs[${i}]`)),
-    mbufs: int(o.mbufs, `${path}.mbufs`, 1023, 1 << 24, 8191),
+    mbufs: int(o.mbufs, `${path}.mbufs`, 1023, 1 << 24, 32767),
   };
   if (o.tables !== undefined) {
     const t = obj(o.tables, `${path}.tables`);
