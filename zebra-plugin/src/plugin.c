@@ -27,6 +27,7 @@
 #include "lib/libfrr.h"
 #include "lib/module.h"
 #include "lib/version.h"
+#include "lib/frrcu.h"
 #include "lib/nexthop.h"
 #include "lib/nexthop_group.h"
 #include "lib/srcdest_table.h"
@@ -823,6 +824,8 @@ static void drain_monitor(void)
 
 static void *io_main(void *arg)
 {
+	/* zlog and thread_add_* use RCU: a pthread FRR did not create must register itself. */
+	rcu_thread_start(arg);
 	while (!atomic_load(&G.stop)) {
 		zmq_pollitem_t items[3] = {
 			{ .socket = G.sock, .events = ZMQ_POLLIN },
@@ -857,6 +860,7 @@ static void *io_main(void *arg)
 static int gw_start(struct zebra_dplane_provider *prov)
 {
 	int hwm = 1000, linger = 0, immediate = 1, ivl = 200;
+	struct rcu_thread *rcu;
 	char mon_ep[64];
 
 	G.zctx = zmq_ctx_new();
@@ -882,7 +886,9 @@ static int gw_start(struct zebra_dplane_provider *prov)
 		zlog_err(GW_LOG "connect %s: %s", G.endpoint, zmq_strerror(errno));
 		return -1;
 	}
-	if (pthread_create(&G.io, NULL, io_main, NULL) != 0) {
+	rcu = rcu_thread_prepare();
+	if (pthread_create(&G.io, NULL, io_main, rcu) != 0) {
+		rcu_thread_unprepare(rcu);
 		zlog_err(GW_LOG "cannot start I/O thread");
 		return -1;
 	}

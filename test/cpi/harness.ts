@@ -1,0 +1,269 @@
+// CPI integration lab: the dataplane lab (host A — gateway G — host B, DPDK ports eth1/eth2 with punt taps in
+// G) plus FRR (zebra with our plugin + bgpd, instance gwcp) in G and one gobgpd in A and one in B as
+// independent eBGP peers over the punt path. Also a plain veth in G that is not a dataplane port, so routes
+// over it are refused. Everything carries the gwcp prefix; leftovers of a crashed run are removed first.
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { api, createLab, destroyLab, killStale, must, nsExec, sh, until, type Daemon, type Lab, ROOT } from '../dataplane/lab.ts';
+
+export { api, must, nsExec, sh, until, type Daemon, type Lab };
+
+export const PREFIX = 'gwcp';
+export const INST = 'gwcp';
+export const DIR = '/tmp/gwcp-cpi';
+export const ENDPOINT = `ipc://${DIR}/sock/zebra.sock`;
+export const PLUGIN = join(ROOT, 'zebra-plugin/build/gw_zebra_plugin.so');
+/** Plain veth in G (not a dataplane port) and its subnet. */
+export const FOREIGN = { dev: 'gwcp-xg', peer: 'gwcp-xh', addr: '10.0.9.1/24', nh: '10.0.9.2' };
+
+export function bootYaml(l: Lab, extra = ''): string {
+  return `instance: ${l.prefix}
+runDir: ${DIR}/run
+stateDir: ${DIR}/state
+dataplane:
+  eal: { workerCores: [1], controlCore: 0, hugepages: off, memoryMb: 256 }
+  ports:
+    - { name: eth1, device: "net_af_xdp_${l.prefix}a,iface=${l.gA}", netns: ${l.nsG}, tapName: ${l.tapA}, addresses: ["10.0.1.1/24", "fd00:1::1/64"] }
+    - { name: eth2, device: "net_af_xdp_${l.prefix}b,iface=${l.gB}", netns: ${l.nsG}, tapName: ${l.tapB}, addresses: ["10.0.2.1/24", "fd00:2::1/64"] }
+cpi:
+  endpoint: ${ENDPOINT}
+  netns: ${l.nsG}
+${extra}`;
+}
+
+export async function startAgent(l: Lab): Promise<Daemon> {
+  mkdirSync(DIR, { recursive: true });
+  writeFileSync(join(DIR, 'boot.yaml'), bootYaml(l));
+  const logFile = join(DIR, 'daemon.log');
+  const fd = openSync(logFile, 'a');
+  const child = spawn(join(ROOT, 'bin/vpc-gatewayd'), ['--config', join(DIR, 'boot.yaml')], { stdio: ['ignore', fd, fd] });
+  writeFileSync(`/tmp/${PREFIX}.pid`, String(child.pid));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const d: Daemon = { child, dir: DIR, socket: join(DIR, 'run', 'api.sock'), logFile, exited };
+  let dead = false;
+  void exited.then(() => (dead = true));
+  await until('agent API and CPI', async () => {
+    if (dead) throw new Error(`agent exited: ${readFileSync(logFile, 'utf8').slice(-3000)}`);
+    const r = await api<{ state: string }>(d, '/v1/cpi');
+    return r.state !== 'absent';
+  }, 60_000, 200);
+  return d;
+}
+
+export function killAgent9(d: Daemon): Promise<number | null> {
+  d.child.kill('SIGKILL');
+  return d.exited;
+}
+
+export interface DebugView {
+  status: { state: string; epoch: number; epochComplete: boolean; lastSweepRemoved: number; malformed: Record<string, number>; ops: Record<string, { received: number; ok: number; failed: number }>; recentFailures: { op: string; subject: string; code: string; reason: string }[] };
+  fib: Record<string, string[]>;
+  evpn: {
+    macs: { vni: number; mac: string; vtep: string; ifname: string }[];
+    neighbors: { vni: number; ip: string; mac: string | null; ifname: string; routerMac: boolean }[];
+    vteps: { vni: number; vtep: string; ifname: string }[];
+  };
+}
+
+export function debugView(): Promise<DebugView> {
+  return new Promise((resolve, reject) => {
+    const c = connect(join(DIR, 'run', 'cpi-debug.sock'));
+    let s = '';
+    c.setEncoding('utf8');
+    c.on('data', (d: string) => (s += d));
+    c.on('end', () => {
+      try {
+        resolve(JSON.parse(s) as DebugView);
+      } catch (e) {
+        reject(e as Error);
+      }
+    });
+    c.on('error', reject);
+  });
+}
+
+// ---- FRR ----
+
+const frrDir = join(DIR, 'frr');
+
+export function zebraConf(): string {
+  return 'hostname gwcp-gw\nlog file /tmp/gwcp-cpi/frr/zebra.log debugging\n';
+}
+
+export function bgpdConf(): string {
+  return `hostname gwcp-gw
+log file /tmp/gwcp-cpi/frr/bgpd.log
+router bgp 65000
+ bgp router-id 10.0.1.1
+ no bgp ebgp-requires-policy
+ no bgp default ipv4-unicast
+ bgp bestpath as-path multipath-relax
+ bgp suppress-fib-pending
+ timers bgp 3 9
+ neighbor 10.0.1.2 remote-as 65001
+ neighbor 10.0.1.2 timers connect 2
+ neighbor 10.0.2.2 remote-as 65002
+ neighbor 10.0.2.2 timers connect 2
+ neighbor fd00:1::2 remote-as 65001
+ neighbor fd00:1::2 timers connect 2
+ neighbor fd00:2::2 remote-as 65002
+ neighbor fd00:2::2 timers connect 2
+ address-family ipv4 unicast
+  neighbor 10.0.1.2 activate
+  neighbor 10.0.2.2 activate
+ exit-address-family
+ address-family ipv6 unicast
+  neighbor fd00:1::2 activate
+  neighbor fd00:2::2 activate
+ exit-address-family
+`;
+}
+
+const pidOf = (daemon: string): number | undefined => {
+  try {
+    return Number(readFileSync(`/var/run/frr/${INST}/${daemon}.pid`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+};
+
+export function zebraPid(): number | undefined {
+  return pidOf('zebra');
+}
+
+export async function startZebra(l: Lab, args = ''): Promise<void> {
+  mkdirSync(frrDir, { recursive: true });
+  writeFileSync(join(frrDir, 'zebra.conf'), zebraConf());
+  await must('chown', ['-R', 'frr:frr', frrDir]);
+  const spec = `${PLUGIN}:endpoint=${ENDPOINT},sync-delay=3000${args}`;
+  await must('ip', ['netns', 'exec', l.nsG, '/usr/lib/frr/zebra', '-d', '-N', INST, '-f', join(frrDir, 'zebra.conf'), '-P', '0', '-M', spec]);
+  await until('zebra pid', async () => zebraPid() !== undefined && (await vtysh('show version')).includes('FRRouting'), 15_000);
+}
+
+export async function startBgpd(l: Lab): Promise<void> {
+  writeFileSync(join(frrDir, 'bgpd.conf'), bgpdConf());
+  await must('chown', ['-R', 'frr:frr', frrDir]);
+  await must('ip', ['netns', 'exec', l.nsG, '/usr/lib/frr/bgpd', '-d', '-N', INST, '-f', join(frrDir, 'bgpd.conf'), '-P', '0']);
+}
+
+export async function vtysh(cmd: string): Promise<string> {
+  const r = await sh('vtysh', ['-N', INST, '-c', cmd]);
+  return r.out;
+}
+
+export async function vtyshJson<T>(cmd: string): Promise<T> {
+  return JSON.parse(await vtysh(cmd)) as T;
+}
+
+export function killFrr(signal: NodeJS.Signals = 'SIGKILL'): void {
+  for (const d of ['bgpd', 'zebra']) {
+    const pid = pidOf(d);
+    if (!pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(INST)) process.kill(pid, signal);
+    } catch {
+      // gone
+    }
+  }
+}
+
+// ---- gobgp peers ----
+
+export interface Peer {
+  ns: string;
+  asn: number;
+  v4: string;
+  v6: string;
+  proc?: ChildProcess;
+}
+
+export function peers(l: Lab): Peer[] {
+  return [
+    { ns: l.nsA, asn: 65001, v4: '10.0.1.2', v6: 'fd00:1::2' },
+    { ns: l.nsB, asn: 65002, v4: '10.0.2.2', v6: 'fd00:2::2' },
+  ];
+}
+
+function gobgpToml(p: Peer, gw4: string, gw6: string): string {
+  const n = (addr: string, local: string, afi: string): string => `
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "${addr}"
+    peer-as = 65000
+  [neighbors.transport.config]
+    local-address = "${local}"
+  [neighbors.timers.config]
+    connect-retry = 2
+    hold-time = 9
+    keepalive-interval = 3
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "${afi}"
+`;
+  return `[global.config]
+  as = ${p.asn}
+  router-id = "${p.v4}"
+  local-address-list = ["${p.v4}", "${p.v6}"]
+${n(gw4, p.v4, 'ipv4-unicast')}${n(gw6, p.v6, 'ipv6-unicast')}`;
+}
+
+export async function startPeer(p: Peer, gw4: string, gw6: string): Promise<void> {
+  const f = join(DIR, `gobgp-${p.ns}.toml`);
+  writeFileSync(f, gobgpToml(p, gw4, gw6));
+  const log = openSync(join(DIR, `gobgp-${p.ns}.log`), 'a');
+  p.proc = spawn('ip', ['netns', 'exec', p.ns, 'gobgpd', '-f', f, '-p', '--api-hosts', '127.0.0.1:50051'], { stdio: ['ignore', log, log] });
+  writeFileSync(join(DIR, `gobgp-${p.ns}.pid`), String(p.proc.pid));
+  await until(`gobgpd in ${p.ns}`, async () => (await nsExec(p.ns, ['gobgp', 'global'])).code === 0, 15_000);
+}
+
+export async function gobgp(p: Peer, args: string[]): Promise<string> {
+  const r = await nsExec(p.ns, ['gobgp', ...args]);
+  if (r.code !== 0) throw new Error(`gobgp ${args.join(' ')} in ${p.ns}: ${r.err || r.out}`);
+  return r.out;
+}
+
+export async function stopPeers(l: Lab): Promise<void> {
+  for (const ns of [l.nsA, l.nsB]) {
+    try {
+      const pid = Number(readFileSync(join(DIR, `gobgp-${ns}.pid`), 'utf8'));
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // not running
+    }
+    // `ip netns exec` forks gobgpd; kill by the netns' own pids.
+    const r = await sh('ip', ['netns', 'pids', ns]);
+    for (const pid of r.out.split('\n').filter(Boolean)) {
+      try {
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('gobgpd')) process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  }
+}
+
+// ---- lab ----
+
+export async function setupLab(): Promise<Lab> {
+  await teardown(undefined);
+  const l = await createLab(PREFIX);
+  await must('ip', ['-n', l.nsA, 'addr', 'add', 'fd00:1::2/64', 'dev', l.hA, 'nodad']);
+  await must('ip', ['-n', l.nsB, 'addr', 'add', 'fd00:2::2/64', 'dev', l.hB, 'nodad']);
+  await must('ip', ['-n', l.nsG, 'link', 'add', FOREIGN.dev, 'type', 'veth', 'peer', 'name', FOREIGN.peer]);
+  await must('ip', ['-n', l.nsG, 'addr', 'add', FOREIGN.addr, 'dev', FOREIGN.dev]);
+  await must('ip', ['-n', l.nsG, 'link', 'set', FOREIGN.dev, 'up']);
+  await must('ip', ['-n', l.nsG, 'link', 'set', FOREIGN.peer, 'up']);
+  return l;
+}
+
+export async function teardown(l: Lab | undefined): Promise<void> {
+  killFrr('SIGKILL');
+  await killStale(PREFIX);
+  const names = l ?? (await import('../dataplane/lab.ts')).labNames(PREFIX);
+  await stopPeers(names);
+  await destroyLab(names);
+  rmSync(DIR, { recursive: true, force: true });
+  rmSync(`/var/run/frr/${INST}`, { recursive: true, force: true });
+}
