@@ -9,14 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { buildApp } from '../agent/src/api/app.ts';
-import { CounterBaseline } from '../agent/src/api/counter-baseline.ts';
+import { makeApiContext } from '../agent/src/api/context.ts';
 import { closeServer, listenUnix } from '../agent/src/api/server.ts';
 import { AuditLog } from '../agent/src/audit/log.ts';
 import { FEATURES } from '../agent/src/config/features.ts';
 import { emptyState } from '../agent/src/config/model.ts';
 import { ConfigService } from '../agent/src/config/service.ts';
-import { LogLevels } from '../agent/src/log/levels.ts';
-import { Metrics } from '../agent/src/metrics/collectors.ts';
 import { FileStore } from '../agent/src/store/file-store.ts';
 import { call } from '../test/api/http.ts';
 
@@ -58,11 +56,7 @@ async function main(): Promise<void> {
     const audit = new AuditLog(join(dir, 'api'));
     const config = new ConfigService(apiStore, audit, log, [...FEATURES]);
     await config.start();
-    const ctx = {
-      config, audit, log, logs: new LogLevels(log), baseline: new CounterBaseline(),
-      metrics: new Metrics({ config, dataplane: () => undefined, cpi: () => undefined, frr: () => undefined }),
-      dataplane: () => undefined, cpi: () => undefined, frr: () => undefined,
-    };
+    const ctx = makeApiContext({ config, audit, log });
     const socket = join(dir, 'api.sock');
     server = await listenUnix(buildApp(ctx, { transport: 'unix' }), socket, 0o600);
     const first = emptyState();

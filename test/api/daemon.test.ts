@@ -61,6 +61,20 @@ describe('agent API with FRR as a real consumer', () => {
     expect(s.conditions).to.deep.include({ object: 'neighbor/10.1.0.0', type: 'Ready', status: 'True', reason: 'InForce' });
   });
 
+  it('reads BGP and BFD neighbor states from FRR (the neighbor is unreachable: not Established, BFD down)', async () => {
+    const n = await waitFor('FRR reports the neighbor', async () => {
+      const b = (await call(u, 'GET', '/v1/frr/neighbors')).body;
+      return b.bgp.length > 0 && b.bfd.length > 0 ? b : undefined;
+    }, 30000);
+    expect(n.bgp[0].peer).to.equal('10.1.0.0');
+    expect(n.bgp[0].state).to.not.equal('Established');
+    expect(n.bfd[0]).to.include({ peer: '10.1.0.0' });
+    expect(n.bfd[0].status).to.not.equal('up');
+    const m = (await call(u, 'GET', '/metrics')).text;
+    expect(m).to.match(/^gw_bgp_neighbor_established\{peer="10\.1\.0\.0",state="\w+"\} 0$/m);
+    expect(m).to.match(/^gw_bfd_peer_up\{peer="10\.1\.0\.0",status="\w+"\} 0$/m);
+  });
+
   it('TCP: anonymous reads of /metrics, no write without a token', async () => {
     const m = await call(TCP, 'GET', '/metrics');
     expect(m.status).to.equal(200);

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { buildApp } from '../../agent/src/api/app.ts';
-import { CounterBaseline } from '../../agent/src/api/counter-baseline.ts';
+import { makeApiContext } from '../../agent/src/api/context.ts';
+import type { FrrNeighborSource } from '../../agent/src/api/frr-neighbors.ts';
 import { closeServer, listenTcp, listenUnix } from '../../agent/src/api/server.ts';
 import { AuditLog } from '../../agent/src/audit/log.ts';
 import { FEATURES } from '../../agent/src/config/features.ts';
@@ -16,8 +17,6 @@ import { ConfigService } from '../../agent/src/config/service.ts';
 import type { CpiStatus, CpiStatusSource } from '../../agent/src/cpi/status.ts';
 import { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
 import type { FrrSnapshot, FrrStatusSource } from '../../agent/src/frr/status.ts';
-import { LogLevels } from '../../agent/src/log/levels.ts';
-import { Metrics } from '../../agent/src/metrics/collectors.ts';
 import { FileStore } from '../../agent/src/store/file-store.ts';
 import { call, type Target } from '../api/http.ts';
 import { FakePortsConsumer, FakeRecordingConsumer } from './config-consumers.ts';
@@ -49,6 +48,15 @@ class FakeFrr implements FrrStatusSource {
   }
 }
 
+class FakeFrrNeighbors implements FrrNeighborSource {
+  async bgp() {
+    return [{ peer: '10.1.0.0', state: 'Established', pfxRcd: 12 }, { peer: '10.1.0.2', state: 'Active', pfxRcd: 0 }];
+  }
+  async bfd() {
+    return [{ peer: '10.1.0.0', status: 'up', iface: 'eth1' }];
+  }
+}
+
 const TOKEN = 'gwmg-test-token-0123456789';
 
 describe('management API contract', () => {
@@ -76,11 +84,8 @@ describe('management API contract', () => {
     await config.start();
     const cpi = new FakeCpi();
     const frrSrc = new FakeFrr();
-    const ctx = {
-      config, audit, log, logs: new LogLevels(log), baseline: new CounterBaseline(),
-      metrics: new Metrics({ config, dataplane: () => dp, cpi: () => cpi, frr: () => frrSrc }),
-      dataplane: () => dp, cpi: () => cpi, frr: () => frrSrc,
-    };
+    const neighbors = new FakeFrrNeighbors();
+    const ctx = makeApiContext({ config, audit, log, dataplane: () => dp, cpi: () => cpi, frr: () => frrSrc, frrNeighbors: () => neighbors });
     const sock = join(dir, 'api.sock');
     servers.push(await listenUnix(buildApp(ctx, { transport: 'unix' }), sock, 0o600));
     const t = await listenTcp(buildApp(ctx, { transport: 'tcp', tokens: [{ name: 'ops', token: TOKEN }] }), '127.0.0.1', 0);
@@ -328,6 +333,17 @@ describe('management API contract', () => {
       const m = (await call(unix, 'GET', '/metrics')).text;
       expect(m).to.include('gw_frr_daemon_up{daemon="bgpd"} 1');
       expect(m).to.include('gw_frr_applies_total{result="FRR_CONFIG_INVALID"} 1');
+    });
+
+    it('shows BGP and BFD neighbor states from FRR and exports them', async () => {
+      const n = (await call(unix, 'GET', '/v1/frr/neighbors')).body;
+      expect(n.bgp).to.deep.include({ peer: '10.1.0.2', state: 'Active', pfxRcd: 0 });
+      expect(n.bfd).to.deep.equal([{ peer: '10.1.0.0', status: 'up', iface: 'eth1' }]);
+      const m = (await call(unix, 'GET', '/metrics')).text;
+      expect(m).to.include('gw_bgp_neighbor_established{peer="10.1.0.0",state="Established"} 1');
+      expect(m).to.include('gw_bgp_neighbor_established{peer="10.1.0.2",state="Active"} 0');
+      expect(m).to.include('gw_bgp_neighbor_prefixes_received{peer="10.1.0.0"} 12');
+      expect(m).to.include('gw_bfd_peer_up{peer="10.1.0.0",status="up"} 1');
     });
 
     it('exports config generation, apply results, rejections and API requests', async () => {

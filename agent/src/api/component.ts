@@ -6,10 +6,9 @@ import { parseApiOptions } from '../config/boot.ts';
 import { AUDIT, CONFIG_SERVICE } from '../config/component.ts';
 import { CPI, DATAPLANE, FRR, LOGS } from '../keys.ts';
 import { LogLevels } from '../log/levels.ts';
-import { Metrics } from '../metrics/collectors.ts';
 import { buildApp } from './app.ts';
-import type { ApiContext } from './context.ts';
-import { CounterBaseline } from './counter-baseline.ts';
+import { makeApiContext } from './context.ts';
+import { vtyshNeighbors } from './frr-neighbors.ts';
 import { closeServer, listenTcp, listenUnix } from './server.ts';
 
 export class ApiComponent implements Component {
@@ -30,17 +29,17 @@ export class ApiComponent implements Component {
       // The store may be unreachable (etcd down at boot): serve the API degraded rather than not at all.
       log.error({ err: e }, 'initial apply failed; serving the API degraded');
     }
-    const api: ApiContext = {
+    const frr = () => registry.find(FRR);
+    const api = makeApiContext({
       config,
       audit: registry.get(AUDIT),
-      logs,
       log,
-      baseline: new CounterBaseline(),
-      metrics: new Metrics({ config, dataplane: () => registry.find(DATAPLANE), cpi: () => registry.find(CPI), frr: () => registry.find(FRR) }),
+      logs,
       dataplane: () => registry.find(DATAPLANE),
       cpi: () => registry.find(CPI),
-      frr: () => registry.find(FRR),
-    };
+      frr,
+      frrNeighbors: vtyshNeighbors(frr),
+    });
     this.servers.push(await listenUnix(buildApp(api, { transport: 'unix' }), opts.socket, opts.socketMode));
     log.info({ socket: opts.socket }, 'API listening on unix socket');
     if (opts.listen) {

@@ -6,9 +6,10 @@ import type { ConfigService } from '../config/service.ts';
 import type { CpiStatusSource } from '../cpi/status.ts';
 import type { DataplaneApi } from '../dataplane/api.ts';
 import type { FrrStatusSource } from '../frr/status.ts';
-import type { LogLevels } from '../log/levels.ts';
-import type { Metrics } from '../metrics/collectors.ts';
-import type { CounterBaseline } from './counter-baseline.ts';
+import { LogLevels } from '../log/levels.ts';
+import { Metrics } from '../metrics/collectors.ts';
+import { CounterBaseline } from './counter-baseline.ts';
+import type { FrrNeighborSource } from './frr-neighbors.ts';
 import { ApiProblem } from './problem.ts';
 
 export interface ApiContext {
@@ -23,9 +24,36 @@ export interface ApiContext {
   dataplane(): DataplaneApi | undefined;
   cpi(): CpiStatusSource | undefined;
   frr(): FrrStatusSource | undefined;
+  frrNeighbors(): FrrNeighborSource | undefined;
 }
 
 export type Transport = 'unix' | 'tcp';
+
+export interface ApiSources {
+  config: ConfigService;
+  audit: AuditLog;
+  log: Logger;
+  logs?: LogLevels;
+  dataplane?: () => DataplaneApi | undefined;
+  cpi?: () => CpiStatusSource | undefined;
+  frr?: () => FrrStatusSource | undefined;
+  frrNeighbors?: () => FrrNeighborSource | undefined;
+}
+
+/** The context with its derived parts (metrics, counter baseline, log levels); absent sources read as absent. */
+export function makeApiContext(s: ApiSources): ApiContext {
+  const none = (): undefined => undefined;
+  const src = { dataplane: s.dataplane ?? none, cpi: s.cpi ?? none, frr: s.frr ?? none, frrNeighbors: s.frrNeighbors ?? none };
+  return {
+    config: s.config,
+    audit: s.audit,
+    log: s.log,
+    logs: s.logs ?? new LogLevels(s.log),
+    baseline: new CounterBaseline(),
+    metrics: new Metrics({ config: s.config, ...src }),
+    ...src,
+  };
+}
 
 /** Set by the auth middleware: who is asking, for the audit log. */
 export function who(res: Response): string {

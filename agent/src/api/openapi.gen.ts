@@ -323,6 +323,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/frr/neighbors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** BGP and BFD neighbor states as FRR reports them. */
+        get: operations["getFrrNeighbors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/log-levels": {
         parameters: {
             query?: never;
@@ -686,6 +703,20 @@ export interface components {
                 };
                 daemonRestarts: number;
             };
+        };
+        FrrNeighbors: {
+            bgp: {
+                peer: string;
+                /** @description FRR state: Established, Active, Connect, Idle ... */
+                state: string;
+                pfxRcd: number;
+            }[];
+            bfd: {
+                peer: string;
+                /** @description up, down, init, shutdown */
+                status: string;
+                iface?: string;
+            }[];
         };
         LogLevels: {
             default?: components["schemas"]["LogLevel"];
@@ -1284,6 +1315,27 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getFrrNeighbors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description neighbor states */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FrrNeighbors"];
                 };
             };
             default: components["responses"]["Problem"];

@@ -115,6 +115,13 @@ export function tableRoutes(r: Router, ctx: ApiContext): void {
     res.type('text/plain').send(needFrr(ctx).config());
   });
 
+  r.get('/v1/frr/neighbors', async (_req, res) => {
+    needFrr(ctx);
+    const n = ctx.frrNeighbors();
+    const [bgp, bfd] = n ? await Promise.all([n.bgp(), n.bfd()]) : [[], []];
+    res.json({ bgp, bfd });
+  });
+
   r.get('/v1/cpi', (_req, res) => {
     const cpi = ctx.cpi();
     res.json(cpi ? cpi.snapshot() : { state: 'absent', endpoint: '', epoch: 0, ops: {} });

@@ -197,6 +197,22 @@ export function registerShow(program: Command): Command {
     });
 
   show
+    .command('bgp')
+    .description('BGP neighbor states as FRR reports them')
+    .action(async (_o, cmd: Command) => {
+      const n = await call(client(cmd).GET('/v1/frr/neighbors'));
+      print(cmd, n.bgp, () => table(['NEIGHBOR', 'STATE', 'PFX-RCD'], n.bgp.map((p) => [p.peer, p.state, p.pfxRcd])));
+    });
+
+  show
+    .command('bfd')
+    .description('BFD peer states as FRR reports them')
+    .action(async (_o, cmd: Command) => {
+      const n = await call(client(cmd).GET('/v1/frr/neighbors'));
+      print(cmd, n.bfd, () => table(['PEER', 'STATUS', 'INTERFACE'], n.bfd.map((p) => [p.peer, p.status, p.iface])));
+    });
+
+  show
     .command('log-levels')
     .description('per-component log levels')
     .action(async (_o, cmd: Command) => {

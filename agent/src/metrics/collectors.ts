@@ -6,12 +6,14 @@ import type { DataplaneApi } from '../dataplane/api.ts';
 import type { CpiStatus, CpiStatusSource } from '../cpi/status.ts';
 import type { ConfigService } from '../config/service.ts';
 import { registerFrrMetrics, type FrrStatusSource } from '../frr/status.ts';
+import type { FrrNeighborSource } from '../api/frr-neighbors.ts';
 
 export interface MetricSources {
   config: ConfigService;
   dataplane(): DataplaneApi | undefined;
   cpi(): CpiStatusSource | undefined;
   frr(): FrrStatusSource | undefined;
+  frrNeighbors(): FrrNeighborSource | undefined;
 }
 
 type Labels = Record<string, string | number>;
@@ -57,6 +59,7 @@ export class Metrics {
     this.cpiMetrics(reg, src.cpi);
     // FRR owns its series (agent/src/frr/status.ts); they are read from it at scrape time like the rest.
     registerFrrMetrics(reg, src.frr);
+    this.neighborMetrics(reg, src.frrNeighbors);
   }
 
   private configMetrics(reg: PromRegistry, cfg: ConfigService): void {
@@ -125,6 +128,40 @@ export class Metrics {
         (dp()?.workerCounters() ?? []).map((w) => [{ worker: w.worker, lcore: w.lcore }, Number(w[f])]),
       );
     }
+  }
+
+  /** Asked from FRR at scrape time (vtysh JSON); a scrape while FRR is unreachable has no neighbor series. */
+  private neighborMetrics(reg: PromRegistry, src: () => FrrNeighborSource | undefined): void {
+    new Gauge({
+      name: 'gw_bgp_neighbor_established',
+      help: '1 when the BGP session is Established',
+      labelNames: ['peer', 'state'],
+      registers: [reg],
+      async collect() {
+        this.reset();
+        for (const p of (await src()?.bgp()) ?? []) this.set({ peer: p.peer, state: p.state }, p.state === 'Established' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'gw_bgp_neighbor_prefixes_received',
+      help: 'prefixes received from the BGP neighbor (all address families)',
+      labelNames: ['peer'],
+      registers: [reg],
+      async collect() {
+        this.reset();
+        for (const p of (await src()?.bgp()) ?? []) this.set({ peer: p.peer }, p.pfxRcd);
+      },
+    });
+    new Gauge({
+      name: 'gw_bfd_peer_up',
+      help: '1 when the BFD session is up',
+      labelNames: ['peer', 'status'],
+      registers: [reg],
+      async collect() {
+        this.reset();
+        for (const p of (await src()?.bfd()) ?? []) this.set({ peer: p.peer, status: p.status }, p.status === 'up' ? 1 : 0);
+      },
+    });
   }
 
   private cpiMetrics(reg: PromRegistry, cpi: () => CpiStatusSource | undefined): void {
