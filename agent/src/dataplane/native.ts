@@ -3,7 +3,7 @@
 // (the addon refuses a second init; so does this wrapper, with a typed error).
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type {
   DataplaneApi,
@@ -68,6 +68,8 @@ const codes = (r: Int32Array): TableErrorCode[] => Array.from(r, (x) => CODES[x]
 export const ADDON_PATH = fileURLToPath(new URL('../../../dataplane/build/Release/gw_dataplane.node', import.meta.url));
 
 let loaded: Addon | undefined;
+/** The EAL belongs to the process, not to one NativeDataplane. */
+let ealTaken = false;
 
 /** Loads the binding once; throws DP_ADDON_MISSING with the build command when it was not built. */
 export function loadAddon(path = ADDON_PATH): Addon {
@@ -116,8 +118,8 @@ export class NativeDataplane implements DataplaneApi {
   }
 
   init(cfg: EalConfig): EalInfo {
-    if (this.eal) throw new DataplaneError('DP_EAL_ALREADY', 'EAL initialises once per process');
-    checkCores(cfg, this.onlineCpus || navigatorCpus());
+    if (this.eal || ealTaken) throw new DataplaneError('DP_EAL_ALREADY', 'EAL initialises once per process');
+    checkCores(cfg, this.onlineCpus || cpus().length);
     if (!Number.isInteger(cfg.memoryMb) || cfg.memoryMb < 64) {
       throw new DataplaneError('DP_BAD_CONFIG', 'eal.memoryMb: integer >= 64');
     }
@@ -133,6 +135,7 @@ export class NativeDataplane implements DataplaneApi {
         ...t,
       });
       this.eal = { hugepages: this.plan.use, args, workerLcores: lcores };
+      ealTaken = true;
     } catch (e) {
       this.plan.release();
       const code = (e as { code?: string }).code;
@@ -299,9 +302,6 @@ export class NativeDataplane implements DataplaneApi {
   }
 }
 
-function navigatorCpus(): number {
-  return availableParallelism();
-}
 
 function asDpError(e: unknown, fallback: DataplaneError['code']): DataplaneError {
   const code = (e as { code?: string }).code;

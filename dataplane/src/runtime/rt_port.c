@@ -129,7 +129,8 @@ static int setup(uint16_t pid, uint16_t mtu, bool promisc)
 			return rc;
 		}
 	}
-	if ((rc = rte_eth_dev_set_mtu(pid, mtu)) < 0) {
+	/* In-memory vdevs (ring, null) have no MTU to set; the pipeline enforces the L3 MTU itself. */
+	if ((rc = rte_eth_dev_set_mtu(pid, mtu)) < 0 && rc != -ENOTSUP) {
 		rt_set_error("port %u mtu %u: %s", pid, mtu, rte_strerror(-rc));
 		return rc;
 	}
@@ -148,7 +149,9 @@ static void fill_info(uint16_t pid)
 {
 	struct rt_port *p = &rt.ports[pid];
 	struct rte_eth_link link;
-	rte_eth_macaddr_get(pid, &p->info.mac);
+	struct rte_ether_addr mac;
+	if (rte_eth_macaddr_get(pid, &mac) == 0 && !rte_is_zero_ether_addr(&mac))
+		p->info.mac = mac;
 	if (rte_eth_link_get_nowait(pid, &link) == 0)
 		p->info.link_up = link.link_status == RTE_ETH_LINK_UP;
 }
@@ -200,6 +203,11 @@ int rt_port_add(const struct rt_port_conf *c, struct rt_port_info *out)
 		goto fail;
 	struct rte_ether_addr mac;
 	rte_eth_macaddr_get((uint16_t)pid, &mac);
+	if (rte_is_zero_ether_addr(&mac)) {
+		/* In-memory vdevs have no address; the tap and the pipeline need a real one. */
+		rte_eth_random_addr(mac.addr_bytes);
+		rte_eth_dev_default_mac_addr_set((uint16_t)pid, &mac);
+	}
 	char tapargs[160], macs[RTE_ETHER_ADDR_FMT_SIZE];
 	rte_ether_format_addr(macs, sizeof(macs), &mac);
 	snprintf(tapargs, sizeof(tapargs), "net_tap_%s,iface=%s,mac=%s", c->tap_name, c->tap_name, macs);
@@ -234,6 +242,7 @@ int rt_port_add(const struct rt_port_conf *c, struct rt_port_info *out)
 	snprintf(pi->name, sizeof(pi->name), "%s", c->name);
 	snprintf(pi->tap_name, sizeof(pi->tap_name), "%s", c->tap_name);
 	snprintf(pi->device, sizeof(pi->device), "%s", c->device);
+	pi->mac = mac;
 	t->info = *pi;
 	fill_info((uint16_t)pid);
 	fill_info((uint16_t)tid);

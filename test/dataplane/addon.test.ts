@@ -1,0 +1,120 @@
+// The addon in this mocha process (EAL once per process: one init for the whole file, shutdown in a root
+// `after`). Ports are net_ring loopbacks, so nothing polls at full speed; their punt taps live in a private
+// namespace. Checks the TS <-> C boundary: result codes, canonical show output, typed errors, port/tap setup.
+import { expect } from 'chai';
+import { FAKE_DROP_REASONS } from '../../agent/src/dataplane/fake.ts';
+import { NativeDataplane } from '../../agent/src/dataplane/native.ts';
+import type { PortInfo, RouteOp } from '../../agent/src/dataplane/api.ts';
+import { must, sh, until } from './lab.ts';
+
+const NS = 'gwrt-u';
+let dp: NativeDataplane | undefined;
+
+after(async () => {
+  dp?.shutdown();
+  await sh('ip', ['netns', 'del', NS]);
+});
+
+describe('dataplane addon in-process (net_ring ports)', function () {
+  let port: PortInfo;
+
+  before(async () => {
+    await sh('ip', ['netns', 'del', NS]);
+    await must('ip', ['netns', 'add', NS]);
+    dp = new NativeDataplane();
+    dp.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 512, tables: { maxRoutes4: 200_000, maxVrfs: 4 }, extraArgs: ['--no-pci'] });
+  });
+
+  it('lists the drop reasons compiled from gw_drop_reasons.h', () => {
+    expect(dp!.dropReasons()).to.deep.equal(FAKE_DROP_REASONS);
+  });
+
+  it('refuses a second EAL init with a typed error', () => {
+    expect(() => dp!.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 128 })).to.throw().with.property('code', 'DP_EAL_ALREADY');
+    expect(() => new NativeDataplane().init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 128 }))
+      .to.throw().with.property('code', 'DP_EAL_ALREADY');
+  });
+
+  it('creates a port with a kernel punt tap carrying its MAC and MTU in the namespace', async () => {
+    port = dp!.addPort({ name: 'ring0', device: 'net_ring_gwrtu0', mtu: 1400, vrf: 0, netns: NS, tapName: 'gwrt-u0' });
+    expect(port).to.include({ name: 'ring0', mtu: 1400, tapName: 'gwrt-u0' });
+    expect(port.mac).to.match(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+    const link = (JSON.parse(await must('ip', ['-n', NS, '-j', 'link', 'show', 'gwrt-u0'])) as { address: string; mtu: number }[])[0]!;
+    expect(link).to.include({ address: port.mac, mtu: 1400 });
+    expect(dp!.ports().map((p) => p.name)).to.deep.equal(['ring0']);
+    expect(() => dp!.addPort({ name: 'ring0', device: 'net_ring_gwrtu1', mtu: 1500, vrf: 0, netns: NS, tapName: 'gwrt-u1' }))
+      .to.throw().with.property('code', 'DP_PORT_EXISTS');
+    expect(() => dp!.addPort({ name: 'bad', device: 'net_nonexistent0', mtu: 1500, vrf: 0, tapName: 'gwrt-u2' }))
+      .to.throw().with.property('code', 'DP_PORT_FAILED');
+  });
+
+  it('answers every item of a table batch with its own result code', () => {
+    expect(dp!.setNexthops([{ id: 1, port: port.id, gateway: '10.1.0.2' }, { id: 2, port: 31 }, { id: 3, port: port.id, gateway: 'nope' }]))
+      .to.deep.equal(['ok', 'invalid', 'invalid']);
+    expect(dp!.setGroups([{ id: 1, members: [{ nexthop: 1, weight: 2 }] }, { id: 2, members: [{ nexthop: 9, weight: 1 }] }]))
+      .to.deep.equal(['ok', 'no_nexthop']);
+    const ops: RouteOp[] = [
+      { op: 'add', vrf: 0, prefix: '192.168.7.9/24', target: { kind: 'unicast', group: 1 } },
+      { op: 'add', vrf: 0, prefix: '2001:DB8::/32', target: { kind: 'reject' } },
+      { op: 'add', vrf: 0, prefix: '10.0.0.0/33', target: { kind: 'blackhole' } },
+      { op: 'add', vrf: 2, prefix: '10.0.0.0/8', target: { kind: 'blackhole' } },
+      { op: 'add', vrf: 0, prefix: '10.0.0.0/8', target: { kind: 'unicast', group: 77 } },
+      { op: 'del', vrf: 0, prefix: '172.16.0.0/12' },
+    ];
+    expect(dp!.applyRoutes(ops)).to.deep.equal(['ok', 'ok', 'invalid', 'no_vrf', 'no_nexthop', 'not_found']);
+    expect(dp!.routes(0)).to.have.deep.members([
+      { vrf: 0, prefix: '192.168.7.0/24', target: { kind: 'unicast', group: 1 } },
+      { vrf: 0, prefix: '2001:db8::/32', target: { kind: 'reject' } },
+    ]);
+    expect(dp!.nexthops()).to.deep.equal([{ id: 1, port: port.id, gateway: '10.1.0.2' }]);
+    expect(dp!.groups()).to.deep.equal([{ id: 1, members: [{ nexthop: 1, weight: 2 }] }]);
+  });
+
+  it('keeps VRFs apart', () => {
+    expect(dp!.addVrf(2)).to.equal('ok');
+    expect(dp!.addVrf(99)).to.equal('invalid');
+    expect(dp!.applyRoutes([{ op: 'add', vrf: 2, prefix: '10.0.0.0/8', target: { kind: 'blackhole' } }])).to.deep.equal(['ok']);
+    expect(dp!.routes(2).map((r) => r.prefix)).to.deep.equal(['10.0.0.0/8']);
+    expect(dp!.routes(0).map((r) => r.prefix)).to.not.include('10.0.0.0/8');
+    expect(dp!.delVrf(2)).to.equal('ok');
+    expect(dp!.routes(2)).to.deep.equal([]);
+  });
+
+  it('takes 100k routes in one batch and removes them again', () => {
+    const add: RouteOp[] = [];
+    for (let i = 0; i < 100_000; i++) add.push({ op: 'add', vrf: 0, prefix: `${20 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`, target: { kind: 'unicast', group: 1 } });
+    const res = dp!.applyRoutes(add);
+    expect(res.filter((r) => r !== 'ok')).to.deep.equal([]);
+    expect(dp!.routes(0).length).to.equal(100_002);
+    const del = dp!.applyRoutes(add.map((r) => ({ op: 'del' as const, vrf: 0, prefix: r.prefix })));
+    expect(del.every((r) => r === 'ok')).to.equal(true);
+    expect(dp!.routes(0).length).to.equal(2);
+  });
+
+  it('stores neighbors canonically and reports missing ones', () => {
+    expect(dp!.setNeighbors([{ port: port.id, ip: '10.1.0.2', mac: '02:AA:BB:CC:DD:01' }, { port: port.id, ip: '10.1.0.3', mac: 'zz' }]))
+      .to.deep.equal(['ok', 'invalid']);
+    expect(dp!.neighbors()).to.deep.equal([{ port: port.id, ip: '10.1.0.2', mac: '02:aa:bb:cc:dd:01' }]);
+    expect(dp!.delNeighbors([{ port: port.id, ip: '10.1.0.2' }, { port: port.id, ip: '10.1.0.2' }])).to.deep.equal(['ok', 'not_found']);
+  });
+
+  it('runs a worker that backs off to sleeping when there is no traffic, and stops it', async () => {
+    dp!.startWorkers();
+    const w = await until('worker sleeping', async () => {
+      const c = dp!.workerCounters()[0]!;
+      return c.sleeps > 100n ? c : undefined;
+    }, 5000, 50);
+    expect(w.lcore).to.equal(1);
+    dp!.stopWorkers();
+    const s0 = dp!.workerCounters()[0]!.sleeps;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(dp!.workerCounters()[0]!.sleeps).to.equal(s0);
+  });
+
+  it('removes the port and its tap', async () => {
+    dp!.removePort(port.id);
+    expect(dp!.ports()).to.deep.equal([]);
+    expect((await sh('ip', ['-n', NS, 'link', 'show', 'gwrt-u0'])).code).to.not.equal(0);
+    expect(() => dp!.removePort(port.id)).to.throw().with.property('code', 'DP_NO_PORT');
+  });
+});
