@@ -6,6 +6,7 @@ import { Daemon, Registry, type Component, type DaemonContext } from './daemon.t
 import { LogComponent } from './log/component.ts';
 import { ConfigComponent } from './config/component.ts';
 import { ApiComponent } from './api/component.ts';
+import { DataplaneComponent } from './dataplane/component.ts';
 import { frrComponent } from './frr/component.ts';
 import { ifmgrComponent } from './ifmgr/component.ts';
 
@@ -29,6 +30,9 @@ async function main(): Promise<void> {
   const components: Component[] = [];
   // Management plane first: per-component loggers, then the config store + CONFIG for consumers to register with.
   components.push(new LogComponent(ctx), new ConfigComponent(ctx));
+  // Dataplane (agent/src/dataplane): EAL, ports + punt taps, workers; provides DATAPLANE. Before FRR, which
+  // peers over the taps. Without a `dataplane:` section it provides nothing.
+  components.push(new DataplaneComponent(ctx));
 
   // Interface manager + FRR (agent/src/frr): only for gateways whose boot config has an `frr:` section. They
   // run after the config component so they can register as its consumer.
