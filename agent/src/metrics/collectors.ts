@@ -18,18 +18,18 @@ export interface MetricSources {
 
 type Labels = Record<string, string | number>;
 
-type Read = () => [Labels, number][];
+type Read = () => [Labels, number][] | Promise<[Labels, number][]>;
 
 /**
- * A series whose value lives elsewhere (dataplane, CPI, config service): reset and refilled on every scrape,
- * so removed ports or ops disappear instead of freezing. Counters stay typed as counters for rate().
+ * A series whose value lives elsewhere (dataplane, CPI, config service, FRR): reset and refilled on every
+ * scrape, so removed ports or peers disappear instead of freezing. Counters stay typed as counters for rate().
  */
 function mirror(reg: PromRegistry, type: 'counter' | 'gauge', name: string, help: string, labelNames: string[], read: Read): void {
   const base = { name, help, labelNames, registers: [reg] };
   if (type === 'gauge') {
-    new Gauge({ ...base, collect() { this.reset(); for (const [l, v] of read()) this.set(l, v); } });
+    new Gauge({ ...base, async collect() { const v = await read(); this.reset(); for (const [l, x] of v) this.set(l, x); } });
   } else {
-    new Counter({ ...base, collect() { this.reset(); for (const [l, v] of read()) this.inc(l, Math.max(0, v)); } });
+    new Counter({ ...base, async collect() { const v = await read(); this.reset(); for (const [l, x] of v) this.inc(l, Math.max(0, x)); } });
   }
 }
 const mirrored = (reg: PromRegistry, name: string, help: string, labels: string[], read: Read): void => mirror(reg, 'counter', name, help, labels, read);
@@ -132,36 +132,15 @@ export class Metrics {
 
   /** Asked from FRR at scrape time (vtysh JSON); a scrape while FRR is unreachable has no neighbor series. */
   private neighborMetrics(reg: PromRegistry, src: () => FrrNeighborSource | undefined): void {
-    new Gauge({
-      name: 'gw_bgp_neighbor_established',
-      help: '1 when the BGP session is Established',
-      labelNames: ['peer', 'state'],
-      registers: [reg],
-      async collect() {
-        this.reset();
-        for (const p of (await src()?.bgp()) ?? []) this.set({ peer: p.peer, state: p.state }, p.state === 'Established' ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'gw_bgp_neighbor_prefixes_received',
-      help: 'prefixes received from the BGP neighbor (all address families)',
-      labelNames: ['peer'],
-      registers: [reg],
-      async collect() {
-        this.reset();
-        for (const p of (await src()?.bgp()) ?? []) this.set({ peer: p.peer }, p.pfxRcd);
-      },
-    });
-    new Gauge({
-      name: 'gw_bfd_peer_up',
-      help: '1 when the BFD session is up',
-      labelNames: ['peer', 'status'],
-      registers: [reg],
-      async collect() {
-        this.reset();
-        for (const p of (await src()?.bfd()) ?? []) this.set({ peer: p.peer, status: p.status }, p.status === 'up' ? 1 : 0);
-      },
-    });
+    gauge(reg, 'gw_bgp_neighbor_established', '1 when the BGP session is Established', ['peer', 'state'], async () =>
+      ((await src()?.bgp()) ?? []).map((p) => [{ peer: p.peer, state: p.state }, p.state === 'Established' ? 1 : 0]),
+    );
+    gauge(reg, 'gw_bgp_neighbor_prefixes_received', 'prefixes received from the BGP neighbor (all address families)', ['peer'], async () =>
+      ((await src()?.bgp()) ?? []).map((p) => [{ peer: p.peer }, p.pfxRcd]),
+    );
+    gauge(reg, 'gw_bfd_peer_up', '1 when the BFD session is up', ['peer', 'status'], async () =>
+      ((await src()?.bfd()) ?? []).map((p) => [{ peer: p.peer, status: p.status }, p.status === 'up' ? 1 : 0]),
+    );
   }
 
   private cpiMetrics(reg: PromRegistry, cpi: () => CpiStatusSource | undefined): void {
