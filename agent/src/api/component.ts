@@ -21,7 +21,7 @@ export class ApiComponent implements Component {
     const { boot, registry } = this.ctx;
     const opts = parseApiOptions(boot.sections.api, boot.runDir);
     const config = registry.get(CONFIG_SERVICE);
-    const logs = registry.find(LOGS) ?? new LogLevels(this.ctx.log);
+    const logs = registry.find(LOGS) ?? LogLevels.wrapping(this.ctx.log);
     const log = logs.for('api');
     try {
       await config.start();

@@ -48,7 +48,7 @@ export function makeApiContext(s: ApiSources): ApiContext {
     config: s.config,
     audit: s.audit,
     log: s.log,
-    logs: s.logs ?? new LogLevels(s.log),
+    logs: s.logs ?? LogLevels.wrapping(s.log),
     baseline: new CounterBaseline(),
     metrics: new Metrics({ config: s.config, ...src }),
     ...src,

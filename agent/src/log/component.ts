@@ -1,4 +1,5 @@
-// Provides LOGS first so every later component can take a per-component logger whose level the API changes.
+// Started first: replaces the daemon's logger with the managed one (same bindings, same level by default) so
+// that every component's logs — child loggers or `{mod}` fields — follow the levels set through the API.
 import type { Component, DaemonContext } from '../daemon.ts';
 import { LOGS } from '../keys.ts';
 import { LogLevels } from './levels.ts';
@@ -7,7 +8,9 @@ export class LogComponent implements Component {
   readonly name = 'logs';
   constructor(private readonly ctx: DaemonContext) {}
   async start(): Promise<void> {
-    this.ctx.registry.provide(LOGS, new LogLevels(this.ctx.log));
+    const levels = LogLevels.wrapping(this.ctx.log);
+    this.ctx.log = levels.root;
+    this.ctx.registry.provide(LOGS, levels);
   }
   async stop(): Promise<void> {}
 }
