@@ -34,7 +34,9 @@ describe('agent API with FRR as a real consumer', () => {
 
   it('serves the unix socket with mode 0660 and lists FRR as a consumer', async () => {
     expect(statSync(d.socket).mode & 0o777).to.equal(0o660);
-    expect((await call(u, 'GET', '/v1/status')).body.consumers).to.deep.equal(['frr']);
+    const s = (await call(u, 'GET', '/v1/status')).body;
+    expect(s.consumers).to.deep.equal(['frr']);
+    expect(s.features).to.deep.equal(['bgp', 'bfd']);
   });
 
   it('refuses what no component of this agent realizes (VPCs, dataplane ports) with NOT_SUPPORTED', async () => {

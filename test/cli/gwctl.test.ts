@@ -62,7 +62,7 @@ describe('gwctl against a running agent', () => {
       config: { acceptUnrealized: ALL_FEATURES },
       api: { listen: '127.0.0.1:42480', tokens: [{ name: 'ci', token: TOKEN }] },
       dataplane: {
-        eal: { workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 256 },
+        eal: { workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 1024, mbufs: 4095 },
         ports: [{ name: 'gwmgcp', device: 'net_af_packet0,iface=gwmgc0', mtu: 1500, addresses: ['10.98.0.1/24'] }],
         staticRoutes: [{ vrf: 0, prefix: '198.51.100.0/24', type: 'blackhole' }],
       },

@@ -120,6 +120,19 @@ describe('config service: generations and atomic apply', () => {
     expect(frr.generations).to.deep.equal([1, 2, 1]);
   });
 
+  it('re-applying the document in force is a no-op; re-sending a refused one retries it', async () => {
+    await put(validDoc(), 0);
+    expect(await put(validDoc(), 1)).to.deep.equal({ generation: 1, dryRun: false, applied: true, diff: [] });
+    expect(svc.status().generation).to.equal(1);
+    const d = validDoc();
+    d.gateway.ports.push({ name: 'eth3', device: 'net_tap2,iface=gwmg2', mtu: 1500, addresses: ['10.1.0.5/31'] });
+    await put(d, 1).catch(() => undefined);
+    expect(svc.status()).to.include({ generation: 2, observedGeneration: 1 });
+    // Same refused document again: a new generation, applied again (and refused again by the port limit).
+    expect(((await put(d, 2).catch((e: unknown) => e)) as ConfigError).code).to.equal('REFUSED');
+    expect(svc.status()).to.include({ generation: 3, observedGeneration: 1 });
+  });
+
   it('rejects semantic problems before storing and counts them by code', async () => {
     const d = validDoc();
     d.vpcs[1]!.vni = 100;

@@ -578,6 +578,8 @@ export interface components {
                 detail?: string;
             };
             consumers?: string[];
+            /** @description document features this gateway realizes; any other feature is refused with NOT_SUPPORTED */
+            features?: string[];
             conditions: components["schemas"]["Condition"][];
         };
         ProblemItem: {

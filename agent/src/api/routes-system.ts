@@ -1,6 +1,7 @@
 // Status, audit, log levels and /metrics.
 import type { Router } from 'express';
 import { conditions } from '../config/conditions.ts';
+import { FEATURES } from '../config/features.ts';
 import type { LogLevel } from '../log/levels.ts';
 import { who, type ApiContext } from './context.ts';
 
@@ -19,6 +20,7 @@ export function systemRoutes(r: Router, ctx: ApiContext): void {
       lastError: s.lastError,
       store: { kind: ctx.config.store.kind, healthy: health.healthy, ...(health.detail ? { detail: health.detail } : {}) },
       consumers: ctx.config.consumerNames(),
+      features: FEATURES.filter((f) => ctx.config.realized().has(f)),
       conditions: conditions(newest?.spec ?? null, ctx.config.applied()?.spec ?? null, refusal),
     });
   });

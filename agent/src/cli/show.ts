@@ -30,6 +30,7 @@ export function registerShow(program: Command): Command {
           ['last applied', s.lastAppliedAt],
           ['store', `${s.store.kind} ${s.store.healthy ? 'healthy' : `UNHEALTHY ${s.store.detail ?? ''}`}`],
           ['consumers', (s.consumers ?? []).join(', ') || '-'],
+          ['features', (s.features ?? []).join(' ') || '-'],
         ]);
         if (s.lastError) {
           out += `last error (generation ${s.lastError.generation} at ${s.lastError.at}):\n`;

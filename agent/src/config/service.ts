@@ -107,9 +107,14 @@ export class ConfigService implements ConfigHub {
 
   /** Every problem of a candidate document: semantics, unsupported features, consumers' own checks. */
   check(next: DesiredState): Problem[] {
-    const realized = new Set<Feature>(this.acceptUnrealized);
-    for (const c of this.consumers) for (const f of c.realizes ?? []) realized.add(f);
-    return [...validateDocument(next), ...unsupported(next, realized), ...validateWithConsumers(this.consumers, next)];
+    return [...validateDocument(next), ...unsupported(next, this.realized()), ...validateWithConsumers(this.consumers, next)];
+  }
+
+  /** Features some consumer realizes (plus boot `acceptUnrealized`). */
+  realized(): Set<Feature> {
+    const out = new Set<Feature>(this.acceptUnrealized);
+    for (const c of this.consumers) for (const f of c.realizes ?? []) out.add(f);
+    return out;
   }
 
   write(req: WriteRequest): Promise<WriteOutcome> {
@@ -143,6 +148,10 @@ export class ConfigService implements ConfigHub {
       throw new ConfigError('INVALID_CONFIG', `${problems.length} problem(s) in the document`, { problems, path: problems[0]!.path });
     }
     const d = diff(baseSpec, next);
+    // Re-applying what is already in force is a no-op (idempotent `apply -f`); a refused newest generation is
+    // retried as a new generation instead, since the refusal may have been transient.
+    const noop = d.length === 0 && base !== null && this.inForce?.generation === baseGen;
+    if (noop) return { generation: baseGen, dryRun: req.dryRun, applied: true, diff: [] };
     if (req.dryRun) return { generation: baseGen + 1, dryRun: true, applied: false, diff: d };
     if (!this.store.health().healthy) {
       throw new ConfigError('STORE_UNAVAILABLE', `config store unavailable (${this.store.health().detail ?? 'down'}): writes refused`);
