@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -26,6 +26,18 @@ import {
 } from './lab.ts';
 
 const PREFIX = 'gwrt-f';
+
+/** CPU seconds per thread name, for diagnosing idle cost. */
+function threadCpu(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    const st = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+    const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    out[`${name}/${t}`] = (Number(f[11]) + Number(f[12])) / 100;
+  }
+  return out;
+}
 const port = (c: Awaited<ReturnType<typeof counters>>, name: string) => {
   const p = c.ports.find((x) => x.name === name);
   if (!p) throw new Error(`no counters for ${name}`);
@@ -128,12 +140,17 @@ describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function (
     // Let the worker reach its longest sleep after the traffic above.
     await new Promise((r) => setTimeout(r, 500));
     const w0 = (await counters(d!)).workers[0]!;
+    const th0 = threadCpu(pid);
     const c0 = cpuSeconds(pid);
     const t0 = Date.now();
     await new Promise((r) => setTimeout(r, 3000));
     const c1 = cpuSeconds(pid);
     const w1 = (await counters(d!)).workers[0]!;
     const share = (c1 - c0) / ((Date.now() - t0) / 1000);
+    if (process.env.GW_TEST_VERBOSE) {
+      const th1 = threadCpu(pid);
+      console.log(`idle CPU share ${share.toFixed(4)}`, Object.entries(th1).map(([k, v]) => `${k}=${(v - (th0[k] ?? 0)).toFixed(2)}`).join(' '));
+    }
     expect(share, `daemon CPU share ${share.toFixed(3)}`).to.be.below(0.05);
     expect(BigInt(w1.sleeps) - BigInt(w0.sleeps) > 1000n, 'worker sleeps while idle').to.equal(true);
   });

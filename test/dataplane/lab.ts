@@ -99,7 +99,7 @@ export async function createLab(prefix: string): Promise<Lab> {
   return l;
 }
 
-export function bootYaml(l: Lab, dir: string, extra: { memoryMb?: number; routes4?: number } = {}): string {
+export function bootYaml(l: Lab, dir: string, extra: { memoryMb?: number; routes4?: number; hugepages?: 'auto' | 'off' } = {}): string {
   return `instance: ${l.prefix}
 runDir: ${dir}/run
 stateDir: ${dir}/state
@@ -107,8 +107,8 @@ dataplane:
   eal:
     workerCores: [1]
     controlCore: 0
-    hugepages: auto
-    memoryMb: ${extra.memoryMb ?? 256}
+    hugepages: ${extra.hugepages ?? process.env.GW_TEST_HUGEPAGES ?? 'auto'}
+    memoryMb: ${extra.memoryMb ?? 512}
 ${extra.routes4 ? `    tables: { maxRoutes4: ${extra.routes4}, maxVrfs: 2 }\n` : ''}  ports:
     - { name: eth1, device: "net_af_xdp_${l.prefix}a,iface=${l.gA}", netns: ${l.nsG}, tapName: ${l.tapA}, addresses: ["10.0.1.1/24"] }
     - { name: eth2, device: "net_af_xdp_${l.prefix}b,iface=${l.gB}", netns: ${l.nsG}, tapName: ${l.tapB}, addresses: ["10.0.2.1/24"] }

@@ -111,11 +111,6 @@ export class DataplaneComponent implements Component {
     this.dp = dp;
     const eal = dp.init({ ...sec.eal, extraArgs: [...pciArgs(sec.ports), ...(sec.eal.extraArgs ?? [])] });
     log.info({ hugepages: eal.hugepages, reason: dp.hugepagePlan?.reason, args: eal.args, workerLcores: eal.workerLcores }, 'EAL up');
-    if (!eal.hugepages && sec.ports.some((p) => p.device.startsWith('net_af_xdp'))) {
-      // Measured: af_xdp (copy mode, DPDK 22.11) over a 4 KiB-page UMEM silently loses the frames whose mbuf
-      // crosses a page boundary (ARP among them), so neighbors never resolve.
-      log.warn('net_af_xdp without hugepages loses frames: use eal.hugepages auto/on or net_af_packet');
-    }
     for (const vrf of new Set([...sec.ports.map((p) => p.vrf), ...sec.staticRoutes.map((r) => r.vrf)])) {
       if (vrf !== 0) check('vrf', [dp.addVrf(vrf)], [vrf]);
     }

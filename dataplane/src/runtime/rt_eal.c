@@ -18,6 +18,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 
 #include "rt_internal.h"
 
@@ -91,6 +92,31 @@ int rt_pin_control_threads(void)
 	return pinned;
 }
 
+/* af_xdp registers the mbuf pool as its UMEM. Over 4 KiB pages (no hugepages) frames got lost (ARP never left)
+ * with default-sized mbufs; with one object per page (packed: no channel spreading) no buffer crosses a page.
+ * Half a page is not enough: af_xdp puts 320 + 256 bytes of headroom before the frame, leaving < 1514. */
+static struct rte_mempool *page_split_pool(unsigned n)
+{
+	const unsigned obj = 4096;
+	uint16_t room = (uint16_t)(obj - RTE_CACHE_LINE_SIZE - sizeof(struct rte_mbuf));
+	struct rte_pktmbuf_pool_private priv = {.mbuf_data_room_size = room, .mbuf_priv_size = 0};
+	struct rte_mempool *mp = rte_mempool_create_empty("gw_mbufs", n, sizeof(struct rte_mbuf) + room, 256,
+							  sizeof(priv), (int)rte_socket_id(), RTE_MEMPOOL_F_NO_SPREAD);
+	if (!mp)
+		return NULL;
+	if (rte_mempool_calc_obj_size(mp->elt_size, mp->flags, NULL) != obj ||
+	    rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) < 0)
+		goto fail;
+	rte_pktmbuf_pool_init(mp, &priv);
+	if (rte_mempool_populate_default(mp) < 0)
+		goto fail;
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+fail:
+	rte_mempool_free(mp);
+	return NULL;
+}
+
 int rt_eal_init(const struct rt_eal_conf *c)
 {
 	if (rt.eal_ready) {
@@ -123,8 +149,9 @@ int rt_eal_init(const struct rt_eal_conf *c)
 	rte_eal_mp_wait_lcore();
 	rt_pin_control_threads();
 
-	rt.pool = rte_pktmbuf_pool_create("gw_mbufs", c->n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					  (int)rte_socket_id());
+	rt.pool = rte_eal_has_hugepages() ? rte_pktmbuf_pool_create("gw_mbufs", c->n_mbufs, 256, 0,
+								     RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id())
+					  : page_split_pool(c->n_mbufs);
 	if (!rt.pool) {
 		rt_set_error("mbuf pool of %u: %s", c->n_mbufs, rte_strerror(rte_errno));
 		return -ENOMEM;
