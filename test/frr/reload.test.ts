@@ -9,17 +9,12 @@
 // router-id address on lo comes back when removed.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { instanceRunDir } from '../../agent/src/frr/daemons.ts';
 import { showJson, vtysh } from '../../agent/src/frr/vtysh.ts';
-import { apiPutConfig, bgpState, gatewayNodes, type GatewayNode } from '../../agent/src/lab/observe.ts';
-import { down, up } from '../../agent/src/lab/runner.ts';
+import { apiPutConfig, bgpState, type GatewayNode } from '../../agent/src/lab/observe.ts';
 import { run, waitFor } from '../../agent/src/lab/sh.ts';
-import { loadTopology } from '../../agent/src/lab/topology.ts';
+import { labScenario, REPO } from '../lab/scenario.ts';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const topo = loadTopology(`${REPO}/containerlab/frr-reload.clab.yml`);
 type Doc = { gateway: { neighbors: { ip: string; asn: number; bfdProfile?: string }[]; bfdProfiles: { name: string; transmitIntervalMs: number }[] } };
 const initial = JSON.parse(readFileSync(`${REPO}/containerlab/frr-reload/gw/config.json`, 'utf8')) as Doc;
 
@@ -27,6 +22,7 @@ type Nb = Record<string, { bgpState: string; connectionsEstablished?: number; bg
 
 describe('frr: rendering, reload without session loss, refusal, supervision', function () {
   this.timeout(180_000);
+  const lab = labScenario('frr-reload.clab.yml');
   let gw: GatewayNode;
   const established = async (peers: string[]): Promise<void> => {
     await waitFor(
@@ -40,14 +36,7 @@ describe('frr: rendering, reload without session loss, refusal, supervision', fu
   };
   const neighbor = async (ip: string): Promise<Nb[string]> => (await showJson<Nb>(gw.frrInstance, `show bgp neighbors ${ip} json`))![ip]!;
 
-  before(async () => {
-    await down(topo);
-    await up(topo);
-    gw = gatewayNodes(topo)[0]!;
-  });
-  after(async () => {
-    if (!process.env.GWLAB_KEEP) await down(topo);
-  });
+  before(() => (gw = lab.gw()));
 
   it('peers with the neighbor of the first generation, and only with it', async () => {
     await established(['10.0.1.0']);

@@ -7,35 +7,23 @@
 // time appear in the gateway's RIB with GoBGP as next hop and disappear when withdrawn; GoBGP receives the
 // gateway's router-id /32 with AS path 65000.
 import { expect } from 'chai';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { showJson } from '../../agent/src/frr/vtysh.ts';
-import { bgpState, gatewayNodes, type GatewayNode } from '../../agent/src/lab/observe.ts';
-import { down, up } from '../../agent/src/lab/runner.ts';
+import { bgpState, type GatewayNode } from '../../agent/src/lab/observe.ts';
 import { must, run, waitFor } from '../../agent/src/lab/sh.ts';
-import { loadTopology } from '../../agent/src/lab/topology.ts';
-
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const topo = loadTopology(`${REPO}/containerlab/gobgp.clab.yml`);
-const peerNs = topo.nodes.find((n) => n.name === 'peer')!.netns;
-const gobgp = (...args: string[]): Promise<string> => must('ip', ['netns', 'exec', peerNs, 'gobgp', ...args]);
+import { labScenario } from './scenario.ts';
 
 type Rib = Record<string, { protocol: string; nexthops: { ip?: string }[] }[]>;
 
 describe('lab: gobgp as an independent peer over the punt path', function () {
   this.timeout(180_000);
+  const lab = labScenario('gobgp.clab.yml');
+  const peerNs = lab.netns('peer');
+  const gobgp = (...args: string[]): Promise<string> => must('ip', ['netns', 'exec', peerNs, 'gobgp', ...args]);
   let gw: GatewayNode;
   const route = async (family: 'ip' | 'ipv6', prefix: string): Promise<Rib[string] | undefined> =>
     (await showJson<Rib>(gw.frrInstance, `show ${family} route ${prefix} json`))?.[prefix];
 
-  before(async () => {
-    await down(topo);
-    await up(topo);
-    gw = gatewayNodes(topo)[0]!;
-  });
-  after(async () => {
-    if (!process.env.GWLAB_KEEP) await down(topo);
-  });
+  before(() => (gw = lab.gw()));
 
   it('establishes IPv4 and IPv6 sessions with GoBGP', async () => {
     await waitFor(

@@ -144,35 +144,60 @@ export async function ping(netns: string, dst: string, count: number, intervalS 
   return { sent: Number(m?.[1] ?? count), received: Number(m?.[2] ?? 0) };
 }
 
+/** Waits until `dst` answers one ping: the first packets of a path may meet unresolved neighbors. */
+export async function reachable(netns: string, dst: string, timeoutMs = 15_000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) if ((await ping(netns, dst, 1)).received === 1) return true;
+  return false;
+}
+
 export interface TcpResult {
-  /** Bytes the sender wrote. */
-  bytes: number;
-  /** Bytes the receiver read before iperf3 ended the test (what certainly crossed the network). */
+  /** Bytes the receiver read until the sender closed (the whole transfer, or the call fails). */
   received: number;
   seconds: number;
   bitsPerSecond: number;
 }
 
-/** A TCP transfer of `bytes` from `src` to `dst` (iperf3), as the receiver counted it. */
+// A byte-exact transfer: the sender writes N bytes and closes its side; the receiver reads to EOF and answers
+// with its count. (iperf3 ends a test without draining the last segments, so its totals are not exact.)
+const TCP_SINK = `
+import socket, sys
+fam = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); s.settimeout(30); print('listening', flush=True)
+c, _ = s.accept(); c.settimeout(30); n = 0
+while True:
+    b = c.recv(1 << 20)
+    if not b: break
+    n += len(b)
+c.sendall(str(n).encode()); c.close()
+`;
+const TCP_SOURCE = `
+import socket, sys, time
+fam = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
+left = int(sys.argv[3]); chunk = bytes(1 << 16); t = time.monotonic()
+while left > 0:
+    left -= c.send(chunk[:min(left, len(chunk))])
+c.shutdown(socket.SHUT_WR); n = int(c.recv(64) or b'0'); print(n, time.monotonic() - t)
+`;
+
+/** TCP transfer of `bytes` from `srcNs` to `dstIp` in `dstNs`. */
 export async function tcpTransfer(srcNs: string, dstNs: string, dstIp: string, bytes: number): Promise<TcpResult> {
-  const port = String(5201 + Math.floor(Math.random() * 500));
-  const server = run('ip', ['netns', 'exec', dstNs, 'iperf3', '-s', '-1', '-p', port, '-J'], { timeoutMs: 60_000 });
-  // The server must listen before the client connects: poll its socket rather than sleeping.
-  for (let i = 0; i < 100; i++) {
+  const port = String(20000 + Math.floor(Math.random() * 20000));
+  const sink = run('ip', ['netns', 'exec', dstNs, 'python3', '-c', TCP_SINK, dstIp, port], { timeoutMs: 60_000 });
+  // The sink must listen before the source connects: poll its socket rather than sleeping.
+  for (let i = 0; i < 200; i++) {
     const ss = await run('ip', ['netns', 'exec', dstNs, 'ss', '-Htln', `sport = :${port}`]);
     if (ss.stdout.trim()) break;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 25));
   }
-  const client = await run('ip', ['netns', 'exec', srcNs, 'iperf3', '-c', dstIp, '-p', port, '-n', String(bytes), '-J'], { timeoutMs: 60_000 });
-  await server;
-  if (client.code !== 0) throw new LabError('LAB_COMMAND_FAILED', `iperf3 client: ${client.stdout.slice(0, 400)} ${client.stderr}`);
-  // The client's report carries both ends' totals; iperf3 ends the test without draining the last segments.
-  type Sum = { bytes: number; seconds: number; bits_per_second: number };
-  const j = JSON.parse(client.stdout) as { end?: { sum_sent?: Sum; sum_received?: Sum } };
-  const s = j.end?.sum_sent;
-  const r = j.end?.sum_received;
-  if (!s || !r) throw new LabError('LAB_COMMAND_FAILED', 'iperf3 reported no transfer');
-  return { bytes: s.bytes, received: r.bytes, seconds: r.seconds, bitsPerSecond: r.bits_per_second };
+  const src = await run('ip', ['netns', 'exec', srcNs, 'python3', '-c', TCP_SOURCE, dstIp, port, String(bytes)], { timeoutMs: 60_000 });
+  await sink;
+  const m = /^(\d+) ([\d.]+)/.exec(src.stdout.trim());
+  if (src.code !== 0 || !m) throw new LabError('LAB_COMMAND_FAILED', `TCP transfer to ${dstIp}: ${src.stderr.trim() || src.stdout.trim()}`);
+  const seconds = Number(m[2]);
+  return { received: Number(m[1]), seconds, bitsPerSecond: (Number(m[1]) * 8) / seconds };
 }
 
 /** Global addresses of a node's data interfaces, as `ip` reports them now. */
