@@ -23,7 +23,7 @@ export function bootYaml(l: Lab, extra = ''): string {
 runDir: ${DIR}/run
 stateDir: ${DIR}/state
 dataplane:
-  eal: { workerCores: [1], controlCore: 0, hugepages: off, memoryMb: 256 }
+  eal: { workerCores: [1], controlCore: 0, hugepages: auto, memoryMb: 128 }
   ports:
     - { name: eth1, device: "net_af_xdp_${l.prefix}a,iface=${l.gA}", netns: ${l.nsG}, tapName: ${l.tapA}, addresses: ["10.0.1.1/24", "fd00:1::1/64"] }
     - { name: eth2, device: "net_af_xdp_${l.prefix}b,iface=${l.gB}", netns: ${l.nsG}, tapName: ${l.tapB}, addresses: ["10.0.2.1/24", "fd00:2::1/64"] }
@@ -33,7 +33,19 @@ cpi:
 ${extra}`;
 }
 
-export async function startAgent(l: Lab): Promise<Daemon> {
+/** Starts the agent; retries a start that failed (an AF_XDP socket of a killed agent is released lazily). */
+export async function startAgent(l: Lab, attempts = 5): Promise<Daemon> {
+  for (let i = 1; ; i++) {
+    try {
+      return await startAgentOnce(l);
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+async function startAgentOnce(l: Lab): Promise<Daemon> {
   mkdirSync(DIR, { recursive: true });
   writeFileSync(join(DIR, 'boot.yaml'), bootYaml(l));
   const logFile = join(DIR, 'daemon.log');
@@ -45,16 +57,23 @@ export async function startAgent(l: Lab): Promise<Daemon> {
   let dead = false;
   void exited.then(() => (dead = true));
   await until('agent API and CPI', async () => {
-    if (dead) throw new Error(`agent exited: ${readFileSync(logFile, 'utf8').slice(-3000)}`);
+    if (dead) return true;
     const r = await api<{ state: string }>(d, '/v1/cpi');
     return r.state !== 'absent';
   }, 60_000, 200);
+  if (dead) throw new Error(`agent exited: ${readFileSync(logFile, 'utf8').slice(-3000)}`);
   return d;
 }
 
-export function killAgent9(d: Daemon): Promise<number | null> {
+/**
+ * kill -9 of the agent. A SIGKILLed AF_XDP port leaves its XDP program attached, which makes the next
+ * xsk socket on that veth fail (dataplane issue, reported); detach it like an operator would.
+ */
+export async function killAgent9(d: Daemon, l?: Lab): Promise<number | null> {
   d.child.kill('SIGKILL');
-  return d.exited;
+  const code = await d.exited;
+  if (l) for (const dev of [l.gA, l.gB]) await sh('ip', ['-n', l.nsG, 'link', 'set', 'dev', dev, 'xdp', 'off']);
+  return code;
 }
 
 export interface DebugView {
@@ -137,7 +156,7 @@ export async function startZebra(l: Lab, args = ''): Promise<void> {
   mkdirSync(frrDir, { recursive: true });
   writeFileSync(join(frrDir, 'zebra.conf'), zebraConf());
   await must('chown', ['-R', 'frr:frr', frrDir]);
-  const spec = `${PLUGIN}:endpoint=${ENDPOINT},sync-delay=3000${args}`;
+  const spec = `${PLUGIN}:endpoint=${ENDPOINT},sync-delay=5000${args}`;
   await must('ip', ['netns', 'exec', l.nsG, '/usr/lib/frr/zebra', '-d', '-N', INST, '-f', join(frrDir, 'zebra.conf'), '-P', '0', '-M', spec]);
   await until('zebra pid', async () => zebraPid() !== undefined && (await vtysh('show version')).includes('FRRouting'), 15_000);
 }
@@ -157,8 +176,8 @@ export async function vtyshJson<T>(cmd: string): Promise<T> {
   return JSON.parse(await vtysh(cmd)) as T;
 }
 
-export function killFrr(signal: NodeJS.Signals = 'SIGKILL'): void {
-  for (const d of ['bgpd', 'zebra']) {
+export function killFrr(signal: NodeJS.Signals = 'SIGKILL', daemons = ['bgpd', 'zebra']): void {
+  for (const d of daemons) {
     const pid = pidOf(d);
     if (!pid) continue;
     try {
