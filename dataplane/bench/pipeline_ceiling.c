@@ -36,6 +36,7 @@ static struct gw_worker *w;
 static uint32_t *dst4;       /* random destinations inside installed prefixes (host order) */
 static uint8_t (*dst6)[16];
 static uint64_t rnd_state = 88172645463325252ull;
+static uint32_t dst_mask = ~0u; /* --hot: every packet to one destination (tables in cache) */
 
 static uint64_t rnd(void)
 {
@@ -122,13 +123,13 @@ static inline void gen(struct rte_mbuf *m, bool v6, uint32_t *k)
 	eh->dst_addr = GW_MAC;
 	if (!v6) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
-		ip->dst_addr = htonl(dst4[*k % N4]);
+		ip->dst_addr = htonl(dst4[(*k & dst_mask) % N4]);
 		ip->time_to_live = 64;
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 	} else {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eh + 1);
-		memcpy(ip->dst_addr, dst6[*k % N6], 16);
+		memcpy(ip->dst_addr, dst6[(*k & dst_mask) % N6], 16);
 		ip->hop_limits = 64;
 	}
 	(*k)++;
@@ -242,6 +243,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = true;
+		else if (!strcmp(argv[i], "--hot"))
+			dst_mask = 0;
 		else if (!strcmp(argv[i], "--secs") && i + 1 < argc)
 			secs = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--")) {

@@ -210,8 +210,26 @@ int gw_dp_nexthop_set(struct gw_dp *dp, uint32_t nh_id, const struct gw_nexthop 
 	if (!o)
 		return -ENOMEM;
 	o->nh = *nh;
+	o->mac = nh->gw.family ? gw_neigh_data(dp, nh->port, &nh->gw) : 0;
+	if (nh_id > dp->nh_id_max)
+		dp->nh_id_max = nh_id;
 	defer_free(dp, atomic_exchange_explicit(&dp->nhs[nh_id], o, memory_order_acq_rel));
 	return 0;
+}
+
+static bool same_ip(const struct gw_ip *a, const struct gw_ip *b)
+{
+	return a->family == b->family && (a->family == AF_INET ? a->v4 == b->v4 : memcmp(a->v6, b->v6, 16) == 0);
+}
+
+void gw_nh_refresh(struct gw_dp *dp, uint16_t port, const struct gw_ip *ip)
+{
+	uint64_t mac = gw_neigh_data(dp, port, ip);
+	for (uint32_t id = 1; id <= dp->nh_id_max; id++) {
+		const struct gw_nh_obj *o = dp->nhs[id];
+		if (o && o->nh.port == port && same_ip(&o->nh.gw, ip) && o->mac != mac)
+			gw_dp_nexthop_set(dp, id, &o->nh);
+	}
 }
 
 int gw_dp_nexthop_del(struct gw_dp *dp, uint32_t nh_id)

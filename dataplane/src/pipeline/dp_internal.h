@@ -47,6 +47,9 @@ struct gw_port_obj {
 
 struct gw_nh_obj {
 	struct gw_nexthop nh;
+	/* The gateway's MAC (GW_NEIGH_VALID | mac) when resolved, else 0: saves the neighbor hash lookup on the
+	 * forward path. The writer republishes the nexthop whenever that neighbor changes. */
+	uint64_t mac;
 };
 
 #define GW_GROUP_SLOTS_MAX 1024
@@ -92,7 +95,12 @@ struct gw_dp {
 	struct rte_ring *events;
 	_Atomic uint64_t events_dropped;
 	unsigned name_seq;
+	uint32_t nh_id_max; /* highest nexthop id ever set: bounds the writer's scans */
 };
+
+/* Writer side: the neighbor's data word (0 when unknown); republish nexthops whose gateway is (port, ip). */
+uint64_t gw_neigh_data(const struct gw_dp *dp, uint16_t port, const struct gw_ip *ip);
+void gw_nh_refresh(struct gw_dp *dp, uint16_t port, const struct gw_ip *ip);
 
 /* For tests and the bench: the trie value a worker would see for ip (0 = no route). */
 uint32_t gw_dp_route_lookup_value(const struct gw_dp *dp, uint32_t vrf, const struct gw_ip *ip);

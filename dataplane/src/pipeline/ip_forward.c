@@ -51,9 +51,10 @@ static inline void to_nexthop(struct gw_worker *w, struct gw_pkt *p, struct gw_b
 {
 	const struct gw_ip *g = &nh->nh.gw;
 	if (g->family == 0)
-		gw_neigh_resolve(w, p, out, nh->nh.port, op, family, rte_pktmbuf_mtod_offset(p->m, const uint8_t *, dst_off));
+		gw_neigh_resolve(w, p, out, nh->nh.port, op, family, rte_pktmbuf_mtod_offset(p->m, const uint8_t *, dst_off), 0);
 	else
-		gw_neigh_resolve(w, p, out, nh->nh.port, op, g->family, g->family == AF_INET ? (const void *)&g->v4 : g->v6);
+		gw_neigh_resolve(w, p, out, nh->nh.port, op, g->family, g->family == AF_INET ? (const void *)&g->v4 : g->v6,
+				 nh->mac);
 }
 
 void gw_ip4_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint32_t rv)

@@ -24,7 +24,18 @@ int gw_dp_neigh_set(struct gw_dp *dp, uint16_t port, const struct gw_ip *ip, con
 	uint64_t d = GW_NEIGH_VALID;
 	memcpy(&d, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
 	rc = rte_hash_add_key_data(dp->neigh, &k, (void *)(uintptr_t)d);
-	return rc == -ENOSPC ? -ENOSPC : rc < 0 ? -EINVAL : 0;
+	if (rc < 0)
+		return rc == -ENOSPC ? -ENOSPC : -EINVAL;
+	gw_nh_refresh(dp, port, ip);
+	return 0;
+}
+
+uint64_t gw_neigh_data(const struct gw_dp *dp, uint16_t port, const struct gw_ip *ip)
+{
+	struct gw_neigh_key k;
+	void *data;
+	gw_neigh_key_make(&k, port, ip->family, ip->family == AF_INET ? (const void *)&ip->v4 : ip->v6);
+	return rte_hash_lookup_data(dp->neigh, &k, &data) < 0 ? 0 : (uint64_t)(uintptr_t)data;
 }
 
 static void slot_release(void *a, uint64_t pos)
@@ -45,6 +56,7 @@ int gw_dp_neigh_del(struct gw_dp *dp, uint16_t port, const struct gw_ip *ip)
 		gw_defer_sync(&dp->defer);
 		slot_release(dp->neigh, (uint64_t)pos);
 	}
+	gw_nh_refresh(dp, port, ip);
 	return 0;
 }
 

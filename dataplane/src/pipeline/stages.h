@@ -76,7 +76,7 @@ void gw_ip6_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 const struct gw_nh_obj *gw_ecmp_select(struct gw_worker *w, uint32_t group, uint32_t h, uint32_t *nh_id);
 /* Rewrites Ethernet for the egress port and transmits, or counts a neighbor miss and raises an event. */
 void gw_neigh_resolve(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint16_t port,
-		      const struct gw_port_obj *op, uint8_t family, const void *ip);
+		      const struct gw_port_obj *op, uint8_t family, const void *ip, uint64_t cached_mac);
 void gw_punt(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out);
 void gw_tap_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out);
 /* Turns the packet into an ICMP error back to its sender (rate-limited); the packet is counted under `why`. */
