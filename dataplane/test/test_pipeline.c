@@ -105,6 +105,43 @@ static void test_burst_accounting(void)
 	gw_dp_free(dp);
 }
 
+/* A nexthop's cached gateway MAC follows the neighbor table: replaced MAC used at once, deleted -> miss. */
+static void test_neighbor_change(void)
+{
+	struct gw_dp *dp = setup();
+	struct gw_worker *w = gw_worker_create(dp, 0);
+	gw_worker_online(w);
+	static struct gw_burst_out out;
+	struct gw_ip gw = {.family = AF_INET, .v4 = htonl(0x0a010002)};
+	const uint8_t macs[2][6] = {{2, 0, 0, 0, 1, 2}, {2, 0, 0, 0, 7, 7}};
+	for (int round = 0; round < 3; round++) {
+		if (round == 1)
+			gw_dp_neigh_set(dp, 1, &gw, &(struct rte_ether_addr){{2, 0, 0, 0, 7, 7}});
+		if (round == 2)
+			CHECK_EQ(gw_dp_neigh_del(dp, 1, &gw), 0);
+		struct rte_mbuf *m = udp4(0x0a000002, 0x0a020304, 64, 1, false);
+		memset(out.n, 0, sizeof(out.n));
+		gw_pipeline_process(w, 0, &m, 1, 1000 + round, &out);
+		gw_worker_quiescent(w);
+		if (round < 2) {
+			CHECK_EQ(out.n[1], 1);
+			if (out.n[1] == 1) {
+				CHECK(memcmp(rte_pktmbuf_mtod(out.pkts[1][0], uint8_t *), macs[round], 6) == 0);
+				rte_pktmbuf_free(out.pkts[1][0]);
+			}
+		} else {
+			CHECK_EQ(out.n[1], 0);
+			CHECK_EQ(gw_worker_counters(w, 0)->drops[GW_DROP_NEIGH_MISS], 1);
+			struct gw_event ev;
+			CHECK_EQ(gw_dp_events_poll(dp, &ev, 1), 1);
+			CHECK(ev.type == GW_EV_NEIGH_MISS && ev.port == 1 && ev.ip.v4 == gw.v4);
+		}
+	}
+	gw_worker_offline(w);
+	gw_worker_free(w);
+	gw_dp_free(dp);
+}
+
 /* Stress: readers on another thread see a consistent table while the writer churns routes that allocate,
  * free and reuse trie groups: probes never covered by churned routes always resolve to their /8.
  * (The reuse race window is nanoseconds; test_qsbr_defers_reuse checks the deferral deterministically.) */
@@ -220,6 +257,7 @@ static void test_qsbr_defers_reuse(void)
 const struct gw_test gw_tests_pipeline[] = {
 	{"QSBR: unlinked trie groups and objects wait for the worker's quiescent state", test_qsbr_defers_reuse},
 	{"a mixed burst: every packet forwarded, answered, punted or counted", test_burst_accounting},
+	{"neighbor replaced or deleted: the forward path follows at once", test_neighbor_change},
 	{"readers stay consistent while the writer recycles trie groups", test_rcu_churn},
 	{NULL, NULL},
 };
