@@ -2,6 +2,7 @@
 // refused, the underlay reaches FRR, generations survive a restart, the unix socket's mode is the access
 // control, and TCP never accepts a write without a token.
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { call, waitFor, type Target } from './http.ts';
 import { startDaemon, type DaemonHandle } from './harness.ts';
@@ -87,16 +88,32 @@ describe('agent API with FRR as a real consumer', () => {
     expect(w.body.code).to.equal('UNAUTHORIZED');
   });
 
+  it('a generation FRR refuses leaves the previous one in force in FRR itself', async () => {
+    // FRR refuses its own router-id as a neighbor: a refusal by the real consumer, not by our validation.
+    const doc = underlay();
+    (doc.gateway.neighbors as { ip: string; asn: number }[]).push({ ip: '10.255.0.1', asn: 65300 });
+    const r = await call(u, 'PUT', '/v1/config', doc, { 'if-match': '"1"' });
+    expect(r.status, r.text).to.equal(409);
+    expect(r.body).to.include({ code: 'REFUSED', currentGeneration: 2 });
+    expect(r.body.problems[0].detail).to.match(/^frr: FRR_/);
+    const running = execFileSync('vtysh', ['-N', 'gwmg-api', '-c', 'show running-config'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(running).to.match(/neighbor 10\.1\.0\.0 remote-as 65100/);
+    expect(running).to.not.include('10.255.0.1 remote-as');
+    const s = (await call(u, 'GET', '/v1/status')).body;
+    expect(s).to.include({ generation: 2, observedGeneration: 1, state: 'failed' });
+    expect((await call(u, 'GET', '/v1/frr')).body.generation).to.equal(1);
+  });
+
   it('keeps generations across a restart and applies the newest one again', async () => {
     const doc = underlay();
     doc.gateway.neighbors[0]!.asn = 65200;
-    expect((await call(u, 'PUT', '/v1/config', doc, { 'if-match': '"1"' })).body.generation).to.equal(2);
+    expect((await call(u, 'PUT', '/v1/config', doc, { 'if-match': '"2"' })).body.generation).to.equal(3);
     await d.stop();
     d = await startDaemon('api', BOOT, false);
     u = { socket: d.socket };
-    await waitFor('generation 2 in force', async () => (await call(u, 'GET', '/v1/status')).body.observedGeneration === 2);
+    await waitFor('generation 3 in force', async () => (await call(u, 'GET', '/v1/status')).body.observedGeneration === 3);
     expect((await call(u, 'GET', '/v1/frr/config')).text).to.match(/neighbor 10\.1\.0\.0 remote-as 65200/);
     const h = (await call(u, 'GET', '/v1/config/history')).body.items;
-    expect(h.map((e: { generation: number; result: string }) => `${e.generation} ${e.result}`)).to.deep.equal(['2 applied', '1 superseded']);
+    expect(h.map((e: { generation: number; result: string }) => `${e.generation} ${e.result}`)).to.deep.equal(['3 applied', '2 refused', '1 superseded']);
   });
 });

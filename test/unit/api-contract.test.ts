@@ -392,4 +392,16 @@ describe('management API contract', () => {
       expect((await call(unix, 'GET', '/v1/audit?limit=2')).body.items[1]).to.include({ who: 'token:ops', action: 'put-config', generation: 10 });
     });
   });
+
+  describe('concurrent writers', () => {
+    it('of concurrent HTTP writers on the same ETag exactly one wins, the others get 412', async () => {
+      const cur = (await call(unix, 'GET', '/v1/vpcs')).headers.etag as string;
+      const vpcs = [5, 6, 7, 8].map((n) => ({ name: `c${n}`, id: `c${n}`, vni: 500 + n, subnets: [{ name: 'a', cidr: `10.5${n}.0.0/24` }] }));
+      const rs = await Promise.all(vpcs.map((v) => call(unix, 'PUT', `/v1/vpcs/${v.name}`, v, { 'if-match': cur })));
+      expect(rs.map((r) => r.status).sort()).to.deep.equal([200, 412, 412, 412]);
+      const winner = vpcs[rs.findIndex((r) => r.status === 200)]!;
+      const names = (await call(unix, 'GET', '/v1/vpcs')).body.items.map((v: { name: string }) => v.name);
+      expect(names.filter((n: string) => n.startsWith('c'))).to.deep.equal([winner.name]);
+    });
+  });
 });

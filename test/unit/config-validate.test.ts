@@ -75,6 +75,17 @@ describe('config semantic validation', () => {
     expect(c).to.deep.equal([]);
   });
 
+  it('refuses special-use neighbors; a link-local one only with its port', () => {
+    const d = validDoc();
+    d.gateway.neighbors = [
+      { ip: '255.255.255.255', asn: 65100 },
+      { ip: '127.0.0.2', asn: 65100 },
+      { ip: 'fe80::1', asn: 65100 },
+      { ip: 'fe80::2', asn: 65100, port: 'eth1' },
+    ];
+    expect(codes(validateDocument(d))).to.deep.equal(['INVALID_VALUE /gateway/neighbors/0/ip', 'INVALID_VALUE /gateway/neighbors/1/ip', 'INVALID_VALUE /gateway/neighbors/2/ip']);
+  });
+
   it('refuses overlapping port subnets, duplicate ports and neighbors, bad static routes', () => {
     const d = validDoc();
     d.gateway.ports[1]!.addresses = ['10.1.0.0/30'];

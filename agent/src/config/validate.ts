@@ -10,6 +10,12 @@ const SPECIAL_USE = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4'
   (s) => parsePrefix(s)!,
 );
 
+/** The special-use block an address is in (multicast, loopback ... and 255.255.255.255 in 240/4). */
+function specialHost(ip: string): ParsedPrefix | undefined {
+  const host = parsePrefix(`${ip}/${ip.includes(':') ? 128 : 32}`);
+  return host ? SPECIAL_USE.find((sp) => covers(sp, host)) : undefined;
+}
+
 function covers(outer: ParsedPrefix, inner: ParsedPrefix): boolean {
   if (outer.family !== inner.family || outer.len > inner.len) return false;
   for (let bit = 0; bit < outer.len; bit++) {
@@ -80,9 +86,7 @@ export function validateDocument(doc: DesiredState): Problem[] {
   const c = new Checker();
   const gw = doc.gateway;
   const rid = c.ip(gw.routerId, '/gateway/routerId');
-  if (rid && SPECIAL_USE.some((sp) => overlaps(sp, parsePrefix(`${rid.text}/32`)!))) {
-    c.add('INVALID_VALUE', '/gateway/routerId', `${gw.routerId} is a special-use address`);
-  }
+  if (rid && specialHost(rid.text)) c.add('INVALID_VALUE', '/gateway/routerId', `${gw.routerId} is a special-use address`);
 
   // Ports: unique names and devices; interface subnets of different ports must not overlap.
   c.unique(gw.ports, (p) => p.name, (i) => `/gateway/ports/${i}/name`, 'port name');
@@ -104,7 +108,12 @@ export function validateDocument(doc: DesiredState): Problem[] {
   const profiles = new Set(gw.bfdProfiles.map((b) => b.name));
   c.unique(gw.neighbors, (n) => parseIp(n.ip)?.text, (i) => `/gateway/neighbors/${i}/ip`, 'neighbor');
   gw.neighbors.forEach((n, i) => {
-    c.ip(n.ip, `/gateway/neighbors/${i}/ip`);
+    const a = c.ip(n.ip, `/gateway/neighbors/${i}/ip`);
+    // A link-local neighbor is only reachable through a named port; other special-use addresses never peer.
+    const special = a ? specialHost(a.text) : undefined;
+    if (special && !(special.text === 'fe80::/10' && n.port !== undefined)) {
+      c.add('INVALID_VALUE', `/gateway/neighbors/${i}/ip`, `${n.ip} is inside special-use ${special.text}${special.text === 'fe80::/10' ? ' (name the port)' : ''}`);
+    }
     if (n.bfdProfile !== undefined && !profiles.has(n.bfdProfile)) {
       c.add('NO_SUCH_REF', `/gateway/neighbors/${i}/bfdProfile`, `no BFD profile named ${n.bfdProfile}`);
     }
