@@ -1,14 +1,26 @@
 // kill -9 of the agent in the middle of a stream of writes: every write the API acknowledged is in the store
 // after restart, and the restarted agent applies the newest generation.
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { call, waitFor } from '../api/http.ts';
-import { ALL_FEATURES, startDaemon, type DaemonHandle } from '../api/harness.ts';
+import { ALL_FEATURES, ROOT, startDaemon, type DaemonHandle } from '../api/harness.ts';
 
 const BOOT = { config: { acceptUnrealized: ALL_FEATURES } };
 
 describe('embedded store durability', () => {
   let d: DaemonHandle | undefined;
   after(async () => d?.stop());
+
+  it('refuses a second agent on the same state directory', async () => {
+    d = await startDaemon('durable', BOOT);
+    const second = spawnSync(join(ROOT, 'bin/vpc-gatewayd'), ['--config', join(d.dir, 'boot.yaml')], { encoding: 'utf8', timeout: 60000 });
+    expect(second.status).to.equal(1);
+    expect(second.stdout).to.match(/another agent \(pid \d+\) uses \/tmp\/gwmg-durable\/state/);
+    // The first one is untouched and still serving.
+    expect((await call({ socket: d.socket }, 'GET', '/v1/status')).status).to.equal(200);
+    await d.stop();
+  });
 
   it('loses no acknowledged write across three kill -9 during writes', async () => {
     d = await startDaemon('durable', BOOT);

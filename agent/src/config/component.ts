@@ -6,6 +6,7 @@ import { AuditLog } from '../audit/log.ts';
 import { CONFIG, LOGS } from '../keys.ts';
 import { EtcdStore } from '../store/etcd-store.ts';
 import { FileStore } from '../store/file-store.ts';
+import { acquireStateLock } from '../store/state-lock.ts';
 import type { ConfigStore } from '../store/store.ts';
 import { parseConfigOptions, parseStoreOptions } from './boot.ts';
 import { ConfigService } from './service.ts';
@@ -18,6 +19,7 @@ export const AUDIT = key<AuditLog>('audit');
 export class ConfigComponent implements Component {
   readonly name = 'config';
   private store: ConfigStore | undefined;
+  private unlock: (() => void) | undefined;
 
   constructor(private readonly ctx: DaemonContext) {}
 
@@ -26,6 +28,7 @@ export class ConfigComponent implements Component {
     const log = registry.find(LOGS)?.for('config') ?? this.ctx.log.child({ mod: 'config' });
     const so = parseStoreOptions(boot.sections.store, boot.instance);
     const co = parseConfigOptions(boot.sections.config);
+    this.unlock = acquireStateLock(boot.stateDir);
     this.store = so.kind === 'file' ? new FileStore(boot.stateDir) : new EtcdStore(so, registry.find(LOGS)?.for('store') ?? log);
     await this.store.open();
     const audit = new AuditLog(boot.stateDir);
@@ -38,5 +41,6 @@ export class ConfigComponent implements Component {
 
   async stop(): Promise<void> {
     await this.store?.close();
+    this.unlock?.();
   }
 }
