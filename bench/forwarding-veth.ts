@@ -38,7 +38,8 @@ export async function rxPackets(ns: string, dev: string): Promise<number> {
 /** Runs the generator in A (cpu0) towards B through G; returns packets sent and received at B per second. */
 export async function blast(l: Lab, gen: string, dstMac: string, frame: number, seconds: number, pps = 0): Promise<{ sent: number; received: number; seconds: number }> {
   const r0 = await rxPackets(l.nsB, l.hB);
-  const r = await nsExec(l.nsA, ['taskset', '-c', '0', gen, l.hA, dstMac, '10.0.1.2', '10.0.2.2', String(frame), String(seconds), String(pps), '16'], {
+  const batch = pps > 0 ? '8' : '64';
+  const r = await nsExec(l.nsA, ['taskset', '-c', '0', gen, l.hA, dstMac, '10.0.1.2', '10.0.2.2', String(frame), String(seconds), String(pps), '16', batch], {
     timeoutMs: (seconds + 10) * 1000,
   });
   if (r.code !== 0) throw new Error(`generator: ${r.err}`);

@@ -1,6 +1,8 @@
 // Benchmark: 1M IPv4 routes into the FIB while traffic flows through the gateway. Reports routes/s with traffic
 // against routes/s into an idle gateway (same process, same run) and the packets lost by a steady UDP flow
-// A -> B while the FIB churns (must be 0), next to the loss of the same flow without churn.
+// A -> B while the FIB churns, next to the loss of the same flow without churn. Loss is split: `lostInGateway`
+// (into eth1 minus out of eth2, must be 0) vs drops before the gateway (veth's XDP ring on the host side,
+// reported per interface), which on a shared 2-core machine also happen without churn.
 //   npx tsx bench/route-programming.ts [--json] [--routes 1000000] [--batch 10000] [--pps 50000]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

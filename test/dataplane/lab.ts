@@ -2,7 +2,7 @@
 // in the root namespace and attaches to G's veths (af_xdp) by setns; G's kernel forwarding is off, so every
 // routed packet that makes it across went through the DPDK workers. Used by the integration test and benches.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,6 +162,8 @@ export async function killStale(prefix: string): Promise<void> {
     // no stale daemon
   }
   rmSync(pidFile, { force: true });
+  // Run directories (boot config, logs) of earlier runs.
+  for (const e of readdirSync(tmpdir())) if (e.startsWith(`${prefix}-`)) rmSync(join(tmpdir(), e), { recursive: true, force: true });
 }
 
 export async function stopDaemon(d: Daemon | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
