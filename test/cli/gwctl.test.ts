@@ -118,6 +118,9 @@ describe('gwctl against a running agent', () => {
     expect(r.stderr).to.match(/^ {2}\/vpcs\/1\/vni: DUPLICATE: VNI 100 already used at \/vpcs\/0\/vni$/m);
     const y = await gwctl([...s, 'apply', '-f', file('broken.yaml', 'gateway: [')]);
     expect(y.code).to.equal(1);
+    const j = await gwctl([...s, 'apply', '-f', join(d.dir, 'bad.yaml'), '-j']);
+    expect(j.code).to.equal(1);
+    expect(JSON.parse(j.stderr)).to.deep.include({ status: 422, code: 'DUPLICATE', path: '/vpcs/1/vni' });
   });
 
   it('rolls back to an earlier generation and shows history and audit', async () => {
@@ -157,6 +160,10 @@ describe('gwctl against a running agent', () => {
     const c = await gwctl([...s, 'clear', 'counters']);
     expect(c.code, c.stderr).to.equal(0);
     expect(await rx()).to.be.below(before);
+    const rates = JSON.parse((await gwctl([...s, 'show', 'counters', '-p', '0.5', '-j'])).stdout);
+    expect(rates.periodSeconds).to.be.within(0.5, 5);
+    expect(rates.ports[0]).to.include({ name: 'gwmgcp' });
+    expect(rates.ports[0].rxPps).to.be.a('number').at.least(0);
     const text = (await gwctl([...s, 'show', 'counters'])).stdout;
     expect(text).to.match(/^since \d{4}-/m);
     expect(text).to.match(/^PORT +NAME +RX-PKTS/m);

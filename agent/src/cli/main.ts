@@ -38,7 +38,9 @@ async function main(): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (e) {
     if (e instanceof CliError) {
-      process.stderr.write(`${e.message}\n`);
+      // With -j scripts get the problem+json itself (stable code, path, problems) on stderr.
+      const json = program.opts<{ json?: boolean }>().json === true && e.problem !== undefined;
+      process.stderr.write(json ? `${JSON.stringify(e.problem, null, 2)}\n` : `${e.message}\n`);
       process.exit(e.exitCode);
     }
     if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);

@@ -22,6 +22,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number,
+    /** The API's problem+json, printed as is with -j. */
+    readonly problem?: unknown,
   ) {
     super(message);
   }
@@ -49,7 +51,7 @@ export async function call<T>(p: Promise<{ data?: T; error?: unknown; response: 
     }
     throw e;
   }
-  if (r.error !== undefined || !r.response.ok) throw new CliError(describeProblem(r.error as ProblemLike, r.response.status), 1);
+  if (r.error !== undefined || !r.response.ok) throw new CliError(describeProblem(r.error as ProblemLike, r.response.status), 1, r.error);
   return r.data as T;
 }
 

@@ -1,8 +1,37 @@
 // `gwctl show ...`: one subcommand per table the API serves.
 import type { Command } from 'commander';
 import type { components } from '../api/openapi.gen.ts';
-import { call, client, print } from './output.ts';
+import { call, CliError, client, print } from './output.ts';
 import { fields, table } from './table.ts';
+
+/** Two reads `period` seconds apart: packets and bits per second per port, drops per second per reason. */
+async function showRates(cmd: Command, period: number): Promise<void> {
+  if (!(period > 0 && period <= 3600)) throw new CliError('gwctl: --period must be 0 < seconds <= 3600', 1);
+  const a = await call(client(cmd).GET('/v1/dataplane/counters'));
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, period * 1000));
+  const b = await call(client(cmd).GET('/v1/dataplane/counters'));
+  const secs = (Date.now() - t0) / 1000;
+  // A clear between the reads makes a counter go down: its rate is unknown, not negative.
+  const rate = (x: string | undefined, y: string): number | null => (x === undefined || BigInt(y) < BigInt(x) ? null : Math.round(Number(BigInt(y) - BigInt(x)) / secs));
+  const prev = new Map(a.ports.map((p) => [p.port, p]));
+  const ports = b.ports.map((p) => {
+    const q = prev.get(p.port);
+    const bps = (x: string | undefined, y: string): number | null => {
+      const r = rate(x, y);
+      return r === null ? null : r * 8;
+    };
+    return { port: p.port, name: p.name, rxPps: rate(q?.rxPackets, p.rxPackets), rxBps: bps(q?.rxBytes, p.rxBytes), txPps: rate(q?.txPackets, p.txPackets), txBps: bps(q?.txBytes, p.txBytes), puntPps: rate(q?.puntPackets, p.puntPackets) };
+  });
+  const drops = Object.entries(b.drops).map(([reason, v]) => ({ reason, pps: rate(a.drops[reason], v) }));
+  const out = { periodSeconds: secs, ports, drops: drops.filter((d) => d.pps !== 0) };
+  print(cmd, out, () =>
+    `rates over ${secs.toFixed(1)} s\n` +
+    table(['PORT', 'NAME', 'RX-PPS', 'RX-BPS', 'TX-PPS', 'TX-BPS', 'PUNT-PPS'], ports.map((p) => [p.port, p.name, p.rxPps, p.rxBps, p.txPps, p.txBps, p.puntPps])) +
+    '\n' +
+    table(['DROP-REASON', 'PPS'], out.drops.map((d) => [d.reason, d.pps])),
+  );
+}
 
 export function registerShow(program: Command): Command {
   const show = program.command('show').description('show a table (add -j for JSON)');
@@ -141,7 +170,9 @@ export function registerShow(program: Command): Command {
   show
     .command('counters')
     .description('per port, per worker and drop counters since the last `clear counters`')
-    .action(async (_o, cmd: Command) => {
+    .option('-p, --period <seconds>', 'show rates over this period instead of totals')
+    .action(async (o: { period?: string }, cmd: Command) => {
+      if (o.period !== undefined) return showRates(cmd, Number(o.period));
       const c = await call(client(cmd).GET('/v1/dataplane/counters'));
       print(cmd, c, () => {
         const nonzero = Object.entries(c.drops).filter(([, v]) => v !== '0');
