@@ -34,7 +34,7 @@ ${extra}`;
 }
 
 /** Starts the agent; retries a start that failed (an AF_XDP socket of a killed agent is released lazily). */
-export async function startAgent(l: Lab, attempts = 5): Promise<Daemon> {
+export async function startAgent(l: Lab, attempts = 8): Promise<Daemon> {
   for (let i = 1; ; i++) {
     try {
       return await startAgentOnce(l);
@@ -72,7 +72,7 @@ async function startAgentOnce(l: Lab): Promise<Daemon> {
 export async function killAgent9(d: Daemon, l?: Lab): Promise<number | null> {
   d.child.kill('SIGKILL');
   const code = await d.exited;
-  if (l) for (const dev of [l.gA, l.gB]) await sh('ip', ['-n', l.nsG, 'link', 'set', 'dev', dev, 'xdp', 'off']);
+  if (l) for (const dev of [l.gA, l.gB]) for (const mode of ['xdp', 'xdpgeneric', 'xdpdrv']) await sh('ip', ['-n', l.nsG, 'link', 'set', 'dev', dev, mode, 'off']);
   return code;
 }
 
@@ -156,7 +156,7 @@ export async function startZebra(l: Lab, args = ''): Promise<void> {
   mkdirSync(frrDir, { recursive: true });
   writeFileSync(join(frrDir, 'zebra.conf'), zebraConf());
   await must('chown', ['-R', 'frr:frr', frrDir]);
-  const spec = `${PLUGIN}:endpoint=${ENDPOINT},sync-delay=5000${args}`;
+  const spec = `${PLUGIN}:endpoint=${ENDPOINT},sync-delay=15000${args}`;
   await must('ip', ['netns', 'exec', l.nsG, '/usr/lib/frr/zebra', '-d', '-N', INST, '-f', join(frrDir, 'zebra.conf'), '-P', '0', '-M', spec]);
   await until('zebra pid', async () => zebraPid() !== undefined && (await vtysh('show version')).includes('FRRouting'), 15_000);
 }

@@ -164,7 +164,9 @@ describe('zebra plugin + CPI with real FRR, gobgp peers and the DPDK dataplane',
     await h.gobgp(A, ['global', 'rib', 'add', '-a', 'ipv4', '10.100.5.0/24']);
     await converged(d!, { '10.100.3.0/24': ['10.0.2.2'], '10.100.2.0/24': ['10.0.1.2'], '2001:db8:2::/48': ['fd00:1::2', 'fd00:2::2'], '10.100.4.0/24': ['10.0.1.2'], '10.100.5.0/24': ['10.0.1.2'] });
     const before = (await h.api<{ epoch: number }>(d!, '/v1/cpi')).epoch;
-    h.killFrr('SIGKILL', ['zebra']);
+    // A restart of FRR (zebra and bgpd, as the supervisor does): bgpd must re-learn from the peers, and the
+    // plugin's sync-delay holds the replay (and so the sweep) until that had time to happen.
+    h.killFrr('SIGKILL');
     await h.until('agent sees the plugin gone', async () => (await h.api<{ state: string }>(d!, '/v1/cpi')).state === 'lost', 20_000);
     // While FRR is down, and while it comes back, the dataplane keeps every route: sample it throughout.
     let minSeen = Infinity;
@@ -174,10 +176,12 @@ describe('zebra plugin + CPI with real FRR, gobgp peers and the DPDK dataplane',
     await sample();
     await h.gobgp(A, ['global', 'rib', 'del', '-a', 'ipv4', '10.100.5.0/24']); // gone while zebra is down
     await h.startZebra(l);
+    await h.startBgpd(l);
     await h.until('new epoch complete', async () => {
-      await sample();
       const s = await h.api<{ epoch: number; epochComplete: boolean }>(d!, '/v1/cpi');
-      return s.epoch > before && s.epochComplete;
+      if (s.epoch > before && s.epochComplete) return true;
+      await sample(); // until the sweep, nothing may have left the dataplane
+      return false;
     }, 90_000, 200);
     expect(minSeen, 'routes present in the dataplane at every sample during the restart').to.equal(5);
     await converged(d!, { '10.100.3.0/24': ['10.0.2.2'], '10.100.2.0/24': ['10.0.1.2'], '2001:db8:2::/48': ['fd00:1::2', 'fd00:2::2'], '10.100.4.0/24': ['10.0.1.2'] }, 60_000);
