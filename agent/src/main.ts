@@ -9,6 +9,7 @@ import { ApiComponent } from './api/component.ts';
 import { DataplaneComponent } from './dataplane/component.ts';
 import { frrComponent } from './frr/component.ts';
 import { ifmgrComponent } from './ifmgr/component.ts';
+import { CpiComponent } from './cpi/component.ts';
 
 function usage(): never {
   process.stderr.write('usage: vpc-gatewayd --config <boot.yaml>\n');
@@ -49,6 +50,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  // Zebra plugin link (agent/src/cpi): FRR routes/EVPN -> routing FIB -> DATAPLANE; provides CPI. Needs DATAPLANE.
+  if (boot.sections.cpi !== undefined) components.push(new CpiComponent(ctx));
 
   // The API comes last: it applies the stored generation once every consumer registered, then serves.
   components.push(new ApiComponent(ctx));
