@@ -218,3 +218,79 @@ uint8_t gw_reply_code(const struct gw_reply *r, uint32_t i)
 		return GW_RES_INTERNAL;
 	return (uint8_t)c->via.u64;
 }
+
+static uint32_t be(const uint8_t *p, unsigned int n)
+{
+	uint32_t v = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Skips one object at p[*off]; containers may not declare more elements than bytes remain. */
+static int skip(const uint8_t *p, size_t n, size_t *off, int depth)
+{
+	uint8_t t;
+	uint64_t count = 0, len = 0;
+	unsigned int hdr = 1;
+	bool map = false, container = false;
+
+	if (depth > 8 || *off >= n)
+		return -1;
+	t = p[*off];
+	if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 || t == 0xc3) {
+		len = 0;
+	} else if ((t & 0xf0) == 0x80 || (t & 0xf0) == 0x90) {
+		container = true;
+		map = (t & 0xf0) == 0x80;
+		count = t & 0x0f;
+	} else if ((t & 0xe0) == 0xa0) {
+		len = t & 0x1f;
+	} else {
+		switch (t) {
+		case 0xc4: case 0xd9: hdr = 2; break;
+		case 0xc5: case 0xda: hdr = 3; break;
+		case 0xc6: case 0xdb: hdr = 5; break;
+		case 0xcc: case 0xd0: len = 1; break;
+		case 0xcd: case 0xd1: len = 2; break;
+		case 0xca: case 0xce: case 0xd2: len = 4; break;
+		case 0xcb: case 0xcf: case 0xd3: len = 8; break;
+		case 0xdc: hdr = 3; container = true; break;
+		case 0xdd: hdr = 5; container = true; break;
+		case 0xde: hdr = 3; container = map = true; break;
+		case 0xdf: hdr = 5; container = map = true; break;
+		default: return -1; /* ext types: never on our wire */
+		}
+		if (n - *off < hdr)
+			return -1;
+		if (hdr > 1) {
+			if (container)
+				count = be(p + *off + 1, hdr - 1);
+			else
+				len = be(p + *off + 1, hdr - 1);
+		}
+	}
+	*off += hdr;
+	if (!container) {
+		if (len > n - *off)
+			return -1;
+		*off += len;
+		return 0;
+	}
+	if (map)
+		count *= 2;
+	if (count > n - *off)
+		return -1;
+	for (uint64_t i = 0; i < count; i++)
+		if (skip(p, n, off, depth + 1))
+			return -1;
+	return 0;
+}
+
+int gw_msgpack_sane(const void *buf, size_t n)
+{
+	size_t off = 0;
+
+	return skip(buf, n, &off, 0) == 0 && off == n ? 0 : -1;
+}

@@ -94,4 +94,8 @@ int gw_dec_reply(const msgpack_object *obj, struct gw_reply *r);
 /* i-th result code of a RESULT, GW_RES_INTERNAL when it is not a small integer. */
 uint8_t gw_reply_code(const struct gw_reply *r, uint32_t i);
 
+/* Checks that buf is exactly one msgpack object whose containers declare no more elements than bytes remain,
+ * nested at most 8 deep. msgpack-c allocates what a header declares: run this before unpacking. */
+int gw_msgpack_sane(const void *buf, size_t n);
+
 #endif

@@ -782,7 +782,8 @@ static void drain_socket(void)
 			return;
 		}
 		msgpack_unpacked_init(&u);
-		if (msgpack_unpack_next(&u, zmq_msg_data(&m), zmq_msg_size(&m), NULL) == MSGPACK_UNPACK_SUCCESS &&
+		if (gw_msgpack_sane(zmq_msg_data(&m), zmq_msg_size(&m)) == 0 &&
+		    msgpack_unpack_next(&u, zmq_msg_data(&m), zmq_msg_size(&m), NULL) == MSGPACK_UNPACK_SUCCESS &&
 		    gw_dec_reply(&u.data, &r) == 0)
 			on_reply(&r);
 		else
