@@ -1,10 +1,14 @@
 // Benchmark: packets per second through the gateway (vpc-gatewayd, af_xdp on veths, one worker on cpu1) vs
 // Linux kernel IPv4 forwarding in the same namespaces, same generator (AF_PACKET on cpu0), same run, 64 B and
-// 1500 B frames. Rounds alternate kernel and gateway so host noise hits both. Prints a table, or JSON with --json.
+// 1500 B frames. A second baseline, dpdk-testpmd in mac mode on the same af_xdp ports and cores, separates the
+// cost of the gateway (pipeline + runtime) from the cost of af_xdp over veth. Rounds alternate the three paths
+// so host noise hits all of them. Prints a table, or JSON with --json.
 //   npx tsx bench/forwarding-veth.ts [--json] [--seconds 4] [--rounds 2]
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { planHugepages } from '../agent/src/dataplane/hugepages.ts';
 import { type Lab, counters, createLab, destroyLab, killStale, labNames, must, nsExec, startDaemon, stopDaemon, until } from '../test/dataplane/lab.ts';
 
 const PREFIX = 'gwrt-b';
@@ -63,6 +67,30 @@ async function kernelOff(l: Lab): Promise<void> {
   await must('ip', ['-n', l.nsG, 'addr', 'flush', 'dev', l.gB]);
 }
 
+/** dpdk-testpmd forwarding gA <-> gB (mac mode: rewrites addresses like a router, no lookup). */
+async function withTestpmd<T>(l: Lab, haMac: string, hbMac: string, fn: () => Promise<T>): Promise<T> {
+  const plan = planHugepages('auto', 512);
+  const mem = plan.use ? ['--in-memory', `--huge-dir=${plan.dir}`, '-m', '512'] : ['--no-huge', '--no-shconf', '-m', '512'];
+  const child = spawn('ip', [
+    'netns', 'exec', l.nsG, 'stdbuf', '-oL', 'dpdk-testpmd', '-l', '0,1', ...mem, '--no-pci', '--no-telemetry', '--log-level=*:error',
+    `--vdev=net_af_xdp_tpa,iface=${l.gA}`, `--vdev=net_af_xdp_tpb,iface=${l.gB}`, '--',
+    '--forward-mode=mac', `--eth-peer=0,${haMac}`, `--eth-peer=1,${hbMac}`, '--nb-cores=1', '--total-num-mbufs=32768', '--auto-start',
+  ], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise((r) => child.on('exit', r));
+  try {
+    await until('testpmd forwarding', async () => out.includes('Press enter to exit') || undefined, 30_000, 100);
+    return await fn();
+  } finally {
+    child.stdin!.end('\n');
+    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(t);
+    plan.release();
+  }
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -72,12 +100,15 @@ async function main(): Promise<void> {
   await killStale(PREFIX);
   const tmp = mkdtempSync(join(tmpdir(), `${PREFIX}-`));
   const lab = await createLab(PREFIX);
-  const res = new Map<number, { kernel: number[]; gateway: number[]; gatewayLoss: number[] }>(SIZES.map((s) => [s.label, { kernel: [], gateway: [], gatewayLoss: [] }]));
+  const res = new Map<number, { kernel: number[]; testpmd: number[]; gateway: number[]; gatewayLoss: number[] }>(
+    SIZES.map((s) => [s.label, { kernel: [], testpmd: [], gateway: [], gatewayLoss: [] }]),
+  );
   let cpuNote = '';
   try {
     const gen = await buildGenerator(tmp);
     const gaMac = await mac(lab.nsG, lab.gA);
     const hbMac = await mac(lab.nsB, lab.hB);
+    const haMac = await mac(lab.nsA, lab.hA);
     for (let round = 0; round < ROUNDS; round++) {
       await kernelOn(lab, hbMac);
       for (const s of SIZES) {
@@ -85,6 +116,12 @@ async function main(): Promise<void> {
         res.get(s.label)!.kernel.push(r.received / r.seconds / 1e6);
       }
       await kernelOff(lab);
+      await withTestpmd(lab, haMac, hbMac, async () => {
+        for (const s of SIZES) {
+          const r = await blast(lab, gen, gaMac, s.frame, SECONDS);
+          res.get(s.label)!.testpmd.push(r.received / r.seconds / 1e6);
+        }
+      });
       const d = await startDaemon(lab);
       try {
         await until('B reachable through the gateway', async () => (await nsExec(lab.nsA, ['ping', '-c1', '-W1', '10.0.2.2'])).code === 0, 20_000, 200);
@@ -106,14 +143,26 @@ async function main(): Promise<void> {
   const results = SIZES.map((s) => {
     const r = res.get(s.label)!;
     const k = median(r.kernel);
+    const t = median(r.testpmd);
     const g = median(r.gateway);
-    return { frameBytes: s.label, kernelMpps: +k.toFixed(3), gatewayMpps: +g.toFixed(3), ratio: +(g / k).toFixed(3), gatewayLossRatio: +median(r.gatewayLoss).toFixed(4), samples: r };
+    return {
+      frameBytes: s.label,
+      kernelMpps: +k.toFixed(3),
+      testpmdMpps: +t.toFixed(3),
+      gatewayMpps: +g.toFixed(3),
+      ratio: +(g / k).toFixed(3),
+      ratioToTestpmd: +(g / t).toFixed(3),
+      gatewayLossRatio: +median(r.gatewayLoss).toFixed(4),
+      samples: r,
+    };
   });
   if (JSON_OUT) {
-    process.stdout.write(`${JSON.stringify({ bench: 'forwarding-veth', baseline: 'linux kernel IPv4 forwarding, same namespaces and generator', seconds: SECONDS, rounds: ROUNDS, results, note: cpuNote })}\n`);
+    process.stdout.write(`${JSON.stringify({ bench: 'forwarding-veth', baseline: 'linux kernel IPv4 forwarding (ratio); dpdk-testpmd mac mode on the same af_xdp ports (ratioToTestpmd)', seconds: SECONDS, rounds: ROUNDS, results, note: cpuNote })}\n`);
   } else {
     for (const r of results) {
-      console.log(`${r.frameBytes} B: gateway ${r.gatewayMpps} Mpps, kernel ${r.kernelMpps} Mpps, ratio ${r.ratio} (gateway loss ${(r.gatewayLossRatio * 100).toFixed(2)}%)`);
+      console.log(
+        `${r.frameBytes} B: gateway ${r.gatewayMpps} Mpps, kernel ${r.kernelMpps}, testpmd ${r.testpmdMpps}; ratio to kernel ${r.ratio}, to testpmd ${r.ratioToTestpmd} (gateway loss ${(r.gatewayLossRatio * 100).toFixed(2)}%)`,
+      );
     }
   }
 }
