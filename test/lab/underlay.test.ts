@@ -73,7 +73,10 @@ describe('lab: underlay (BGP/BFD over the punt path, traffic through the DPDK wo
     const by = new Map(routes.map((r) => [r.prefix, r]));
     expect(by.get('10.1.1.0/24')?.via).to.deep.equal(['10.0.1.0']);
     expect(by.get('10.2.2.0/24')?.via).to.deep.equal(['10.0.2.0']);
-    expect(by.get('fd02:2::/64')?.via).to.deep.equal(['fd00:2::1']);
+    // IPv6 BGP next hops resolve to the leaf's link-local address: the FIB must follow FRR's RIB.
+    type R6 = Record<string, { nexthops: { ip?: string }[] }[]>;
+    const rib6 = await showJson<R6>(gw.frrInstance, 'show ipv6 route fd02:2::/64 json');
+    expect(by.get('fd02:2::/64')?.via).to.deep.equal(rib6!['fd02:2::/64']![0]!.nexthops.map((n) => n.ip));
     expect(by.get('10.100.0.0/24')?.via.slice().sort()).to.deep.equal(['10.0.1.0', '10.0.2.0']);
   });
 
@@ -103,6 +106,8 @@ describe('lab: underlay (BGP/BFD over the punt path, traffic through the DPDK wo
     await vtysh(ns('leaf2'), ['-c', 'conf t', '-c', 'router bgp 65002', '-c', 'address-family ipv4 unicast', '-c', 'network 10.102.0.0/24']);
     await run('ip', ['-n', ns('leaf2'), 'addr', 'add', '10.102.0.1/24', 'dev', 'lo']);
     await waitFor('10.102.0.0/24 in the dataplane FIB', async () => (await fib(gw)).some((r) => r.prefix === '10.102.0.0/24' && r.via[0] === '10.0.2.0'), 30_000);
+    // The leafs learn it through the gateway too; then host1 reaches leaf2's new address through the workers.
+    expect(await reachable(ns('host1'), '10.102.0.1'), 'reachable').to.equal(true);
     expect((await ping(ns('host1'), '10.102.0.1', 5, 0.1)).received).to.equal(5);
   });
 });

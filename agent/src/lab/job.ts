@@ -46,7 +46,8 @@ async function converge(gw: GatewayNode, expectedPeers: number): Promise<void> {
   const bgp = await poll(
     `BGP sessions of ${gw.node}`,
     () => bgpState(gw),
-    (p) => p.length >= expectedPeers && p.every((x) => x.state === 'Established'),
+    // Established and routes exchanged: every leaf announces something.
+    (p) => p.length >= expectedPeers && p.every((x) => x.state === 'Established' && x.pfxRcd > 0),
     90_000,
   );
   for (const p of bgp) say(`${mark(p.state === 'Established')} BGP ${p.peer.padEnd(12)} ${p.state.padEnd(12)} ${p.pfxRcd} prefixes received`);
