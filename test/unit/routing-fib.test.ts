@@ -1,0 +1,84 @@
+// The routing FIB over FakeDataplane: zebra route ops -> dataplane routes/groups/nexthops with dedup, per-op
+// results, refusals, sweeps.
+import { expect } from 'chai';
+import { Fib } from '../../agent/src/routing/fib.ts';
+import { dp, ports } from './routing-fixture.ts';
+import type { RouteOp } from '../../wire/gen/wire.gen.ts';
+
+
+
+function route(op: RouteOp['op'], dst: string, plen: number, nhs: [number, string | null, number?][] = [[7, '10.0.1.2']], proto = 11): RouteOp {
+  return {
+    op, id: 1, vrf: 0, table: 254, dst, plen, proto, distance: 20, metric: 0, nheId: 0,
+    nexthops: nhs.map(([ifindex, gate, weight]) => ({ type: gate?.includes(':') ? 5 : 3, vrf: 0, ifindex, gate, weight: weight ?? 0, flags: 1, vni: 0, bhType: 0 })),
+  };
+}
+
+describe('routing FIB (zebra routes -> dataplane tables)', () => {
+  it('installs, updates and deletes routes; ECMP routes share one group, nexthops are deduplicated', () => {
+    const d = dp();
+    const f = new Fib(d, ports);
+    const r = f.apply([
+      route('ROUTE_INSTALL', '10.1.0.0', 24),
+      route('ROUTE_INSTALL', '10.2.0.0', 24, [[7, '10.0.1.2'], [8, '10.0.2.2']]),
+      route('ROUTE_INSTALL', '10.3.0.0', 24, [[8, '10.0.2.2'], [7, '10.0.1.2']]),
+      route('ROUTE_INSTALL', '2001:db8::', 32, [[7, 'fd00:1::2']]),
+    ], 1);
+    expect(r.map((x) => x.code)).to.deep.equal(['ok', 'ok', 'ok', 'ok']);
+    const rs = d.routes(0);
+    const g2 = rs.find((x) => x.prefix === '10.2.0.0/24')!.target;
+    const g3 = rs.find((x) => x.prefix === '10.3.0.0/24')!.target;
+    expect(g2).to.deep.equal(g3);
+    expect(d.nexthops()).to.have.length(3);
+    expect(d.groups()).to.have.length(3);
+    // 10.1/24 moves to the ECMP group: its single-path group has no other user and is freed.
+    f.apply([route('ROUTE_UPDATE', '10.1.0.0', 24, [[7, '10.0.1.2'], [8, '10.0.2.2']])], 1);
+    expect(d.groups()).to.have.length(2);
+    f.apply([route('ROUTE_DELETE', '10.1.0.0', 24), route('ROUTE_DELETE', '10.2.0.0', 24), route('ROUTE_DELETE', '10.3.0.0', 24)], 1);
+    expect(d.routes(0).map((x) => x.prefix)).to.deep.equal(['2001:db8::/32']);
+    expect(d.groups()).to.have.length(1);
+    expect(d.nexthops()).to.have.length(1);
+    expect(f.sizes()).to.deep.equal({ vrfs: 1, routes: 1, nexthops: 1, groups: 1 });
+  });
+
+  it('refuses a nexthop that is not a dataplane port and removes the prefix it replaced', () => {
+    const d = dp();
+    const f = new Fib(d, ports);
+    f.apply([route('ROUTE_INSTALL', '10.9.0.0', 24)], 1);
+    const r = f.apply([route('ROUTE_UPDATE', '10.9.0.0', 24, [[99, '10.0.9.2']])], 1);
+    expect(r[0]!.code).to.equal('unsupported');
+    expect(r[0]!.reason).to.match(/ifindex 99 .* not a dataplane port/);
+    expect(d.routes(0)).to.deep.equal([]);
+    expect(d.groups()).to.deep.equal([]);
+  });
+
+  it('reports table_full from the dataplane per route, blackhole/reject without groups, skips connected routes', () => {
+    const d = dp({ maxRoutes: 1 });
+    const f = new Fib(d, ports);
+    const bh = route('ROUTE_INSTALL', '192.0.2.0', 24, []);
+    bh.nexthops = [{ type: 6, vrf: 0, ifindex: 0, gate: null, weight: 0, flags: 1, vni: 0, bhType: 2 }];
+    const r = f.apply([bh, route('ROUTE_INSTALL', '10.1.0.0', 24), route('ROUTE_INSTALL', '10.0.1.0', 24, [[7, null]], 2)], 1);
+    expect(r.map((x) => x.code)).to.deep.equal(['ok', 'table_full', 'ok']);
+    expect(d.routes(0)).to.deep.equal([{ vrf: 0, prefix: '192.0.2.0/24', target: { kind: 'reject' } }]);
+    expect(d.groups(), 'the refused route released its group').to.deep.equal([]);
+  });
+
+  it('refuses EVPN nexthops (no overlay yet) and invalid prefixes with host bits', () => {
+    const f = new Fib(dp(), ports);
+    const e = route('ROUTE_INSTALL', '10.55.0.0', 24);
+    e.nexthops[0]!.vni = 5000;
+    const r = f.apply([e, route('ROUTE_INSTALL', '10.1.0.1', 24)], 1);
+    expect(r.map((x) => x.code)).to.deep.equal(['unsupported', 'invalid']);
+  });
+
+  it('sweep removes what the epoch did not re-announce', () => {
+    const d = dp();
+    const f = new Fib(d, ports);
+    f.apply([route('ROUTE_INSTALL', '10.1.0.0', 24), route('ROUTE_INSTALL', '10.2.0.0', 24, [[8, '10.0.2.2']])], 1);
+    f.apply([route('ROUTE_INSTALL', '10.1.0.0', 24)], 2);
+    expect(f.sweep(2)).to.equal(1);
+    expect(d.routes(0).map((x) => x.prefix)).to.deep.equal(['10.1.0.0/24']);
+    expect(d.nexthops()).to.have.length(1);
+  });
+});
+
