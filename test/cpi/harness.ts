@@ -107,11 +107,11 @@ export function debugView(): Promise<DebugView> {
 
 const frrDir = join(DIR, 'frr');
 
-export function zebraConf(): string {
-  return 'hostname gwcp-gw\nlog file /tmp/gwcp-cpi/frr/zebra.log debugging\n';
+export function zebraConf(extra = ''): string {
+  return `hostname gwcp-gw\nlog file /tmp/gwcp-cpi/frr/zebra.log debugging\n${extra}`;
 }
 
-export function bgpdConf(): string {
+export function bgpdConf(extra = ''): string {
   return `hostname gwcp-gw
 log file /tmp/gwcp-cpi/frr/bgpd.log
 router bgp 65000
@@ -137,7 +137,7 @@ router bgp 65000
   neighbor fd00:1::2 activate
   neighbor fd00:2::2 activate
  exit-address-family
-`;
+${extra}`;
 }
 
 const pidOf = (daemon: string): number | undefined => {
@@ -152,17 +152,17 @@ export function zebraPid(): number | undefined {
   return pidOf('zebra');
 }
 
-export async function startZebra(l: Lab, args = ''): Promise<void> {
+export async function startZebra(l: Lab, args = '', conf = ''): Promise<void> {
   mkdirSync(frrDir, { recursive: true });
-  writeFileSync(join(frrDir, 'zebra.conf'), zebraConf());
+  writeFileSync(join(frrDir, 'zebra.conf'), zebraConf(conf));
   await must('chown', ['-R', 'frr:frr', frrDir]);
   const spec = `${PLUGIN}:endpoint=${ENDPOINT},sync-delay=15000${args}`;
   await must('ip', ['netns', 'exec', l.nsG, '/usr/lib/frr/zebra', '-d', '-N', INST, '-f', join(frrDir, 'zebra.conf'), '-P', '0', '-M', spec]);
   await until('zebra pid', async () => zebraPid() !== undefined && (await vtysh('show version')).includes('FRRouting'), 15_000);
 }
 
-export async function startBgpd(l: Lab): Promise<void> {
-  writeFileSync(join(frrDir, 'bgpd.conf'), bgpdConf());
+export async function startBgpd(l: Lab, conf = ''): Promise<void> {
+  writeFileSync(join(frrDir, 'bgpd.conf'), bgpdConf(conf));
   await must('chown', ['-R', 'frr:frr', frrDir]);
   await must('ip', ['netns', 'exec', l.nsG, '/usr/lib/frr/bgpd', '-d', '-N', INST, '-f', join(frrDir, 'bgpd.conf'), '-P', '0']);
 }
@@ -205,7 +205,7 @@ export function peers(l: Lab): Peer[] {
   ];
 }
 
-function gobgpToml(p: Peer, gw4: string, gw6: string): string {
+function gobgpToml(p: Peer, gw4: string, gw6: string, evpn: boolean): string {
   const n = (addr: string, local: string, afi: string): string => `
 [[neighbors]]
   [neighbors.config]
@@ -225,12 +225,15 @@ function gobgpToml(p: Peer, gw4: string, gw6: string): string {
   as = ${p.asn}
   router-id = "${p.v4}"
   local-address-list = ["${p.v4}", "${p.v6}"]
-${n(gw4, p.v4, 'ipv4-unicast')}${n(gw6, p.v6, 'ipv6-unicast')}`;
+${n(gw4, p.v4, 'ipv4-unicast')}${evpn ? `  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "l2vpn-evpn"
+` : ''}${n(gw6, p.v6, 'ipv6-unicast')}`;
 }
 
-export async function startPeer(p: Peer, gw4: string, gw6: string): Promise<void> {
+export async function startPeer(p: Peer, gw4: string, gw6: string, evpn = false): Promise<void> {
   const f = join(DIR, `gobgp-${p.ns}.toml`);
-  writeFileSync(f, gobgpToml(p, gw4, gw6));
+  writeFileSync(f, gobgpToml(p, gw4, gw6, evpn));
   const log = openSync(join(DIR, `gobgp-${p.ns}.log`), 'a');
   p.proc = spawn('ip', ['netns', 'exec', p.ns, 'gobgpd', '-f', f, '-p', '--api-hosts', '127.0.0.1:50051'], { stdio: ['ignore', log, log] });
   writeFileSync(join(DIR, `gobgp-${p.ns}.pid`), String(p.proc.pid));
