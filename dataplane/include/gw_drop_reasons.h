@@ -31,7 +31,8 @@
 	X(ICMP_NO_SOURCE, "icmp_no_source")                                                                \
 	X(IP6_BAD_SOURCE, "ip6_bad_source")                                                                \
 	X(PORT_UNKNOWN, "port_unknown")                                                                    \
-	X(VRF_UNKNOWN, "vrf_unknown")
+	X(VRF_UNKNOWN, "vrf_unknown")                                                                      \
+	X(BURST_OVERFLOW, "burst_overflow")
 
 enum gw_drop_reason {
 #define GW_DROP_ENUM(e, s) GW_DROP_##e,

@@ -41,7 +41,7 @@ void gw_ip6_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *ou
 	if (unlikely(v == NULL))
 		return gw_drop(w, p, GW_DROP_VRF_UNKNOWN);
 	gw_stage(w, GW_STAGE_IP_LOOKUP);
-	uint32_t rv = gw_mtrie_lookup6(&v->t6, ip->dst_addr);
+	uint32_t rv = p->fib_family == 6 ? p->fib_rv : gw_mtrie_lookup6(&v->t6, ip->dst_addr);
 	switch (gw_rv_type(rv)) {
 	case GW_ROUTE_UNICAST:
 		return gw_ip6_forward(w, p, out, rv);

@@ -23,6 +23,8 @@ struct gw_pkt {
 	uint16_t l3;     /* offset of the L3 header */
 	uint16_t etype;  /* host order, after an optional 802.1Q tag */
 	bool l2_mcast;   /* broadcast or multicast destination MAC */
+	uint8_t fib_family; /* 4 or 6 when fib_rv holds the burst-level lookup of this packet's destination */
+	uint32_t fib_rv;
 };
 
 static inline void gw_stage(struct gw_worker *w, enum gw_stage s)
