@@ -79,6 +79,13 @@ describe('FRR rendering', () => {
     expect(text).to.not.match(/^bfd$/m);
   });
 
+  it('redistributes connected networks only when the boot config asks for it', () => {
+    expect(render()).to.not.contain('redistribute connected');
+    const text = renderFrrConfig(spec(), { kernelForwarding: false, maximumPaths: 4, redistributeConnected: true });
+    expect(block(text, ' address-family ipv4 unicast')).to.include('  redistribute connected');
+    expect(block(text, ' address-family ipv6 unicast')).to.include('  redistribute connected');
+  });
+
   it('is deterministic: the same generation renders the same text', () => {
     expect(render()).to.equal(render());
   });

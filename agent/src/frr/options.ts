@@ -15,6 +15,11 @@ export interface FrrBootOptions {
   maximumPaths: number;
   /** Desired-state file applied at start when no config store runs in this process. */
   initialConfig?: string;
+  /**
+   * Announce the gateway's connected networks (its port subnets) over BGP. For labs whose hosts sit on a
+   * gateway port; the desired state does not model announced networks yet.
+   */
+  redistributeConnected: boolean;
   /** Which daemons to run; zebra always. */
   daemons: ('bgpd' | 'bfdd' | 'staticd')[];
 }
@@ -38,7 +43,7 @@ export function findBuiltPlugin(dir = join(REPO, 'zebra-plugin/build')): string 
   }
 }
 
-const KNOWN = new Set(['instance', 'plugin', 'pluginArgs', 'kernelForwarding', 'maximumPaths', 'initialConfig', 'daemons']);
+const KNOWN = new Set(['instance', 'plugin', 'pluginArgs', 'kernelForwarding', 'maximumPaths', 'initialConfig', 'daemons', 'redistributeConnected']);
 
 /**
  * `cpiEndpoint`: the agent's zebra-plugin endpoint (boot `cpi.endpoint`). The plugin is loaded by default only
@@ -75,5 +80,15 @@ export function parseFrrOptions(raw: unknown, gatewayInstance: string, cpiEndpoi
   if (!Array.isArray(ds) || !ds.every((d) => d === 'bgpd' || d === 'bfdd' || d === 'staticd')) {
     throw new FrrOptionsError('daemons', 'must be a list of bgpd, bfdd, staticd');
   }
-  return { instance, plugin, kernelForwarding: kf, maximumPaths: mp, initialConfig: ic as string | undefined, daemons: ds as FrrBootOptions['daemons'] };
+  const rc = o.redistributeConnected ?? false;
+  if (typeof rc !== 'boolean') throw new FrrOptionsError('redistributeConnected', 'must be a boolean');
+  return {
+    instance,
+    plugin,
+    kernelForwarding: kf,
+    maximumPaths: mp,
+    initialConfig: ic as string | undefined,
+    daemons: ds as FrrBootOptions['daemons'],
+    redistributeConnected: rc,
+  };
 }

@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import type { DesiredState } from '../config/model.ts';
 import type { FrrBootOptions } from './options.ts';
 
-export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPaths'>;
+export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPaths'> & Partial<Pick<FrrBootOptions, 'redistributeConnected'>>;
 
 export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
   const g = spec.gateway;
@@ -54,12 +54,14 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
   line(' address-family ipv4 unicast');
   // The router-id is the gateway's loopback (protocol) address, put on lo by the interface manager.
   line(`  network ${g.routerId}/32`);
+  if (o.redistributeConnected) line('  redistribute connected');
   for (const n of v4) line(`  neighbor ${n.ip} activate`);
   line(`  maximum-paths ${o.maximumPaths}`);
   line(' exit-address-family');
   if (v6.length > 0) {
     line(' !');
     line(' address-family ipv6 unicast');
+    if (o.redistributeConnected) line('  redistribute connected');
     for (const n of v6) line(`  neighbor ${n.ip} activate`);
     line(`  maximum-paths ${o.maximumPaths}`);
     line(' exit-address-family');
