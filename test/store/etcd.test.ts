@@ -9,9 +9,10 @@ describe('etcd store shared by two agents', () => {
   const etcd = new EtcdServer();
   let a: DaemonHandle;
   let b: DaemonHandle;
+  let c: DaemonHandle | undefined;
   const prefix = `/gwmg-test/${process.pid}-${Date.now()}`;
   const boot = { config: { acceptUnrealized: ALL_FEATURES }, store: { kind: 'etcd', endpoints: [ETCD_URL], prefix, timeoutMs: 500, probeIntervalMs: 200 } };
-  const get = (d: DaemonHandle, path: string): Promise<Reply> => call({ socket: d.socket }, 'GET', path);
+  const get = (d: DaemonHandle | undefined, path: string): Promise<Reply> => call({ socket: d!.socket }, 'GET', path);
   const putVpc = (d: DaemonHandle, n: number, etag: number): Promise<Reply> =>
     call({ socket: d.socket }, 'PUT', `/v1/vpcs/v${n}`, { name: `v${n}`, id: `i${n}`, vni: 100 + n, subnets: [{ name: 's', cidr: `10.${n}.0.0/24` }] }, { 'if-match': `"${etag}"` });
   const generationOf = async (d: DaemonHandle): Promise<number> => (await get(d, '/v1/status')).body.observedGeneration;
@@ -22,7 +23,7 @@ describe('etcd store shared by two agents', () => {
     b = await startDaemon('etcd-b', boot);
   });
   after(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
     await etcd.stop();
   });
 
@@ -45,7 +46,7 @@ describe('etcd store shared by two agents', () => {
     await waitFor('both at generation 3', async () => (await generationOf(a)) === 3 && (await generationOf(b)) === 3);
   });
 
-  it('etcd down: both agents degraded, writes refused, generation 3 stays in force; back: writes accepted', async () => {
+  it('etcd down: agents degraded, writes refused, generation 3 stays in force; back: writes accepted, late agent catches up', async () => {
     await etcd.stop();
     for (const d of [a, b]) {
       await waitFor('degraded', async () => (await get(d, '/v1/status')).body.state === 'degraded');
@@ -59,9 +60,14 @@ describe('etcd store shared by two agents', () => {
       expect((await get(d, '/v1/config')).body.generation).to.equal(3);
       expect((await get(d, '/metrics')).text).to.include('gw_config_store_healthy{store="etcd"} 0');
     }
+    // An agent booting while etcd is down serves its API degraded and catches up when etcd returns.
+    c = await startDaemon('etcd-c', boot);
+    expect((await get(c, '/v1/status')).body).to.include({ state: 'degraded', observedGeneration: 0 });
     await etcd.start(false);
     await waitFor('a healthy again', async () => (await get(a, '/v1/status')).body.state === 'ok', 20000);
     expect((await putVpc(a, 9, 3)).body.generation).to.equal(4);
     await waitFor('b follows to 4', async () => (await generationOf(b)) === 4, 20000);
+    await waitFor('c catches up to 4', async () => (await generationOf(c!)) === 4, 20000);
+    expect((await get(c, '/v1/config')).body).to.deep.equal((await get(a, '/v1/config')).body);
   });
 });

@@ -73,16 +73,18 @@ export class EtcdStore implements ConfigStore {
       defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + timeout }),
     });
     await this.probe();
-    this.watcher = await this.etcd()
+    // Not awaited: with etcd down at boot the watch waits for it, and the agent must come up degraded meanwhile.
+    void this.etcd()
       .watch()
       .key(this.latestKey)
       .create()
-      .catch((e: Error) => {
-        this.log.warn({ mod: 'store', err: e }, 'etcd watch not established; relying on the probe');
-        return undefined;
-      });
-    this.watcher?.on('put', (kv) => void this.announce(Number(kv.value.toString())));
-    this.watcher?.on('error', (e: Error) => this.log.debug({ mod: 'store', err: e }, 'etcd watch error'));
+      .then((w) => {
+        if (!this.client) return void w.cancel();
+        this.watcher = w;
+        w.on('put', (kv) => void this.announce(Number(kv.value.toString())));
+        w.on('error', (e: Error) => this.log.debug({ mod: 'store', err: e }, 'etcd watch error'));
+      })
+      .catch((e: Error) => this.log.warn({ mod: 'store', err: e }, 'etcd watch not established; relying on the probe'));
     this.timer = setInterval(() => void this.probe(), this.opts.probeIntervalMs);
     this.timer.unref();
   }
