@@ -81,11 +81,16 @@ describe('lab: failure of a leaf link (BFD -> FIB next hop removed, traffic move
     const tFib = Date.now() - tCut;
 
     const out = (await pinger).stdout;
-    const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
+    const m = /(\d+) packets transmitted, (\d+) received.*time (\d+)ms/.exec(out);
     expect(m, out).to.not.equal(null);
     const lost = Number(m![1]) - Number(m![2]);
-    const outageMs = lost * INTERVAL_MS;
-    console.log(`      measured: BFD down after ${tBfd} ms, FIB updated after ${tFib} ms, outage ~${outageMs} ms (${lost} of ${m![1]} pings at ${INTERVAL_MS} ms lost)`);
+    // On a loaded machine ping cannot keep a 10 ms pace: use the interval it achieved.
+    const pace = Number(m![3]) / Math.max(1, Number(m![1]) - 1);
+    const outageMs = Math.round(lost * Math.max(pace, INTERVAL_MS));
+    console.log(
+      `      measured: BFD down seen after ${tBfd} ms, FIB updated after ${tFib} ms, outage ~${outageMs} ms ` +
+        `(${lost} of ${m![1]} pings lost, one every ${pace.toFixed(1)} ms)`,
+    );
     expect(outageMs).to.be.below(1000);
     // And it stays on the surviving leaf.
     const after = await run('ip', ['netns', 'exec', lab.netns('h1'), 'ping', '-n', '-q', '-c', '20', '-i', '0.05', '-W', '1', SRV]);
