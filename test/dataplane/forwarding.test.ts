@@ -90,6 +90,16 @@ describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function (
     expect(after.ports.reduce((s, p) => s + BigInt(p.drops.neigh_miss ?? '0'), 0n) > 0n, 'neighbor misses counted').to.equal(true);
   });
 
+  it('routes IPv6 ping from A to B (ND resolved by the kernel over the taps)', async () => {
+    await until('first IPv6 ping through the gateway', async () => (await nsExec(lab.nsA, ['ping', '-6', '-c1', '-W1', '2001:db8:2::2'])).code === 0, 20_000, 200);
+    const before = await counters(d!);
+    const r = await nsExec(lab.nsA, ['ping', '-6', '-c', '20', '-i', '0.01', '-W', '1', '2001:db8:2::2']);
+    expect(r.out).to.match(/20 packets transmitted, 20 received/);
+    const after = await counters(d!);
+    expect(Number(BigInt(port(after, 'eth2').txPackets) - BigInt(port(before, 'eth2').txPackets))).to.be.within(20, 30);
+    expect((await nsExec(lab.nsG, ['sysctl', '-n', 'net.ipv6.conf.all.forwarding'])).out.trim()).to.equal('0');
+  });
+
   it('carries a 20 MB TCP transfer from A to B byte for byte', async () => {
     const dir = mkdtempSync(join(tmpdir(), `${PREFIX}-tcp-`));
     const sent = join(dir, 'sent');

@@ -87,6 +87,8 @@ export async function createLab(prefix: string): Promise<Lab> {
   await must('ip', ['link', 'add', l.hB, 'netns', l.nsB, 'type', 'veth', 'peer', 'name', l.gB, 'netns', l.nsG]);
   await must('ip', ['-n', l.nsA, 'addr', 'add', '10.0.1.2/24', 'dev', l.hA]);
   await must('ip', ['-n', l.nsB, 'addr', 'add', '10.0.2.2/24', 'dev', l.hB]);
+  await must('ip', ['-n', l.nsA, 'addr', 'add', '2001:db8:1::2/64', 'dev', l.hA, 'nodad']);
+  await must('ip', ['-n', l.nsB, 'addr', 'add', '2001:db8:2::2/64', 'dev', l.hB, 'nodad']);
   for (const [ns, dev] of [[l.nsA, l.hA], [l.nsB, l.hB], [l.nsG, l.gA], [l.nsG, l.gB]] as const) {
     await must('ip', ['-n', ns, 'link', 'set', dev, 'up']);
   }
@@ -95,6 +97,9 @@ export async function createLab(prefix: string): Promise<Lab> {
   for (const [ns, dev] of [[l.nsA, l.hA], [l.nsB, l.hB]] as const) await must('ip', ['netns', 'exec', ns, 'ethtool', '-K', dev, 'tx', 'off']);
   await must('ip', ['-n', l.nsA, 'route', 'add', 'default', 'via', '10.0.1.1']);
   await must('ip', ['-n', l.nsB, 'route', 'add', 'default', 'via', '10.0.2.1']);
+  await must('ip', ['-n', l.nsA, '-6', 'route', 'add', 'default', 'via', '2001:db8:1::1']);
+  await must('ip', ['-n', l.nsB, '-6', 'route', 'add', 'default', 'via', '2001:db8:2::1']);
+  await must('ip', ['netns', 'exec', l.nsG, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=0']);
   await must('ip', ['netns', 'exec', l.nsG, 'sysctl', '-qw', 'net.ipv4.ip_forward=0']);
   return l;
 }
@@ -110,8 +115,8 @@ dataplane:
     hugepages: ${extra.hugepages ?? process.env.GW_TEST_HUGEPAGES ?? 'auto'}
     memoryMb: ${extra.memoryMb ?? 512}
 ${extra.routes4 ? `    tables: { maxRoutes4: ${extra.routes4}, maxVrfs: 2 }\n` : ''}  ports:
-    - { name: eth1, device: "net_af_xdp_${l.prefix}a,iface=${l.gA}", netns: ${l.nsG}, tapName: ${l.tapA}, addresses: ["10.0.1.1/24"] }
-    - { name: eth2, device: "net_af_xdp_${l.prefix}b,iface=${l.gB}", netns: ${l.nsG}, tapName: ${l.tapB}, addresses: ["10.0.2.1/24"] }
+    - { name: eth1, device: "net_af_xdp_${l.prefix}a,iface=${l.gA}", netns: ${l.nsG}, tapName: ${l.tapA}, addresses: ["10.0.1.1/24", "2001:db8:1::1/64"] }
+    - { name: eth2, device: "net_af_xdp_${l.prefix}b,iface=${l.gB}", netns: ${l.nsG}, tapName: ${l.tapB}, addresses: ["10.0.2.1/24", "2001:db8:2::1/64"] }
 `;
 }
 
