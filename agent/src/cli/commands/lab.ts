@@ -73,6 +73,9 @@ export function register(program: Command): void {
   lab
     .command('exec')
     .description('run a command in a node\'s namespace (with its /etc overlay)')
+    // The command's own options (ping -c 3) belong to it, not to gwctl.
+    .allowUnknownOption()
+    .helpOption(false)
     .argument('<lab>')
     .argument('<node>')
     .argument('<command...>')
