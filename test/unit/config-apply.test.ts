@@ -133,6 +133,28 @@ describe('config service: generations and atomic apply', () => {
     expect(svc.status()).to.include({ generation: 3, observedGeneration: 1 });
   });
 
+  it('booting into a refused generation runs the last generation applied successfully', async () => {
+    await put(validDoc(), 0);
+    const d = validDoc();
+    d.gateway.ports.push({ name: 'eth3', device: 'net_tap2,iface=gwmg2', mtu: 1500, addresses: ['10.1.0.5/31'] });
+    await put(d, 1).catch(() => undefined);
+    // A restarted agent: same store and audit, fresh dataplane and FRR.
+    const dp2 = new FakeDataplane({ maxPorts: 4 });
+    dp2.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 64 });
+    const frr2 = new FakeRecordingConsumer('fake-frr', FEATURES.filter((f) => f !== 'ports'));
+    const audit = new AuditLog(dir);
+    audit.open();
+    const svc2 = new ConfigService(svc.store, audit, log);
+    svc2.addConsumer(new FakePortsConsumer(dp2));
+    svc2.addConsumer(frr2);
+    await svc2.start();
+    expect(svc2.status()).to.include({ generation: 2, observedGeneration: 1 });
+    expect(svc2.status().lastError?.generation).to.equal(2);
+    expect(dp2.ports().map((p) => p.name).sort()).to.deep.equal(['eth1', 'eth2']);
+    expect(frr2.generations.at(-1)).to.equal(1);
+    expect(frr2.realized).to.deep.equal(validDoc());
+  });
+
   it('rejects semantic problems before storing and counts them by code', async () => {
     const d = validDoc();
     d.vpcs[1]!.vni = 100;

@@ -70,6 +70,15 @@ export class AuditLog {
     return out;
   }
 
+  /** The newest generation this agent applied successfully (boot fallback when the newest is refused). */
+  lastApplied(): number | undefined {
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i]!;
+      if (e.action === 'apply' && e.result === 'ok') return e.generation;
+    }
+    return undefined;
+  }
+
   /** Last apply outcome recorded for a generation (history view). */
   applyResult(generation: number): AuditEntry | undefined {
     for (let i = this.entries.length - 1; i >= 0; i--) {

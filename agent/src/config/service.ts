@@ -81,7 +81,14 @@ export class ConfigService implements ConfigHub {
   async start(): Promise<void> {
     await this.serial(async () => {
       this.newest = await this.store.latest();
-      if (this.newest) await this.applyGeneration(this.newest);
+      if (!this.newest) return;
+      const res = await this.applyGeneration(this.newest);
+      if (res.ok) return;
+      // Booting into a refused generation: run the last one this agent ran successfully rather than nothing
+      // (the refusal stays reported: generation N, observedGeneration = that one, lastError).
+      const good = this.audit.lastApplied();
+      const prev = good !== undefined && good !== this.newest.generation ? await this.store.get(good) : null;
+      if (prev) await this.applyGeneration(prev);
     });
   }
 
