@@ -129,6 +129,9 @@ describe('gwctl against a running agent', () => {
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^generation 3 applied$/m);
     expect(JSON.parse((await gwctl([...s, 'show', 'config', '-j'])).stdout).spec).to.deep.equal(doc());
+    const g2 = await gwctl([...s, 'show', 'config', '-g', '2']);
+    expect(g2.stdout).to.match(/^# generation 2$/m);
+    expect(g2.stdout).to.match(/^ {4}vni: 201$/m);
     const h = JSON.parse((await gwctl([...s, 'show', 'history', '-j'])).stdout).items;
     expect(h[0]).to.include({ generation: 3, rollbackOf: 1, result: 'applied' });
     const t = (await gwctl([...s, 'show', 'history'])).stdout;

@@ -371,6 +371,7 @@ describe('management API contract', () => {
       expectProblem(await call(unix, 'GET', '/v1/nothing'), 404, 'NOT_FOUND');
       expectProblem(await call(unix, 'PATCH', '/v1/config', {}), 405, 'METHOD_NOT_ALLOWED');
       expectProblem(await call(unix, 'PUT', '/v1/config', 'x', { 'content-type': 'text/plain', 'if-match': '"9"' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+      expectProblem(await call(unix, 'PUT', '/v1/config', `{"pad":"${'x'.repeat(9 << 20)}"}`, { 'if-match': '"9"' }), 413, 'TOO_LARGE');
     });
   });
 

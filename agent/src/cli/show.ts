@@ -38,9 +38,12 @@ export function registerShow(program: Command): Command {
 
   show
     .command('config')
-    .description('the newest desired-state document')
-    .action(async (_o, cmd: Command) => {
-      const d = await call(client(cmd).GET('/v1/config'));
+    .description('the newest desired-state document (or any stored generation)')
+    .option('-g, --generation <n>', 'a stored generation instead of the newest')
+    .action(async (o: { generation?: string }, cmd: Command) => {
+      if (o.generation !== undefined && !/^[1-9]\d*$/.test(o.generation)) throw new CliError(`gwctl: generation must be a number (got ${o.generation})`, 1);
+      const c = client(cmd);
+      const d = await call(o.generation ? c.GET('/v1/config/history/{generation}', { params: { path: { generation: Number(o.generation) } } }) : c.GET('/v1/config'));
       // YAML is what `apply -f` takes, so the text form is directly editable.
       const { stringify } = await import('yaml');
       print(cmd, d, () => `# generation ${d.generation}\n${stringify(d.spec)}`);
