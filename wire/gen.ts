@@ -119,7 +119,7 @@ function tsRead(f: Field, src: string, path: string): string {
   if (m) {
     const el = m[1]!;
     // Ops stay raw here: the agent decodes each with decodeOp so one bad op fails alone, not its batch.
-    const fn = el === 'op' ? '(v: unknown) => v' : SCALARS.has(el) ? `(v: unknown, p: string) => rd_${el}(v, p)` : `decode${pascal(el)}`;
+    const fn = el === 'op' ? '(v: unknown) => v' : SCALARS.has(el) ? `(v: unknown, p: string, f: string) => rd_${el}(v, p, f)` : `decode${pascal(el)}`;
     return `rdList(${src}, ${path}, ${max}, ${fn})`;
   }
   if (f.type === 'str') return `rd_str(${src}, ${path}, ${f.max ?? 64})`;
@@ -132,7 +132,7 @@ function tsDecoder(name: string, fs: Field[], offset: number, extra: string, typ
   o.push(`  if (a.length !== ${fs.length + offset}) throw new WireDecodeError('bad_field', \`\${p}: expected ${fs.length + offset} elements, got \${a.length}\`);`);
   o.push('  return {');
   if (extra) o.push('    ...head,');
-  fs.forEach((f, i) => o.push(`    ${camel(f.name)}: ${tsRead(f, `a[${i + offset}]`, `\`\${p}.${f.name}\``)},`));
+  fs.forEach((f, i) => o.push(`    ${camel(f.name)}: ${tsRead(f, `a[${i + offset}]`, `p, '${f.name}'`)},`));
   o.push('  };\n}');
   return o.join('\n');
 }
@@ -182,9 +182,9 @@ export function genTs(s: Schema): string {
   o.push(`export type WireMessage = ${msgTypes.join(' | ')};\n`);
   for (const [st, fs] of Object.entries(s.structs)) {
     if (st === 'route') continue;
-    o.push(`function decode${pascal(st)}(v: unknown, p: string): ${pascal(st)} {`);
-    o.push(`  if (!Array.isArray(v)) throw new WireDecodeError('bad_field', \`\${p}: expected array\`);`);
-    o.push(`  return decode${pascal(st)}Fields(v, p);\n}`);
+    o.push(`function decode${pascal(st)}(v: unknown, p: string, f: string): ${pascal(st)} {`);
+    o.push(`  if (!Array.isArray(v)) throw new WireDecodeError('bad_field', \`\${p}\${f}: expected array\`);`);
+    o.push(`  return decode${pascal(st)}Fields(v, p + f);\n}`);
     o.push(tsDecoder(`decode${pascal(st)}Fields`, fs, 0, '', pascal(st)));
   }
   for (const [b, names] of byBody) {
@@ -194,7 +194,7 @@ export function genTs(s: Schema): string {
   o.push('/** Decodes one op of a BATCH: [op, id, ...fields]. */');
   o.push('export function decodeOp(v: unknown, p: string): WireOp {');
   o.push("  if (!Array.isArray(v) || v.length < 2) throw new WireDecodeError('bad_field', `${p}: op must be [op, id, ...]`);");
-  o.push('  const id = rd_u32(v[1], `${p}.id`);');
+  o.push("  const id = rd_u32(v[1], p, 'id');");
   o.push('  switch (v[0]) {');
   for (const [n, op] of Object.entries(s.ops)) {
     o.push(`    case ${op.id}:\n      return decode${pascal(op.fields)}Op(v, p, { op: '${n}', id });`);
@@ -203,7 +203,7 @@ export function genTs(s: Schema): string {
   o.push('/** Decodes a whole message (already msgpack-decoded): [type, seq, ...fields]. */');
   o.push('export function decodeMessage(v: unknown): WireMessage {');
   o.push("  if (!Array.isArray(v) || v.length < 2) throw new WireDecodeError('bad_envelope', 'message must be an array [type, seq, ...]');");
-  o.push("  const seq = rd_u32(v[1], 'seq');");
+  o.push("  const seq = rd_u32(v[1], '', 'seq');");
   o.push('  const len = (n: number): void => {');
   o.push("    if (v.length !== n) throw new WireDecodeError('bad_envelope', `message type ${String(v[0])}: expected ${n} elements, got ${v.length}`);");
   o.push('  };');
@@ -211,7 +211,7 @@ export function genTs(s: Schema): string {
   for (const [n, m] of Object.entries(s.messages)) {
     o.push(`    case ${m.id}:`);
     o.push(`      len(${m.fields.length + 2});`);
-    o.push(`      return { type: '${n}', seq, ${m.fields.map((f, i) => `${camel(f.name)}: ${tsRead(f, `v[${i + 2}]`, `'${n}.${f.name}'`)}`).join(', ')} };`);
+    o.push(`      return { type: '${n}', seq, ${m.fields.map((f, i) => `${camel(f.name)}: ${tsRead(f, `v[${i + 2}]`, `'${n}', '${f.name}'`)}`).join(', ')} };`);
   }
   o.push("    default:\n      throw new WireDecodeError('bad_envelope', `unknown message type ${String(v[0])}`);\n  }\n}\n");
   o.push('/** Encodes an agent -> plugin message as the positional array the plugin reads. */');

@@ -18,12 +18,12 @@ export const PLUGIN = join(ROOT, 'zebra-plugin/build/gw_zebra_plugin.so');
 /** Plain veth in G (not a dataplane port) and its subnet. */
 export const FOREIGN = { dev: 'gwcp-xg', peer: 'gwcp-xh', addr: '10.0.9.1/24', nh: '10.0.9.2' };
 
-export function bootYaml(l: Lab, extra = ''): string {
+export function bootYaml(l: Lab, extra = '', tables = ''): string {
   return `instance: ${l.prefix}
 runDir: ${DIR}/run
 stateDir: ${DIR}/state
 dataplane:
-  eal: { workerCores: [1], controlCore: 0, hugepages: auto, memoryMb: 128 }
+  eal: { workerCores: [1], controlCore: 0, hugepages: auto, memoryMb: ${tables ? 512 : 128}${tables ? `, tables: ${tables}` : ''} }
   ports:
     - { name: eth1, device: "net_af_xdp_${l.prefix}a,iface=${l.gA}", netns: ${l.nsG}, tapName: ${l.tapA}, addresses: ["10.0.1.1/24", "fd00:1::1/64"] }
     - { name: eth2, device: "net_af_xdp_${l.prefix}b,iface=${l.gB}", netns: ${l.nsG}, tapName: ${l.tapB}, addresses: ["10.0.2.1/24", "fd00:2::1/64"] }
@@ -34,10 +34,10 @@ ${extra}`;
 }
 
 /** Starts the agent; retries a start that failed (an AF_XDP socket of a killed agent is released lazily). */
-export async function startAgent(l: Lab, attempts = 8): Promise<Daemon> {
+export async function startAgent(l: Lab, attempts = 8, tables = ''): Promise<Daemon> {
   for (let i = 1; ; i++) {
     try {
-      return await startAgentOnce(l);
+      return await startAgentOnce(l, tables);
     } catch (e) {
       if (i >= attempts) throw e;
       await new Promise((r) => setTimeout(r, 1000));
@@ -45,9 +45,9 @@ export async function startAgent(l: Lab, attempts = 8): Promise<Daemon> {
   }
 }
 
-async function startAgentOnce(l: Lab): Promise<Daemon> {
+async function startAgentOnce(l: Lab, tables: string): Promise<Daemon> {
   mkdirSync(DIR, { recursive: true });
-  writeFileSync(join(DIR, 'boot.yaml'), bootYaml(l));
+  writeFileSync(join(DIR, 'boot.yaml'), bootYaml(l, '', tables));
   const logFile = join(DIR, 'daemon.log');
   const fd = openSync(logFile, 'a');
   const child = spawn(join(ROOT, 'bin/vpc-gatewayd'), ['--config', join(DIR, 'boot.yaml')], { stdio: ['ignore', fd, fd] });
@@ -285,6 +285,15 @@ export async function teardown(l: Lab | undefined): Promise<void> {
   await killStale(PREFIX);
   const names = l ?? (await import('../dataplane/lab.ts')).labNames(PREFIX);
   await stopPeers(names);
+  // A kill -9'd agent leaves its `ip -n <ns> monitor` helper (dataplane neighbor learner) behind.
+  const ps = await sh('pgrep', ['-f', `^ip -n ${names.nsG} monitor`]);
+  for (const pid of ps.out.split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
   await destroyLab(names);
   rmSync(DIR, { recursive: true, force: true });
   rmSync(`/var/run/frr/${INST}`, { recursive: true, force: true });

@@ -166,90 +166,90 @@ export interface ErrorMsg {
 }
 export type WireMessage = HelloMsg | HelloAckMsg | BatchMsg | ResultMsg | SyncBeginMsg | SyncEndMsg | SyncDoneMsg | ErrorMsg;
 
-function decodeNexthop(v: unknown, p: string): Nexthop {
-  if (!Array.isArray(v)) throw new WireDecodeError('bad_field', `${p}: expected array`);
-  return decodeNexthopFields(v, p);
+function decodeNexthop(v: unknown, p: string, f: string): Nexthop {
+  if (!Array.isArray(v)) throw new WireDecodeError('bad_field', `${p}${f}: expected array`);
+  return decodeNexthopFields(v, p + f);
 }
 function decodeNexthopFields(a: unknown[], p: string): Nexthop {
   if (a.length !== 8) throw new WireDecodeError('bad_field', `${p}: expected 8 elements, got ${a.length}`);
   return {
-    type: rd_u8(a[0], `${p}.type`),
-    vrf: rd_u32(a[1], `${p}.vrf`),
-    ifindex: rd_u32(a[2], `${p}.ifindex`),
-    gate: rd_opt_ip(a[3], `${p}.gate`),
-    weight: rd_u8(a[4], `${p}.weight`),
-    flags: rd_u32(a[5], `${p}.flags`),
-    vni: rd_u32(a[6], `${p}.vni`),
-    bhType: rd_u8(a[7], `${p}.bh_type`),
+    type: rd_u8(a[0], p, 'type'),
+    vrf: rd_u32(a[1], p, 'vrf'),
+    ifindex: rd_u32(a[2], p, 'ifindex'),
+    gate: rd_opt_ip(a[3], p, 'gate'),
+    weight: rd_u8(a[4], p, 'weight'),
+    flags: rd_u32(a[5], p, 'flags'),
+    vni: rd_u32(a[6], p, 'vni'),
+    bhType: rd_u8(a[7], p, 'bh_type'),
   };
 }
 function decodeRouteOp(a: unknown[], p: string, head: { op: 'ROUTE_INSTALL' | 'ROUTE_UPDATE' | 'ROUTE_DELETE'; id: number }): RouteOp {
   if (a.length !== 11) throw new WireDecodeError('bad_field', `${p}: expected 11 elements, got ${a.length}`);
   return {
     ...head,
-    vrf: rd_u32(a[2], `${p}.vrf`),
-    table: rd_u32(a[3], `${p}.table`),
-    dst: rd_ip(a[4], `${p}.dst`),
-    plen: rd_u8(a[5], `${p}.plen`),
-    proto: rd_u8(a[6], `${p}.proto`),
-    distance: rd_u8(a[7], `${p}.distance`),
-    metric: rd_u32(a[8], `${p}.metric`),
-    nheId: rd_u32(a[9], `${p}.nhe_id`),
-    nexthops: rdList(a[10], `${p}.nexthops`, 256, decodeNexthop),
+    vrf: rd_u32(a[2], p, 'vrf'),
+    table: rd_u32(a[3], p, 'table'),
+    dst: rd_ip(a[4], p, 'dst'),
+    plen: rd_u8(a[5], p, 'plen'),
+    proto: rd_u8(a[6], p, 'proto'),
+    distance: rd_u8(a[7], p, 'distance'),
+    metric: rd_u32(a[8], p, 'metric'),
+    nheId: rd_u32(a[9], p, 'nhe_id'),
+    nexthops: rdList(a[10], p, 'nexthops', 256, decodeNexthop),
   };
 }
 function decodeAddrOp(a: unknown[], p: string, head: { op: 'ADDR_INSTALL' | 'ADDR_UNINSTALL'; id: number }): AddrOp {
   if (a.length !== 7) throw new WireDecodeError('bad_field', `${p}: expected 7 elements, got ${a.length}`);
   return {
     ...head,
-    vrf: rd_u32(a[2], `${p}.vrf`),
-    ifindex: rd_u32(a[3], `${p}.ifindex`),
-    ifname: rd_str(a[4], `${p}.ifname`, 64),
-    addr: rd_ip(a[5], `${p}.addr`),
-    plen: rd_u8(a[6], `${p}.plen`),
+    vrf: rd_u32(a[2], p, 'vrf'),
+    ifindex: rd_u32(a[3], p, 'ifindex'),
+    ifname: rd_str(a[4], p, 'ifname', 64),
+    addr: rd_ip(a[5], p, 'addr'),
+    plen: rd_u8(a[6], p, 'plen'),
   };
 }
 function decodeMacOp(a: unknown[], p: string, head: { op: 'MAC_INSTALL' | 'MAC_DELETE'; id: number }): MacOp {
   if (a.length !== 10) throw new WireDecodeError('bad_field', `${p}: expected 10 elements, got ${a.length}`);
   return {
     ...head,
-    vrf: rd_u32(a[2], `${p}.vrf`),
-    ifindex: rd_u32(a[3], `${p}.ifindex`),
-    ifname: rd_str(a[4], `${p}.ifname`, 64),
-    mac: rd_mac(a[5], `${p}.mac`),
-    vtep: rd_ip4(a[6], `${p}.vtep`),
-    vlan: rd_u16(a[7], `${p}.vlan`),
-    brIfindex: rd_u32(a[8], `${p}.br_ifindex`),
-    sticky: rd_bool(a[9], `${p}.sticky`),
+    vrf: rd_u32(a[2], p, 'vrf'),
+    ifindex: rd_u32(a[3], p, 'ifindex'),
+    ifname: rd_str(a[4], p, 'ifname', 64),
+    mac: rd_mac(a[5], p, 'mac'),
+    vtep: rd_ip4(a[6], p, 'vtep'),
+    vlan: rd_u16(a[7], p, 'vlan'),
+    brIfindex: rd_u32(a[8], p, 'br_ifindex'),
+    sticky: rd_bool(a[9], p, 'sticky'),
   };
 }
 function decodeNeighOp(a: unknown[], p: string, head: { op: 'NEIGH_INSTALL' | 'NEIGH_UPDATE' | 'NEIGH_DELETE'; id: number }): NeighOp {
   if (a.length !== 9) throw new WireDecodeError('bad_field', `${p}: expected 9 elements, got ${a.length}`);
   return {
     ...head,
-    vrf: rd_u32(a[2], `${p}.vrf`),
-    ifindex: rd_u32(a[3], `${p}.ifindex`),
-    ifname: rd_str(a[4], `${p}.ifname`, 64),
-    ip: rd_ip(a[5], `${p}.ip`),
-    mac: rd_opt_mac(a[6], `${p}.mac`),
-    flags: rd_u32(a[7], `${p}.flags`),
-    state: rd_u32(a[8], `${p}.state`),
+    vrf: rd_u32(a[2], p, 'vrf'),
+    ifindex: rd_u32(a[3], p, 'ifindex'),
+    ifname: rd_str(a[4], p, 'ifname', 64),
+    ip: rd_ip(a[5], p, 'ip'),
+    mac: rd_opt_mac(a[6], p, 'mac'),
+    flags: rd_u32(a[7], p, 'flags'),
+    state: rd_u32(a[8], p, 'state'),
   };
 }
 function decodeVtepOp(a: unknown[], p: string, head: { op: 'VTEP_ADD' | 'VTEP_DELETE'; id: number }): VtepOp {
   if (a.length !== 6) throw new WireDecodeError('bad_field', `${p}: expected 6 elements, got ${a.length}`);
   return {
     ...head,
-    vrf: rd_u32(a[2], `${p}.vrf`),
-    ifindex: rd_u32(a[3], `${p}.ifindex`),
-    ifname: rd_str(a[4], `${p}.ifname`, 64),
-    vtep: rd_ip(a[5], `${p}.vtep`),
+    vrf: rd_u32(a[2], p, 'vrf'),
+    ifindex: rd_u32(a[3], p, 'ifindex'),
+    ifname: rd_str(a[4], p, 'ifname', 64),
+    vtep: rd_ip(a[5], p, 'vtep'),
   };
 }
 /** Decodes one op of a BATCH: [op, id, ...fields]. */
 export function decodeOp(v: unknown, p: string): WireOp {
   if (!Array.isArray(v) || v.length < 2) throw new WireDecodeError('bad_field', `${p}: op must be [op, id, ...]`);
-  const id = rd_u32(v[1], `${p}.id`);
+  const id = rd_u32(v[1], p, 'id');
   switch (v[0]) {
     case 1:
       return decodeRouteOp(v, p, { op: 'ROUTE_INSTALL', id });
@@ -283,35 +283,35 @@ export function decodeOp(v: unknown, p: string): WireOp {
 /** Decodes a whole message (already msgpack-decoded): [type, seq, ...fields]. */
 export function decodeMessage(v: unknown): WireMessage {
   if (!Array.isArray(v) || v.length < 2) throw new WireDecodeError('bad_envelope', 'message must be an array [type, seq, ...]');
-  const seq = rd_u32(v[1], 'seq');
+  const seq = rd_u32(v[1], '', 'seq');
   const len = (n: number): void => {
     if (v.length !== n) throw new WireDecodeError('bad_envelope', `message type ${String(v[0])}: expected ${n} elements, got ${v.length}`);
   };
   switch (v[0]) {
     case 1:
       len(6);
-      return { type: 'HELLO', seq, schema: rd_u32(v[2], 'HELLO.schema'), frrVersion: rd_str(v[3], 'HELLO.frr_version', 64), instance: rd_str(v[4], 'HELLO.instance', 64), kernel: rd_bool(v[5], 'HELLO.kernel') };
+      return { type: 'HELLO', seq, schema: rd_u32(v[2], 'HELLO', 'schema'), frrVersion: rd_str(v[3], 'HELLO', 'frr_version', 64), instance: rd_str(v[4], 'HELLO', 'instance', 64), kernel: rd_bool(v[5], 'HELLO', 'kernel') };
     case 2:
       len(4);
-      return { type: 'HELLO_ACK', seq, schema: rd_u32(v[2], 'HELLO_ACK.schema'), epoch: rd_u32(v[3], 'HELLO_ACK.epoch') };
+      return { type: 'HELLO_ACK', seq, schema: rd_u32(v[2], 'HELLO_ACK', 'schema'), epoch: rd_u32(v[3], 'HELLO_ACK', 'epoch') };
     case 3:
       len(4);
-      return { type: 'BATCH', seq, epoch: rd_u32(v[2], 'BATCH.epoch'), ops: rdList(v[3], 'BATCH.ops', 4096, (v: unknown) => v) };
+      return { type: 'BATCH', seq, epoch: rd_u32(v[2], 'BATCH', 'epoch'), ops: rdList(v[3], 'BATCH', 'ops', 4096, (v: unknown) => v) };
     case 4:
       len(3);
-      return { type: 'RESULT', seq, codes: rdList(v[2], 'RESULT.codes', 4096, (v: unknown, p: string) => rd_u8(v, p)) };
+      return { type: 'RESULT', seq, codes: rdList(v[2], 'RESULT', 'codes', 4096, (v: unknown, p: string, f: string) => rd_u8(v, p, f)) };
     case 5:
       len(3);
-      return { type: 'SYNC_BEGIN', seq, epoch: rd_u32(v[2], 'SYNC_BEGIN.epoch') };
+      return { type: 'SYNC_BEGIN', seq, epoch: rd_u32(v[2], 'SYNC_BEGIN', 'epoch') };
     case 6:
       len(4);
-      return { type: 'SYNC_END', seq, epoch: rd_u32(v[2], 'SYNC_END.epoch'), ops: rd_u32(v[3], 'SYNC_END.ops') };
+      return { type: 'SYNC_END', seq, epoch: rd_u32(v[2], 'SYNC_END', 'epoch'), ops: rd_u32(v[3], 'SYNC_END', 'ops') };
     case 7:
       len(4);
-      return { type: 'SYNC_DONE', seq, epoch: rd_u32(v[2], 'SYNC_DONE.epoch'), removed: rd_u32(v[3], 'SYNC_DONE.removed') };
+      return { type: 'SYNC_DONE', seq, epoch: rd_u32(v[2], 'SYNC_DONE', 'epoch'), removed: rd_u32(v[3], 'SYNC_DONE', 'removed') };
     case 8:
       len(4);
-      return { type: 'ERROR', seq, code: rd_u8(v[2], 'ERROR.code'), detail: rd_str(v[3], 'ERROR.detail', 256) };
+      return { type: 'ERROR', seq, code: rd_u8(v[2], 'ERROR', 'code'), detail: rd_str(v[3], 'ERROR', 'detail', 256) };
     default:
       throw new WireDecodeError('bad_envelope', `unknown message type ${String(v[0])}`);
   }

@@ -1,0 +1,118 @@
+// Benchmark: BGP routes from a bird2 peer through zebra + our plugin + the agent into the DPDK worker FIB, as a
+// ratio to zebra installing the same routes into the kernel alone (no plugin), measured in the same run.
+// Both runs time the same thing: from the first route in zebra's RIB until zebra counts all of them in its
+// FIB (with the plugin a route is FIB only after the agent answered that the dataplane accepted it).
+//   npx tsx bench/plugin-throughput.ts [--json] [--v4 100000] [--v6 100000]
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as h from '../test/cpi/harness.ts';
+import { cpuSeconds } from '../test/dataplane/lab.ts';
+
+const arg = (name: string, d: number): number => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : d;
+};
+const V4 = arg('--v4', 100_000);
+const V6 = arg('--v6', 100_000);
+const JSON_OUT = process.argv.includes('--json');
+
+function birdConf(): string {
+  const r4: string[] = [];
+  for (let i = 0; i < V4; i++) r4.push(`  route 10.${128 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32 blackhole;`);
+  const r6: string[] = [];
+  for (let i = 0; i < V6; i++) r6.push(`  route 2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::/64 blackhole;`);
+  return `router id 10.0.1.2;
+protocol device {}
+protocol static s4 { ipv4;
+${r4.join('\n')}
+}
+protocol static s6 { ipv6;
+${r6.join('\n')}
+}
+protocol bgp gw4 { local 10.0.1.2 as 65001; neighbor 10.0.1.1 as 65000; ipv4 { import none; export all; next hop self; }; }
+protocol bgp gw6 { local fd00:1::2 as 65001; neighbor fd00:1::1 as 65000; ipv6 { import none; export all; next hop self; }; }
+`;
+}
+
+interface Summary {
+  routes?: { type: string; rib: number; fib: number }[];
+  routesTotal?: number;
+  routesTotalFib?: number;
+}
+
+async function bgpCounts(): Promise<{ rib: number; fib: number }> {
+  let rib = 0;
+  let fib = 0;
+  for (const af of ['ip', 'ipv6']) {
+    const s = await h.vtyshJson<Summary>(`show ${af} route summary json`);
+    const b = s.routes?.find((r) => r.type === 'ebgp');
+    rib += b?.rib ?? 0;
+    fib += b?.fib ?? 0;
+  }
+  return { rib, fib };
+}
+
+async function runOnce(l: h.Lab, withPlugin: boolean, agentPid: number): Promise<{ seconds: number; rate: number; cpu: { zebra: number; agent: number } }> {
+  h.killFrr('SIGKILL');
+  await h.sh('ip', ['netns', 'exec', l.nsA, 'birdc', '-s', join(h.DIR, 'bird.ctl'), 'down']);
+  await h.until('FRR gone', async () => h.zebraPid() === undefined || (await h.sh('kill', ['-0', String(h.zebraPid())])).code !== 0, 10_000);
+  const { rmSync } = await import('node:fs');
+  rmSync(`/var/run/frr/${h.INST}`, { recursive: true, force: true });
+  if (withPlugin) await h.startZebra(l, ',max-inflight=20000');
+  else {
+    // Kernel only: the same zebra, no plugin.
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(h.DIR, 'frr'), { recursive: true });
+    writeFileSync(join(h.DIR, 'frr', 'zebra.conf'), h.zebraConf());
+    await h.must('chown', ['-R', 'frr:frr', join(h.DIR, 'frr')]);
+    await h.must('ip', ['netns', 'exec', l.nsG, '/usr/lib/frr/zebra', '-d', '-N', h.INST, '-f', join(h.DIR, 'frr', 'zebra.conf'), '-P', '0']);
+    await h.until('zebra', async () => (await h.vtysh('show version')).includes('FRRouting'), 15_000);
+  }
+  await h.startBgpd(l);
+  await h.must('ip', ['netns', 'exec', l.nsA, 'bird', '-c', join(h.DIR, 'bird.conf'), '-s', join(h.DIR, 'bird.ctl'), '-P', join(h.DIR, 'bird.pid')]);
+  const total = V4 + V6;
+  const zpid = h.zebraPid()!;
+  const z0 = cpuSeconds(zpid);
+  const a0 = cpuSeconds(agentPid);
+  let t0 = 0;
+  await h.until('first route', async () => {
+    const c = await bgpCounts();
+    if (c.rib > 0) t0 = performance.now();
+    return c.rib > 0;
+  }, 120_000, 20);
+  await h.until(`all ${total} routes in zebra's FIB`, async () => (await bgpCounts()).fib >= total, 600_000, 50);
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, rate: total / seconds, cpu: { zebra: cpuSeconds(zpid) - z0, agent: cpuSeconds(agentPid) - a0 } };
+}
+
+async function main(): Promise<void> {
+  const l = await h.setupLab();
+  let d: h.Daemon | undefined;
+  try {
+    (await import('node:fs')).mkdirSync(h.DIR, { recursive: true });
+    writeFileSync(join(h.DIR, 'bird.conf'), birdConf());
+    d = await h.startAgent(l, 8, `{ maxRoutes4: ${V4 + 1024}, maxRoutes6: ${V6 + 1024} }`);
+    const kernel = await runOnce(l, false, d.child.pid!);
+    const dataplane = await runOnce(l, true, d.child.pid!);
+    const st = await h.api<{ rib: { routes: number }; ops: Record<string, { ok: number; failed: number }> }>(d, '/v1/cpi');
+    const rss = Number(/VmRSS:\s+(\d+)/.exec((await h.sh('cat', [`/proc/${d.child.pid}/status`])).out)?.[1] ?? 0) * 1024;
+    const res = {
+      routes: { v4: V4, v6: V6 },
+      kernelOnly: { seconds: kernel.seconds, routesPerSecond: Math.round(kernel.rate), cpuSeconds: kernel.cpu },
+      pluginToWorkerFib: { seconds: dataplane.seconds, routesPerSecond: Math.round(dataplane.rate), agentFibRoutes: st.rib.routes, cpuSeconds: dataplane.cpu },
+      ratio: dataplane.rate / kernel.rate,
+      agentRssBytes: rss,
+    };
+    if (JSON_OUT) process.stdout.write(JSON.stringify(res) + '\n');
+    else console.log(res);
+  } finally {
+    await h.sh('ip', ['netns', 'exec', l.nsA, 'birdc', '-s', join(h.DIR, 'bird.ctl'), 'down']);
+    if (d) await h.killAgent9(d, l);
+    await h.teardown(l);
+  }
+}
+
+void main().then(() => process.exit(0), (e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
