@@ -157,3 +157,21 @@ describe('interface manager', () => {
     expect((err as IfmgrError).code).to.equal('IFMGR_INVALID');
   });
 });
+
+describe('interface manager metrics', () => {
+  it('exports restores, errors by code and presence of owned things', async () => {
+    const { Registry } = await import('prom-client');
+    const { registerIfmgrMetrics } = await import('../../agent/src/ifmgr/metrics.ts');
+    const k = new FakeKernel();
+    const m = new InterfaceManager(k, 'gwB', log, 1);
+    k.links_.set('br5000', { name: 'br5000', kind: 'bridge', up: true });
+    await m.set('overlay', evpn).catch(() => undefined);
+    const reg = new Registry();
+    registerIfmgrMetrics(reg, () => m);
+    const text = await reg.metrics();
+    expect(text).to.contain('gw_ifmgr_errors_total{code="IFMGR_NAME_TAKEN"} 1');
+    expect(text).to.contain('gw_ifmgr_owned_present{name="vx5000",kind="vxlan"} 1');
+    expect(text).to.contain('gw_ifmgr_owned_present{name="br5000",kind="bridge"} 0');
+    expect(text).to.contain('gw_ifmgr_owned_present{name="10.255.0.1/32",kind="address"} 1');
+  });
+});
