@@ -415,6 +415,11 @@ Napi::Value PollEvents(const Napi::CallbackInfo &info) {
   return out;
 }
 
+Napi::Value EventsDropped(const Napi::CallbackInfo &info) {
+  need_eal(info.Env());
+  return Napi::BigInt::New(info.Env(), gw_dp_events_dropped(rt_dp()));
+}
+
 // ICMP error source of a port (one per family): ip = address string, or null to clear both.
 Napi::Value PortAddrSet(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -446,6 +451,7 @@ void tables_register(Napi::Env env, Napi::Object exports) {
   exports.Set("neighbors", Napi::Function::New(env, Neighbors));
   exports.Set("pollEvents", Napi::Function::New(env, PollEvents));
   exports.Set("portAddrSet", Napi::Function::New(env, PortAddrSet));
+  exports.Set("eventsDropped", Napi::Function::New(env, EventsDropped));
 }
 
 }  // namespace gwa

@@ -105,6 +105,9 @@ describe('dataplane addon in-process (net_ring ports)', function () {
       return c.sleeps > 100n ? c : undefined;
     }, 5000, 50);
     expect(w.lcore).to.equal(1);
+    const rc = dp!.runtimeCounters();
+    expect(rc.worker_sleep_ns! > 10_000_000n, 'sleeping, not spinning').to.equal(true);
+    expect(rc.events_dropped).to.equal(0n);
     dp!.stopWorkers();
     const s0 = dp!.workerCounters()[0]!.sleeps;
     await new Promise((r) => setTimeout(r, 100));

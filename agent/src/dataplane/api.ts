@@ -171,4 +171,7 @@ export interface DataplaneApi {
   workerCounters(): WorkerCounters[];
   portCounters(): PortCounters[];
   pollEvents(max: number): DataplaneEvent[];
+  /** Monotonic counters of the runtime around the pipeline, by snake_case name (e.g. neighbor_resolutions,
+   *  events_dropped): for /metrics as gw_dp_runtime_<name>_total. Optional so older fakes need not model it. */
+  runtimeCounters?(): Record<string, bigint>;
 }

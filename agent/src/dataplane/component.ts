@@ -132,6 +132,16 @@ export class DataplaneComponent implements Component {
       log,
       { resyncMs: sec.neighborResyncMs },
     );
+    const stats = this.learner.stats;
+    dp.addCounterSource(() => ({
+      neighbor_learned: BigInt(stats.learned),
+      neighbor_removed: BigInt(stats.removed),
+      neighbor_miss_events: BigInt(stats.missEvents),
+      neighbor_resolutions: BigInt(stats.resolutions),
+      neighbor_miss_suppressed: BigInt(stats.missSuppressed),
+      neighbor_resyncs: BigInt(stats.resyncs),
+      neighbor_errors: BigInt(stats.errors),
+    }));
     await this.learner.start();
     dp.startWorkers();
     this.ctx.registry.provide<DataplaneApi>(DATAPLANE, dp);

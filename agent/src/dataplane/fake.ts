@@ -271,6 +271,17 @@ export class FakeDataplane implements DataplaneApi {
     return this.events.splice(0, max);
   }
 
+  /** Runtime counters as the addon names them; tests add to them with fakeRuntime(). */
+  private readonly runtime: Record<string, bigint> = { events_dropped: 0n, worker_sleep_ns: 0n };
+
+  runtimeCounters(): Record<string, bigint> {
+    return { ...this.runtime };
+  }
+
+  fakeRuntime(name: string, add: bigint): void {
+    this.runtime[name] = (this.runtime[name] ?? 0n) + add;
+  }
+
   // ---- test helpers ----
 
   /** Queues an event as if a worker had produced it. */

@@ -59,6 +59,7 @@ export interface Addon {
   neighbors(): Neighbor[];
   pollEvents(max: number): DataplaneEvent[];
   portAddrSet(port: number, ip: string | null): number;
+  eventsDropped(): bigint;
 }
 
 /** Index = result number of the addon (dataplane/addon/util.h, enum Result). */
@@ -101,6 +102,7 @@ export class NativeDataplane implements DataplaneApi {
   private eal: EalInfo | undefined;
   private plan: HugepagePlan | undefined;
   private closed = false;
+  private readonly counterSources: (() => Record<string, bigint>)[] = [];
 
   constructor(
     private readonly addon: Addon = loadAddon(),
@@ -299,6 +301,22 @@ export class NativeDataplane implements DataplaneApi {
   pollEvents(max: number): DataplaneEvent[] {
     if (this.closed || !this.eal) return [];
     return this.addon.pollEvents(max);
+  }
+
+  /** Lets the components around the dataplane (neighbor learner) publish their counters with it. */
+  addCounterSource(fn: () => Record<string, bigint>): void {
+    this.counterSources.push(fn);
+  }
+
+  runtimeCounters(): Record<string, bigint> {
+    const out: Record<string, bigint> = {};
+    if (this.closed || !this.eal) return out;
+    out.events_dropped = this.addon.eventsDropped();
+    let sleepNs = 0n;
+    for (const w of this.addon.workerCounters()) sleepNs += w.sleepNs ?? 0n;
+    out.worker_sleep_ns = sleepNs;
+    for (const src of this.counterSources) Object.assign(out, src());
+    return out;
   }
 }
 
