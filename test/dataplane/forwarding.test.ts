@@ -90,6 +90,11 @@ describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function (
     expect(after.ports.reduce((s, p) => s + BigInt(p.drops.neigh_miss ?? '0'), 0n) > 0n, 'neighbor misses counted').to.equal(true);
   });
 
+  it('answers TTL 1 with ICMP time exceeded from the port address it was configured with', async () => {
+    const r = await nsExec(lab.nsA, ['ping', '-c1', '-W2', '-t1', '10.0.2.2']);
+    expect(r.out).to.match(/From 10\.0\.1\.1 .*Time to live exceeded/);
+  });
+
   it('routes IPv6 ping from A to B (ND resolved by the kernel over the taps)', async () => {
     await until('first IPv6 ping through the gateway', async () => (await nsExec(lab.nsA, ['ping', '-6', '-c1', '-W1', '2001:db8:2::2'])).code === 0, 20_000, 200);
     const before = await counters(d!);
