@@ -129,6 +129,9 @@ describe('gwctl against a running agent', () => {
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^generation 3 applied$/m);
     expect(JSON.parse((await gwctl([...s, 'show', 'config', '-j'])).stdout).spec).to.deep.equal(doc());
+    const dd = await gwctl([...s, 'diff', '--from', '2', '--to', '3']);
+    expect(dd.stdout).to.match(/^generation 2 -> 3$/m);
+    expect(dd.stdout).to.match(/^replace +\/vpcs\/1\/vni +201 +200$/m);
     const g2 = await gwctl([...s, 'show', 'config', '-g', '2']);
     expect(g2.stdout).to.match(/^# generation 2$/m);
     expect(g2.stdout).to.match(/^ {4}vni: 201$/m);

@@ -219,6 +219,14 @@ describe('management API contract', () => {
       expectProblem(await call(unix, 'GET', '/v1/config/history/zero'), 400, 'SCHEMA');
     });
 
+    it('diffs any two generations', async () => {
+      const r = (await call(unix, 'GET', '/v1/config/diff?from=2&to=3')).body;
+      expect(r).to.deep.equal({ from: 2, to: 3, diff: [{ op: 'replace', path: '/vpcs/2/vni', from: 300, to: 301 }] });
+      expect((await call(unix, 'GET', '/v1/config/diff?from=0')).body.to).to.equal(6);
+      expectProblem(await call(unix, 'GET', '/v1/config/diff?from=77'), 404, 'NOT_FOUND', '/query/from');
+      expectProblem(await call(unix, 'GET', '/v1/config/diff'), 400, 'SCHEMA');
+    });
+
     it('rolls back to an older generation as a new generation', async () => {
       const dry = await call(unix, 'POST', '/v1/config/rollback?dryRun=true', { generation: 2 }, { 'if-match': '"6"' });
       expect(dry.body).to.include({ dryRun: true, generation: 7 });

@@ -55,6 +55,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/config/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changed between two stored generations (to defaults to the newest). */
+        get: operations["diffGenerations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/config/rollback": {
         parameters: {
             query?: never;
@@ -854,6 +871,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConfigGeneration"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    diffGenerations: {
+        parameters: {
+            query: {
+                from: number;
+                to?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON-pointer operations turning `from` into `to` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: number;
+                        to: number;
+                        diff: components["schemas"]["DiffEntry"][];
+                    };
                 };
             };
             default: components["responses"]["Problem"];

@@ -1,6 +1,7 @@
 // Desired-state endpoints: the whole document, history/rollback, and resource endpoints (VPCs, peerings)
 // that edit the same document under the same generation rules.
 import type { Request, Response, Router } from 'express';
+import { diff } from '../config/diff.ts';
 import { ConfigError } from '../config/errors.ts';
 import { emptyState, type DesiredState, type Peering, type Vpc } from '../config/model.ts';
 import type { WriteOutcome } from '../config/service.ts';
@@ -51,6 +52,19 @@ export function configRoutes(r: Router, ctx: ApiContext): void {
     const g = await ctx.config.store.get(Number(req.params.generation));
     if (!g) throw new ApiProblem(404, 'NOT_FOUND', `no generation ${req.params.generation}`, { path: '/generation' });
     res.json({ generation: g.generation, spec: g.spec });
+  });
+
+  r.get('/v1/config/diff', async (req, res) => {
+    // Generation 0 is the unconfigured gateway, so `from=0` shows a whole generation as additions.
+    const spec = async (g: number, what: string): Promise<DesiredState> => {
+      if (g === 0) return emptyState();
+      const rec = await ctx.config.store.get(g);
+      if (!rec) throw new ApiProblem(404, 'NOT_FOUND', `no generation ${g}`, { path: `/query/${what}` });
+      return rec.spec;
+    };
+    const from = Number(req.query.from);
+    const to = req.query.to === undefined ? newest(ctx).generation : Number(req.query.to);
+    res.json({ from, to, diff: diff(await spec(from, 'from'), await spec(to, 'to')) });
   });
 
   r.post('/v1/config/rollback', async (req, res) => {

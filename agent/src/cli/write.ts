@@ -34,11 +34,14 @@ async function etag(cmd: Command, explicit: string | undefined): Promise<string>
   return `"${(await call(client(cmd).GET('/v1/config'))).generation}"`;
 }
 
-function renderWrite(r: WriteResult): string {
-  const head = r.dryRun ? `dry run: would become generation ${r.generation}` : `generation ${r.generation} ${r.applied ? 'applied' : 'stored'}`;
-  if (r.diff.length === 0) return `${head} (no changes)\n`;
+function renderDiff(head: string, diff: WriteResult['diff']): string {
+  if (diff.length === 0) return `${head} (no changes)\n`;
   const short = (v: unknown): string => (v === undefined ? '' : JSON.stringify(v).slice(0, 80));
-  return `${head}\n${table(['OP', 'PATH', 'FROM', 'TO'], r.diff.map((d) => [d.op, d.path, short(d.from), short(d.to)]))}`;
+  return `${head}\n${table(['OP', 'PATH', 'FROM', 'TO'], diff.map((d) => [d.op, d.path, short(d.from), short(d.to)]))}`;
+}
+
+function renderWrite(r: WriteResult): string {
+  return renderDiff(r.dryRun ? `dry run: would become generation ${r.generation}` : `generation ${r.generation} ${r.applied ? 'applied' : 'stored'}`, r.diff);
 }
 
 export function registerWrites(program: Command): void {
@@ -55,9 +58,18 @@ export function registerWrites(program: Command): void {
 
   program
     .command('diff')
-    .description('show what applying a document would change (dry run, nothing stored)')
-    .requiredOption('-f, --file <file>', 'document (- = stdin)')
-    .action(async (o: { file: string }, cmd: Command) => {
+    .description('what applying a document would change (dry run, nothing stored), or between two generations')
+    .option('-f, --file <file>', 'document (- = stdin)')
+    .option('--from <generation>', 'compare stored generations instead: from this one')
+    .option('--to <generation>', 'to this one (default: the newest)')
+    .action(async (o: { file?: string; from?: string; to?: string }, cmd: Command) => {
+      if (o.from !== undefined) {
+        const query = { from: Number(o.from), ...(o.to !== undefined ? { to: Number(o.to) } : {}) };
+        const r = await call(client(cmd).GET('/v1/config/diff', { params: { query } }));
+        print(cmd, r, () => renderDiff(`generation ${r.from} -> ${r.to}`, r.diff));
+        return;
+      }
+      if (o.file === undefined) throw new CliError('gwctl: diff needs -f <file> or --from <generation>', 1);
       const doc = readDocument(o.file);
       const r = await call(
         client(cmd).PUT('/v1/config', { body: doc, params: { query: { dryRun: true }, header: { 'If-Match': await etag(cmd, undefined) } } }),
