@@ -43,6 +43,8 @@ describe('etcd store shared by two agents', () => {
     expect([ra.status, rb.status].sort()).to.deep.equal([200, 412]);
     const loser = ra.status === 412 ? ra : rb;
     expect(loser.body).to.include({ code: 'STALE_GENERATION', currentGeneration: 3 });
+    // The losing agent caught up while answering: a re-read right away shows the winner's generation.
+    expect((await get(ra.status === 412 ? a : b, '/v1/config')).body.generation).to.equal(3);
     await waitFor('both at generation 3', async () => (await generationOf(a)) === 3 && (await generationOf(b)) === 3);
   });
 

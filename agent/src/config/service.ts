@@ -173,6 +173,10 @@ export class ConfigService implements ConfigHub {
       });
     } catch (e) {
       if (e instanceof StoreError && e.code === 'STALE_GENERATION') {
+        // Another agent wrote first and we have not heard of it yet: catch up now (we hold the write queue), so
+        // the caller's re-read returns what won instead of looping on 412 until the watch or probe reports it.
+        const latest = await this.store.latest().catch(() => null);
+        if (latest && latest.generation > baseGen) await this.adoptExternal(latest);
         throw new ConfigError('STALE_GENERATION', e.message, { current: e.current ?? baseGen });
       }
       throw new ConfigError('STORE_UNAVAILABLE', (e as Error).message);
