@@ -170,6 +170,12 @@ describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function (
     expect(BigInt(w1.sleeps) - BigInt(w0.sleeps) > 1000n, 'worker sleeps while idle').to.equal(true);
   });
 
+  it('comes back after a crash (SIGKILL) and forwards again', async () => {
+    expect(await stopDaemon(d, 'SIGKILL')).to.equal(null);
+    d = await startDaemon(lab);
+    await until('ping after restart', async () => (await nsExec(lab.nsA, ['ping', '-c1', '-W1', '10.0.2.2'])).code === 0, 20_000, 200);
+  });
+
   it('stops cleanly on SIGTERM: exit 0, taps and XDP programs gone', async () => {
     const code = await stopDaemon(d, 'SIGTERM');
     d = undefined;

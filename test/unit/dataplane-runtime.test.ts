@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { pino } from 'pino';
 import { BootConfigError } from '../../agent/src/boot/config.ts';
 import { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
-import { bootTables, pciArgs, RESERVED_IDS } from '../../agent/src/dataplane/component.ts';
+import { bootTables, clearStaleXsk, pciArgs, RESERVED_IDS } from '../../agent/src/dataplane/component.ts';
 import { ealArgs } from '../../agent/src/dataplane/hugepages.ts';
 import { NeighborLearner } from '../../agent/src/dataplane/neighbors.ts';
 import { parseDataplaneSection } from '../../agent/src/dataplane/section.ts';
@@ -81,6 +81,20 @@ describe('dataplane boot tables', () => {
     expect(dp.setNexthops(t.nexthops).every((r) => r === 'ok')).to.equal(true);
     expect(dp.setGroups(t.groups).every((r) => r === 'ok')).to.equal(true);
     expect(dp.applyRoutes(t.routes).every((r) => r === 'ok')).to.equal(true);
+  });
+
+  it('removes only the af_xdp default XDP program a crashed run left on the interface', async () => {
+    const calls: string[] = [];
+    const kernel = (prog: string) => async (_ns: string | undefined, args: string[]): Promise<string> => {
+      calls.push(args.join(' '));
+      return args[1] === 'show' ? `2: veth1@if3: <UP> mtu 1500 xdpgeneric qdisc noqueue\n    prog/xdp id 7 name ${prog} tag 00 jited\n` : '';
+    };
+    expect(await clearStaleXsk({ device: 'net_af_xdp0,iface=veth1', netns: 'gw' }, kernel('xsk_def_prog'))).to.equal(true);
+    expect(calls).to.deep.equal(['link show dev veth1', 'link set dev veth1 xdp off']);
+    calls.length = 0;
+    expect(await clearStaleXsk({ device: 'net_af_xdp0,iface=veth1' }, kernel('operator_filter'))).to.equal(false);
+    expect(calls).to.deep.equal(['link show dev veth1']);
+    expect(await clearStaleXsk({ device: 'net_af_packet0,iface=veth1' }, kernel('xsk_def_prog'))).to.equal(false);
   });
 
   it('probes only configured PCI devices', () => {

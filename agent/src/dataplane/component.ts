@@ -79,6 +79,22 @@ function check(what: string, results: string[], items: unknown[]): void {
   if (bad >= 0) throw new DataplaneError('DP_BAD_CONFIG', `${what} ${JSON.stringify(items[bad])}: ${results[bad]}`);
 }
 
+/** An af_xdp port's XDP program outlives a crashed daemon and makes the next attach fail; only the PMD's own
+ *  default program (xsk_def_prog) is removed, never one an operator attached. Returns true if one was removed. */
+export async function clearStaleXsk(p: Pick<PortSection, 'device' | 'netns'>, run = ip): Promise<boolean> {
+  const iface = /^net_af_xdp[^,]*,(?:.*,)?iface=([^,]+)/.exec(p.device)?.[1];
+  if (!iface) return false;
+  let link: string;
+  try {
+    link = await run(p.netns, ['link', 'show', 'dev', iface]);
+  } catch {
+    return false; // no such interface: the probe reports it with the PMD's own error
+  }
+  if (!/prog\/xdp\S* id \d+ name xsk_def_prog/.test(link)) return false;
+  await run(p.netns, ['link', 'set', 'dev', iface, 'xdp', 'off']);
+  return true;
+}
+
 async function configureTap(p: PortSection, info: PortInfo): Promise<void> {
   for (const a of p.hostAddresses) await ip(p.netns, ['addr', 'replace', a, 'dev', info.tapName]);
   await ip(p.netns, ['link', 'set', info.tapName, 'up']);
@@ -116,6 +132,7 @@ export class DataplaneComponent implements Component {
     }
     const ports = new Map<string, PortInfo>();
     for (const p of sec.ports) {
+      if (await clearStaleXsk(p)) log.warn({ port: p.name, device: p.device }, 'removed the XDP program a previous run left');
       const info = dp.addPort({ name: p.name, device: p.device, mtu: p.mtu, vrf: p.vrf, tapName: p.tapName, ...(p.netns ? { netns: p.netns } : {}) });
       ports.set(p.name, info);
       await configureTap(p, info);
