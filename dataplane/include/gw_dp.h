@@ -161,7 +161,8 @@ enum gw_decision {
 };
 #define GW_STAGES(X) X(ETH_INPUT, "eth_input") X(IP4_INPUT, "ip4_input") X(IP6_INPUT, "ip6_input")             \
 	X(PUNT, "punt") X(IP_LOOKUP, "ip_lookup") X(IP_FORWARD, "ip_forward") X(ECMP, "ecmp")                  \
-	X(NEIGH_RESOLVE, "neigh_resolve") X(ICMP_ERROR, "icmp_error") X(TAP_INPUT, "tap_input")
+	X(NEIGH_RESOLVE, "neigh_resolve") X(ICMP_ERROR, "icmp_error") X(TAP_INPUT, "tap_input")                \
+	X(IP4_FRAGMENT, "ip4_fragment")
 enum gw_stage {
 #define GW_STAGE_ENUM(e, s) GW_STAGE_##e,
 	GW_STAGES(GW_STAGE_ENUM)

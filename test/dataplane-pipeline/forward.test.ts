@@ -32,6 +32,23 @@ describe('dataplane pipeline: forwarding', function () {
     expect(out.p('eth1')).to.deep.equal(expected);
   });
 
+  it('fragments IPv4 without DF over the egress MTU; the fragments reassemble to the routed packet', () => {
+    const pkt = at(scapy([`${FROM_A}/IP(src='10.0.0.2', dst='10.2.3.4', id=4242)/UDP(sport=7, dport=9)/Raw(bytes(range(256)) * 6)`]), 0);
+    const out = bench.replay(baseConfig(), { eth0: [pkt] });
+    const frags = out.p('eth1');
+    expect(frags).to.have.length(2);
+    expect(at(out.trace, 0).stages).to.include('ip4_fragment');
+    const [check] = scapy([
+      {
+        pkt,
+        expr: `(lambda fs: {'lens': [f[IP].len for f in fs], 'ok': all(checksum(bytes(f[IP])[:f[IP].ihl * 4]) == 0 for f in fs), 'ttl': [f[IP].ttl for f in fs], 'mf': [int(f[IP].flags.MF) for f in fs], 'off': [f[IP].frag for f in fs], 'macs': all(f.src == '${GW1_MAC}' and f.dst == '${NEXTHOP_MAC}' for f in fs), 'same': bytes(defragment(fs)[0][IP].payload) == bytes(pkt[IP].payload)})([Ether(bytes.fromhex(h)) for h in ${JSON.stringify(frags)}])`,
+      },
+    ]);
+    expect(JSON.parse(String(check).replace(/True/g, 'true').replace(/False/g, 'false'))).to.deep.equal({
+      lens: [1396, 188], ok: true, ttl: [63, 63], mf: [1, 0], off: [0, 172], macs: true, same: true,
+    });
+  });
+
   it('accepts one 802.1Q tag and forwards untagged', () => {
     const inputs = scapy([`${FROM_A}/Dot1Q(vlan=10)/IP(src='10.0.0.2', dst='10.2.3.4')/UDP()`]);
     const out = bench.replay(baseConfig(), { eth0: inputs });

@@ -39,6 +39,7 @@ for item in json.load(sys.stdin):
     env = {}
     if 'pkt' in item:
         env['pkt'] = Ether(bytes.fromhex(item['pkt']))  # noqa: F405
-    v = eval(item['expr'], globals(), env)
+    scope = dict(globals(), **env)  # one namespace, so lambdas in expressions see `pkt`
+    v = eval(item['expr'], scope)
     out.append(v.hex() if isinstance(v, (bytes, bytearray)) else bytes(v).hex() if hasattr(v, 'build') else json.dumps(v))
 print(json.dumps(out))

@@ -57,6 +57,25 @@ static inline void to_nexthop(struct gw_worker *w, struct gw_pkt *p, struct gw_b
 				 nh->mac);
 }
 
+/* IPv4 over the egress MTU without DF: decrement, resolve, then cut into fragments (RFC 791). */
+static void forward_fragmented(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out,
+			       const struct gw_nh_obj *nh, const struct gw_port_obj *op, uint32_t tot)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(p->m, struct rte_ipv4_hdr *, p->l3);
+	trim_to(p->m, p->l3 + tot);
+	ip->time_to_live--; /* every fragment's checksum is computed afresh */
+	strip_vlan(p);
+	const struct gw_ip *g = &nh->nh.gw;
+	uint64_t mac;
+	bool ok = g->family == 0
+			  ? gw_neigh_lookup(w, p, nh->nh.port, AF_INET,
+					    rte_pktmbuf_mtod_offset(p->m, const uint8_t *, p->l3 + 16), 0, &mac)
+			  : gw_neigh_lookup(w, p, nh->nh.port, g->family,
+					    g->family == AF_INET ? (const void *)&g->v4 : g->v6, nh->mac, &mac);
+	if (ok)
+		gw_ip4_fragment(w, p, out, nh->nh.port, op, mac);
+}
+
 void gw_ip4_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint32_t rv)
 {
 	gw_stage(w, GW_STAGE_IP_FORWARD);
@@ -82,7 +101,7 @@ void gw_ip4_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
 			return gw_icmp4_error(w, p, out, GW_ICMP_DEST_UNREACH, 4 /* frag needed */, op->c.mtu,
 					      GW_DROP_MTU_EXCEEDED);
-		return gw_drop(w, p, GW_DROP_MTU_EXCEEDED); /* fragmentation is not done by the dataplane */
+		return forward_fragmented(w, p, out, nh, op, tot);
 	}
 	trim_to(p->m, p->l3 + tot); /* Ethernet padding must not travel on */
 	ip->time_to_live--;

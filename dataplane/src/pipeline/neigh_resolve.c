@@ -18,21 +18,31 @@ static void miss_event(struct gw_worker *w, const struct gw_neigh_key *k, uint64
 		atomic_fetch_add_explicit(&w->dp->events_dropped, 1, memory_order_relaxed);
 }
 
+bool gw_neigh_lookup(struct gw_worker *w, struct gw_pkt *p, uint16_t port, uint8_t family, const void *ip,
+		     uint64_t cached_mac, uint64_t *mac)
+{
+	gw_stage(w, GW_STAGE_NEIGH_RESOLVE);
+	*mac = cached_mac;
+	if (cached_mac & GW_NEIGH_VALID)
+		return true;
+	struct gw_neigh_key k;
+	gw_neigh_key_make(&k, port, family, ip);
+	void *data;
+	if (unlikely(rte_hash_lookup_data(w->dp->neigh, &k, &data) < 0)) {
+		miss_event(w, &k, p->now);
+		gw_drop(w, p, GW_DROP_NEIGH_MISS);
+		return false;
+	}
+	*mac = (uint64_t)(uintptr_t)data;
+	return true;
+}
+
 void gw_neigh_resolve(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint16_t port,
 		      const struct gw_port_obj *op, uint8_t family, const void *ip, uint64_t cached_mac)
 {
-	gw_stage(w, GW_STAGE_NEIGH_RESOLVE);
-	uint64_t mac = cached_mac;
-	if (!(mac & GW_NEIGH_VALID)) {
-		struct gw_neigh_key k;
-		gw_neigh_key_make(&k, port, family, ip);
-		void *data;
-		if (unlikely(rte_hash_lookup_data(w->dp->neigh, &k, &data) < 0)) {
-			miss_event(w, &k, p->now);
-			return gw_drop(w, p, GW_DROP_NEIGH_MISS);
-		}
-		mac = (uint64_t)(uintptr_t)data;
-	}
+	uint64_t mac;
+	if (!gw_neigh_lookup(w, p, port, family, ip, cached_mac, &mac))
+		return;
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(p->m, struct rte_ether_hdr *);
 	memcpy(eh->dst_addr.addr_bytes, &mac, RTE_ETHER_ADDR_LEN);
 	eh->src_addr = op->c.mac;

@@ -76,6 +76,14 @@ void gw_ip4_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 void gw_ip6_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint32_t rv);
 /* ECMP: the nexthop of group g for flow hash h (NULL if the group or its member vanished). */
 const struct gw_nh_obj *gw_ecmp_select(struct gw_worker *w, uint32_t group, uint32_t h, uint32_t *nh_id);
+/* The MAC to send to (cached from the nexthop, else the neighbor table); false after counting a neighbor
+ * miss, raising the event and dropping the packet. */
+bool gw_neigh_lookup(struct gw_worker *w, struct gw_pkt *p, uint16_t port, uint8_t family, const void *ip,
+		     uint64_t cached_mac, uint64_t *mac);
+/* Fragments an IPv4 packet (TTL already decremented, L2 header at p->l3 = 14) for the egress MTU and
+ * transmits every fragment to mac. */
+void gw_ip4_fragment(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint16_t port,
+		     const struct gw_port_obj *op, uint64_t mac);
 /* Rewrites Ethernet for the egress port and transmits, or counts a neighbor miss and raises an event. */
 void gw_neigh_resolve(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint16_t port,
 		      const struct gw_port_obj *op, uint8_t family, const void *ip, uint64_t cached_mac);
