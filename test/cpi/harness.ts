@@ -50,7 +50,11 @@ async function startAgentOnce(l: Lab, tables: string): Promise<Daemon> {
   writeFileSync(join(DIR, 'boot.yaml'), bootYaml(l, '', tables));
   const logFile = join(DIR, 'daemon.log');
   const fd = openSync(logFile, 'a');
-  const child = spawn(join(ROOT, 'bin/vpc-gatewayd'), ['--config', join(DIR, 'boot.yaml')], { stdio: ['ignore', fd, fd] });
+  // GWCP_PROF=<dir>: run the agent under the V8 profiler (written when it stops with SIGTERM), for bench work.
+  const prof = process.env.GWCP_PROF;
+  const child = prof
+    ? spawn('node', [`--cpu-prof`, `--cpu-prof-dir=${prof}`, '--import', join(ROOT, 'node_modules/tsx/dist/esm/index.mjs'), join(ROOT, 'agent/src/main.ts'), '--config', join(DIR, 'boot.yaml')], { stdio: ['ignore', fd, fd] })
+    : spawn(join(ROOT, 'bin/vpc-gatewayd'), ['--config', join(DIR, 'boot.yaml')], { stdio: ['ignore', fd, fd] });
   writeFileSync(`/tmp/${PREFIX}.pid`, String(child.pid));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const d: Daemon = { child, dir: DIR, socket: join(DIR, 'run', 'api.sock'), logFile, exited };

@@ -186,7 +186,8 @@ function decodeNexthopFields(a: unknown[], p: string): Nexthop {
 function decodeRouteOp(a: unknown[], p: string, head: { op: 'ROUTE_INSTALL' | 'ROUTE_UPDATE' | 'ROUTE_DELETE'; id: number }): RouteOp {
   if (a.length !== 11) throw new WireDecodeError('bad_field', `${p}: expected 11 elements, got ${a.length}`);
   return {
-    ...head,
+    op: head.op,
+    id: head.id,
     vrf: rd_u32(a[2], p, 'vrf'),
     table: rd_u32(a[3], p, 'table'),
     dst: rd_ip(a[4], p, 'dst'),
@@ -201,7 +202,8 @@ function decodeRouteOp(a: unknown[], p: string, head: { op: 'ROUTE_INSTALL' | 'R
 function decodeAddrOp(a: unknown[], p: string, head: { op: 'ADDR_INSTALL' | 'ADDR_UNINSTALL'; id: number }): AddrOp {
   if (a.length !== 7) throw new WireDecodeError('bad_field', `${p}: expected 7 elements, got ${a.length}`);
   return {
-    ...head,
+    op: head.op,
+    id: head.id,
     vrf: rd_u32(a[2], p, 'vrf'),
     ifindex: rd_u32(a[3], p, 'ifindex'),
     ifname: rd_str(a[4], p, 'ifname', 64),
@@ -212,7 +214,8 @@ function decodeAddrOp(a: unknown[], p: string, head: { op: 'ADDR_INSTALL' | 'ADD
 function decodeMacOp(a: unknown[], p: string, head: { op: 'MAC_INSTALL' | 'MAC_DELETE'; id: number }): MacOp {
   if (a.length !== 10) throw new WireDecodeError('bad_field', `${p}: expected 10 elements, got ${a.length}`);
   return {
-    ...head,
+    op: head.op,
+    id: head.id,
     vrf: rd_u32(a[2], p, 'vrf'),
     ifindex: rd_u32(a[3], p, 'ifindex'),
     ifname: rd_str(a[4], p, 'ifname', 64),
@@ -226,7 +229,8 @@ function decodeMacOp(a: unknown[], p: string, head: { op: 'MAC_INSTALL' | 'MAC_D
 function decodeNeighOp(a: unknown[], p: string, head: { op: 'NEIGH_INSTALL' | 'NEIGH_UPDATE' | 'NEIGH_DELETE'; id: number }): NeighOp {
   if (a.length !== 9) throw new WireDecodeError('bad_field', `${p}: expected 9 elements, got ${a.length}`);
   return {
-    ...head,
+    op: head.op,
+    id: head.id,
     vrf: rd_u32(a[2], p, 'vrf'),
     ifindex: rd_u32(a[3], p, 'ifindex'),
     ifname: rd_str(a[4], p, 'ifname', 64),
@@ -239,7 +243,8 @@ function decodeNeighOp(a: unknown[], p: string, head: { op: 'NEIGH_INSTALL' | 'N
 function decodeVtepOp(a: unknown[], p: string, head: { op: 'VTEP_ADD' | 'VTEP_DELETE'; id: number }): VtepOp {
   if (a.length !== 6) throw new WireDecodeError('bad_field', `${p}: expected 6 elements, got ${a.length}`);
   return {
-    ...head,
+    op: head.op,
+    id: head.id,
     vrf: rd_u32(a[2], p, 'vrf'),
     ifindex: rd_u32(a[3], p, 'ifindex'),
     ifname: rd_str(a[4], p, 'ifname', 64),
