@@ -2,7 +2,8 @@
 // ratio to zebra installing the same routes into the kernel alone (no plugin), measured in the same run.
 // Both runs time the same thing: from the first route in zebra's RIB until zebra counts all of them in its
 // FIB (with the plugin a route is FIB only after the agent answered that the dataplane accepted it).
-//   npx tsx bench/plugin-throughput.ts [--json] [--v4 100000] [--v6 100000]
+//   npx tsx bench/plugin-throughput.ts [--json] [--v4 100000] [--v6 100000] [--no-baseline]
+// --no-baseline skips the kernel run (for the 1M end-to-end figure, which reports the agent's memory).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as h from '../test/cpi/harness.ts';
@@ -92,15 +93,15 @@ async function main(): Promise<void> {
     (await import('node:fs')).mkdirSync(h.DIR, { recursive: true });
     writeFileSync(join(h.DIR, 'bird.conf'), birdConf());
     d = await h.startAgent(l, 8, `{ maxRoutes4: ${V4 + 1024}, maxRoutes6: ${V6 + 1024} }`);
-    const kernel = await runOnce(l, false, d.child.pid!);
+    const kernel = process.argv.includes('--no-baseline') ? undefined : await runOnce(l, false, d.child.pid!);
     const dataplane = await runOnce(l, true, d.child.pid!);
     const st = await h.api<{ rib: { routes: number }; ops: Record<string, { ok: number; failed: number }> }>(d, '/v1/cpi');
     const rss = Number(/VmRSS:\s+(\d+)/.exec((await h.sh('cat', [`/proc/${d.child.pid}/status`])).out)?.[1] ?? 0) * 1024;
     const res = {
       routes: { v4: V4, v6: V6 },
-      kernelOnly: { seconds: kernel.seconds, routesPerSecond: Math.round(kernel.rate), cpuSeconds: kernel.cpu },
+      kernelOnly: kernel ? { seconds: kernel.seconds, routesPerSecond: Math.round(kernel.rate), cpuSeconds: kernel.cpu } : null,
       pluginToWorkerFib: { seconds: dataplane.seconds, routesPerSecond: Math.round(dataplane.rate), agentFibRoutes: st.rib.routes, cpuSeconds: dataplane.cpu },
-      ratio: dataplane.rate / kernel.rate,
+      ratio: kernel ? dataplane.rate / kernel.rate : null,
       agentRssBytes: rss,
     };
     if (JSON_OUT) process.stdout.write(JSON.stringify(res) + '\n');
