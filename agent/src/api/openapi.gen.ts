@@ -681,18 +681,50 @@ export interface components {
                 [key: string]: components["schemas"]["Counter"];
             };
         };
-        /** @description shape owned by agent/src/cpi/status.ts (CpiStatus) */
+        /** @description shape owned by agent/src/cpi/status.ts (CpiStatus); state "absent" when no CPI component runs */
         CpiStatus: {
             /** @enum {unknown} */
             state: "waiting" | "syncing" | "established" | "lost" | "absent";
             endpoint: string;
+            schemaVersion: number;
+            peerSchemaVersion: number | null;
+            frrVersion: string | null;
+            pluginInstance: string | null;
             epoch: number;
+            epochComplete: boolean;
+            lastSweepRemoved: number;
+            lastMessageAt: string | null;
             ops: {
                 [key: string]: {
-                    received?: number;
-                    ok?: number;
-                    failed?: number;
+                    received: number;
+                    ok: number;
+                    failed: number;
                 };
+            };
+            pendingOps: number;
+            malformed: {
+                [key: string]: number;
+            };
+            messagesReceived: number;
+            batchesAnswered: number;
+            recentFailures: {
+                at: string;
+                op: string;
+                subject: string;
+                code: string;
+                reason: string;
+            }[];
+            rib: {
+                vrfs: number;
+                routes: number;
+                nexthops: number;
+                groups: number;
+            };
+            evpn: {
+                macs: number;
+                neighbors: number;
+                vteps: number;
+                vnis: number;
             };
         };
         /** @description shape owned by agent/src/frr/status.ts (FrrSnapshot) */

@@ -32,6 +32,13 @@ function decodeCursor(t: string): string {
   return key;
 }
 
+/** What /v1/cpi shows when no CPI component runs in this agent. */
+const ABSENT_CPI = {
+  state: 'absent', endpoint: '', schemaVersion: 0, peerSchemaVersion: null, frrVersion: null, pluginInstance: null, epoch: 0,
+  epochComplete: false, lastSweepRemoved: 0, lastMessageAt: null, ops: {}, pendingOps: 0, malformed: {}, messagesReceived: 0,
+  batchesAnswered: 0, recentFailures: [], rib: { vrfs: 0, routes: 0, nexthops: 0, groups: 0 }, evpn: { macs: 0, neighbors: 0, vteps: 0, vnis: 0 },
+} as const;
+
 const str = (o: Record<string, bigint>): Record<string, string> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.toString()]));
 
 export function tableRoutes(r: Router, ctx: ApiContext): void {
@@ -124,6 +131,6 @@ export function tableRoutes(r: Router, ctx: ApiContext): void {
 
   r.get('/v1/cpi', (_req, res) => {
     const cpi = ctx.cpi();
-    res.json(cpi ? cpi.snapshot() : { state: 'absent', endpoint: '', epoch: 0, ops: {} });
+    res.json(cpi ? cpi.snapshot() : ABSENT_CPI);
   });
 }
