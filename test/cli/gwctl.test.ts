@@ -66,6 +66,8 @@ describe('gwctl against a running agent', () => {
         ports: [{ name: 'gwmgcp', device: 'net_af_packet0,iface=gwmgc0', mtu: 1500, addresses: ['10.98.0.1/24'] }],
         staticRoutes: [{ vrf: 0, prefix: '198.51.100.0/24', type: 'blackhole' }],
       },
+      // The real CPI component, with no zebra plugin connecting: the link waits.
+      cpi: { endpoint: 'ipc:///tmp/gwmg-cli/run/cpi.sock' },
     });
     s = ['-s', d.socket];
     file = (name, content) => {
@@ -176,10 +178,17 @@ describe('gwctl against a running agent', () => {
     expect(text).to.match(/^WORKER +LCORE +BUSY-POLLS/m);
   });
 
-  it('shows the plugin link, changes a log level, works over TCP with a token only', async () => {
+  it('shows the real plugin link waiting for zebra, exports dataplane and CPI series, changes a log level, TCP needs a token', async () => {
     const cpi = await gwctl([...s, 'show', 'plugin']);
     expect(cpi.code, cpi.stderr).to.equal(0);
-    expect(cpi.stdout).to.match(/^state: +absent$/m);
+    expect(cpi.stdout).to.match(/^state: +waiting$/m);
+    expect(cpi.stdout).to.match(/^endpoint: +ipc:\/\/\/tmp\/gwmg-cli\/run\/cpi\.sock$/m);
+    const m = await new Promise<string>((resolve) =>
+      execFile('curl', ['-s', '--unix-socket', d.socket, 'http://gw/metrics'], (_e, out) => resolve(String(out))),
+    );
+    expect(m).to.include('gw_cpi_state{state="waiting"} 1');
+    expect(m).to.match(/^gw_dp_worker_idle_polls_total\{worker="0",lcore="1"\} \d+$/m);
+    expect(m).to.match(/^gw_dp_drops_total\{port="0",iface="gwmgcp",reason="no_route"\} \d+$/m);
     const frr = await gwctl([...s, 'show', 'frr']);
     expect(frr.code).to.equal(1);
     expect(frr.stderr).to.match(/^error: NO_FRR: /m);
