@@ -64,6 +64,21 @@ describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function (
     expect((await must('ip', ['netns', 'exec', lab.nsG, 'sysctl', '-n', 'net.ipv4.ip_forward'])).trim()).to.equal('0');
   });
 
+  it('pins the worker to its core and every other thread (V8, libuv, EAL control) to the control core', () => {
+    const pid = d!.child.pid!;
+    const affinity = new Map<string, string>();
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const st = readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8');
+      const name = /^Name:\s+(.*)$/m.exec(st)![1]!;
+      affinity.set(`${name}/${t}`, /^Cpus_allowed_list:\s+(.*)$/m.exec(st)![1]!);
+    }
+    const workers = [...affinity].filter(([k]) => k.startsWith('rte-worker'));
+    expect(workers.map(([, v]) => v)).to.deep.equal(['1']);
+    const others = [...affinity].filter(([k]) => !k.startsWith('rte-worker'));
+    expect(others.length).to.be.above(5);
+    expect(others.filter(([, v]) => v !== '0'), 'threads not on the control core').to.deep.equal([]);
+  });
+
   it('puts the port address and MAC on the punt taps', async () => {
     const taps = JSON.parse(await must('ip', ['-n', lab.nsG, '-j', 'addr', 'show', 'dev', lab.tapA])) as {
       address: string;
@@ -79,7 +94,7 @@ describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function (
     await until('first ping through the gateway', async () => (await nsExec(lab.nsA, ['ping', '-c1', '-W1', '10.0.2.2'])).code === 0, 20_000, 200);
     const before = await counters(d!);
     const r = await nsExec(lab.nsA, ['ping', '-c', '50', '-i', '0.01', '-W', '1', '10.0.2.2']);
-    expect(r.out).to.match(/50 packets transmitted, 50 received/);
+    expect(r.out, r.out).to.match(/50 packets transmitted, 50 received/);
     const after = await counters(d!);
     const delta = (name: string, k: 'rxPackets' | 'txPackets') => BigInt(port(after, name)[k]) - BigInt(port(before, name)[k]);
     // 50 echo requests in on eth1 and out on eth2, 50 replies the other way (plus maybe an ARP refresh).
@@ -99,7 +114,7 @@ describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function (
     await until('first IPv6 ping through the gateway', async () => (await nsExec(lab.nsA, ['ping', '-6', '-c1', '-W1', '2001:db8:2::2'])).code === 0, 20_000, 200);
     const before = await counters(d!);
     const r = await nsExec(lab.nsA, ['ping', '-6', '-c', '20', '-i', '0.01', '-W', '1', '2001:db8:2::2']);
-    expect(r.out).to.match(/20 packets transmitted, 20 received/);
+    expect(r.out, r.out).to.match(/20 packets transmitted, 20 received/);
     const after = await counters(d!);
     expect(Number(BigInt(port(after, 'eth2').txPackets) - BigInt(port(before, 'eth2').txPackets))).to.be.within(20, 30);
     expect((await nsExec(lab.nsG, ['sysctl', '-n', 'net.ipv6.conf.all.forwarding'])).out.trim()).to.equal('0');

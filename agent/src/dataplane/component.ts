@@ -5,6 +5,7 @@
 //
 // Nexthop and group ids from (max - RESERVED_IDS, max] belong to this component (connected and static routes);
 // the routing manager allocates below that.
+import type { Logger } from 'pino';
 import type { Component, DaemonContext } from '../daemon.ts';
 import { DATAPLANE } from '../keys.ts';
 import type { DataplaneApi, Nexthop, NexthopGroup, PortInfo, RouteOp } from './api.ts';
@@ -95,6 +96,22 @@ export async function clearStaleXsk(p: Pick<PortSection, 'device' | 'netns'>, ru
   return true;
 }
 
+/** The kernel releases the AF_XDP socket of a process that just exited asynchronously; until then binding the
+ *  queue again fails. Measured: a restart right after SIGKILL failed once, then attached. */
+async function addPortRetrying(dp: NativeDataplane, p: PortSection, log: Logger): Promise<PortInfo> {
+  const cfg = { name: p.name, device: p.device, mtu: p.mtu, vrf: p.vrf, tapName: p.tapName, ...(p.netns ? { netns: p.netns } : {}) };
+  const xdp = p.device.startsWith('net_af_xdp');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return dp.addPort(cfg);
+    } catch (e) {
+      if (!xdp || attempt >= 20 || (e as DataplaneError).code !== 'DP_PORT_FAILED') throw e;
+      log.warn({ port: p.name, attempt, err: (e as Error).message }, 'af_xdp queue busy, retrying');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 async function configureTap(p: PortSection, info: PortInfo): Promise<void> {
   for (const a of p.hostAddresses) await ip(p.netns, ['addr', 'replace', a, 'dev', info.tapName]);
   await ip(p.netns, ['link', 'set', info.tapName, 'up']);
@@ -133,7 +150,7 @@ export class DataplaneComponent implements Component {
     const ports = new Map<string, PortInfo>();
     for (const p of sec.ports) {
       if (await clearStaleXsk(p)) log.warn({ port: p.name, device: p.device }, 'removed the XDP program a previous run left');
-      const info = dp.addPort({ name: p.name, device: p.device, mtu: p.mtu, vrf: p.vrf, tapName: p.tapName, ...(p.netns ? { netns: p.netns } : {}) });
+      const info = await addPortRetrying(dp, p, log);
       ports.set(p.name, info);
       await configureTap(p, info);
       check('port address', [dp.setPortAddresses(info.id, p.hostAddresses)], [p.hostAddresses]);
