@@ -7,7 +7,10 @@
  *   pipe - gen + gw_pipeline_process (eth, ip4/ip6 input, LPM, ECMP, TTL, MTU, neighbor rewrite)
  * pipeline cycles/packet = pipe - gen. Also route insert rates (bulk 1M, and churn in the full table).
  * Output: text, or one JSON object with --json. Never a timed test: figures are ratios within this run. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +36,9 @@
 static const struct rte_ether_addr GW_MAC = {{2, 0, 0, 0, 0, 1}};
 static struct gw_dp *dp;
 static struct gw_worker *w;
+static uint32_t *pfx4;       /* installed IPv4 prefixes (host order) and their lengths */
+static uint8_t *len4;
+static unsigned n_pfx4;
 static uint32_t *dst4;       /* random destinations inside installed prefixes (host order) */
 static uint8_t (*dst6)[16];
 static uint64_t rnd_state = 88172645463325252ull;
@@ -68,8 +74,11 @@ static double install_routes4(void)
 			a ^= 0x40000000u; /* keep to unicast space */
 		struct gw_ip p = {.family = AF_INET, .v4 = htonl(a)};
 		r.group_id = 1 + i % 8;
-		if (gw_dp_route_add(dp, 0, &p, l, &r) == 0)
+		if (gw_dp_route_add(dp, 0, &p, l, &r) == 0) {
 			ok++;
+			pfx4[n_pfx4 % N4] = a;
+			len4[n_pfx4++ % N4] = l;
+		}
 		dst4[i] = a | ((uint32_t)rnd() & (l == 32 ? 0 : (~0u >> l)));
 	}
 	double dt = now_s() - t0;
@@ -116,6 +125,99 @@ static double churn4(void)
 }
 
 enum mode { M_IO, M_GEN, M_PIPE };
+static double run(uint16_t port, enum mode mode, bool v6, double secs, double *mpps);
+
+/* Route programming while traffic flows: a second thread (the table writer) re-points every IPv4 route to
+ * another ECMP group while this thread forwards; a replace is atomic, so no packet may be dropped and none
+ * may leave the loop (the ring must still hold every packet afterwards). */
+static volatile bool writer_done;
+static double writer_rate, writer_rate_cpu;
+
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *replace_all(void *arg)
+{
+	(void)arg;
+	struct gw_route r = {.type = GW_ROUTE_UNICAST};
+	double t0 = now_s(), c0 = thread_cpu_s();
+	for (unsigned i = 0; i < n_pfx4 && i < N4; i++) {
+		struct gw_ip p = {.family = AF_INET, .v4 = htonl(pfx4[i])};
+		r.group_id = 1 + (i + 3) % 8;
+		gw_dp_route_add(dp, 0, &p, len4[i], &r);
+	}
+	writer_rate = (n_pfx4 < N4 ? n_pfx4 : N4) / (now_s() - t0);
+	writer_rate_cpu = (n_pfx4 < N4 ? n_pfx4 : N4) / (thread_cpu_s() - c0);
+	writer_done = true;
+	return NULL;
+}
+
+struct under_traffic {
+	double routes_per_s, routes_per_cpu_s, mpps_before, mpps_during;
+	uint64_t drops;
+	unsigned in_flight_after;
+};
+
+static uint64_t total_drops(uint16_t port)
+{
+	uint64_t d = 0;
+	const struct gw_port_counters *c = gw_worker_counters(w, port);
+	for (int r = 0; r < GW_DROP_MAX; r++)
+		d += c->drops[r];
+	return d;
+}
+
+static struct under_traffic program_under_traffic(uint16_t p4)
+{
+	struct under_traffic u = {0};
+	const struct gw_port_counters *c = gw_worker_counters(w, p4);
+	/* Mpps by wall clock before and during: the writer takes CPU from the same machine */
+	uint64_t rx0 = c->rx_packets;
+	double tb = now_s();
+	while (now_s() - tb < 1.0) {
+		double m;
+		run(p4, M_PIPE, false, 0.01, &m);
+	}
+	u.mpps_before = (double)(c->rx_packets - rx0) / (now_s() - tb) / 1e6;
+	uint64_t d0 = total_drops(p4);
+	rx0 = c->rx_packets;
+	pthread_t t;
+	pthread_create(&t, NULL, replace_all, NULL);
+	cpu_set_t all;
+	CPU_ZERO(&all);
+	for (int cpu = 0; cpu < CPU_SETSIZE && cpu < 64; cpu++)
+		CPU_SET(cpu, &all);
+	pthread_setaffinity_np(t, sizeof(all), &all); /* EAL pinned us; the writer may use any core */
+	double t0 = now_s();
+	while (!writer_done) {
+		double m;
+		run(p4, M_PIPE, false, 0.01, &m);
+	}
+	double dt = now_s() - t0;
+	pthread_join(t, NULL);
+	u.routes_per_s = writer_rate;
+	u.routes_per_cpu_s = writer_rate_cpu;
+	u.mpps_during = (double)(c->rx_packets - rx0) / dt / 1e6;
+	u.drops = total_drops(p4) - d0;
+	struct rte_eth_stats st;
+	rte_eth_stats_get(p4, &st);
+	/* packets still circulating: drain the ring once and put everything back */
+	struct rte_mbuf *pk[BURST];
+	unsigned n = 0;
+	uint16_t got;
+	struct rte_mbuf *all_pk[IN_FLIGHT + BURST];
+	while ((got = rte_eth_rx_burst(p4, 0, pk, BURST)) > 0 && n + got <= IN_FLIGHT + BURST) {
+		memcpy(all_pk + n, pk, got * sizeof(pk[0]));
+		n += got;
+	}
+	u.in_flight_after = n;
+	rte_eth_tx_burst(p4, 0, all_pk, (uint16_t)n);
+	return u;
+}
 
 static inline void gen(struct rte_mbuf *m, bool v6, uint32_t *k)
 {
@@ -272,9 +374,11 @@ int main(int argc, char **argv)
 				 .trie_groups4 = 80000, .trie_groups6 = 120000};
 	dp = gw_dp_create(&p);
 	dst4 = malloc(sizeof(*dst4) * N4);
+	pfx4 = malloc(sizeof(*pfx4) * N4);
+	len4 = malloc(N4);
 	dst6 = malloc(sizeof(*dst6) * N6);
 	struct rte_mempool *mp = rte_pktmbuf_pool_create("bench", 4095, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	if (!dp || !dst4 || !dst6 || !mp) {
+	if (!dp || !dst4 || !dst6 || !mp || !pfx4 || !len4) {
 		fprintf(stderr, "no memory (tables need ~1.5 GB)\n");
 		return 1;
 	}
@@ -316,6 +420,7 @@ int main(int argc, char **argv)
 			med[v][m] = cyc[v][m][REPS / 2];
 			mpps[v][m] = mp_[v][m][REPS / 2];
 		}
+	struct under_traffic u = program_under_traffic(p4);
 	const struct gw_port_counters *c4 = gw_worker_counters(w, p4), *c6 = gw_worker_counters(w, p6);
 	uint64_t drops = 0;
 	for (int r = 0; r < GW_DROP_MAX; r++)
@@ -329,6 +434,9 @@ int main(int argc, char **argv)
 			       "\"io_mpps\":%.2f,\"pipe_mpps\":%.2f,\"pipe_over_io_cycles\":%.2f}%s",
 			       v ? "ipv6" : "ipv4", med[v][0], med[v][1], med[v][2], med[v][2] - med[v][1], mpps[v][0],
 			       mpps[v][2], med[v][2] / med[v][0], v ? "," : ",");
+		printf("\"under_traffic\":{\"replace4_routes_per_s\":%.0f,\"replace4_routes_per_cpu_s\":%.0f,\"mpps_before\":%.2f,\"mpps_during\":%.2f,"
+		       "\"drops\":%" PRIu64 ",\"in_flight_before\":%u,\"in_flight_after\":%u},",
+		       u.routes_per_s, u.routes_per_cpu_s, u.mpps_before, u.mpps_during, u.drops, IN_FLIGHT, u.in_flight_after);
 		printf("\"pipeline_drops\":%" PRIu64 "}\n", drops);
 	} else {
 		printf("routes: %u IPv4 inserted at %.0f/s, %u IPv6 at %.0f/s; churn (del+add /24) %.0f ops/s\n",
@@ -338,6 +446,9 @@ int main(int argc, char **argv)
 			       "cyc/pkt, %.2fx the bare loop\n",
 			       v ? "ipv6" : "ipv4", med[v][0], mpps[v][0], med[v][1], med[v][2], mpps[v][2], med[v][2] - med[v][1],
 			       med[v][2] / med[v][0]);
+		printf("while forwarding IPv4: %.0f route replaces/s (%.0f per writer CPU-second), %.2f Mpps before, "
+		       "%.2f Mpps during (wall clock), %" PRIu64 " drops, %u of %u packets still in the loop\n",
+		       u.routes_per_s, u.routes_per_cpu_s, u.mpps_before, u.mpps_during, u.drops, u.in_flight_after, IN_FLIGHT);
 		printf("pipeline drops: %" PRIu64 "\n", drops);
 	}
 	gw_worker_offline(w);
