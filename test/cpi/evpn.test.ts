@@ -84,4 +84,20 @@ describe('EVPN ops from a gobgp peer reach the agent keyed to their VNI', functi
     await h.gobgp(A, ['global', 'rib', '-a', 'evpn', 'del', 'macadv', '02:00:00:00:0b:0b', '0.0.0.0', 'etag', '0', 'label', '100', 'rd', '10.0.1.2:100']);
     await h.until('MAC withdrawn', async () => !(await h.debugView()).evpn.macs.some((m) => m.mac === '02:00:00:00:0b:0b'), 20_000);
   });
+
+  it('after kill -9 of the agent the plugin replays the EVPN state: entries return, a withdrawn one does not', async () => {
+    const G = ['global', 'rib', '-a', 'evpn'];
+    await h.gobgp(A, [...G, 'add', 'macadv', '02:00:00:00:0d:0d', '0.0.0.0', 'etag', '0', 'label', '100', 'rd', '10.0.1.2:100', 'rt', '65000:100', 'encap', 'vxlan']);
+    await h.until('MAC 0d:0d in the model', async () => (await h.debugView()).evpn.macs.some((m) => m.mac === '02:00:00:00:0d:0d'), 20_000);
+    await h.killAgent9(d!, l);
+    await h.gobgp(A, [...G, 'del', 'macadv', '02:00:00:00:0d:0d', '0.0.0.0', 'etag', '0', 'label', '100', 'rd', '10.0.1.2:100']);
+    d = await h.startAgent(l);
+    await h.until('epoch complete', async () => (await h.api<{ epochComplete: boolean }>(d!, '/v1/cpi')).epochComplete, 30_000);
+    const e = (await h.debugView()).evpn;
+    expect(e.vteps.map((v) => [v.vni, v.vtep])).to.deep.include([100, '10.0.1.2']);
+    expect(e.macs.map((m) => [m.vni, m.mac])).to.deep.include([100, '02:00:00:00:0c:0c']);
+    expect(e.macs.map((m) => [m.vni, m.mac])).to.deep.include([5000, RMAC]);
+    expect(e.neighbors.some((n) => n.vni === 5000 && n.ip === '10.0.1.2' && n.mac === RMAC && n.routerMac)).to.equal(true);
+    expect(e.macs.some((m) => m.mac === '02:00:00:00:0d:0d'), 'withdrawn while the agent was down').to.equal(false);
+  });
 });

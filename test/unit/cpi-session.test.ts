@@ -62,4 +62,16 @@ describe('CPI session (plugin protocol without sockets)', () => {
     expect(snap.macs.map((m) => [m.vni, m.mac])).to.deep.equal([[100, '02:00:00:00:0b:0b'], [5000, '02:00:00:00:bb:02']]);
     expect(snap.neighbors).to.deep.equal([{ vni: 5000, ip: '10.11.0.2', mac: '02:00:00:00:bb:02', ifname: 'br5000', routerMac: true }]);
   });
+
+  it('a new epoch sweeps EVPN entries the replay did not bring back', () => {
+    const evpn = new EvpnModel({ vniOf: (n) => (n === 'vx100' ? 100 : undefined) });
+    const s = new CpiSession('ipc:///x', new Fib(dp(), ports), evpn, quiet);
+    send(s, 'p', [1, 1, 1, '8.4.4', 'z', false]);
+    send(s, 'p', [3, 2, 1, [[11, 1, 0, 10, 'vx100', v4('10.11.0.2')], [11, 2, 0, 10, 'vx100', v4('10.11.0.3')]]]);
+    send(s, 'q', [1, 3, 1, '8.4.4', 'z', false]);
+    send(s, 'q', [5, 4, 2]);
+    send(s, 'q', [3, 5, 2, [[11, 0, 0, 10, 'vx100', v4('10.11.0.3')]]]);
+    expect(send(s, 'q', [6, 6, 2, 1])).to.deep.equal([[7, 6, 2, 1]]);
+    expect(evpn.snapshot().vteps.map((v) => v.vtep)).to.deep.equal(['10.11.0.3']);
+  });
 });

@@ -35,6 +35,11 @@
 #include "zebra/zebra_router.h"
 #include "zebra/rib.h"
 #include "zebra/debug.h"
+#include "zebra/zebra_vrf.h"
+#include "zebra/zebra_evpn.h"
+#include "zebra/zebra_evpn_mac.h"
+#include "zebra/zebra_evpn_neigh.h"
+#include "zebra/zebra_vxlan_private.h"
 
 #include "encode.h"
 
@@ -399,25 +404,160 @@ static void chunk_push(struct gw_chunk *c)
 	wake_io();
 }
 
-/* Replays every installed route of every table (all VRFs) as ROUTE_INSTALLs, then the end marker.
- * Runs on the main thread: the RIB is not safe to read from any other. */
+/* A replay in progress: the current chunk and how many ops were encoded in all. */
+struct gw_walk {
+	struct gw_chunk *c;
+	msgpack_packer pk;
+	uint32_t total;
+};
+
+static bool walk_next(struct gw_walk *w)
+{
+	w->total++;
+	if (++w->c->count < GW_CHUNK_OPS)
+		return true;
+	chunk_push(w->c);
+	w->c = chunk_new();
+	if (!w->c)
+		return false;
+	msgpack_packer_init(&w->pk, &w->c->buf, msgpack_sbuffer_write);
+	return true;
+}
+
+static void ifref(struct gw_if_ref *r, const struct interface *ifp, vrf_id_t vrf)
+{
+	r->vrf = vrf;
+	r->ifindex = ifp ? ifp->ifindex : 0;
+	r->ifname = ifp ? ifp->name : "";
+}
+
+static void walk_mac(struct gw_walk *w, const struct zebra_mac *mac, const struct interface *vx, vrf_id_t vrf)
+{
+	struct gw_if_ref r;
+	struct gw_mac m = { .sticky = CHECK_FLAG(mac->flags, ZEBRA_MAC_STICKY) };
+
+	if (!w->c)
+		return;
+	ifref(&r, vx, vrf);
+	memcpy(m.mac, mac->macaddr.octet, 6);
+	m.vtep.len = 4;
+	memcpy(m.vtep.b, &mac->fwd_info.r_vtep_ip, 4);
+	gw_enc_mac(&w->pk, GW_OP_MAC_INSTALL, 0, &r, &m);
+	walk_next(w);
+}
+
+static void walk_neigh(struct gw_walk *w, const struct zebra_neigh *n, const struct interface *svi, vrf_id_t vrf)
+{
+	struct gw_if_ref r;
+	struct gw_neigh g = { .has_mac = true };
+
+	if (!w->c || !svi)
+		return;
+	ifref(&r, svi, vrf);
+	addr_from_ipaddr(&g.ip, &n->ip);
+	memcpy(g.mac, n->emac.octet, 6);
+	gw_enc_neigh(&w->pk, GW_OP_NEIGH_INSTALL, 0, &r, &g);
+	walk_next(w);
+}
+
+struct gw_evpn_arg {
+	struct gw_walk *w;
+	const struct interface *vx, *svi;
+	vrf_id_t vrf;
+};
+
+static void walk_l2_mac(struct hash_bucket *b, void *arg)
+{
+	struct gw_evpn_arg *a = arg;
+	const struct zebra_mac *mac = b->data;
+
+	if (CHECK_FLAG(mac->flags, ZEBRA_MAC_REMOTE))
+		walk_mac(a->w, mac, a->vx, a->vrf);
+}
+
+static void walk_l2_neigh(struct hash_bucket *b, void *arg)
+{
+	struct gw_evpn_arg *a = arg;
+	const struct zebra_neigh *n = b->data;
+
+	if (CHECK_FLAG(n->flags, ZEBRA_NEIGH_REMOTE))
+		walk_neigh(a->w, n, a->svi, a->vrf);
+}
+
+static void walk_l3_rmac(struct hash_bucket *b, void *arg)
+{
+	struct gw_evpn_arg *a = arg;
+
+	walk_mac(a->w, b->data, a->vx, a->vrf);
+}
+
+static void walk_l3_nh(struct hash_bucket *b, void *arg)
+{
+	struct gw_evpn_arg *a = arg;
+
+	walk_neigh(a->w, b->data, a->svi, a->vrf);
+}
+
+/* Per L2VNI: remote VTEPs, remote MACs (on the vxlan netdev), remote neighbors (on the SVI), as zebra
+ * programs them; the agent maps the netdevs to the VNI. */
+static void walk_l2vni(struct hash_bucket *b, void *arg)
+{
+	struct gw_walk *w = arg;
+	struct zebra_evpn *zevpn = b->data;
+	struct gw_evpn_arg a = { .w = w, .vx = zevpn->vxlan_if, .svi = zevpn->svi_if, .vrf = zevpn->vrf_id };
+
+	if (!zevpn->vxlan_if)
+		return;
+	for (struct zebra_vtep *v = zevpn->vteps; v && w->c; v = v->next) {
+		struct gw_if_ref r;
+		struct gw_addr ip = { .len = 4 };
+
+		ifref(&r, zevpn->vxlan_if, zevpn->vrf_id);
+		memcpy(ip.b, &v->vtep_ip, 4);
+		gw_enc_vtep(&w->pk, GW_OP_VTEP_ADD, 0, &r, &ip);
+		walk_next(w);
+	}
+	if (zevpn->mac_table)
+		hash_iterate(zevpn->mac_table, walk_l2_mac, &a);
+	if (zevpn->neigh_table)
+		hash_iterate(zevpn->neigh_table, walk_l2_neigh, &a);
+}
+
+/* Per L3VNI: router MACs of remote VTEPs (MAC on the L3 vxlan, neighbor VTEP->RMAC on the L3 SVI). */
+static void walk_l3vni(struct hash_bucket *b, void *arg)
+{
+	struct zebra_l3vni *zl3vni = b->data;
+	struct gw_evpn_arg a = { .w = arg, .vx = zl3vni->vxlan_if, .svi = zl3vni->svi_if, .vrf = zl3vni->vrf_id };
+
+	if (!zl3vni->vxlan_if)
+		return;
+	if (zl3vni->rmac_table)
+		hash_iterate(zl3vni->rmac_table, walk_l3_rmac, &a);
+	if (zl3vni->nh_table)
+		hash_iterate(zl3vni->nh_table, walk_l3_nh, &a);
+}
+
+/* Replays zebra's state as one epoch: every installed route of every table (all VRFs) as ROUTE_INSTALL, then
+ * the EVPN state (VTEPs, remote MACs/neighbors, router MACs), then the end marker. Runs on the main thread:
+ * the RIB and the EVPN tables are not safe to read from any other. */
 static void gw_walk(struct thread *t)
 {
 	struct zebra_dplane_ctx *ctx = dplane_ctx_alloc();
 	rib_tables_iter_t it = { .state = RIB_TABLES_ITER_S_INIT };
-	struct gw_chunk *c = chunk_new(), *end;
+	struct zebra_vrf *evpn_vrf = zebra_vrf_get_evpn();
+	struct gw_walk w = { .c = chunk_new() };
+	struct gw_chunk *end;
 	struct route_table *rt;
 	struct route_node *rn;
-	msgpack_packer pk;
-	uint32_t total = 0;
+	uint32_t routes;
 
-	if (!c) {
+	if (!w.c) {
 		dplane_ctx_fini(&ctx);
 		return;
 	}
-	msgpack_packer_init(&pk, &c->buf, msgpack_sbuffer_write);
-	while ((rt = rib_tables_iter_next(&it))) {
-		for (rn = route_top(rt); rn; rn = srcdest_route_next(rn)) {
+	msgpack_packer_init(&w.pk, &w.c->buf, msgpack_sbuffer_write);
+	while (w.c && (rt = rib_tables_iter_next(&it))) {
+		for (rn = route_top(rt); rn && w.c; rn = srcdest_route_next(rn)) {
 			rib_dest_t *dest = rib_dest_from_rnode(rn);
 
 			if (!dest || !dest->selected_fib ||
@@ -426,32 +566,30 @@ static void gw_walk(struct thread *t)
 			dplane_ctx_reset(ctx);
 			if (dplane_ctx_route_init(ctx, DPLANE_OP_ROUTE_INSTALL, rn, dest->selected_fib) != 0)
 				continue;
-			encode_ctx(&pk, 0, ctx);
-			c->count++;
-			total++;
-			if (c->count == GW_CHUNK_OPS) {
-				chunk_push(c);
-				c = chunk_new();
-				if (!c)
-					break;
-				msgpack_packer_init(&pk, &c->buf, msgpack_sbuffer_write);
-			}
+			encode_ctx(&w.pk, 0, ctx);
+			walk_next(&w);
 		}
 	}
 	dplane_ctx_fini(&ctx);
-	if (c && c->count)
-		chunk_push(c);
-	else if (c) {
-		msgpack_sbuffer_destroy(&c->buf);
-		free(c);
+	routes = w.total;
+	if (w.c && evpn_vrf && evpn_vrf->evpn_table)
+		hash_iterate(evpn_vrf->evpn_table, walk_l2vni, &w);
+	if (w.c && zrouter.l3vni_table)
+		hash_iterate(zrouter.l3vni_table, walk_l3vni, &w);
+	if (w.c && w.c->count)
+		chunk_push(w.c);
+	else if (w.c) {
+		msgpack_sbuffer_destroy(&w.c->buf);
+		free(w.c);
 	}
 	end = chunk_new();
 	if (end) {
 		end->sync_end = true;
-		end->count = total;
+		end->count = w.total;
 		chunk_push(end);
 	}
-	zlog_info(GW_LOG "replayed %u routes for epoch %u", total, G.walk_epoch);
+	zlog_info(GW_LOG "replayed %u routes and %u EVPN entries for epoch %u", routes, w.total - routes,
+		  G.walk_epoch);
 }
 
 /* --- I/O thread -------------------------------------------------------------------------------------- */

@@ -118,7 +118,7 @@ export class CpiSession {
         this.syncing = false;
         this.epochComplete = true;
         // Everything zebra has was announced in this epoch (replayed or live); older entries are stale.
-        this.lastSweep = this.fib.sweep(this.epoch);
+        this.lastSweep = this.fib.sweep(this.epoch) + this.evpn.sweep(this.epoch);
         this.log.info({ mod: 'cpi', epoch: this.epoch, replayed: m.ops, removed: this.lastSweep }, 'epoch complete');
         return [this.reply({ type: 'SYNC_DONE', seq: m.seq, epoch: this.epoch, removed: this.lastSweep })];
       }
@@ -176,16 +176,16 @@ export class CpiSession {
           return;
         case 'MAC_INSTALL':
         case 'MAC_DELETE':
-          this.evpn.mac(op.op, op);
+          this.evpn.mac(op.op, op, this.epoch);
           break;
         case 'NEIGH_INSTALL':
         case 'NEIGH_UPDATE':
         case 'NEIGH_DELETE':
-          this.evpn.neigh(op.op, op);
+          this.evpn.neigh(op.op, op, this.epoch);
           break;
         case 'VTEP_ADD':
         case 'VTEP_DELETE':
-          this.evpn.vtep(op.op, op);
+          this.evpn.vtep(op.op, op, this.epoch);
           break;
         default:
           // Interface addresses: the dataplane component owns port addresses; accepted as information.

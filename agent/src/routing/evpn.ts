@@ -54,6 +54,8 @@ export class EvpnModel {
   private readonly macs = new Map<string, EvpnMac>();
   private readonly neighs = new Map<string, EvpnNeigh>();
   private readonly vteps = new Map<string, EvpnVtep>();
+  /** Epoch of the last op that announced each entry (keys prefixed m/, n/, v/), for mark-and-sweep. */
+  private readonly epochs = new Map<string, number>();
   private readonly vtepIps = new Set<string>();
 
   constructor(private readonly vnis: VniMap) {}
@@ -62,32 +64,59 @@ export class EvpnModel {
     return this.vnis.vniOf(ifname) ?? 0;
   }
 
-  mac(op: 'MAC_INSTALL' | 'MAC_DELETE', b: MacBody): void {
+  mac(op: 'MAC_INSTALL' | 'MAC_DELETE', b: MacBody, epoch = 0): void {
     const k = `${b.ifname}/${b.mac}`;
     if (op === 'MAC_DELETE') {
       this.macs.delete(k);
+      this.epochs.delete(`m/${k}`);
       return;
     }
     this.macs.set(k, { vni: this.vni(b.ifname), mac: b.mac, vtep: b.vtep, ifname: b.ifname, sticky: b.sticky });
+    this.epochs.set(`m/${k}`, epoch);
   }
 
-  neigh(op: 'NEIGH_INSTALL' | 'NEIGH_UPDATE' | 'NEIGH_DELETE', b: NeighBody): void {
+  neigh(op: 'NEIGH_INSTALL' | 'NEIGH_UPDATE' | 'NEIGH_DELETE', b: NeighBody, epoch = 0): void {
     const ip = unmapV4(b.ip);
     const k = `${b.ifname}/${ip}`;
     if (op === 'NEIGH_DELETE') {
       this.neighs.delete(k);
+      this.epochs.delete(`n/${k}`);
       return;
     }
     this.neighs.set(k, { vni: this.vni(b.ifname), ip, mac: b.mac, ifname: b.ifname, routerMac: false });
+    this.epochs.set(`n/${k}`, epoch);
   }
 
-  vtep(op: 'VTEP_ADD' | 'VTEP_DELETE', b: VtepBody): void {
+  vtep(op: 'VTEP_ADD' | 'VTEP_DELETE', b: VtepBody, epoch = 0): void {
     const vtep = unmapV4(b.vtep);
     const k = `${b.ifname}/${vtep}`;
-    if (op === 'VTEP_DELETE') this.vteps.delete(k);
-    else this.vteps.set(k, { vni: this.vni(b.ifname), vtep, ifname: b.ifname });
+    if (op === 'VTEP_DELETE') {
+      this.vteps.delete(k);
+      this.epochs.delete(`v/${k}`);
+    } else {
+      this.vteps.set(k, { vni: this.vni(b.ifname), vtep, ifname: b.ifname });
+      this.epochs.set(`v/${k}`, epoch);
+    }
+    this.reindexVteps();
+  }
+
+  private reindexVteps(): void {
     this.vtepIps.clear();
     for (const v of this.vteps.values()) this.vtepIps.add(v.vtep);
+  }
+
+  /** Removes entries last announced before `epoch` (the plugin replays all EVPN state in each epoch). */
+  sweep(epoch: number): number {
+    let n = 0;
+    for (const [k, e] of this.epochs) {
+      if (e >= epoch) continue;
+      const table = k[0] === 'm' ? this.macs : k[0] === 'n' ? this.neighs : this.vteps;
+      table.delete(k.slice(2));
+      this.epochs.delete(k);
+      n++;
+    }
+    this.reindexVteps();
+    return n;
   }
 
   /** Current entries, VNIs resolved now (the map may have learned a netdev since the op arrived). */
