@@ -200,6 +200,77 @@ export async function tcpTransfer(srcNs: string, dstNs: string, dstIp: string, b
   return { received: Number(m[1]), seconds, bitsPerSecond: (Number(m[1]) * 8) / seconds };
 }
 
+export interface UdpFlowResult {
+  sent: number;
+  received: number;
+  /** Longest run of consecutive sequence numbers that never arrived. */
+  longestGap: number;
+  /** Sender's actual pace (ms between packets). */
+  paceMs: number;
+}
+
+// One-way sequence-numbered UDP flow: measures the forward path alone (a ping outage also waits for the
+// return path, which is another router's convergence).
+const UDP_SINK = `
+import socket, sys, json
+fam = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM); s.bind((sys.argv[1], int(sys.argv[2]))); s.settimeout(60)
+print('listening', flush=True); seen = set()
+while True:
+    try:
+        d, _ = s.recvfrom(64)
+    except socket.timeout:
+        break
+    if d == b'end': break
+    seen.add(int(d))
+print(json.dumps(sorted(seen)))
+`;
+const UDP_SOURCE = `
+import socket, sys, time
+fam = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM); dst = (sys.argv[1], int(sys.argv[2]))
+n = int(sys.argv[3]); iv = float(sys.argv[4]) / 1000; t0 = time.monotonic()
+for i in range(n):
+    delay = t0 + i * iv - time.monotonic()
+    if delay > 0: time.sleep(delay)
+    s.sendto(str(i).encode(), dst)
+took = time.monotonic() - t0
+time.sleep(1)
+for _ in range(20): s.sendto(b'end', dst); time.sleep(0.05)
+print(n, took)
+`;
+
+/** Starts a one-way UDP flow of `count` packets every `intervalMs`; resolves when it ended and was counted. */
+export function udpFlow(srcNs: string, dstNs: string, dstIp: string, count: number, intervalMs: number): { started: Promise<void>; done: Promise<UdpFlowResult> } {
+  const port = String(40000 + Math.floor(Math.random() * 20000));
+  const sink = run('ip', ['netns', 'exec', dstNs, 'python3', '-c', UDP_SINK, dstIp, port], { timeoutMs: 120_000 });
+  const started = (async () => {
+    for (let i = 0; i < 200; i++) {
+      const ss = await run('ip', ['netns', 'exec', dstNs, 'ss', '-Hunl', `sport = :${port}`]);
+      if (ss.stdout.trim()) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new LabError('LAB_TIMEOUT', 'UDP sink did not start');
+  })();
+  const done = (async () => {
+    await started;
+    const src = await run('ip', ['netns', 'exec', srcNs, 'python3', '-c', UDP_SOURCE, dstIp, port, String(count), String(intervalMs)], { timeoutMs: 120_000 });
+    const out = await sink;
+    const m = /^(\d+) ([\d.]+)/.exec(src.stdout.trim());
+    const lastLine = out.stdout.trim().split('\n').pop() ?? '[]';
+    if (src.code !== 0 || !m) throw new LabError('LAB_COMMAND_FAILED', `UDP source: ${src.stderr.trim()}`);
+    const seen = new Set(JSON.parse(lastLine) as number[]);
+    let longestGap = 0;
+    let gap = 0;
+    for (let i = 0; i < count; i++) {
+      gap = seen.has(i) ? 0 : gap + 1;
+      longestGap = Math.max(longestGap, gap);
+    }
+    return { sent: count, received: seen.size, longestGap, paceMs: (Number(m[2]) * 1000) / Math.max(1, count - 1) };
+  })();
+  return { started, done };
+}
+
 /** Global addresses of a node's data interfaces, as `ip` reports them now. */
 export async function nodeAddresses(n: LabNode): Promise<{ v4: string[]; v6: string[] }> {
   const r = await run('ip', ['-n', n.netns, '-j', 'addr', 'show']);
