@@ -113,7 +113,7 @@ dataplane:
     workerCores: [1]
     controlCore: 0
     hugepages: ${extra.hugepages ?? process.env.GW_TEST_HUGEPAGES ?? 'auto'}
-    memoryMb: ${extra.memoryMb ?? 512}
+    memoryMb: ${extra.memoryMb ?? process.env.GW_TEST_MEMORY_MB ?? 512}
 ${extra.routes4 ? `    tables: { maxRoutes4: ${extra.routes4}, maxVrfs: 2 }\n` : ''}  ports:
     - { name: eth1, device: "net_af_xdp_${l.prefix}a,iface=${l.gA}", netns: ${l.nsG}, tapName: ${l.tapA}, addresses: ["10.0.1.1/24", "2001:db8:1::1/64"] }
     - { name: eth2, device: "net_af_xdp_${l.prefix}b,iface=${l.gB}", netns: ${l.nsG}, tapName: ${l.tapB}, addresses: ["10.0.2.1/24", "2001:db8:2::1/64"] }
