@@ -49,7 +49,7 @@ describe('frr: rendering, reload without session loss, refusal, supervision', fu
     const before = await neighbor('10.0.1.0');
     const doc = structuredClone(initial);
     doc.gateway.neighbors.push({ ip: '10.0.2.0', asn: 65002, bfdProfile: 'fast' });
-    doc.gateway.bfdProfiles[0]!.transmitIntervalMs = 200;
+    doc.gateway.bfdProfiles[0]!.transmitIntervalMs = 400;
     const r = await apiPutConfig(gw.apiSocket, doc);
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
     await established(['10.0.1.0', '10.0.2.0']);
@@ -57,7 +57,7 @@ describe('frr: rendering, reload without session loss, refusal, supervision', fu
     expect(after.connectionsEstablished).to.equal(before.connectionsEstablished);
     expect(after.bgpTimerUpMsec!).to.be.greaterThan(before.bgpTimerUpMsec!);
     const run = (await vtysh(gw.frrInstance, ['-c', 'show running-config'])).stdout;
-    expect(run).to.match(/profile fast\n(.*\n)*?\s+transmit-interval 200/);
+    expect(run).to.match(/profile fast\n(.*\n)*?\s+transmit-interval 400/);
   });
 
   it('reports a generation FRR refuses and keeps the running config and sessions', async () => {
