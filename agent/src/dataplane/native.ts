@@ -173,8 +173,13 @@ export class NativeDataplane implements DataplaneApi {
     }
   }
 
+  /** Readers answer empty before init and after shutdown (a `show` must never throw). */
+  private get readable(): boolean {
+    return !this.closed && this.eal !== undefined;
+  }
+
   ports(): PortInfo[] {
-    return this.closed ? [] : this.addon.ports();
+    return this.readable ? this.addon.ports() : [];
   }
 
   portStats(id: PortId): PortStats {
@@ -264,7 +269,7 @@ export class NativeDataplane implements DataplaneApi {
   }
 
   routes(vrf: VrfId): RouteEntry[] {
-    if (this.closed) return [];
+    if (!this.readable) return [];
     return this.addon.routes(vrf).map((r) => ({
       vrf,
       prefix: r.prefix,
@@ -273,19 +278,19 @@ export class NativeDataplane implements DataplaneApi {
   }
 
   nexthops(): Nexthop[] {
-    return this.closed ? [] : this.addon.nexthops();
+    return this.readable ? this.addon.nexthops() : [];
   }
 
   groups(): NexthopGroup[] {
-    return this.closed ? [] : this.addon.groups();
+    return this.readable ? this.addon.groups() : [];
   }
 
   neighbors(): Neighbor[] {
-    return this.closed ? [] : this.addon.neighbors();
+    return this.readable ? this.addon.neighbors() : [];
   }
 
   workerCounters(): WorkerCounters[] {
-    return this.closed ? [] : this.addon.workerCounters();
+    return this.readable ? this.addon.workerCounters() : [];
   }
 
   /** Counters of every physical port and its punt tap. */
