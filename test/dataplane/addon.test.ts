@@ -70,6 +70,17 @@ describe('dataplane addon in-process (net_ring ports)', function () {
     expect(dp!.groups()).to.deep.equal([{ id: 1, members: [{ nexthop: 1, weight: 2 }] }]);
   });
 
+  it('answers malformed items with invalid instead of crashing', () => {
+    const junk = [null, 5, 'x', {}, { op: 'add' }, { op: 'add', vrf: -1, prefix: '1.0.0.0/8', target: { kind: 'local' } },
+      { op: 'add', vrf: 0, prefix: '1.0.0.0/8', target: { kind: 'teleport' } }, { op: 'add', vrf: 1.5, prefix: '1.0.0.0/8', target: { kind: 'local' } }];
+    expect(dp!.applyRoutes(junk as never)).to.deep.equal(Array(junk.length).fill('invalid'));
+    expect(dp!.setNexthops([null, { id: 0, port: 0 }, { id: 1.5, port: 0 }, { id: 5, port: 'a' }] as never)).to.deep.equal(Array(4).fill('invalid'));
+    expect(dp!.setGroups([{ id: 3, members: [] }, { id: 3, members: [{ nexthop: 1, weight: 0 }] }, { id: 3 }] as never)).to.deep.equal(Array(3).fill('invalid'));
+    expect(dp!.setNeighbors([{ port: 0, ip: '1.2.3.4', mac: '02:00:00:00:00:0' }, { port: 0, ip: '1.2.3', mac: '02:00:00:00:00:01' }] as never))
+      .to.deep.equal(['invalid', 'invalid']);
+    expect(() => dp!.applyRoutes('nope' as never)).to.throw().with.property('code', 'DP_BAD_ARGUMENT');
+  });
+
   it('keeps VRFs apart', () => {
     expect(dp!.addVrf(2)).to.equal('ok');
     expect(dp!.addVrf(99)).to.equal('invalid');

@@ -11,7 +11,8 @@ export type DataplaneErrorCode =
   | 'DP_NO_VRF'
   | 'DP_TOO_MANY_PORTS'
   | 'DP_ADDON_MISSING'
-  | 'DP_WORKERS';
+  | 'DP_WORKERS'
+  | 'DP_BAD_ARGUMENT';
 
 export class DataplaneError extends Error {
   constructor(
