@@ -118,11 +118,19 @@ static int load(json_t *root, struct replay_cfg *cfg, struct gw_dp **dp_out)
 	json_t *e;
 	json_array_foreach(vrfs, i, e) if (json_is_integer(e) && json_integer_value(e) + 1 > max_vrf)
 		max_vrf = (uint32_t)json_integer_value(e) + 1;
+	/* size each family's tables from what the config holds: an IPv6 trie group is 1 KiB per expected route */
+	uint32_t n6 = 0;
+	json_array_foreach(routes, i, e)
+	{
+		const char *ps = get_str(e, "prefix");
+		n6 += ps && strchr(ps, ':') != NULL;
+	}
+	uint32_t n4 = (uint32_t)json_array_size(routes) - n6;
 	struct gw_dp_params *p = &cfg->params;
 	*p = (struct gw_dp_params){
 		.max_vrfs = max_vrf > 16 ? max_vrf : 16,
-		.max_routes4 = 4096 + 2 * (uint32_t)json_array_size(routes),
-		.max_routes6 = 4096 + 2 * (uint32_t)json_array_size(routes),
+		.max_routes4 = 4096 + 2 * n4,
+		.max_routes6 = 4096 + 2 * n6,
 		.max_nexthops = 4096,
 		.max_groups = 4096,
 		.max_neighbors = 4096,
@@ -257,6 +265,26 @@ static int load(json_t *root, struct replay_cfg *cfg, struct gw_dp **dp_out)
 			return fail(where, "cannot install");
 	}
 	return 0;
+}
+
+unsigned replay_config_memory_mb(const char *path)
+{
+	json_t *root = json_load_file(path, 0, NULL), *e;
+	if (!root)
+		return 0;
+	size_t i, n4 = 0, n6 = 0;
+	json_array_foreach(json_object_get(root, "routes"), i, e)
+	{
+		const char *ps = get_str(e, "prefix");
+		if (ps && strchr(ps, ':'))
+			n6++;
+		else
+			n4++;
+	}
+	json_decref(root);
+	/* base + mbufs, a 64 MiB first level once IPv4 tables pass 64k routes, ~1 KiB per IPv4 route (RIB nodes,
+	 * trie groups) and ~5 KiB per IPv6 route (trie groups of the deeper levels) */
+	return (unsigned)(160 + (4096 + 2 * n4 >= 65536 ? 64 : 0) + n4 / 1000 + n6 * 5 / 1000);
 }
 
 int replay_config_load(const char *path, struct replay_cfg *cfg, struct gw_dp **dp_out)

@@ -34,7 +34,7 @@ struct trace_ctx {
 static void usage(void)
 {
 	fprintf(stderr, "usage: gw-replay --config gw.json --in PORT=file.pcap [--in PORT.tap=file.pcap ...] "
-			"--out DIR [--memory MB]\n");
+			"--out DIR [--memory MB (default: sized from the config)]\n");
 	exit(2);
 }
 
@@ -108,7 +108,7 @@ static int read_pcap(const char *file, uint16_t port, struct in_pkt **pkts, size
 
 int main(int argc, char **argv)
 {
-	const char *config = NULL, *outdir = NULL, *mem = "256";
+	const char *config = NULL, *outdir = NULL, *mem = NULL;
 	char *ins[64];
 	unsigned n_in = 0;
 	static const struct option opts[] = {{"config", required_argument, 0, 'c'}, {"in", required_argument, 0, 'i'},
@@ -130,6 +130,11 @@ int main(int argc, char **argv)
 	if (!config || !outdir || n_in == 0)
 		usage();
 
+	char mem_auto[16];
+	if (!mem) {
+		snprintf(mem_auto, sizeof(mem_auto), "%u", replay_config_memory_mb(config) ?: 256);
+		mem = mem_auto;
+	}
 	char *eal[] = {"gw-replay", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-l", "0", "-m",
 		       (char *)mem, "--log-level=*:error"};
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0) {
@@ -182,7 +187,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	struct rte_mempool *mp = rte_pktmbuf_pool_create("gw_replay", 4095, 0, 0, 16384 + RTE_PKTMBUF_HEADROOM, 0);
+	struct rte_mempool *mp = rte_pktmbuf_pool_create("gw_replay", 511, 0, 0, 16384 + RTE_PKTMBUF_HEADROOM, 0);
 	struct gw_worker *w = gw_worker_create(dp, 0);
 	if (!mp || !w) {
 		fprintf(stderr, "replay: no memory for mbufs/worker\n");

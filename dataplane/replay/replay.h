@@ -17,6 +17,8 @@ struct replay_cfg {
 /* Reads the gateway config into cfg (sizes) then programs dp; on error prints "config: <where>: <what>"
  * to stderr and returns -1. */
 int replay_config_load(const char *path, struct replay_cfg *cfg, struct gw_dp **dp_out);
+/* EAL memory (MB) the config's tables need (read before EAL exists); 0 if the file cannot be read. */
+unsigned replay_config_memory_mb(const char *path);
 /* Port name for a dataplane port id ("eth1", or "eth1.tap" for its tap); NULL if unknown. */
 const char *replay_port_name(const struct replay_cfg *cfg, uint16_t port, char *buf, size_t len);
 int replay_port_by_name(const struct replay_cfg *cfg, const char *name);
