@@ -2,6 +2,8 @@
 // real DPDK dataplane: the dataplane FIB must follow zebra's RIB exactly, through withdrawals, ECMP, refusals,
 // agent kill -9 and zebra restarts.
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import * as h from './harness.ts';
 
 interface ZRoute {
@@ -97,6 +99,10 @@ describe('zebra plugin + CPI with real FRR, gobgp peers and the DPDK dataplane',
     const st = await h.api<{ state: string; frrVersion: string; schemaVersion: number }>(d!, '/v1/cpi');
     expect(st.frrVersion).to.equal('8.4.4');
     expect(st.state).to.be.oneOf(['syncing', 'established']);
+    // Only root and zebra's group may write routes: root:frr 0660 (zebra, running as frr, connected above).
+    const sock = statSync(h.ENDPOINT.slice('ipc://'.length));
+    expect(sock.mode & 0o777).to.equal(0o660);
+    expect(sock.gid).to.equal(Number(execFileSync('getent', ['group', 'frr'], { encoding: 'utf8' }).split(':')[2]));
   });
 
   it('announce and withdraw IPv4/IPv6: the dataplane FIB follows zebra, the kernel FIB does not get them', async () => {
