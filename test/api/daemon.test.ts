@@ -83,6 +83,7 @@ describe('agent API with FRR as a real consumer', () => {
     expect(m.status).to.equal(200);
     expect(m.text).to.include('gw_config_observed_generation 1');
     expect(m.text).to.include('gw_frr_daemon_up{daemon="bgpd"} 1');
+    expect(m.text).to.match(/^gw_ifmgr_restores_total \d+$/m);
     const w = await call(TCP, 'PUT', '/v1/config', underlay(), { 'if-match': '"1"' });
     expect(w.status).to.equal(401);
     expect(w.body.code).to.equal('UNAUTHORIZED');

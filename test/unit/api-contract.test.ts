@@ -320,6 +320,8 @@ describe('management API contract', () => {
       const m = (await call(unix, 'GET', '/metrics')).text;
       expect(m).to.match(new RegExp(`gw_dp_port_rx_packets_total\\{port="${eth1}",iface="eth1"\\} 105`));
       expect(m).to.match(new RegExp(`gw_dp_drops_total\\{port="${eth1}",iface="eth1",reason="no_route"\\} 8`));
+      dp.fakeRuntime('events_dropped', 3n);
+      expect((await call(unix, 'GET', '/metrics')).text).to.include('gw_dp_runtime_events_dropped_total 3');
     });
 
     it('shows the plugin link and exports its counters', async () => {

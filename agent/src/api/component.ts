@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { Component, DaemonContext } from '../daemon.ts';
 import { parseApiOptions } from '../config/boot.ts';
 import { AUDIT, CONFIG_SERVICE } from '../config/component.ts';
-import { CPI, DATAPLANE, FRR, LOGS } from '../keys.ts';
+import { CPI, DATAPLANE, FRR, IFMGR, LOGS } from '../keys.ts';
 import { LogLevels } from '../log/levels.ts';
 import { buildApp } from './app.ts';
 import { makeApiContext } from './context.ts';
@@ -39,6 +39,7 @@ export class ApiComponent implements Component {
       cpi: () => registry.find(CPI),
       frr,
       frrNeighbors: vtyshNeighbors(frr),
+      ifmgr: () => registry.find(IFMGR),
     });
     this.servers.push(await listenUnix(buildApp(api, { transport: 'unix' }), opts.socket, opts.socketMode));
     log.info({ socket: opts.socket }, 'API listening on unix socket');

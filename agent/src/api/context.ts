@@ -6,6 +6,7 @@ import type { ConfigService } from '../config/service.ts';
 import type { CpiStatusSource } from '../cpi/status.ts';
 import type { DataplaneApi } from '../dataplane/api.ts';
 import type { FrrStatusSource } from '../frr/status.ts';
+import type { IfmgrSnapshot } from '../ifmgr/manager.ts';
 import { LogLevels } from '../log/levels.ts';
 import { Metrics } from '../metrics/collectors.ts';
 import { CounterBaseline } from './counter-baseline.ts';
@@ -38,6 +39,7 @@ export interface ApiSources {
   cpi?: () => CpiStatusSource | undefined;
   frr?: () => FrrStatusSource | undefined;
   frrNeighbors?: () => FrrNeighborSource | undefined;
+  ifmgr?: () => { snapshot(): IfmgrSnapshot } | undefined;
 }
 
 /** The context with its derived parts (metrics, counter baseline, log levels); absent sources read as absent. */
@@ -50,7 +52,7 @@ export function makeApiContext(s: ApiSources): ApiContext {
     log: s.log,
     logs: s.logs ?? LogLevels.wrapping(s.log),
     baseline: new CounterBaseline(),
-    metrics: new Metrics({ config: s.config, ...src }),
+    metrics: new Metrics({ config: s.config, ...src, ...(s.ifmgr ? { ifmgr: s.ifmgr } : {}) }),
     ...src,
   };
 }

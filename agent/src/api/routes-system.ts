@@ -43,6 +43,7 @@ export function systemRoutes(r: Router, ctx: ApiContext): void {
   });
 
   r.get('/metrics', async (_req, res) => {
+    ctx.metrics.beforeScrape();
     res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
 }

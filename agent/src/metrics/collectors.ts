@@ -7,6 +7,8 @@ import type { CpiStatus, CpiStatusSource } from '../cpi/status.ts';
 import type { ConfigService } from '../config/service.ts';
 import { registerFrrMetrics, type FrrStatusSource } from '../frr/status.ts';
 import type { FrrNeighborSource } from '../api/frr-neighbors.ts';
+import type { IfmgrSnapshot } from '../ifmgr/manager.ts';
+import { registerIfmgrMetrics } from '../ifmgr/metrics.ts';
 
 export interface MetricSources {
   config: ConfigService;
@@ -14,6 +16,7 @@ export interface MetricSources {
   cpi(): CpiStatusSource | undefined;
   frr(): FrrStatusSource | undefined;
   frrNeighbors(): FrrNeighborSource | undefined;
+  ifmgr?(): { snapshot(): IfmgrSnapshot } | undefined;
 }
 
 type Labels = Record<string, string | number>;
@@ -39,6 +42,8 @@ export class Metrics {
   readonly registry = new PromRegistry();
   readonly apiRequests: Counter<'method' | 'route' | 'status'>;
   readonly apiProblems: Counter<'code'>;
+  private readonly dataplane: () => DataplaneApi | undefined;
+  private readonly runtimeNames = new Set<string>();
 
   constructor(src: MetricSources) {
     const reg = this.registry;
@@ -59,6 +64,8 @@ export class Metrics {
     this.cpiMetrics(reg, src.cpi);
     // FRR owns its series (agent/src/frr/status.ts); they are read from it at scrape time like the rest.
     registerFrrMetrics(reg, src.frr);
+    registerIfmgrMetrics(reg, () => src.ifmgr?.());
+    this.dataplane = src.dataplane;
     this.neighborMetrics(reg, src.frrNeighbors);
   }
 
@@ -127,6 +134,22 @@ export class Metrics {
       mirrored(reg, `gw_dp_worker_${name}_total`, help, ['worker', 'lcore'], () =>
         (dp()?.workerCounters() ?? []).map((w) => [{ worker: w.worker, lcore: w.lcore }, Number(w[f])]),
       );
+    }
+  }
+
+  /**
+   * Registers a gw_dp_runtime_<name>_total series for runtime counters that appeared since the last scrape
+   * (the dataplane names them; a series cannot be added while the registry is being collected).
+   */
+  beforeScrape(): void {
+    const counters = this.dataplane()?.runtimeCounters?.() ?? {};
+    for (const name of Object.keys(counters)) {
+      if (this.runtimeNames.has(name) || !/^[a-z][a-z0-9_]*$/.test(name)) continue;
+      this.runtimeNames.add(name);
+      mirrored(this.registry, `gw_dp_runtime_${name}_total`, `dataplane runtime counter ${name}`, [], () => {
+        const v = this.dataplane()?.runtimeCounters?.()[name];
+        return v === undefined ? [] : [[{}, Number(v)]];
+      });
     }
   }
 
