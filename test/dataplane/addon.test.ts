@@ -79,6 +79,7 @@ describe('dataplane addon in-process (net_ring ports)', function () {
     expect(dp!.setNeighbors([{ port: 0, ip: '1.2.3.4', mac: '02:00:00:00:00:0' }, { port: 0, ip: '1.2.3', mac: '02:00:00:00:00:01' }] as never))
       .to.deep.equal(['invalid', 'invalid']);
     expect(() => dp!.applyRoutes('nope' as never)).to.throw().with.property('code', 'DP_BAD_ARGUMENT');
+    expect(dp!.runtimeCounters().table_rejects_invalid! >= 17n, 'rejects are counted').to.equal(true);
   });
 
   it('keeps VRFs apart', () => {

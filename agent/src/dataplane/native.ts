@@ -64,7 +64,14 @@ export interface Addon {
 
 /** Index = result number of the addon (dataplane/addon/util.h, enum Result). */
 const CODES: TableErrorCode[] = ['ok', 'invalid', 'not_found', 'table_full', 'no_vrf', 'no_nexthop', 'no_memory'];
-const codes = (r: Int32Array): TableErrorCode[] => Array.from(r, (x) => CODES[x] ?? 'invalid');
+/** Rejected table-write items by result code, for /metrics (runtimeCounters: table_rejects_<code>). */
+const rejects = new Map<TableErrorCode, bigint>();
+const codes = (r: Int32Array): TableErrorCode[] =>
+  Array.from(r, (x) => {
+    const c = CODES[x] ?? 'invalid';
+    if (c !== 'ok') rejects.set(c, (rejects.get(c) ?? 0n) + 1n);
+    return c;
+  });
 
 export const ADDON_PATH = fileURLToPath(new URL('../../../dataplane/build/Release/gw_dataplane.node', import.meta.url));
 
@@ -320,6 +327,7 @@ export class NativeDataplane implements DataplaneApi {
     let sleepNs = 0n;
     for (const w of this.addon.workerCounters()) sleepNs += w.sleepNs ?? 0n;
     out.worker_sleep_ns = sleepNs;
+    for (const c of CODES) if (c !== 'ok') out[`table_rejects_${c}`] = rejects.get(c) ?? 0n;
     for (const src of this.counterSources) Object.assign(out, src());
     return out;
   }
