@@ -28,9 +28,9 @@ export interface Kernel {
   watch(onChange: () => void): () => void;
 }
 
-function ip(args: string[]): Promise<string> {
+function ipIn(netns: string | undefined, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('ip', args, { timeout: 10_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile('ip', netns ? ['-n', netns, ...args] : args, { timeout: 10_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (err) reject(new IfmgrError('IFMGR_KERNEL', `ip ${args.join(' ')}: ${String(stderr).trim() || err.message}`));
       else resolve(String(stdout));
     });
@@ -47,8 +47,15 @@ interface IpLink {
 }
 
 export class IpKernel implements Kernel {
+  /** `netns`: manage that namespace instead of the agent's own (tests, gateways managing another netns). */
+  constructor(private readonly netns?: string) {}
+
+  private ip(args: string[]): Promise<string> {
+    return ipIn(this.netns, args);
+  }
+
   async links(): Promise<KernelLink[]> {
-    const j = JSON.parse(await ip(['-d', '-j', 'link', 'show'])) as IpLink[];
+    const j = JSON.parse(await this.ip(['-d', '-j', 'link', 'show'])) as IpLink[];
     return j.map((l) => ({
       name: l.ifname,
       kind: l.linkinfo?.info_kind ?? 'device',
@@ -61,36 +68,37 @@ export class IpKernel implements Kernel {
     }));
   }
   async loopbackAddresses(): Promise<string[]> {
-    const j = JSON.parse(await ip(['-j', 'addr', 'show', 'dev', 'lo'])) as { addr_info?: { local: string; prefixlen: number }[] }[];
+    const j = JSON.parse(await this.ip(['-j', 'addr', 'show', 'dev', 'lo'])) as { addr_info?: { local: string; prefixlen: number }[] }[];
     return (j[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
   }
   async addVxlan(v: VxlanIntent, alias: string): Promise<void> {
     const args = ['link', 'add', v.name, 'type', 'vxlan', 'id', String(v.vni), 'local', v.local, 'dstport', String(v.dstport ?? 4789), 'nolearning'];
-    await ip(args);
-    await ip(['link', 'set', v.name, 'alias', alias, ...(v.mtu ? ['mtu', String(v.mtu)] : [])]);
+    await this.ip(args);
+    await this.ip(['link', 'set', v.name, 'alias', alias, ...(v.mtu ? ['mtu', String(v.mtu)] : [])]);
   }
   async addBridge(b: BridgeIntent, alias: string): Promise<void> {
     // forward_delay 0: otherwise the SVI stays NO-CARRIER for 15 s and zebra reports the VNI down.
-    await ip(['link', 'add', b.name, ...(b.mac ? ['address', b.mac] : []), 'type', 'bridge', 'forward_delay', '0']);
-    await ip(['link', 'set', b.name, 'alias', alias]);
+    await this.ip(['link', 'add', b.name, ...(b.mac ? ['address', b.mac] : []), 'type', 'bridge', 'forward_delay', '0']);
+    await this.ip(['link', 'set', b.name, 'alias', alias]);
   }
   async setMaster(dev: string, master: string): Promise<void> {
-    await ip(['link', 'set', dev, 'master', master]);
+    await this.ip(['link', 'set', dev, 'master', master]);
   }
   async setUp(dev: string): Promise<void> {
-    await ip(['link', 'set', dev, 'up']);
+    await this.ip(['link', 'set', dev, 'up']);
   }
   async delLink(dev: string): Promise<void> {
-    await ip(['link', 'del', dev]);
+    await this.ip(['link', 'del', dev]);
   }
   async addLoopbackAddress(cidr: string): Promise<void> {
-    await ip(['addr', 'add', cidr, 'dev', 'lo', ...(cidr.includes(':') ? ['nodad'] : [])]);
+    await this.ip(['addr', 'add', cidr, 'dev', 'lo', ...(cidr.includes(':') ? ['nodad'] : [])]);
   }
   async delLoopbackAddress(cidr: string): Promise<void> {
-    await ip(['addr', 'del', cidr, 'dev', 'lo']);
+    await this.ip(['addr', 'del', cidr, 'dev', 'lo']);
   }
   watch(onChange: () => void): () => void {
-    let child: ChildProcess | null = spawn('ip', ['-o', 'monitor', 'link', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const ns = this.netns ? ['-n', this.netns] : [];
+    let child: ChildProcess | null = spawn('ip', [...ns, '-o', 'monitor', 'link', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout?.on('data', () => onChange());
     child.on('exit', () => {
       child = null;
