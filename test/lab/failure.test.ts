@@ -41,7 +41,7 @@ describe('lab: failure of a leaf link (BFD -> FIB next hop removed, traffic move
       const p = await bfdState(gw);
       return p.length === 2 && p.every((x) => x.status === 'up');
     }, 30_000);
-    await waitFor('ECMP route to srv in the FIB', async () => (await fib(gw)).find((r) => r.prefix === '10.200.0.0/24')?.via.length === 2, 30_000);
+    await waitFor('ECMP route to srv in the FIB', async () => (await fib(gw)).find((r) => r.prefix === '10.200.0.0/24')?.via.length === 2, 60_000);
     expect(await reachable(lab.netns('h1'), SRV)).to.equal(true);
   });
 

@@ -67,7 +67,7 @@ async function traffic(t: Topology, gw: GatewayNode): Promise<void> {
   const [a, b] = [hosts[0]!, hosts[hosts.length - 1]!];
   const addrB = await nodeAddresses(b);
   const dsts = [...addrB.v4.slice(0, 1), ...addrB.v6.slice(0, 1)];
-  for (const dst of dsts) await reachable(a.netns, dst);
+  for (const dst of dsts) await reachable(a.netns, dst, 30_000);
   const before = await portCounters(gw);
   for (const dst of dsts) {
     const p = await ping(a.netns, dst, 20);
