@@ -61,6 +61,22 @@ describe('config semantic validation', () => {
     expect(c).to.include('INVALID_VALUE /peerings/0/sides/1/expose/1/nat/ports/0/port');
   });
 
+  it('refuses ambiguous prefixes seen by the other side and empty rate limits', () => {
+    const d = validDoc();
+    d.vpcs[1]!.subnets.push({ name: 'b', cidr: '10.21.0.0/24' });
+    // red exposes 10.21.0.0/24 statically translated into the range its other expose already shows as is.
+    d.peerings[0]!.sides[1].expose = [
+      { ips: ['10.20.0.0/24'] },
+      { ips: ['10.21.0.0/24'], as: ['10.20.0.0/24'], nat: { mode: 'static' }, rateLimit: {} },
+    ];
+    const c = codes(validateDocument(d));
+    expect(c).to.include('OVERLAP /peerings/0/sides/1/expose/1/as/0');
+    expect(c).to.include('MISSING /peerings/0/sides/1/expose/1/rateLimit');
+    // Overlapping untranslated exposes break two rules but are one fault: reported once.
+    d.peerings[0]!.sides[1].expose = [{ ips: ['10.20.0.0/24'] }, { ips: ['10.20.0.0/25'] }];
+    expect(codes(validateDocument(d))).to.deep.equal(['OVERLAP /peerings/0/sides/1/expose/1/ips/0']);
+  });
+
   it('allows IPv6→IPv4 only through nat64, and "as" only with a nat mode', () => {
     const d = validDoc();
     d.vpcs[1]!.subnets.push({ name: 'v6', cidr: '2001:db8:20::/64' });

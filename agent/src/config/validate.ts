@@ -168,7 +168,9 @@ export function validateDocument(doc: DesiredState): Problem[] {
       if (nh.port !== undefined && !portNames.has(nh.port)) c.add('NO_SUCH_REF', `${at}/nexthops/${j}/port`, `no port named ${nh.port}`);
     });
   });
-  return c.problems;
+  // One problem per (code, path): two rules can see the same fault (an overlap of untranslated exposes).
+  const seen = new Set<string>();
+  return c.problems.filter((p) => !seen.has(`${p.code} ${p.path}`) && seen.add(`${p.code} ${p.path}`));
 }
 
 const STATEFUL = new Set(['masquerade', 'portForward']);
@@ -189,6 +191,17 @@ function checkPeering(c: Checker, p: Peering, at: string, vpcNets: Map<string, P
     const exposed: { p: ParsedPrefix; path: string }[] = [];
     side.expose.forEach((e, k) => checkExpose(c, e, `${sat}/expose/${k}`, nets, exposed));
     c.disjoint(exposed, 'exposed prefix');
+    // What the other side routes to by destination (untranslated or statically translated) must be unambiguous.
+    const visible: { p: ParsedPrefix; path: string }[] = [];
+    side.expose.forEach((e, k) => {
+      const field = !e.nat ? 'ips' : e.nat.mode === 'static' ? 'as' : undefined;
+      if (!field) return;
+      (e[field] ?? []).forEach((s, i) => {
+        const p = parsePrefix(s);
+        if (p) visible.push({ p, path: `${sat}/expose/${k}/${field}/${i}` });
+      });
+    });
+    c.disjoint(visible, 'prefix seen by the other side');
   });
   if (statefulSides.length > 1) {
     c.add('NAT_INCOMPATIBLE', `${at}/sides/1/expose`, 'stateful NAT (masquerade, portForward) on both sides of a peering: flows could never be initiated');
@@ -207,6 +220,9 @@ function checkExpose(c: Checker, e: Expose, at: string, nets: ParsedPrefix[] | u
     }
   });
   if (e.default && e.ips.length > 0) c.add('INVALID_VALUE', `${at}/ips`, 'a default expose lists no prefixes');
+  if (e.rateLimit && e.rateLimit.packetsPerSecond === undefined && e.rateLimit.bitsPerSecond === undefined) {
+    c.add('MISSING', `${at}/rateLimit`, 'a rate limit needs packetsPerSecond and/or bitsPerSecond');
+  }
   const fam = (ps: (ParsedPrefix | undefined)[]): Set<number> => new Set(ps.filter((p) => p).map((p) => p!.family));
   const ipFam = fam(ips);
   const asFam = fam(as);
