@@ -59,7 +59,7 @@ async function runOnce(l: h.Lab, withPlugin: boolean, agentPid: number): Promise
   await h.until('FRR gone', async () => h.zebraPid() === undefined || (await h.sh('kill', ['-0', String(h.zebraPid())])).code !== 0, 10_000);
   const { rmSync } = await import('node:fs');
   rmSync(`/var/run/frr/${h.INST}`, { recursive: true, force: true });
-  if (withPlugin) await h.startZebra(l, ',max-inflight=20000');
+  if (withPlugin) await h.startZebra(l, `,max-inflight=20000${process.env.GWCP_PLUGIN_ARGS ?? ''}`);
   else {
     // Kernel only: the same zebra, no plugin.
     const { mkdirSync } = await import('node:fs');
@@ -95,12 +95,12 @@ async function main(): Promise<void> {
     d = await h.startAgent(l, 8, `{ maxRoutes4: ${V4 + 1024}, maxRoutes6: ${V6 + 1024} }`);
     const kernel = process.argv.includes('--no-baseline') ? undefined : await runOnce(l, false, d.child.pid!);
     const dataplane = await runOnce(l, true, d.child.pid!);
-    const st = await h.api<{ rib: { routes: number }; ops: Record<string, { ok: number; failed: number }> }>(d, '/v1/cpi');
+    const st = await h.api<{ rib: { routes: number }; batchesAnswered: number }>(d, '/v1/cpi');
     const rss = Number(/VmRSS:\s+(\d+)/.exec((await h.sh('cat', [`/proc/${d.child.pid}/status`])).out)?.[1] ?? 0) * 1024;
     const res = {
       routes: { v4: V4, v6: V6 },
       kernelOnly: kernel ? { seconds: kernel.seconds, routesPerSecond: Math.round(kernel.rate), cpuSeconds: kernel.cpu } : null,
-      pluginToWorkerFib: { seconds: dataplane.seconds, routesPerSecond: Math.round(dataplane.rate), agentFibRoutes: st.rib.routes, cpuSeconds: dataplane.cpu },
+      pluginToWorkerFib: { seconds: dataplane.seconds, routesPerSecond: Math.round(dataplane.rate), agentFibRoutes: st.rib.routes, batches: st.batchesAnswered, cpuSeconds: dataplane.cpu },
       ratio: kernel ? dataplane.rate / kernel.rate : null,
       agentRssBytes: rss,
     };

@@ -10,7 +10,7 @@
  * the state replay on (re)connect walks the RIB on zebra's main thread, which owns the RIB.
  *
  * Load: zebra -M /abs/path/gw_zebra_plugin.so:endpoint=ipc:///run/x.sock[,kernel=1][,max-inflight=N]
- *       [,batch=N][,sync-delay=MS]
+ *       [,batch=N][,batch-wait=US][,sync-delay=MS]
  */
 #include "config.h"
 
@@ -56,6 +56,7 @@ struct gw_item {
 	struct gw_item *next;
 	struct zebra_dplane_ctx *ctx;
 	struct gw_chunk *chunk;
+	uint64_t at_us; /* when it entered the outbox (batching) */
 };
 
 /* A sent BATCH waiting for its RESULT. ctxs[i] is NULL for replayed ops (no zebra context to complete). */
@@ -73,6 +74,7 @@ static struct {
 	uint32_t max_inflight;
 	uint32_t batch;
 	uint32_t sync_delay_ms;
+	uint32_t batch_wait_us;
 
 	struct zebra_dplane_provider *prov;
 	char instance[96];
@@ -89,6 +91,7 @@ static struct {
 	bool io_started;
 	void *zctx, *sock, *mon;
 	bool connected, session, first_session_done;
+	bool send_blocked; /* the last send hit the high-water mark: wait for POLLOUT */
 	uint32_t epoch, seq, op_id;
 	struct timespec last_hello;
 	struct gw_sent *sent_head, *sent_tail;
@@ -101,6 +104,7 @@ static struct {
 	.max_inflight = 20000,
 	.batch = 1024,
 	.sync_delay_ms = 5000,
+	.batch_wait_us = 2000,
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 	.wake_fd = -1,
 };
@@ -113,8 +117,17 @@ static void wake_io(void)
 		zlog_warn(GW_LOG "wake: %s", strerror(errno));
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void outbox_push(struct gw_item *it)
 {
+	it->at_us = now_us();
 	pthread_mutex_lock(&G.mu);
 	if (G.tail)
 		G.tail->next = it;
@@ -604,7 +617,8 @@ static uint64_t ms_since(const struct timespec *t)
 
 static int send_buf(const msgpack_sbuffer *b)
 {
-	return zmq_send(G.sock, b->data, b->size, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+	G.send_blocked = zmq_send(G.sock, b->data, b->size, ZMQ_DONTWAIT) < 0;
+	return G.send_blocked ? -1 : 0;
 }
 
 static void send_hello(void)
@@ -747,6 +761,14 @@ static void flush(void)
 				n++;
 			}
 			pthread_mutex_unlock(&G.mu);
+			/* zebra hands over at most 100 contexts per dplane cycle: sending each handful alone cost the
+			 * agent and zebra a message round trip per ~16 routes. A short wait fills batches; a run that
+			 * ends at a chunk or fills the batch goes at once. */
+			if (n < G.batch && !(last->next && last->next->chunk) &&
+			    now_us() - first->at_us < G.batch_wait_us) {
+				msgpack_sbuffer_destroy(&b);
+				return;
+			}
 			ctxs = calloc(n, sizeof(*ctxs));
 			if (!ctxs) {
 				msgpack_sbuffer_destroy(&b);
@@ -976,9 +998,10 @@ static void *io_main(void *arg)
 		pthread_mutex_lock(&G.mu);
 		backlog = G.head != NULL;
 		pthread_mutex_unlock(&G.mu);
-		if (backlog && G.session)
+		/* POLLOUT only after a refused send: with it always on, a partial batch waiting to fill would spin. */
+		if (backlog && G.session && G.send_blocked)
 			items[0].events |= ZMQ_POLLOUT;
-		if (zmq_poll(items, 3, 1000) < 0 && errno != EINTR)
+		if (zmq_poll(items, 3, backlog && G.session ? 1 : 1000) < 0 && errno != EINTR)
 			break;
 		if (items[2].revents & ZMQ_POLLIN) {
 			uint64_t v;
@@ -1108,6 +1131,8 @@ static int parse_args(const char *args)
 			G.max_inflight = u;
 		} else if (!strcmp(kv, "batch") && !parse_u32(v, &u, 1, GW_MAX_BATCH_OPS)) {
 			G.batch = u;
+		} else if (!strcmp(kv, "batch-wait") && !parse_u32(v, &u, 0, 100000)) {
+			G.batch_wait_us = u;
 		} else if (!strcmp(kv, "sync-delay") && !parse_u32(v, &u, 0, 600000)) {
 			G.sync_delay_ms = u;
 		} else {
