@@ -159,10 +159,10 @@ enum gw_decision {
 	GW_DEC_ICMP_ERROR,  /* packet turned into an ICMP error sent on out_port */
 	GW_DEC_DROP,
 };
-#define GW_STAGES(X) X(ETH_INPUT, "eth_input") X(IP4_INPUT, "ip4_input") X(IP6_INPUT, "ip6_input")             \
-	X(PUNT, "punt") X(IP_LOOKUP, "ip_lookup") X(IP_FORWARD, "ip_forward") X(ECMP, "ecmp")                  \
-	X(NEIGH_RESOLVE, "neigh_resolve") X(ICMP_ERROR, "icmp_error") X(TAP_INPUT, "tap_input")                \
-	X(IP4_FRAGMENT, "ip4_fragment")
+/* Listed in the order a packet meets them, so a trace's stage set reads as its path. */
+#define GW_STAGES(X) X(TAP_INPUT, "tap_input") X(ETH_INPUT, "eth_input") X(IP4_INPUT, "ip4_input")            \
+	X(IP6_INPUT, "ip6_input") X(IP_LOOKUP, "ip_lookup") X(PUNT, "punt") X(IP_FORWARD, "ip_forward")          \
+	X(ECMP, "ecmp") X(NEIGH_RESOLVE, "neigh_resolve") X(IP4_FRAGMENT, "ip4_fragment") X(ICMP_ERROR, "icmp_error")
 enum gw_stage {
 #define GW_STAGE_ENUM(e, s) GW_STAGE_##e,
 	GW_STAGES(GW_STAGE_ENUM)

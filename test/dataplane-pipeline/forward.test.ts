@@ -18,6 +18,8 @@ describe('dataplane pipeline: forwarding', function () {
     const expected = scapy(inputs.map((pkt) => ({ pkt, expr: `routed(pkt, '${GW1_MAC}', '${NEXTHOP_MAC}')` })));
     expect(out.p('eth1')).to.deep.equal(expected);
     expect(out.trace.map((t) => t.decision)).to.deep.equal(['forward', 'forward', 'forward']);
+    expect(at(out.trace, 0).stages).to.deep.equal(['eth_input', 'ip4_input', 'ip_lookup', 'ip_forward', 'ecmp', 'neigh_resolve']);
+    expect(at(out.trace, 0)).to.deep.include({ in: 'eth0', out: 'eth1', nexthop: 1, reason: null });
     expect(out.c('eth1').tx_packets).to.equal(3);
     expect(out.c('eth0').rx_packets).to.equal(3);
   });
