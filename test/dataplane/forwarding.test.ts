@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import {
   type Daemon,
   type Lab,
+  ROOT,
+  bootYaml,
   counters,
   cpuSeconds,
   createLab,
@@ -189,6 +191,21 @@ describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function (
     expect(await stopDaemon(d, 'SIGKILL')).to.equal(null);
     d = await startDaemon(lab);
     await until('ping after restart', async () => (await nsExec(lab.nsA, ['ping', '-c1', '-W1', '10.0.2.2'])).code === 0, 20_000, 200);
+  });
+
+  it('fails start with exit 1 and leaves no tap or XDP program behind when a port cannot attach', async () => {
+    await stopDaemon(d, 'SIGTERM');
+    d = undefined;
+    const dir = mkdtempSync(join(tmpdir(), `${PREFIX}-bad-`));
+    const yaml = bootYaml(lab, dir).replace(`iface=${lab.gB}`, 'iface=gwrt-nosuchif');
+    writeFileSync(join(dir, 'boot.yaml'), yaml);
+    const child = spawn(join(ROOT, 'bin/vpc-gatewayd'), ['--config', join(dir, 'boot.yaml')], { stdio: 'ignore' });
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).to.equal(1);
+    const links = await must('ip', ['-n', lab.nsG, '-d', 'link', 'show']);
+    expect(links).to.not.include(lab.tapA);
+    expect(links).to.not.match(/prog\/xdp/);
+    d = await startDaemon(lab);
   });
 
   it('stops cleanly on SIGTERM: exit 0, taps and XDP programs gone', async () => {

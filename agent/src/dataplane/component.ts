@@ -82,8 +82,10 @@ function check(what: string, results: string[], items: unknown[]): void {
 
 /** An af_xdp port's XDP program outlives a crashed daemon and makes the next attach fail; only the PMD's own
  *  default program (xsk_def_prog) is removed, never one an operator attached. Returns true if one was removed. */
+const xdpIface = (device: string): string | undefined => /^net_af_xdp[^,]*,(?:.*,)?iface=([^,]+)/.exec(device)?.[1];
+
 export async function clearStaleXsk(p: Pick<PortSection, 'device' | 'netns'>, run = ip): Promise<boolean> {
-  const iface = /^net_af_xdp[^,]*,(?:.*,)?iface=([^,]+)/.exec(p.device)?.[1];
+  const iface = xdpIface(p.device);
   if (!iface) return false;
   let link: string;
   try {
@@ -100,12 +102,13 @@ export async function clearStaleXsk(p: Pick<PortSection, 'device' | 'netns'>, ru
  *  queue again fails. Measured: a restart right after SIGKILL failed once, then attached. */
 async function addPortRetrying(dp: NativeDataplane, p: PortSection, log: Logger): Promise<PortInfo> {
   const cfg = { name: p.name, device: p.device, mtu: p.mtu, vrf: p.vrf, tapName: p.tapName, ...(p.netns ? { netns: p.netns } : {}) };
-  const xdp = p.device.startsWith('net_af_xdp');
+  const iface = xdpIface(p.device);
+  const exists = async (): Promise<boolean> => ip(p.netns, ['link', 'show', 'dev', iface!]).then(() => true, () => false);
   for (let attempt = 1; ; attempt++) {
     try {
       return dp.addPort(cfg);
     } catch (e) {
-      if (!xdp || attempt >= 20 || (e as DataplaneError).code !== 'DP_PORT_FAILED') throw e;
+      if (!iface || attempt >= 20 || (e as DataplaneError).code !== 'DP_PORT_FAILED' || !(await exists())) throw e;
       log.warn({ port: p.name, attempt, err: (e as Error).message }, 'af_xdp queue busy, retrying');
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -142,6 +145,16 @@ export class DataplaneComponent implements Component {
     const sec = parseDataplaneSection(raw);
     const dp = this.makeDataplane();
     this.dp = dp;
+    try {
+      await this.bringUp(sec, dp, log);
+    } catch (e) {
+      // The daemon only stops components that started: release ports, EAL and hugepages here.
+      await this.stop();
+      throw e;
+    }
+  }
+
+  private async bringUp(sec: DataplaneSection, dp: NativeDataplane, log: Logger): Promise<void> {
     const eal = dp.init({ ...sec.eal, extraArgs: [...pciArgs(sec.ports), ...(sec.eal.extraArgs ?? [])] });
     log.info({ hugepages: eal.hugepages, reason: dp.hugepagePlan?.reason, args: eal.args, workerLcores: eal.workerLcores }, 'EAL up');
     for (const vrf of new Set([...sec.ports.map((p) => p.vrf), ...sec.staticRoutes.map((r) => r.vrf)])) {
