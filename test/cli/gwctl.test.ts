@@ -103,6 +103,7 @@ describe('gwctl against a running agent', () => {
     expect(c).to.deep.equal({ generation: 1, spec: doc() });
     const v = await gwctl([...s, 'show', 'vpcs']);
     expect(v.stdout.split('\n').slice(0, 3)).to.deep.equal(['NAME  ID  VNI  SUBNETS', 'blue  b1  100  10.10.0.0/24', 'red   r1  200  10.20.0.0/24']);
+    expect((await gwctl([...s, 'show', 'groups'])).stdout).to.equal('NAME  MEMBERS\n');
   });
 
   it('diffs without applying', async () => {

@@ -404,6 +404,17 @@ describe('management API contract', () => {
     });
   });
 
+  describe('gateway groups', () => {
+    it('are a resource of the document too, refused while nothing realizes them', async () => {
+      const cur = (await call(unix, 'GET', '/v1/groups')).headers.etag as string;
+      const g = { name: 'ab', members: [{ name: 'gw1', priority: 200 }, { name: 'gw2', priority: 100 }] };
+      expectProblem(await call(unix, 'PUT', '/v1/groups/ab', g, { 'if-match': cur }), 422, 'NOT_SUPPORTED', '/groups/0');
+      expectProblem(await call(unix, 'PUT', '/v1/groups/ab', { ...g, members: [{ name: 'gw1' }] }, { 'if-match': cur }), 400, 'SCHEMA', '/members/0/priority');
+      expectProblem(await call(unix, 'GET', '/v1/groups/ab'), 404, 'NOT_FOUND');
+      expect((await call(unix, 'GET', '/v1/groups')).body.items).to.deep.equal([]);
+    });
+  });
+
   describe('concurrent writers', () => {
     it('of concurrent HTTP writers on the same ETag exactly one wins, the others get 412', async () => {
       const cur = (await call(unix, 'GET', '/v1/vpcs')).headers.etag as string;

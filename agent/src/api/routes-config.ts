@@ -3,7 +3,7 @@
 import type { Request, Response, Router } from 'express';
 import { diff } from '../config/diff.ts';
 import { ConfigError } from '../config/errors.ts';
-import { emptyState, type DesiredState, type Peering, type Vpc } from '../config/model.ts';
+import { emptyState, type DesiredState, type GatewayGroup, type Peering, type Vpc } from '../config/model.ts';
 import type { WriteOutcome } from '../config/service.ts';
 import { dryRun, ifMatch, setEtag, who, type ApiContext } from './context.ts';
 import { ApiProblem } from './problem.ts';
@@ -79,6 +79,7 @@ export function configRoutes(r: Router, ctx: ApiContext): void {
 
   resource(r, ctx, 'vpcs', 'vpc', (d) => d.vpcs, (d, v) => (d.vpcs = v as Vpc[]));
   resource(r, ctx, 'peerings', 'peering', (d) => d.peerings, (d, v) => (d.peerings = v as Peering[]));
+  resource(r, ctx, 'groups', 'group', (d) => d.groups, (d, v) => (d.groups = v as GatewayGroup[]));
 }
 
 /** GET list/one, PUT (create or replace in place, keeping the operator's order), DELETE. */

@@ -119,6 +119,16 @@ export function registerShow(program: Command): Command {
     });
 
   show
+    .command('groups')
+    .description('gateway groups of the newest generation (members by priority)')
+    .action(async (_o, cmd: Command) => {
+      const g = await call(client(cmd).GET('/v1/groups'));
+      const members = (m: { name: string; priority: number }[]): string =>
+        [...m].sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name)).map((x) => `${x.name}(${x.priority})`).join(' ');
+      print(cmd, g, () => table(['NAME', 'MEMBERS'], g.items.map((x) => [x.name, members(x.members)])));
+    });
+
+  show
     .command('ports')
     .description('dataplane ports')
     .action(async (_o, cmd: Command) => {
