@@ -104,6 +104,9 @@ export async function createLab(prefix: string): Promise<Lab> {
   return l;
 }
 
+/** PMD of the lab's ports: af_xdp (default) or af_packet (GW_TEST_DEVICE_KIND=af_packet). */
+const kind = (): string => (process.env.GW_TEST_DEVICE_KIND === 'af_packet' ? 'net_af_packet' : 'net_af_xdp');
+
 export function bootYaml(l: Lab, dir: string, extra: { memoryMb?: number; routes4?: number; hugepages?: 'auto' | 'off' } = {}): string {
   return `instance: ${l.prefix}
 runDir: ${dir}/run
@@ -115,8 +118,8 @@ dataplane:
     hugepages: ${extra.hugepages ?? process.env.GW_TEST_HUGEPAGES ?? 'auto'}
     memoryMb: ${extra.memoryMb ?? process.env.GW_TEST_MEMORY_MB ?? 512}
 ${extra.routes4 ? `    tables: { maxRoutes4: ${extra.routes4}, maxVrfs: 2 }\n` : ''}  ports:
-    - { name: eth1, device: "net_af_xdp_${l.prefix}a,iface=${l.gA}", netns: ${l.nsG}, tapName: ${l.tapA}, addresses: ["10.0.1.1/24", "2001:db8:1::1/64"] }
-    - { name: eth2, device: "net_af_xdp_${l.prefix}b,iface=${l.gB}", netns: ${l.nsG}, tapName: ${l.tapB}, addresses: ["10.0.2.1/24", "2001:db8:2::1/64"] }
+    - { name: eth1, device: "${kind()}_${l.prefix}a,iface=${l.gA}", netns: ${l.nsG}, tapName: ${l.tapA}, addresses: ["10.0.1.1/24", "2001:db8:1::1/64"] }
+    - { name: eth2, device: "${kind()}_${l.prefix}b,iface=${l.gB}", netns: ${l.nsG}, tapName: ${l.tapB}, addresses: ["10.0.2.1/24", "2001:db8:2::1/64"] }
 `;
 }
 
