@@ -1,27 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Forwarding decision after a unicast route: ECMP member by flow hash, TTL/hop limit, egress MTU,
+/* Forwarding decision after a unicast route: ECMP member (ecmp.c), TTL/hop limit, egress MTU,
  * decrement with incremental checksum (RFC 1624), then neighbor rewrite. */
 #include <sys/socket.h>
 
 #include "stages.h"
-
-const struct gw_nh_obj *gw_ecmp_select(struct gw_worker *w, uint32_t group, uint32_t h, uint32_t *nh_id)
-{
-	gw_stage(w, GW_STAGE_ECMP);
-	const struct gw_group_obj *g = atomic_load_explicit(&w->dp->groups[group], memory_order_acquire);
-	if (unlikely(g == NULL))
-		return NULL;
-	uint32_t id = g->slots[((uint64_t)h * g->n_slots) >> 32];
-	*nh_id = id;
-	if (unlikely(w->trace_fn != NULL))
-		w->tr.nexthop = id;
-	return atomic_load_explicit(&w->dp->nhs[id], memory_order_acquire);
-}
-
-static inline bool has_ports(uint8_t proto)
-{
-	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
-}
 
 /* The packet leaves untagged: drop the 802.1Q tag by sliding the MAC addresses over it. */
 static inline void strip_vlan(struct gw_pkt *p)
@@ -83,13 +65,7 @@ void gw_ip4_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	if (unlikely(ip->time_to_live <= 1))
 		return gw_icmp4_error(w, p, out, GW_ICMP_TIME_EXCEEDED, 0, 0, GW_DROP_TTL_EXCEEDED);
 
-	uint32_t ihl = (ip->version_ihl & 0xf) * 4u;
-	uint32_t h = gw_hash_mix(gw_hash_mix(ip->src_addr, ip->dst_addr), ip->next_proto_id);
-	if (has_ports(ip->next_proto_id) && !(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) &&
-	    rte_pktmbuf_data_len(p->m) >= p->l3 + ihl + 4)
-		h = gw_hash_mix(h, gw_ld32(rte_pktmbuf_mtod_offset(p->m, const uint8_t *, p->l3 + ihl)));
-	uint32_t nh_id = 0;
-	const struct gw_nh_obj *nh = gw_ecmp_select(w, gw_rv_group(rv), h, &nh_id);
+	const struct gw_nh_obj *nh = gw_ecmp_select(w, p, gw_rv_group(rv), AF_INET);
 	if (unlikely(nh == NULL))
 		return gw_drop(w, p, GW_DROP_NEXTHOP_INVALID);
 	const struct gw_port_obj *op = egress(w, nh);
@@ -118,13 +94,7 @@ void gw_ip6_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	if (unlikely(ip->hop_limits <= 1))
 		return gw_icmp6_error(w, p, out, 3 /* time exceeded */, 0, 0, GW_DROP_TTL_EXCEEDED);
 
-	uint32_t h = gw_hash_mix(ip->vtc_flow & rte_cpu_to_be_32(0xfffff), ip->proto);
-	for (int i = 0; i < 16; i += 4)
-		h = gw_hash_mix(gw_hash_mix(h, gw_ld32(ip->src_addr + i)), gw_ld32(ip->dst_addr + i));
-	if (has_ports(ip->proto) && rte_pktmbuf_data_len(p->m) >= p->l3 + sizeof(*ip) + 4)
-		h = gw_hash_mix(h, gw_ld32(rte_pktmbuf_mtod_offset(p->m, const uint8_t *, p->l3 + sizeof(*ip))));
-	uint32_t nh_id = 0;
-	const struct gw_nh_obj *nh = gw_ecmp_select(w, gw_rv_group(rv), h, &nh_id);
+	const struct gw_nh_obj *nh = gw_ecmp_select(w, p, gw_rv_group(rv), AF_INET6);
 	if (unlikely(nh == NULL))
 		return gw_drop(w, p, GW_DROP_NEXTHOP_INVALID);
 	const struct gw_port_obj *op = egress(w, nh);

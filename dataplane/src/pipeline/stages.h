@@ -74,8 +74,8 @@ void gw_ip4_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *ou
 void gw_ip6_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out);
 void gw_ip4_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint32_t rv);
 void gw_ip6_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint32_t rv);
-/* ECMP: the nexthop of group g for flow hash h (NULL if the group or its member vanished). */
-const struct gw_nh_obj *gw_ecmp_select(struct gw_worker *w, uint32_t group, uint32_t h, uint32_t *nh_id);
+/* ECMP: the nexthop of group for this packet's flow (NULL if the group or its member vanished). */
+const struct gw_nh_obj *gw_ecmp_select(struct gw_worker *w, const struct gw_pkt *p, uint32_t group, uint8_t family);
 /* The MAC to send to (cached from the nexthop, else the neighbor table); false after counting a neighbor
  * miss, raising the event and dropping the packet. */
 bool gw_neigh_lookup(struct gw_worker *w, struct gw_pkt *p, uint16_t port, uint8_t family, const void *ip,
