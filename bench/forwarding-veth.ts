@@ -139,6 +139,7 @@ async function main(): Promise<void> {
   } finally {
     await destroyLab(labNames(PREFIX));
     rmSync(tmp, { recursive: true, force: true });
+    await killStale(PREFIX); // daemon run directories
   }
   const results = SIZES.map((s) => {
     const r = res.get(s.label)!;
