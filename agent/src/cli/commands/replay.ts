@@ -96,7 +96,8 @@ export function register(program: Command): void {
           process.stdout.write(`outputs and trace.jsonl in ${opts.out}\n`);
         }
       } catch (e) {
-        if (e instanceof ReplayError) throw new CliError(`gwctl replay: ${e.code}: ${e.message}`, e.code === 'REPLAY_FAILED' ? 1 : 2);
+        // gwctl's convention: 1 = refused/invalid input, 2 = could not run at all
+        if (e instanceof ReplayError) throw new CliError(`gwctl replay: ${e.code}: ${e.message}`, e.code === 'REPLAY_INVALID_INPUT' ? 1 : 2);
         throw e;
       }
     });
