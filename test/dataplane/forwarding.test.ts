@@ -12,6 +12,7 @@ import {
   type Daemon,
   type Lab,
   ROOT,
+  apiText,
   bootYaml,
   counters,
   cpuSeconds,
@@ -105,6 +106,14 @@ describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function (
     expect(Number(delta('eth2', 'rxPackets'))).to.be.within(50, 60);
     expect(Number(delta('eth1', 'txPackets'))).to.be.within(50, 60);
     expect(after.ports.reduce((s, p) => s + BigInt(p.drops.neigh_miss ?? '0'), 0n) > 0n, 'neighbor misses counted').to.equal(true);
+  });
+
+  it('shows neighbor misses and kernel resolutions on /metrics', async () => {
+    const text = await apiText(d!, '/metrics');
+    const value = (re: RegExp): number => Number(re.exec(text)?.[1] ?? -1);
+    expect(value(/^gw_dp_runtime_neighbor_miss_events_total(?:\{[^}]*\})? (\d+)/m)).to.be.at.least(1);
+    expect(value(/^gw_dp_runtime_neighbor_resolutions_total(?:\{[^}]*\})? (\d+)/m)).to.be.at.least(1);
+    expect(value(/^gw_dp_drops_total\{[^}]*reason="neigh_miss"[^}]*\} (\d+)/m)).to.be.at.least(1);
   });
 
   it('answers TTL 1 with ICMP time exceeded from the port address it was configured with', async () => {

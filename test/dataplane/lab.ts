@@ -184,6 +184,10 @@ export async function stopDaemon(d: Daemon | undefined, signal: NodeJS.Signals =
 }
 
 export function api<T>(d: Daemon, path: string, method = 'GET'): Promise<T> {
+  return apiText(d, path, method).then((body) => (body ? JSON.parse(body) : undefined) as T);
+}
+
+export function apiText(d: Daemon, path: string, method = 'GET'): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: d.socket, path, method }, (res) => {
       let body = '';
@@ -191,7 +195,7 @@ export function api<T>(d: Daemon, path: string, method = 'GET'): Promise<T> {
       res.on('data', (c: string) => (body += c));
       res.on('end', () => {
         if ((res.statusCode ?? 500) >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${body}`));
-        else resolve((body ? JSON.parse(body) : undefined) as T);
+        else resolve(body);
       });
     });
     req.on('error', reject);
