@@ -74,4 +74,26 @@ describe('FakeDataplane', () => {
     expect(c.rxPackets).to.equal(5n);
     expect(c.drops.no_route).to.equal(2n);
   });
+
+  it('gives a port added after a removal a free id, never one in use', () => {
+    const dp = boot();
+    const a = dp.addPort({ name: 'eth1', device: 'net_null0', mtu: 1500, vrf: 0 });
+    const b = dp.addPort({ name: 'eth2', device: 'net_null1', mtu: 1500, vrf: 0 });
+    dp.removePort(a.id);
+    const c = dp.addPort({ name: 'eth3', device: 'net_null2', mtu: 1500, vrf: 0 });
+    expect(c.id).to.not.equal(b.id);
+    expect(dp.ports().map((p) => p.name).sort()).to.deep.equal(['eth2', 'eth3']);
+    expect(dp.ports().find((p) => p.id === b.id)!.name).to.equal('eth2');
+  });
+
+  it('hands out counter snapshots, not live objects', () => {
+    const dp = boot();
+    const p = dp.addPort({ name: 'eth1', device: 'net_null0', mtu: 1500, vrf: 0 });
+    dp.fakeTraffic(p.id, { rxPackets: 1n, drops: { no_route: 1n } });
+    const snap = dp.portCounters()[0]!;
+    dp.fakeTraffic(p.id, { rxPackets: 4n, drops: { no_route: 4n } });
+    expect(snap.rxPackets).to.equal(1n);
+    expect(snap.drops.no_route).to.equal(1n);
+    expect(dp.portCounters()[0]!.rxPackets).to.equal(5n);
+  });
 });

@@ -99,7 +99,9 @@ export class FakeDataplane implements DataplaneApi {
     }
     if (!this.vrfs.has(cfg.vrf)) throw new DataplaneError('DP_NO_VRF', `vrf ${cfg.vrf} does not exist`);
     if (this.portTable.size * 2 + 2 > this.limits.maxPorts) throw new DataplaneError('DP_TOO_MANY_PORTS', 'too many ports');
-    const id = this.portTable.size * 2;
+    // Lowest free even id (DPDK reuses a released port id too); size*2 would collide after a removal.
+    let id = 0;
+    while (this.portTable.has(id)) id += 2;
     const n = id / 2 + 1;
     const info: PortInfo = {
       id,
@@ -120,6 +122,8 @@ export class FakeDataplane implements DataplaneApi {
   removePort(id: PortId): void {
     this.live();
     if (!this.portTable.delete(id)) throw new DataplaneError('DP_NO_PORT', `no port ${id}`);
+    // A later port may get this id again: it starts from zero like a fresh DPDK port.
+    this.counters.delete(id);
   }
 
   ports(): PortInfo[] {
@@ -264,7 +268,11 @@ export class FakeDataplane implements DataplaneApi {
   }
 
   portCounters(): PortCounters[] {
-    return [...this.portTable.keys()].map((port) => this.counters.get(port) ?? this.emptyCounters(port));
+    // Copies: a caller keeping a snapshot (counter baselines) must not see it change under it.
+    return [...this.portTable.keys()].map((port) => {
+      const c = this.counters.get(port) ?? this.emptyCounters(port);
+      return { ...c, drops: { ...c.drops } };
+    });
   }
 
   pollEvents(max: number): DataplaneEvent[] {
