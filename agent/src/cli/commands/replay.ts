@@ -1,4 +1,4 @@
-// `gwctl replay`: runs pcaps through the dataplane pipeline offline (dataplane/build/gw-replay, the same C
+// `gwctl replay`: runs pcaps through the dataplane pipeline offline (dataplane/out/gw-replay, the same C
 // code the lcores run). Local, no daemon: operators debug a packet trace, tests feed packet vectors.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CliError } from '../output.ts';
 
-export const REPLAY_BIN = fileURLToPath(new URL('../../../../dataplane/build/gw-replay', import.meta.url));
+export const REPLAY_BIN = fileURLToPath(new URL('../../../../dataplane/out/gw-replay', import.meta.url));
 
 export interface ReplayOptions {
   config: string;
