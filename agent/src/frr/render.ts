@@ -7,6 +7,9 @@ import type { FrrBootOptions } from './options.ts';
 
 export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPaths'> & Partial<Pick<FrrBootOptions, 'redistributeConnected'>>;
 
+/** bfdd's defaults (FRR 8.4). */
+const BFD_DEFAULTS = { detectMultiplier: 3, intervalMs: 300 };
+
 export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
   const g = spec.gateway;
   const out: string[] = [];
@@ -22,9 +25,12 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
     line('bfd');
     for (const p of g.bfdProfiles) {
       line(` profile ${p.name}`);
-      line(`  detect-multiplier ${p.detectMultiplier}`);
-      line(`  receive-interval ${p.receiveIntervalMs}`);
-      line(`  transmit-interval ${p.transmitIntervalMs}`);
+      // FRR's defaults are not shown by `show running-config`: written out, frr-reload.py would see them as
+      // missing and re-apply them on every reload, which restarts the BFD sessions of the profile (and resets
+      // BGP sessions that were just coming up). So only values that differ from the default are rendered.
+      if (p.detectMultiplier !== BFD_DEFAULTS.detectMultiplier) line(`  detect-multiplier ${p.detectMultiplier}`);
+      if (p.receiveIntervalMs !== BFD_DEFAULTS.intervalMs) line(`  receive-interval ${p.receiveIntervalMs}`);
+      if (p.transmitIntervalMs !== BFD_DEFAULTS.intervalMs) line(`  transmit-interval ${p.transmitIntervalMs}`);
       line(' exit');
     }
     line('exit');

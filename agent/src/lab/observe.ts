@@ -4,7 +4,7 @@
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { bfdPeers, bgpPeers, type BfdPeerState, type BgpPeerState } from '../frr/vtysh.ts';
+import { bfdPeers, bgpPeers, showJson, type BfdPeerState, type BgpPeerState } from '../frr/vtysh.ts';
 import { LabError } from './errors.ts';
 import { run } from './sh.ts';
 import type { LabNode, Topology } from './topology.ts';
@@ -125,6 +125,14 @@ export function forwardedDelta(before: PortCounter[], after: PortCounter[]): { p
 
 export async function bgpState(gw: GatewayNode): Promise<BgpPeerState[]> {
   return [...(await bgpPeers(gw.frrInstance)).values()];
+}
+
+/** BGP neighbors of the gateway configured with BFD (the sessions `bfdState` must show up). */
+export async function bfdNeighbors(gw: GatewayNode): Promise<string[]> {
+  const j = await showJson<Record<string, { peerBfdInfo?: unknown }>>(gw.frrInstance, 'show bgp neighbors json');
+  return Object.entries(j ?? {})
+    .filter(([, v]) => v.peerBfdInfo !== undefined)
+    .map(([k]) => k);
 }
 
 export async function bfdState(gw: GatewayNode): Promise<BfdPeerState[]> {
