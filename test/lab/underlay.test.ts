@@ -69,7 +69,16 @@ describe('lab: underlay (BGP/BFD over the punt path, traffic through the DPDK wo
   });
 
   it('holds the leaf networks in the dataplane FIB, with ECMP over both leafs for the anycast prefix', async () => {
-    const routes = await fib(gw);
+    // Sessions that just came up may still be settling (BFD coming up after BGP): wait for the full picture.
+    const routes = await waitFor(
+      'leaf routes and ECMP in the FIB',
+      async () => {
+        const r = await fib(gw);
+        const anycast = r.find((x) => x.prefix === '10.100.0.0/24');
+        return anycast?.via.length === 2 && r.some((x) => x.prefix === '10.1.1.0/24') && r.some((x) => x.prefix === 'fd02:2::/64') ? r : undefined;
+      },
+      30_000,
+    );
     const by = new Map(routes.map((r) => [r.prefix, r]));
     expect(by.get('10.1.1.0/24')?.via).to.deep.equal(['10.0.1.0']);
     expect(by.get('10.2.2.0/24')?.via).to.deep.equal(['10.0.2.0']);
