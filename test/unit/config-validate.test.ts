@@ -119,6 +119,16 @@ describe('config semantic validation', () => {
     ]);
   });
 
+  it('refuses a route that is both blackhole and reject, and reject routes with next hops', () => {
+    const d = validDoc();
+    d.staticRoutes.push(
+      { prefix: '198.51.110.0/24', nexthops: [], blackhole: true, reject: true },
+      { prefix: '198.51.111.0/24', nexthops: [{ ip: '10.1.0.1' }], reject: true },
+      { prefix: '198.51.112.0/24', nexthops: [], reject: true },
+    );
+    expect(codes(validateDocument(d))).to.deep.equal(['INVALID_VALUE /staticRoutes/1/reject', 'INVALID_VALUE /staticRoutes/2/nexthops']);
+  });
+
   it('refuses every use of a feature no component realizes, at the field that uses it', () => {
     const realized = new Set<Feature>(FEATURES.filter((f) => !['vpcs', 'peerings', 'nat.static'].includes(f)));
     const c = codes(unsupported(validDoc(), realized));

@@ -546,7 +546,10 @@ export interface components {
                 ip: components["schemas"]["IP"];
                 port?: components["schemas"]["Name"];
             }[];
+            /** @description drop silently (no next hops) */
             blackhole?: boolean;
+            /** @description drop and answer ICMP unreachable (no next hops) */
+            reject?: boolean;
         };
         ConfigGeneration: {
             generation: number;

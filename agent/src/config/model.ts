@@ -134,9 +134,10 @@ export interface StaticRoute {
   /** VPC name; absent = the underlay (default VRF). */
   vpc?: string;
   prefix: string;
-  /** ECMP next hops; empty together with blackhole = drop. */
+  /** ECMP next hops; empty together with blackhole (silent drop) or reject (drop + ICMP unreachable). */
   nexthops: StaticNexthop[];
   blackhole?: boolean;
+  reject?: boolean;
 }
 
 export interface StaticNexthop {

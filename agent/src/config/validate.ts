@@ -160,8 +160,10 @@ export function validateDocument(doc: DesiredState): Problem[] {
     const at = `/staticRoutes/${i}`;
     if (r.vpc !== undefined && !vpcNames.has(r.vpc)) c.add('NO_SUCH_REF', `${at}/vpc`, `no VPC named ${r.vpc}`);
     const p = c.prefix(r.prefix, `${at}/prefix`);
-    if (r.blackhole && r.nexthops.length > 0) c.add('INVALID_VALUE', `${at}/nexthops`, 'a blackhole route has no next hops');
-    if (!r.blackhole && r.nexthops.length === 0) c.add('MISSING', `${at}/nexthops`, 'next hops required (or blackhole: true)');
+    const drop = r.blackhole ? 'blackhole' : r.reject ? 'reject' : undefined;
+    if (r.blackhole && r.reject) c.add('INVALID_VALUE', `${at}/reject`, 'a route is either blackhole or reject');
+    if (drop && r.nexthops.length > 0) c.add('INVALID_VALUE', `${at}/nexthops`, `a ${drop} route has no next hops`);
+    if (!drop && r.nexthops.length === 0) c.add('MISSING', `${at}/nexthops`, 'next hops required (or blackhole/reject: true)');
     r.nexthops.forEach((nh, j) => {
       const a = c.ip(nh.ip, `${at}/nexthops/${j}/ip`);
       if (a && p && a.family !== p.family) c.add('INVALID_VALUE', `${at}/nexthops/${j}/ip`, `IPv${a.family} next hop for an IPv${p.family} prefix`);

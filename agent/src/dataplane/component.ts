@@ -7,16 +7,21 @@
 // the routing manager allocates below that.
 import type { Logger } from 'pino';
 import type { Component, DaemonContext } from '../daemon.ts';
-import { DATAPLANE } from '../keys.ts';
+import { CONFIG, DATAPLANE } from '../keys.ts';
 import type { DataplaneApi, Nexthop, NexthopGroup, PortInfo, RouteOp } from './api.ts';
 import { DataplaneError } from './errors.ts';
 import { ip } from './iproute.ts';
 import { NativeDataplane } from './native.ts';
-import { NeighborLearner } from './neighbors.ts';
+import { DataplaneConfigConsumer } from './config-consumer.ts';
+import type { PortWant } from './desired.ts';
+import { NeighborLearner, type TapBinding } from './neighbors.ts';
+import { IdRange, Realizer, type PortOps } from './realizer.ts';
 import { parseDataplaneSection, type DataplaneSection, type PortSection } from './section.ts';
 
 export const RESERVED_IDS = 4096;
 const DEFAULT_MAX_IDS = 1 << 16;
+/** DPDK 22.11 as Debian builds it (RTE_MAX_ETHPORTS); every gateway port takes two: the device and its tap. */
+const MAX_ETHPORTS = 32;
 
 /** Routes, nexthops and groups that make the configured ports and static routes reachable. */
 export function bootTables(
@@ -84,6 +89,8 @@ function check(what: string, results: string[], items: unknown[]): void {
  *  default program (xsk_def_prog) is removed, never one an operator attached. Returns true if one was removed. */
 const xdpIface = (device: string): string | undefined => /^net_af_xdp[^,]*,(?:.*,)?iface=([^,]+)/.exec(device)?.[1];
 
+type PortSetup = Pick<PortSection, 'name' | 'device' | 'mtu' | 'vrf' | 'netns' | 'tapName' | 'hostAddresses'>;
+
 export async function clearStaleXsk(p: Pick<PortSection, 'device' | 'netns'>, run = ip): Promise<boolean> {
   const iface = xdpIface(p.device);
   if (!iface) return false;
@@ -100,7 +107,7 @@ export async function clearStaleXsk(p: Pick<PortSection, 'device' | 'netns'>, ru
 
 /** The kernel releases the AF_XDP socket of a process that just exited asynchronously; until then binding the
  *  queue again fails. Measured: a restart right after SIGKILL failed once, then attached. */
-async function addPortRetrying(dp: NativeDataplane, p: PortSection, log: Logger): Promise<PortInfo> {
+async function addPortRetrying(dp: NativeDataplane, p: PortSetup, log: Logger): Promise<PortInfo> {
   const cfg = { name: p.name, device: p.device, mtu: p.mtu, vrf: p.vrf, tapName: p.tapName, ...(p.netns ? { netns: p.netns } : {}) };
   const iface = xdpIface(p.device);
   const exists = async (): Promise<boolean> => ip(p.netns, ['link', 'show', 'dev', iface!]).then(() => true, () => false);
@@ -115,9 +122,40 @@ async function addPortRetrying(dp: NativeDataplane, p: PortSection, log: Logger)
   }
 }
 
-async function configureTap(p: PortSection, info: PortInfo): Promise<void> {
+async function configureTap(p: PortSetup, info: PortInfo): Promise<void> {
   for (const a of p.hostAddresses) await ip(p.netns, ['addr', 'replace', a, 'dev', info.tapName]);
   await ip(p.netns, ['link', 'set', info.tapName, 'up']);
+}
+
+/** Hot-plugs document ports the same way boot ports come up (stale XDP program, af_xdp retry, tap). */
+function documentPortOps(dp: NativeDataplane, log: Logger, tapsChanged: (taps: TapBinding[]) => void): PortOps {
+  const setup = (w: PortWant): PortSetup => ({ name: w.name, device: w.device, mtu: w.mtu, vrf: 0, tapName: w.name, hostAddresses: w.addresses, ...(w.netns ? { netns: w.netns } : {}) });
+  return {
+    async add(w) {
+      const p = setup(w);
+      if (await clearStaleXsk(p)) log.warn({ port: p.name, device: p.device }, 'removed the XDP program a previous run left');
+      const info = await addPortRetrying(dp, p, log);
+      try {
+        await configureTap(p, info);
+      } catch (e) {
+        dp.removePort(info.id);
+        throw e;
+      }
+      log.info({ port: info }, 'document port up');
+      return info;
+    },
+    async remove(w, info) {
+      dp.removePort(info.id);
+      log.info({ port: w.name }, 'document port removed');
+    },
+    async setTapAddresses(w, info, del, add) {
+      for (const a of del) await ip(w.netns, ['addr', 'del', a, 'dev', info.tapName]);
+      for (const a of add) await ip(w.netns, ['addr', 'replace', a, 'dev', info.tapName]);
+    },
+    portsChanged(ports) {
+      tapsChanged(ports.map(({ want, info }) => ({ port: info.id, tap: info.tapName, ...(want.netns ? { netns: want.netns } : {}) })));
+    },
+  };
 }
 
 export class DataplaneComponent implements Component {
@@ -173,13 +211,10 @@ export class DataplaneComponent implements Component {
     check('nexthop', dp.setNexthops(t.nexthops), t.nexthops);
     check('group', dp.setGroups(t.groups), t.groups);
     check('route', dp.applyRoutes(t.routes), t.routes);
-    this.learner = new NeighborLearner(
-      dp,
-      sec.ports.map((p) => ({ port: ports.get(p.name)!.id, tap: p.tapName, ...(p.netns ? { netns: p.netns } : {}) })),
-      log,
-      { resyncMs: sec.neighborResyncMs },
-    );
-    const stats = this.learner.stats;
+    const bootTaps: TapBinding[] = sec.ports.map((p) => ({ port: ports.get(p.name)!.id, tap: p.tapName, ...(p.netns ? { netns: p.netns } : {}) }));
+    const learner = new NeighborLearner(dp, bootTaps, log, { resyncMs: sec.neighborResyncMs });
+    this.learner = learner;
+    const stats = learner.stats;
     dp.addCounterSource(() => ({
       neighbor_learned: BigInt(stats.learned),
       neighbor_removed: BigInt(stats.removed),
@@ -189,9 +224,41 @@ export class DataplaneComponent implements Component {
       neighbor_resyncs: BigInt(stats.resyncs),
       neighbor_errors: BigInt(stats.errors),
     }));
-    await this.learner.start();
+    // The document's ports and static routes take the reserved ids the boot tables left (boot allocates downwards).
+    const maxNh = sec.eal.tables?.maxNexthops ?? DEFAULT_MAX_IDS;
+    const maxGroup = sec.eal.tables?.maxGroups ?? DEFAULT_MAX_IDS;
+    const nhHi = Math.min(maxNh, ...t.nexthops.map((n) => n.id - 1));
+    const groupHi = Math.min(maxGroup, ...t.groups.map((g) => g.id - 1));
+    const realizer = new Realizer(
+      dp,
+      documentPortOps(dp, log, (taps) => learner.setTaps([...bootTaps, ...taps])),
+      { nexthops: new IdRange(maxNh - RESERVED_IDS + 1, nhHi), groups: new IdRange(maxGroup - RESERVED_IDS + 1, groupHi) },
+      ports,
+    );
+    const rs = realizer.stats;
+    dp.addCounterSource(() => ({
+      config_applies: BigInt(rs.applies),
+      config_apply_failures: BigInt(rs.applyFailures),
+      config_ports_added: BigInt(rs.portsAdded),
+      config_ports_removed: BigInt(rs.portsRemoved),
+      config_routes_set: BigInt(rs.routesSet),
+      config_routes_deleted: BigInt(rs.routesDeleted),
+    }));
+    await learner.start();
     dp.startWorkers();
     this.ctx.registry.provide<DataplaneApi>(DATAPLANE, dp);
+    const hub = this.ctx.registry.find(CONFIG);
+    if (hub) {
+      const consumer = new DataplaneConfigConsumer(realizer, sec, {
+        maxRoutes4: sec.eal.tables?.maxRoutes4 ?? 16384,
+        maxRoutes6: sec.eal.tables?.maxRoutes6 ?? 4096,
+        ids: Math.min(nhHi - (maxNh - RESERVED_IDS), groupHi - (maxGroup - RESERVED_IDS)),
+        ports: Math.floor(MAX_ETHPORTS / 2) - sec.ports.length,
+      });
+      hub.addConsumer(consumer);
+      const cur = hub.applied();
+      if (cur) await consumer.apply(cur);
+    }
     log.info({ ports: ports.size, routes: t.routes.length }, 'dataplane forwarding');
   }
 

@@ -53,7 +53,8 @@ export class NeighborLearner {
   readonly stats: NeighborStats = { learned: 0, removed: 0, missEvents: 0, resolutions: 0, missSuppressed: 0, resyncs: 0, errors: 0 };
   private readonly current = new Map<string, Neighbor>();
   private readonly lastMiss = new Map<string, number>();
-  private readonly monitors: ChildProcess[] = [];
+  private readonly monitors = new Map<string | undefined, ChildProcess>();
+  private started = false;
   private timers: NodeJS.Timeout[] = [];
   private pending: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -62,7 +63,7 @@ export class NeighborLearner {
 
   constructor(
     private readonly dp: DataplaneApi,
-    private readonly taps: TapBinding[],
+    private taps: TapBinding[],
     private readonly log: Logger,
     private readonly opts: NeighborLearnerOptions,
   ) {}
@@ -76,16 +77,31 @@ export class NeighborLearner {
   }
 
   async start(): Promise<void> {
+    this.started = true;
+    this.watchNamespaces();
+    await this.resync();
+    this.timers.push(setInterval(() => this.schedule(), this.opts.resyncMs));
+    this.timers.push(setInterval(() => this.drainEvents(), this.opts.eventPollMs ?? 20));
+  }
+
+  /** Ports come and go with the desired-state document: follow the new set of taps (and their namespaces). */
+  setTaps(taps: TapBinding[]): void {
+    this.taps = [...taps];
+    if (this.started && !this.stopped) {
+      this.watchNamespaces();
+      this.schedule();
+    }
+  }
+
+  private watchNamespaces(): void {
     for (const ns of this.opts.monitor === false ? [] : this.namespaces()) {
+      if (this.monitors.has(ns)) continue;
       const m = ipMonitor(ns, ['neigh'], () => this.schedule());
       m.on('exit', () => {
         if (!this.stopped) this.log.warn({ mod: 'dataplane', netns: ns }, 'ip monitor neigh exited; periodic resync only');
       });
-      this.monitors.push(m);
+      this.monitors.set(ns, m);
     }
-    await this.resync();
-    this.timers.push(setInterval(() => this.schedule(), this.opts.resyncMs));
-    this.timers.push(setInterval(() => this.drainEvents(), this.opts.eventPollMs ?? 20));
   }
 
   async stop(): Promise<void> {
@@ -93,7 +109,7 @@ export class NeighborLearner {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.pending) clearTimeout(this.pending);
-    for (const m of this.monitors) m.kill();
+    for (const m of this.monitors.values()) m.kill();
     await this.running;
   }
 

@@ -33,6 +33,8 @@ export interface DataplaneSection {
   staticRoutes: StaticRoute[];
   /** How often the kernel neighbor table is fully re-read (the monitor covers changes in between). */
   neighborResyncMs: number;
+  /** Namespace of the devices and taps of ports the desired-state document defines (default: the agent's). */
+  netns?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -152,7 +154,7 @@ function parseRoute(v: unknown, path: string, ports: Set<string>): StaticRoute {
 
 export function parseDataplaneSection(v: unknown, path = 'dataplane'): DataplaneSection {
   const o = obj(v, path);
-  only(o, path, ['eal', 'ports', 'staticRoutes', 'neighborResyncMs']);
+  only(o, path, ['eal', 'ports', 'staticRoutes', 'neighborResyncMs', 'netns']);
   const ports = list(o.ports, `${path}.ports`).map((p, i) => parsePort(p, `${path}.ports[${i}]`));
   const names = new Set<string>();
   const taps = new Set<string>();
@@ -167,5 +169,6 @@ export function parseDataplaneSection(v: unknown, path = 'dataplane'): Dataplane
     ports,
     staticRoutes: list(o.staticRoutes, `${path}.staticRoutes`).map((r, i) => parseRoute(r, `${path}.staticRoutes[${i}]`, names)),
     neighborResyncMs: int(o.neighborResyncMs, `${path}.neighborResyncMs`, 100, 3_600_000, 5000),
+    ...(o.netns !== undefined ? { netns: str(o.netns, `${path}.netns`, NSNAME) } : {}),
   };
 }

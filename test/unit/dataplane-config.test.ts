@@ -1,0 +1,223 @@
+// The dataplane as a config consumer, over FakeDataplane and fake port ops: what a document turns into, what
+// the dataplane refuses, and that diffs (including the re-apply after a refusal) leave exactly the tables the
+// target generation asks for.
+import { expect } from 'chai';
+import { applyAtomically } from '../../agent/src/config/consumer.ts';
+import { emptyState, type DesiredState, type Generation } from '../../agent/src/config/model.ts';
+import type { PortInfo } from '../../agent/src/dataplane/api.ts';
+import { DataplaneConfigConsumer } from '../../agent/src/dataplane/config-consumer.ts';
+import { desiredTables, type DesiredLimits, type PortWant } from '../../agent/src/dataplane/desired.ts';
+import { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
+import { IdRange, Realizer, type PortOps } from '../../agent/src/dataplane/realizer.ts';
+import { parseDataplaneSection } from '../../agent/src/dataplane/section.ts';
+
+const LIMITS: DesiredLimits = { maxRoutes4: 100, maxRoutes6: 100, ids: 100, ports: 8 };
+const boot = parseDataplaneSection({
+  ports: [{ name: 'eth1', device: 'net_af_xdp0,iface=veth1', addresses: ['10.0.1.1/24'] }],
+  staticRoutes: [{ prefix: '192.0.2.0/24', type: 'blackhole' }],
+});
+
+function doc(edit: (d: DesiredState) => void): DesiredState {
+  const d = emptyState();
+  edit(d);
+  return d;
+}
+
+const port3 = { name: 'eth3', device: 'net_af_xdp3,iface=veth3', mtu: 1500, addresses: ['10.0.3.1/24', '2001:db8:3::1/64'] };
+
+/** Port ops that record what the kernel side would see; a device containing "missing" does not exist. */
+class FakePortOps implements PortOps {
+  taps = new Map<string, string[]>();
+  learnerTaps: string[] = [];
+  constructor(private readonly dp: FakeDataplane) {}
+  async add(p: PortWant): Promise<PortInfo> {
+    if (p.device.includes('missing')) throw new Error(`no such device ${p.device}`);
+    const info = this.dp.addPort({ name: p.name, device: p.device, mtu: p.mtu, vrf: 0, tapName: p.name });
+    this.taps.set(p.name, [...p.addresses]);
+    return info;
+  }
+  async remove(p: PortWant, info: PortInfo): Promise<void> {
+    this.dp.removePort(info.id);
+    this.taps.delete(p.name);
+  }
+  async setTapAddresses(p: PortWant, _info: PortInfo, del: string[], add: string[]): Promise<void> {
+    this.taps.set(p.name, [...this.taps.get(p.name)!.filter((a) => !del.includes(a)), ...add]);
+  }
+  portsChanged(ports: { want: PortWant; info: PortInfo }[]): void {
+    this.learnerTaps = ports.map((p) => p.info.tapName);
+  }
+}
+
+function setup(): { dp: FakeDataplane; ops: FakePortOps; consumer: DataplaneConfigConsumer; realizer: Realizer } {
+  const dp = new FakeDataplane();
+  dp.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 128 });
+  const eth1 = dp.addPort({ name: 'eth1', device: 'net_af_xdp0,iface=veth1', mtu: 1500, vrf: 0 });
+  const ops = new FakePortOps(dp);
+  const realizer = new Realizer(dp, ops, { nexthops: new IdRange(61441, 65530), groups: new IdRange(61441, 65530) }, new Map([['eth1', eth1]]));
+  return { dp, ops, realizer, consumer: new DataplaneConfigConsumer(realizer, boot, LIMITS) };
+}
+
+/** The dataplane's tables with ids replaced by what they point at, so two realizations compare equal. */
+function tables(dp: FakeDataplane): unknown {
+  const nh = new Map(dp.nexthops().map((n) => [n.id, `${dp.ports().find((p) => p.id === n.port)?.name}/${n.gateway ?? ''}`]));
+  const grp = new Map(dp.groups().map((g) => [g.id, g.members.map((m) => `${nh.get(m.nexthop)}*${m.weight}`).sort().join(' ')]));
+  return {
+    ports: dp.ports().map((p) => `${p.name} ${p.device} ${p.mtu}`).sort(),
+    routes: dp.routes(0).map((r) => `${r.prefix} ${r.target.kind === 'unicast' ? grp.get(r.target.group) : r.target.kind}`).sort(),
+    nexthops: dp.nexthops().length,
+    groups: dp.groups().length,
+  };
+}
+
+describe('dataplane desired tables (document -> ports and routes)', () => {
+  it('turns port addresses into local and connected routes and static routes into unicast/blackhole/reject', () => {
+    const { tables: t, problems } = desiredTables(
+      doc((d) => {
+        d.gateway.ports.push(port3);
+        d.staticRoutes.push(
+          { prefix: '10.9.0.0/16', nexthops: [{ ip: '10.0.3.7' }, { ip: '10.0.1.9', port: 'eth1' }] },
+          { prefix: '10.66.0.0/16', nexthops: [], blackhole: true },
+          { prefix: '10.77.0.0/16', nexthops: [], reject: true },
+        );
+      }),
+      boot,
+      { limits: LIMITS, netns: 'gw' },
+    );
+    expect(problems).to.deep.equal([]);
+    expect(t.ports.get('eth3')).to.deep.equal({ ...port3, netns: 'gw' });
+    expect(t.routes.get('10.0.3.1/32')).to.deep.equal({ prefix: '10.0.3.1/32', kind: 'local' });
+    expect(t.routes.get('2001:db8:3::1/128')?.kind).to.equal('local');
+    expect(t.routes.get('10.0.3.0/24')).to.deep.equal({ prefix: '10.0.3.0/24', kind: 'unicast', nexthops: [{ port: 'eth3', weight: 1 }] });
+    // A next hop without a port goes out of the port whose subnet holds it; one with a port may use a boot port.
+    expect(t.routes.get('10.9.0.0/16')).to.deep.equal({
+      prefix: '10.9.0.0/16',
+      kind: 'unicast',
+      nexthops: [{ port: 'eth3', via: '10.0.3.7', weight: 1 }, { port: 'eth1', via: '10.0.1.9', weight: 1 }],
+    });
+    expect(t.routes.get('10.66.0.0/16')?.kind).to.equal('blackhole');
+    expect(t.routes.get('10.77.0.0/16')?.kind).to.equal('reject');
+  });
+
+  it('refuses what the dataplane cannot realize, each with the path of the field', () => {
+    const { problems } = desiredTables(
+      doc((d) => {
+        d.gateway.ports.push(
+          { name: 'eth1', device: 'net_af_xdp9,iface=x', mtu: 1500, addresses: [] },
+          { name: 'a-name-longer-than-15', device: '0000:03:00.0', mtu: 1500, addresses: ['10.0.1.200/25'] },
+          { name: 'eth4', device: 'net_af_xdp0,iface=other', mtu: 1500, addresses: [] },
+        );
+        d.staticRoutes.push(
+          { prefix: '10.9.0.0/16', nexthops: [{ ip: '172.16.0.1' }] },
+          { prefix: '10.8.0.0/16', nexthops: [{ ip: '10.0.1.9', port: 'nope' }] },
+          { vpc: 'v1', prefix: '10.7.0.0/16', nexthops: [], blackhole: true },
+          { prefix: '192.0.2.0/24', nexthops: [], reject: true },
+        );
+      }),
+      boot,
+      { limits: LIMITS },
+    );
+    expect(problems.map((p) => `${p.code} ${p.path}`)).to.have.members([
+      'DUPLICATE /gateway/ports/0/name',
+      'INVALID_VALUE /gateway/ports/1/name',
+      'INVALID_VALUE /gateway/ports/1/device',
+      'OVERLAP /gateway/ports/1/addresses/0',
+      'DUPLICATE /gateway/ports/2/device',
+      'INVALID_VALUE /staticRoutes/0/nexthops/0/ip',
+      'NO_SUCH_REF /staticRoutes/1/nexthops/0/port',
+      'NOT_SUPPORTED /staticRoutes/2/vpc',
+      'DUPLICATE /staticRoutes/3/prefix',
+    ]);
+  });
+
+  it('refuses more routes or ports than the dataplane has room for', () => {
+    const d = doc((x) => {
+      x.gateway.ports.push(port3);
+      for (let i = 0; i < 5; i++) x.staticRoutes.push({ prefix: `10.${100 + i}.0.0/16`, nexthops: [], blackhole: true });
+    });
+    const small = desiredTables(d, boot, { limits: { ...LIMITS, maxRoutes4: 6, ports: 0 } }).problems;
+    expect(small.map((p) => `${p.code} ${p.path}`)).to.have.members(['REFUSED /gateway/ports', 'REFUSED /staticRoutes']);
+    expect(desiredTables(d, boot, { limits: { ...LIMITS, maxRoutes4: 10 } }).problems).to.deep.equal([]);
+  });
+});
+
+describe('dataplane realizer (diffs applied to the dataplane)', () => {
+  const g = (generation: number, spec: DesiredState): Generation => ({ generation, spec });
+  const gen1 = g(1, doc((d) => {
+    d.gateway.ports.push(port3);
+    d.staticRoutes.push({ prefix: '10.9.0.0/16', nexthops: [{ ip: '10.0.3.7' }] }, { prefix: '10.66.0.0/16', nexthops: [], reject: true });
+  }));
+  const gen2 = g(2, doc((d) => {
+    d.gateway.ports.push({ ...port3, addresses: ['10.0.4.1/24'] });
+    d.staticRoutes.push({ prefix: '10.9.0.0/16', nexthops: [{ ip: '10.0.4.7' }, { ip: '10.0.1.9', port: 'eth1' }] });
+  }));
+
+  it('adds a port with its tap addresses and routes, and the learner follows its tap', async () => {
+    const { dp, ops, consumer } = setup();
+    await consumer.apply(gen1);
+    expect(ops.taps.get('eth3')).to.deep.equal(['10.0.3.1/24', '2001:db8:3::1/64']);
+    expect(ops.learnerTaps).to.deep.equal(['eth3']);
+    expect(tables(dp)).to.deep.equal({
+      ports: ['eth1 net_af_xdp0,iface=veth1 1500', 'eth3 net_af_xdp3,iface=veth3 1500'],
+      routes: ['10.0.3.0/24 eth3/*1', '10.0.3.1/32 local', '10.66.0.0/16 reject', '10.9.0.0/16 eth3/10.0.3.7*1', '2001:db8:3::/64 eth3/*1', '2001:db8:3::1/128 local'],
+      // The v4 and v6 subnets of eth3 share one connected nexthop and group.
+      nexthops: 2,
+      groups: 2,
+    });
+  });
+
+  it('moves addresses in place, replaces changed routes, removes what is gone and frees unused nexthops', async () => {
+    const { dp, ops, consumer } = setup();
+    await consumer.apply(gen1);
+    const id = dp.ports().find((p) => p.name === 'eth3')!.id;
+    await consumer.apply(gen2);
+    expect(dp.ports().find((p) => p.name === 'eth3')!.id, 'an address change keeps the port').to.equal(id);
+    expect(ops.taps.get('eth3')).to.deep.equal(['10.0.4.1/24']);
+    expect(tables(dp)).to.deep.equal({
+      ports: ['eth1 net_af_xdp0,iface=veth1 1500', 'eth3 net_af_xdp3,iface=veth3 1500'],
+      routes: ['10.0.4.0/24 eth3/*1', '10.0.4.1/32 local', '10.9.0.0/16 eth1/10.0.1.9*1 eth3/10.0.4.7*1'],
+      nexthops: 3,
+      groups: 2,
+    });
+    await consumer.apply(g(3, emptyState()));
+    expect(tables(dp)).to.deep.equal({ ports: ['eth1 net_af_xdp0,iface=veth1 1500'], routes: [], nexthops: 0, groups: 0 });
+    expect(ops.learnerTaps).to.deep.equal([]);
+  });
+
+  it('re-creates a port whose MTU changes and points its routes at the new port', async () => {
+    const { dp, consumer } = setup();
+    await consumer.apply(gen1);
+    const mtu = g(2, structuredClone(gen1.spec));
+    mtu.spec.gateway.ports[0]!.mtu = 9000;
+    await consumer.apply(mtu);
+    const eth3 = dp.ports().find((p) => p.name === 'eth3')!;
+    expect(eth3.mtu).to.equal(9000);
+    const nh = dp.nexthops().find((n) => n.gateway === '10.0.3.7')!;
+    expect(nh.port).to.equal(eth3.id);
+    expect((tables(dp) as { routes: string[] }).routes).to.have.length(6);
+  });
+
+  it('after a refused generation, re-applying the previous one restores exactly its tables', async () => {
+    const { dp, ops, consumer } = setup();
+    const gen0 = g(1, doc((d) => d.staticRoutes.push({ prefix: '10.55.0.0/16', nexthops: [{ ip: '10.0.1.5' }] })));
+    await applyAtomically([consumer], gen0, null);
+    await applyAtomically([consumer], gen1, gen0);
+    const before = tables(dp);
+    const bad = g(3, structuredClone(gen2.spec));
+    bad.spec.gateway.ports.push({ name: 'eth5', device: 'net_af_xdp5,iface=missing5', mtu: 1500, addresses: ['10.0.5.1/24'] });
+    const r = await applyAtomically([consumer], bad, gen1);
+    expect(r.ok).to.equal(false);
+    expect(r.problems).to.have.length(1);
+    expect(r.problems[0]).to.deep.include({ code: 'REFUSED', path: '/gateway/ports/1/device' });
+    expect(r.problems[0]!.detail).to.match(/dataplane: port eth5 .*no such device/);
+    expect(r.rollbackErrors).to.deep.equal([]);
+    expect(tables(dp)).to.deep.equal(before);
+    expect(ops.taps.get('eth3')).to.deep.equal(['10.0.3.1/24', '2001:db8:3::1/64']);
+  });
+
+  it('validate reports the dataplane problems before anything is applied', async () => {
+    const { dp, consumer } = setup();
+    const r = await applyAtomically([consumer], g(1, doc((d) => d.gateway.ports.push({ ...port3, device: 'eth3' }))), null);
+    expect(r.problems.map((p) => `${p.code} ${p.path}`)).to.deep.equal(['INVALID_VALUE /gateway/ports/0/device']);
+    expect(dp.ports().map((p) => p.name)).to.deep.equal(['eth1']);
+  });
+});
