@@ -59,6 +59,13 @@ async function runOnce(l: h.Lab, withPlugin: boolean, agentPid: number): Promise
   await h.until('FRR gone', async () => h.zebraPid() === undefined || (await h.sh('kill', ['-0', String(h.zebraPid())])).code !== 0, 10_000);
   const { rmSync } = await import('node:fs');
   rmSync(`/var/run/frr/${h.INST}`, { recursive: true, force: true });
+  // The kernel-only run leaves its 200k routes in G's kernel; a zebra started over them sweeps them as stale
+  // self routes (100k extra ROUTE_DELETEs through the plugin). Both runs start from a clean kernel table.
+  // zebra's routes hang off its kernel nexthop objects (nhid): deleting those removes the routes.
+  await h.sh('ip', ['-n', l.nsG, 'nexthop', 'flush']);
+  for (const fam of ['-4', '-6']) await h.sh('ip', ['-n', l.nsG, fam, 'route', 'flush', 'proto', 'bgp']);
+  const left = (await h.sh('ip', ['-n', l.nsG, 'route', 'show', 'proto', 'bgp'])).out.trim();
+  if (left) throw new Error(`kernel routes of an earlier run remain in ${l.nsG}: ${left.slice(0, 200)}`);
   if (withPlugin) await h.startZebra(l, `,max-inflight=20000${process.env.GWCP_PLUGIN_ARGS ?? ''}`);
   else {
     // Kernel only: the same zebra, no plugin.
@@ -95,12 +102,12 @@ async function main(): Promise<void> {
     d = await h.startAgent(l, 8, `{ maxRoutes4: ${V4 + 1024}, maxRoutes6: ${V6 + 1024} }`);
     const kernel = process.argv.includes('--no-baseline') ? undefined : await runOnce(l, false, d.child.pid!);
     const dataplane = await runOnce(l, true, d.child.pid!);
-    const st = await h.api<{ rib: { routes: number }; batchesAnswered: number }>(d, '/v1/cpi');
+    const st = await h.api<{ rib: { routes: number }; batchesAnswered: number; ops: Record<string, { received: number }> }>(d, '/v1/cpi');
     const rss = Number(/VmRSS:\s+(\d+)/.exec((await h.sh('cat', [`/proc/${d.child.pid}/status`])).out)?.[1] ?? 0) * 1024;
     const res = {
       routes: { v4: V4, v6: V6 },
       kernelOnly: kernel ? { seconds: kernel.seconds, routesPerSecond: Math.round(kernel.rate), cpuSeconds: kernel.cpu } : null,
-      pluginToWorkerFib: { seconds: dataplane.seconds, routesPerSecond: Math.round(dataplane.rate), agentFibRoutes: st.rib.routes, batches: st.batchesAnswered, cpuSeconds: dataplane.cpu },
+      pluginToWorkerFib: { seconds: dataplane.seconds, routesPerSecond: Math.round(dataplane.rate), agentFibRoutes: st.rib.routes, batches: st.batchesAnswered, routeOps: Object.fromEntries(Object.entries(st.ops).filter(([k]) => k.startsWith('ROUTE_')).map(([k, c]) => [k, c.received])), cpuSeconds: dataplane.cpu },
       ratio: kernel ? dataplane.rate / kernel.rate : null,
       agentRssBytes: rss,
     };
@@ -108,6 +115,11 @@ async function main(): Promise<void> {
     else console.log(res);
   } finally {
     await h.sh('ip', ['netns', 'exec', l.nsA, 'birdc', '-s', join(h.DIR, 'bird.ctl'), 'down']);
+    // Under GWCP_PROF the V8 profile is only written on a clean exit.
+    if (d && process.env.GWCP_PROF) {
+      d.child.kill('SIGTERM');
+      await Promise.race([d.exited, new Promise((r) => setTimeout(r, 30_000))]);
+    }
     if (d) await h.killAgent9(d, l);
     await h.teardown(l);
   }

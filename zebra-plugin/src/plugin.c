@@ -97,7 +97,8 @@ static struct {
 	struct gw_sent *sent_head, *sent_tail;
 	uint64_t failed_ops;
 
-	/* Main thread only. */
+	/* Main thread only (walk_light: written by the I/O thread before it schedules the walk). */
+	atomic_bool walk_light;
 	struct thread *t_walk;
 	uint32_t walk_epoch;
 } G = {
@@ -552,9 +553,27 @@ static void walk_l3vni(struct hash_bucket *b, void *arg)
 
 /* Replays zebra's state as one epoch: every installed route of every table (all VRFs) as ROUTE_INSTALL, then
  * the EVPN state (VTEPs, remote MACs/neighbors, router MACs), then the end marker. Runs on the main thread:
- * the RIB and the EVPN tables are not safe to read from any other. */
+ * the RIB and the EVPN tables are not safe to read from any other.
+ * The first session of a zebra process ends its epoch without the walk (walk_light): this provider sits before
+ * the kernel from zebra's start and holds every route/EVPN context until that session answers it, so all
+ * zebra has installed was already announced in this very epoch. Walking anyway re-sent every route that
+ * arrived before sync-delay expired (~half of them during a 200k-route initial load: 1.5 ops per route).
+ * walk_light is read when the timer fires: a later session (agent restart) before that clears it, so the
+ * pending timer then walks in full for the new agent. */
 static void gw_walk(struct thread *t)
 {
+	if (atomic_load(&G.walk_light)) {
+		struct gw_chunk *end = chunk_new();
+
+		if (end) {
+			end->sync_end = true;
+			chunk_push(end);
+		}
+		zlog_info(GW_LOG "first session of this zebra: epoch %u ends without replay (all state went live)",
+			  G.walk_epoch);
+		return;
+	}
+
 	struct zebra_dplane_ctx *ctx = dplane_ctx_alloc();
 	rib_tables_iter_t it = { .state = RIB_TABLES_ITER_S_INIT };
 	struct zebra_vrf *evpn_vrf = zebra_vrf_get_evpn();
@@ -909,6 +928,7 @@ static void on_reply(const struct gw_reply *r)
 		 * agent sweep routes that are about to come back. The first session waits sync-delay; live ops
 		 * flow meanwhile and count for the epoch too. */
 		G.walk_epoch = G.epoch;
+		atomic_store(&G.walk_light, !G.first_session_done);
 		thread_add_timer_msec(zrouter.master, gw_walk, NULL, G.first_session_done ? 0 : G.sync_delay_ms,
 				      &G.t_walk);
 		G.first_session_done = true;

@@ -28,8 +28,52 @@ export function canonicalPrefix(addr: string, plen: number): string | undefined 
     const host = plen === 32 ? 0 : (0xffffffff >>> plen) >>> 0;
     return (v & host) === 0 ? `${addr}/${plen}` : undefined;
   }
+  if (plen <= 128 && v6HostBitsClear(addr, plen)) return `${addr}/${plen}`;
   const p = parsePrefix(`${addr}/${plen}`);
   return p && p.text === `${addr}/${plen}` ? p.text : undefined;
+}
+
+/**
+ * True when the (canonical, hex-only) IPv6 text has no bits set beyond plen. Reads the hextets in place: the
+ * generic parse + format cost ~4.5 us per IPv6 route. Anything unexpected answers false (the slow path decides).
+ */
+function v6HostBitsClear(addr: string, plen: number): boolean {
+  // Hextets before "::" land at 0.., those after it are right-aligned once their count is known.
+  const g: number[] = [];
+  let gap = -1;
+  let v = 0;
+  let digits = 0;
+  for (let i = 0; i <= addr.length; i++) {
+    if (i === addr.length) {
+      if (digits > 0) g.push(v);
+      else if (!(addr.endsWith('::') && gap === g.length)) return false;
+      break;
+    }
+    const c = addr.charCodeAt(i);
+    if (c === 58) {
+      if (digits === 0) {
+        if (i === 0 && addr.charCodeAt(1) === 58) continue;
+        if (gap >= 0 || addr.charCodeAt(i - 1) !== 58) return false;
+        gap = g.length;
+        continue;
+      }
+      g.push(v);
+      v = 0;
+      digits = 0;
+      continue;
+    }
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (d < 0 || ++digits > 4) return false;
+    v = (v << 4) | d;
+  }
+  if (gap < 0 ? g.length !== 8 : g.length > 7) return false;
+  const zeros = 8 - g.length;
+  for (let k = 0; k < 8; k++) {
+    const x = gap < 0 || k < gap ? g[k]! : k < gap + zeros ? 0 : g[k - zeros]!;
+    const keep = plen >= (k + 1) * 16 ? 16 : Math.max(0, plen - k * 16);
+    if (keep < 16 && (x & (0xffff >>> keep)) !== 0) return false;
+  }
+  return true;
 }
 
 export interface FibRouteResult {
