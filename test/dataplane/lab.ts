@@ -105,7 +105,7 @@ export async function createLab(prefix: string): Promise<Lab> {
 }
 
 /** PMD of the lab's ports: af_xdp (default) or af_packet (GW_TEST_DEVICE_KIND=af_packet). */
-const kind = (): string => (process.env.GW_TEST_DEVICE_KIND === 'af_packet' ? 'net_af_packet' : 'net_af_xdp');
+export const kind = (): string => (process.env.GW_TEST_DEVICE_KIND === 'af_packet' ? 'net_af_packet' : 'net_af_xdp');
 
 export function bootYaml(l: Lab, dir: string, extra: { memoryMb?: number; routes4?: number; hugepages?: 'auto' | 'off' } = {}): string {
   return `instance: ${l.prefix}
@@ -131,10 +131,15 @@ export interface Daemon {
   exited: Promise<number | null>;
 }
 
-/** Starts vpc-gatewayd with the lab's boot config; resolves once the API lists both dataplane ports. */
-export async function startDaemon(l: Lab, extra: Parameters<typeof bootYaml>[2] = {}): Promise<Daemon> {
+/** Starts vpc-gatewayd with the lab's boot config (or `opts.boot(dir)`); resolves once the API lists
+ *  `opts.ports` (default 2) dataplane ports. */
+export async function startDaemon(
+  l: Lab,
+  extra: Parameters<typeof bootYaml>[2] = {},
+  opts: { boot?: (dir: string) => string; ports?: number } = {},
+): Promise<Daemon> {
   const dir = mkdtempSync(join(tmpdir(), `${l.prefix}-`));
-  writeFileSync(join(dir, 'boot.yaml'), bootYaml(l, dir, extra));
+  writeFileSync(join(dir, 'boot.yaml'), opts.boot ? opts.boot(dir) : bootYaml(l, dir, extra));
   const logFile = join(dir, 'daemon.log');
   const fd = openSync(logFile, 'a');
   const child = spawn(join(ROOT, 'bin/vpc-gatewayd'), ['--config', join(dir, 'boot.yaml')], { stdio: ['ignore', fd, fd] });
@@ -144,11 +149,11 @@ export async function startDaemon(l: Lab, extra: Parameters<typeof bootYaml>[2] 
   let dead = false;
   void exited.then(() => (dead = true));
   await until(
-    'daemon API with 2 dataplane ports',
+    `daemon API with ${opts.ports ?? 2} dataplane ports`,
     async () => {
       if (dead) throw new Error(`daemon exited: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
       const r = await api<{ items: unknown[] }>(d, '/v1/dataplane/ports');
-      return r.items.length === 2;
+      return r.items.length === (opts.ports ?? 2);
     },
     60_000,
     200,

@@ -48,7 +48,7 @@ export interface DesiredLimits {
 
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 /** vdevs can be hot-plugged; PCI devices are probed only at EAL init (the allow-list is fixed then). */
-const VDEV = /^net_[a-z_]+[A-Za-z0-9_]*(,[^,=\s]+=[^,\s]*)*$/;
+const VDEV = /^net_[A-Za-z0-9_-]+(,[^,=\s]+=[^,\s]*)*$/;
 const vdevName = (device: string): string => device.split(',')[0]!;
 
 function contains(net: ParsedPrefix, ip: { family: 4 | 6; bytes: Uint8Array }): boolean {
