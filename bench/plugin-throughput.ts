@@ -2,7 +2,9 @@
 // ratio to zebra installing the same routes into the kernel alone (no plugin), measured in the same run.
 // Both runs time the same thing: from the first route in zebra's RIB until zebra counts all of them in its
 // FIB (with the plugin a route is FIB only after the agent answered that the dataplane accepted it).
-//   npx tsx bench/plugin-throughput.ts [--json] [--v4 100000] [--v6 100000] [--no-baseline]
+//   npx tsx bench/plugin-throughput.ts [--json] [--v4 100000] [--v6 100000] [--rounds N] [--no-baseline]
+// --rounds N alternates kernel-only and plugin runs N times (order swapped every round) and reports the
+// median ratio with its min and max: the baseline alone swings 2x with the machine's load.
 // --no-baseline skips the kernel run (for the 1M end-to-end figure, which reports the agent's memory).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,8 @@ const arg = (name: string, d: number): number => {
 const V4 = arg('--v4', 100_000);
 const V6 = arg('--v6', 100_000);
 const JSON_OUT = process.argv.includes('--json');
+const NO_BASELINE = process.argv.includes('--no-baseline');
+const ROUNDS = arg('--rounds', 1);
 
 function birdConf(): string {
   const r4: string[] = [];
@@ -53,10 +57,15 @@ async function bgpCounts(): Promise<{ rib: number; fib: number }> {
   return { rib, fib };
 }
 
-async function runOnce(l: h.Lab, withPlugin: boolean, agentPid: number): Promise<{ seconds: number; rate: number; cpu: { zebra: number; agent: number } }> {
+/** Stops FRR and bird of the previous run (before an agent restart, so the old zebra does not talk to it). */
+async function stopRouting(l: h.Lab): Promise<void> {
   h.killFrr('SIGKILL');
   await h.sh('ip', ['netns', 'exec', l.nsA, 'birdc', '-s', join(h.DIR, 'bird.ctl'), 'down']);
   await h.until('FRR gone', async () => h.zebraPid() === undefined || (await h.sh('kill', ['-0', String(h.zebraPid())])).code !== 0, 10_000);
+}
+
+async function runOnce(l: h.Lab, withPlugin: boolean, agentPid: number): Promise<{ seconds: number; rate: number; cpu: { zebra: number; agent: number } }> {
+  await stopRouting(l);
   const { rmSync } = await import('node:fs');
   rmSync(`/var/run/frr/${h.INST}`, { recursive: true, force: true });
   // The kernel-only run leaves its 200k routes in G's kernel; a zebra started over them sweeps them as stale
@@ -93,22 +102,71 @@ async function runOnce(l: h.Lab, withPlugin: boolean, agentPid: number): Promise
   return { seconds, rate: total / seconds, cpu: { zebra: cpuSeconds(zpid) - z0, agent: cpuSeconds(agentPid) - a0 } };
 }
 
+interface Round {
+  kernelOnly: { seconds: number; routesPerSecond: number; cpuSeconds: { zebra: number; agent: number } } | null;
+  pluginToWorkerFib: { seconds: number; routesPerSecond: number; agentFibRoutes: number; batches: number; routeOps: Record<string, number>; cpuSeconds: { zebra: number; agent: number } };
+  ratio: number | null;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
 async function main(): Promise<void> {
   const l = await h.setupLab();
   let d: h.Daemon | undefined;
+  const tables = `{ maxRoutes4: ${V4 + 1024}, maxRoutes6: ${V6 + 1024} }`;
   try {
     (await import('node:fs')).mkdirSync(h.DIR, { recursive: true });
     writeFileSync(join(h.DIR, 'bird.conf'), birdConf());
-    d = await h.startAgent(l, 8, `{ maxRoutes4: ${V4 + 1024}, maxRoutes6: ${V6 + 1024} }`);
-    const kernel = process.argv.includes('--no-baseline') ? undefined : await runOnce(l, false, d.child.pid!);
-    const dataplane = await runOnce(l, true, d.child.pid!);
-    const st = await h.api<{ rib: { routes: number }; batchesAnswered: number; ops: Record<string, { received: number }> }>(d, '/v1/cpi');
-    const rss = Number(/VmRSS:\s+(\d+)/.exec((await h.sh('cat', [`/proc/${d.child.pid}/status`])).out)?.[1] ?? 0) * 1024;
+    const rounds: Round[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      // Odd rounds run the plugin first, so a drift in the machine's load does not favour one side.
+      const order = NO_BASELINE ? [true] : r % 2 ? [true, false] : [false, true];
+      let kernel: Awaited<ReturnType<typeof runOnce>> | undefined;
+      let dataplane: Awaited<ReturnType<typeof runOnce>> | undefined;
+      let st: { rib: { routes: number }; batchesAnswered: number; ops: Record<string, { received: number }> } | undefined;
+      for (const withPlugin of order) {
+        // Every plugin run starts with a fresh agent (empty FIB, zero counters); the kernel run needs one too,
+        // because the DPDK worker carries the BGP sessions over the punt path.
+        if (d && withPlugin) {
+          await stopRouting(l);
+          await h.killAgent9(d, l);
+          d = undefined;
+        }
+        d ??= await h.startAgent(l, 8, tables);
+        if (withPlugin) {
+          dataplane = await runOnce(l, true, d.child.pid!);
+          st = await h.api(d, '/v1/cpi');
+        } else {
+          kernel = await runOnce(l, false, d.child.pid!);
+        }
+      }
+      rounds.push({
+        kernelOnly: kernel ? { seconds: kernel.seconds, routesPerSecond: Math.round(kernel.rate), cpuSeconds: kernel.cpu } : null,
+        pluginToWorkerFib: {
+          seconds: dataplane!.seconds,
+          routesPerSecond: Math.round(dataplane!.rate),
+          agentFibRoutes: st!.rib.routes,
+          batches: st!.batchesAnswered,
+          routeOps: Object.fromEntries(Object.entries(st!.ops).filter(([k]) => k.startsWith('ROUTE_')).map(([k, c]) => [k, c.received])),
+          cpuSeconds: dataplane!.cpu,
+        },
+        ratio: kernel ? dataplane!.rate / kernel.rate : null,
+      });
+      if (!JSON_OUT) console.log(`round ${r + 1}/${ROUNDS}`, rounds[r]);
+    }
+    const rss = Number(/VmRSS:\s+(\d+)/.exec((await h.sh('cat', [`/proc/${d!.child.pid}/status`])).out)?.[1] ?? 0) * 1024;
+    const ratios = rounds.map((x) => x.ratio).filter((x): x is number => x !== null);
+    const last = rounds[rounds.length - 1]!;
     const res = {
       routes: { v4: V4, v6: V6 },
-      kernelOnly: kernel ? { seconds: kernel.seconds, routesPerSecond: Math.round(kernel.rate), cpuSeconds: kernel.cpu } : null,
-      pluginToWorkerFib: { seconds: dataplane.seconds, routesPerSecond: Math.round(dataplane.rate), agentFibRoutes: st.rib.routes, batches: st.batchesAnswered, routeOps: Object.fromEntries(Object.entries(st.ops).filter(([k]) => k.startsWith('ROUTE_')).map(([k, c]) => [k, c.received])), cpuSeconds: dataplane.cpu },
-      ratio: kernel ? dataplane.rate / kernel.rate : null,
+      ...last,
+      ratio: ratios.length ? median(ratios) : null,
+      ratioMin: ratios.length ? Math.min(...ratios) : null,
+      ratioMax: ratios.length ? Math.max(...ratios) : null,
+      rounds: ROUNDS > 1 ? rounds : undefined,
       agentRssBytes: rss,
     };
     if (JSON_OUT) process.stdout.write(JSON.stringify(res) + '\n');
