@@ -24,14 +24,15 @@ describe('frr: rendering, reload without session loss, refusal, supervision', fu
   this.timeout(180_000);
   const lab = labScenario('frr-reload.clab.yml');
   let gw: GatewayNode;
-  const established = async (peers: string[]): Promise<void> => {
+  // 130 s: a leaf whose session dropped retries its own connects only every 120 s (FRR's connect-retry).
+  const established = async (peers: string[], timeoutMs = 60_000): Promise<void> => {
     await waitFor(
       `BGP Established with ${peers.join(', ')}`,
       async () => {
         const s = new Map((await bgpState(gw)).map((p) => [p.peer, p.state]));
         return peers.every((p) => s.get(p) === 'Established');
       },
-      60_000,
+      timeoutMs,
     );
   };
   const neighbor = async (ip: string): Promise<Nb[string]> => (await showJson<Nb>(gw.frrInstance, `show bgp neighbors ${ip} json`))![ip]!;
@@ -89,7 +90,7 @@ describe('frr: rendering, reload without session loss, refusal, supervision', fu
         return false;
       }
     }, 30_000);
-    await established(['10.0.1.0', '10.0.2.0']);
+    await established(['10.0.1.0', '10.0.2.0'], 130_000);
   });
 
   it('puts the router-id address back on lo when somebody removes it', async () => {

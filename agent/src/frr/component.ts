@@ -63,6 +63,7 @@ export class FrrService implements ConfigConsumer, FrrStatusSource {
   async reapply(): Promise<void> {
     if (!this.applied) return;
     await applyFrrConfig(this.opts.instance, this.dir, this.applied.text);
+    this.ctx.log.info({ mod: 'frr', generation: this.applied.generation }, 'FRR config re-applied');
   }
 
   onDaemonExit(): void {
