@@ -4,6 +4,8 @@
 // would: the tap carries the address, pings pass (punt path and DPDK workers, proven by the counters), and a
 // refused document is explained by the API while the previous generation keeps forwarding.
 import { expect } from 'chai';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { call, type Reply } from '../api/http.ts';
 import {
   type Daemon,
@@ -22,11 +24,13 @@ import {
 } from './lab.ts';
 
 const PREFIX = 'gwdc';
+/** Kept across daemon restarts (the stored generations); killStale removes it with the run directories. */
+const STATE = join(tmpdir(), `${PREFIX}-state`);
 
 function boot(l: Lab, dir: string): string {
   return `instance: ${l.prefix}
 runDir: ${dir}/run
-stateDir: ${dir}/state
+stateDir: ${STATE}
 dataplane:
   netns: ${l.nsG}
   eal:
@@ -133,5 +137,17 @@ describe('dataplane ports and static routes from the desired-state document (net
     expect(Number((await txOf(p2.name)) - before)).to.be.at.least(10);
     const text = (await call({ socket: d!.socket }, 'GET', '/metrics')).text;
     expect(Number(/^gw_dp_runtime_config_apply_failures_total(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0)).to.be.at.least(1);
+  });
+
+  it('brings the document ports and routes back after a restart (stored generation applied at start)', async () => {
+    // The refused generation is the newest stored one: fix forward first, as an operator would.
+    expect((await put(doc)).status).to.equal(200);
+    await stopDaemon(d, 'SIGTERM');
+    d = undefined;
+    d = await startDaemon(lab, {}, { boot: (dir) => boot(lab, dir), ports: 2 });
+    await until('static route forwarding after restart', () => ping('10.9.0.2'), 30_000, 200);
+    const before = await txOf(p2.name);
+    expect(await ping('10.9.0.2', 10)).to.equal(true);
+    expect(Number((await txOf(p2.name)) - before)).to.be.at.least(10);
   });
 });

@@ -149,7 +149,11 @@ function documentPortOps(dp: NativeDataplane, log: Logger, tapsChanged: (taps: T
       log.info({ port: w.name }, 'document port removed');
     },
     async setTapAddresses(w, info, del, add) {
-      for (const a of del) await ip(w.netns, ['addr', 'del', a, 'dev', info.tapName]);
+      // An address already gone (a retry after a half-done change) is what we want, not an error.
+      for (const a of del) await ip(w.netns, ['addr', 'del', a, 'dev', info.tapName]).catch((e: Error) => {
+        if (!/Cannot assign requested address/.test(e.message)) throw e;
+        return '';
+      });
       for (const a of add) await ip(w.netns, ['addr', 'replace', a, 'dev', info.tapName]);
     },
     portsChanged(ports) {
