@@ -125,7 +125,7 @@ describe('dataplane ports and static routes from the desired-state document (net
     expect(r.status, r.text).to.equal(409);
     expect(r.body.code).to.equal('REFUSED');
     const problem = (r.body.problems as { code: string; path: string; detail: string }[])[0]!;
-    expect(problem).to.include({ code: 'REFUSED', path: '/gateway/ports/2/device' });
+    expect(problem).to.include({ code: 'REFUSED', path: '/gateway/ports/2' });
     expect(problem.detail).to.match(/^dataplane: port gwdc-p3/);
     const status = (await call({ socket: d!.socket }, 'GET', '/v1/status')).body;
     expect(status.state).to.equal('failed');

@@ -10,7 +10,8 @@ import type { DesiredState } from '../../agent/src/config/model.ts';
 import { ConfigService } from '../../agent/src/config/service.ts';
 import { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
 import { FileStore } from '../../agent/src/store/file-store.ts';
-import { FakePortsConsumer, FakeRecordingConsumer } from './config-consumers.ts';
+import type { ConfigConsumer } from '../../agent/src/config/consumer.ts';
+import { dataplaneConsumer, FakeRecordingConsumer } from './config-consumers.ts';
 import { validDoc } from './config-fixtures.ts';
 
 const log = pino({ level: 'silent' });
@@ -18,7 +19,7 @@ const log = pino({ level: 'silent' });
 describe('config service: generations and atomic apply', () => {
   let dir: string;
   let dp: FakeDataplane;
-  let ports: FakePortsConsumer;
+  let ports: ConfigConsumer;
   let frr: FakeRecordingConsumer;
   let svc: ConfigService;
 
@@ -27,7 +28,7 @@ describe('config service: generations and atomic apply', () => {
     // Each port takes two slots (port + punt tap): room for exactly the fixture's two ports.
     dp = new FakeDataplane({ maxPorts: 4 });
     dp.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 64 });
-    ports = new FakePortsConsumer(dp);
+    ports = dataplaneConsumer(dp).consumer;
     frr = new FakeRecordingConsumer('fake-frr', FEATURES.filter((f) => f !== 'ports'));
     const store = new FileStore(dir);
     await store.open();
@@ -145,7 +146,7 @@ describe('config service: generations and atomic apply', () => {
     const audit = new AuditLog(dir);
     audit.open();
     const svc2 = new ConfigService(svc.store, audit, log);
-    svc2.addConsumer(new FakePortsConsumer(dp2));
+    svc2.addConsumer(dataplaneConsumer(dp2).consumer);
     svc2.addConsumer(frr2);
     await svc2.start();
     expect(svc2.status()).to.include({ generation: 2, observedGeneration: 1 });

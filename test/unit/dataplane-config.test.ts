@@ -4,12 +4,12 @@
 import { expect } from 'chai';
 import { applyAtomically } from '../../agent/src/config/consumer.ts';
 import { emptyState, type DesiredState, type Generation } from '../../agent/src/config/model.ts';
-import type { PortInfo } from '../../agent/src/dataplane/api.ts';
 import { DataplaneConfigConsumer } from '../../agent/src/dataplane/config-consumer.ts';
-import { desiredTables, type DesiredLimits, type PortWant } from '../../agent/src/dataplane/desired.ts';
+import { desiredTables, type DesiredLimits } from '../../agent/src/dataplane/desired.ts';
 import { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
-import { IdRange, Realizer, type PortOps } from '../../agent/src/dataplane/realizer.ts';
+import { IdRange, Realizer } from '../../agent/src/dataplane/realizer.ts';
 import { parseDataplaneSection } from '../../agent/src/dataplane/section.ts';
+import { FakePortOps } from './config-consumers.ts';
 
 const LIMITS: DesiredLimits = { maxRoutes4: 100, maxRoutes6: 100, ids: 100, ports: 8 };
 const boot = parseDataplaneSection({
@@ -24,29 +24,6 @@ function doc(edit: (d: DesiredState) => void): DesiredState {
 }
 
 const port3 = { name: 'eth3', device: 'net_af_xdp3,iface=veth3', mtu: 1500, addresses: ['10.0.3.1/24', '2001:db8:3::1/64'] };
-
-/** Port ops that record what the kernel side would see; a device containing "missing" does not exist. */
-class FakePortOps implements PortOps {
-  taps = new Map<string, string[]>();
-  learnerTaps: string[] = [];
-  constructor(private readonly dp: FakeDataplane) {}
-  async add(p: PortWant): Promise<PortInfo> {
-    if (p.device.includes('missing')) throw new Error(`no such device ${p.device}`);
-    const info = this.dp.addPort({ name: p.name, device: p.device, mtu: p.mtu, vrf: 0, tapName: p.name });
-    this.taps.set(p.name, [...p.addresses]);
-    return info;
-  }
-  async remove(p: PortWant, info: PortInfo): Promise<void> {
-    this.dp.removePort(info.id);
-    this.taps.delete(p.name);
-  }
-  async setTapAddresses(p: PortWant, _info: PortInfo, del: string[], add: string[]): Promise<void> {
-    this.taps.set(p.name, [...this.taps.get(p.name)!.filter((a) => !del.includes(a)), ...add]);
-  }
-  portsChanged(ports: { want: PortWant; info: PortInfo }[]): void {
-    this.learnerTaps = ports.map((p) => p.info.tapName);
-  }
-}
 
 function setup(): { dp: FakeDataplane; ops: FakePortOps; consumer: DataplaneConfigConsumer; realizer: Realizer } {
   const dp = new FakeDataplane();
@@ -207,7 +184,7 @@ describe('dataplane realizer (diffs applied to the dataplane)', () => {
     const r = await applyAtomically([consumer], bad, gen1);
     expect(r.ok).to.equal(false);
     expect(r.problems).to.have.length(1);
-    expect(r.problems[0]).to.deep.include({ code: 'REFUSED', path: '/gateway/ports/1/device' });
+    expect(r.problems[0]).to.deep.include({ code: 'REFUSED', path: '/gateway/ports/1' });
     expect(r.problems[0]!.detail).to.match(/dataplane: port eth5 .*no such device/);
     expect(r.rollbackErrors).to.deep.equal([]);
     expect(tables(dp)).to.deep.equal(before);

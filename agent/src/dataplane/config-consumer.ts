@@ -45,7 +45,8 @@ export class DataplaneConfigConsumer implements ConfigConsumer {
 function pathOf(doc: DesiredState, ref: RealizeError['ref']): string {
   if ('port' in ref) {
     const i = doc.gateway.ports.findIndex((p) => p.name === ref.port);
-    return i >= 0 ? `/gateway/ports/${i}/device` : '/gateway/ports';
+    // The port as a whole: a probe failure, the port limit or a tap problem are not one field's fault.
+    return i >= 0 ? `/gateway/ports/${i}` : '/gateway/ports';
   }
   const i = doc.staticRoutes.findIndex((r) => r.prefix === ref.route || r.prefix.replace(/\/.*/, '') === ref.route.replace(/\/.*/, ''));
   if (i >= 0) return `/staticRoutes/${i}`;
