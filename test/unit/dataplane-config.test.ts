@@ -117,6 +117,19 @@ describe('dataplane desired tables (document -> ports and routes)', () => {
   });
 });
 
+describe('dataplane id budget', () => {
+  it('counts shared next hops and groups once: many routes through one gateway fit a small id range', () => {
+    const many = doc((d) => {
+      for (let i = 0; i < 50; i++) d.staticRoutes.push({ prefix: `10.200.${i}.0/24`, nexthops: [{ ip: '10.0.1.9' }] });
+    });
+    expect(desiredTables(many, boot, { limits: { ...LIMITS, ids: 1 } }).problems).to.deep.equal([]);
+    const spread = doc((d) => {
+      for (let i = 0; i < 3; i++) d.staticRoutes.push({ prefix: `10.200.${i}.0/24`, nexthops: [{ ip: `10.0.1.${10 + i}` }] });
+    });
+    expect(desiredTables(spread, boot, { limits: { ...LIMITS, ids: 2 } }).problems.map((p) => `${p.code} ${p.path}`)).to.deep.equal(['REFUSED /staticRoutes']);
+  });
+});
+
 describe('dataplane realizer (diffs applied to the dataplane)', () => {
   const g = (generation: number, spec: DesiredState): Generation => ({ generation, spec });
   const gen1 = g(1, doc((d) => {

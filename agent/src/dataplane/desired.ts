@@ -164,8 +164,11 @@ export function desiredTables(
       bad('REFUSED', '/staticRoutes', `${count(fam)} IPv${fam} routes do not fit the dataplane table (${max} with ${bootCount(fam)} from the boot file)`);
     }
   }
-  const ids = new Set([...routes.values()].flatMap((r) => (r.kind === 'unicast' ? r.nexthops.map((n) => `${n.port}|${n.via ?? ''}`) : [])));
-  if (ids.size > opts.limits.ids || routes.size > opts.limits.ids) {
+  // Routes with the same next hops share one group (the realizer keys groups by their members).
+  const unicast = [...routes.values()].flatMap((r) => (r.kind === 'unicast' ? [r.nexthops.map((n) => `${n.port}|${n.via ?? ''}*${n.weight}`)] : []));
+  const nhIds = new Set(unicast.flat().map((m) => m.slice(0, m.lastIndexOf('*'))));
+  const groupIds = new Set(unicast.map((ms) => [...ms].sort().join(' ')));
+  if (nhIds.size > opts.limits.ids || groupIds.size > opts.limits.ids) {
     bad('REFUSED', '/staticRoutes', `the document needs more next hops/groups than the ${opts.limits.ids} ids the dataplane reserves for it`);
   }
   return { tables: { ports, routes }, problems };
