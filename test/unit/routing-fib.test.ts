@@ -71,6 +71,34 @@ describe('routing FIB (zebra routes -> dataplane tables)', () => {
     expect(r.map((x) => x.code)).to.deep.equal(['unsupported', 'invalid']);
   });
 
+  it('a nexthop set seen before reuses its group only while that group lives, and follows port changes', () => {
+    const d = dp();
+    const byIfindex = new Map([[7, 0], [8, 2]]);
+    const resolver = { version: 0, portFor: (_vrf: number, i: number) => byIfindex.get(i) };
+    const f = new Fib(d, resolver);
+    const groupOf = (p: string) => d.routes(0).find((x) => x.prefix === p)?.target;
+    const gwOf = (p: string) => {
+      const t = groupOf(p);
+      const g = d.groups().find((x) => t?.kind === 'unicast' && x.id === t.group)!;
+      return g.members.map((m) => d.nexthops().find((n) => n.id === m.nexthop)!.gateway);
+    };
+    f.apply([route('ROUTE_INSTALL', '10.1.0.0', 24, [[7, '10.0.1.2']])], 1);
+    // The only user goes away: group and nexthop are freed, and their ids are taken by a different gateway.
+    f.apply([route('ROUTE_DELETE', '10.1.0.0', 24)], 1);
+    f.apply([route('ROUTE_INSTALL', '10.2.0.0', 24, [[7, '10.0.1.9']])], 1);
+    f.apply([route('ROUTE_INSTALL', '10.3.0.0', 24, [[7, '10.0.1.2']])], 1);
+    expect(gwOf('10.2.0.0/24')).to.deep.equal(['10.0.1.9']);
+    expect(gwOf('10.3.0.0/24')).to.deep.equal(['10.0.1.2']);
+    expect(d.groups()).to.have.length(2);
+    // zebra's ifindex 7 now belongs to the other port: the same wire nexthop set resolves anew.
+    byIfindex.set(7, 2);
+    resolver.version++;
+    f.apply([route('ROUTE_INSTALL', '10.4.0.0', 24, [[7, '10.0.1.2']])], 1);
+    const t4 = groupOf('10.4.0.0/24');
+    const g4 = d.groups().find((x) => t4?.kind === 'unicast' && x.id === t4.group)!;
+    expect(d.nexthops().find((n) => n.id === g4.members[0]!.nexthop)!.port).to.equal(2);
+  });
+
   it('sweep removes what the epoch did not re-announce', () => {
     const d = dp();
     const f = new Fib(d, ports);

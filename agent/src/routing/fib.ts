@@ -114,7 +114,14 @@ type Plan =
   | { kind: 'skip'; code: ResultName }
   | { kind: 'fail'; code: ResultName; reason: string }
   | { kind: 'del'; vrf: number; prefix: string }
-  | { kind: 'add'; vrf: number; prefix: string; target: RouteTarget; members?: { port: number; gateway?: string; weight: number }[] };
+  | { kind: 'add'; vrf: number; prefix: string; target: RouteTarget; members?: Member[]; sig?: string; group?: GroupRef };
+
+type Member = { port: number; gateway?: string; weight: number };
+type GroupRef = Ref<NexthopGroup> & { key: string };
+
+/** Most routes share a handful of nexthop sets: remembered by their wire form, up to this many. */
+const MAX_CACHED_SETS = 4096;
+const OK: FibRouteResult = Object.freeze({ code: 'ok' });
 
 const DP_TO_RESULT: Record<TableErrorCode, ResultName> = {
   ok: 'ok',
@@ -136,7 +143,10 @@ export interface FibSizes {
 export class Fib {
   private readonly routes = new Map<number, Map<string, Installed>>();
   private readonly nhByKey = new Map<string, Ref<Nexthop>>();
-  private readonly groupByKey = new Map<string, Ref<NexthopGroup>>();
+  private readonly groupByKey = new Map<string, GroupRef>();
+  /** Wire nexthop set -> the group it resolved to (valid while that very group object is live). */
+  private readonly groupBySig = new Map<string, GroupRef>();
+  private sigPortsVersion = -1;
   private readonly groupKeyById = new Map<number, string>();
   private readonly nhRefById = new Map<number, Ref<Nexthop>>();
   private readonly nhIds: IdPool;
@@ -175,18 +185,29 @@ export class Fib {
       return { kind: 'add', vrf: op.vrf, prefix: p, target: { kind } };
     }
     if (op.nexthops.length === 0) return { kind: 'fail', code: 'invalid', reason: 'route without active nexthops' };
-    const members: { port: number; gateway?: string; weight: number }[] = [];
+    // Resolving ports and building the group's dedup keys cost more than the rest of a route: a nexthop set
+    // seen before maps straight to its live group. Port mappings change only on a resolver refresh.
+    const pv = this.ports.version ?? 0;
+    if (pv !== this.sigPortsVersion) {
+      this.groupBySig.clear();
+      this.sigPortsVersion = pv;
+    }
+    let sig = '';
+    for (const nh of op.nexthops) sig += `${nh.vrf}/${nh.ifindex}/${nh.gate ?? ''}/${nh.weight}/${nh.vni};`;
+    const cached = this.groupBySig.get(sig);
+    if (cached && this.groupByKey.get(cached.key) === cached) return { kind: 'add', vrf: op.vrf, prefix: p, target: { kind: 'unicast', group: cached.id }, group: cached };
+    const members: Member[] = [];
     for (const nh of op.nexthops) {
       if (nh.vni !== 0) return { kind: 'fail', code: 'unsupported', reason: `EVPN nexthop (vni ${nh.vni}): no overlay in the dataplane yet` };
       const port = this.ports.portFor(nh.vrf, nh.ifindex);
       if (port === undefined) return { kind: 'fail', code: 'unsupported', reason: `nexthop ifindex ${nh.ifindex} (vrf ${nh.vrf}) is not a dataplane port` };
       members.push({ port, ...(nh.gate !== null ? { gateway: nh.gate } : {}), weight: Math.max(1, nh.weight) });
     }
-    return { kind: 'add', vrf: op.vrf, prefix: p, target: { kind: 'unicast', group: 0 }, members };
+    return { kind: 'add', vrf: op.vrf, prefix: p, target: { kind: 'unicast', group: 0 }, members, sig };
   }
 
   /** Takes a reference on the group for these members, creating nexthops/group entries as needed (queued). */
-  private holdGroup(members: { port: number; gateway?: string; weight: number }[], newNhs: Nexthop[], newGroups: NexthopGroup[]): number | undefined {
+  private holdGroup(members: Member[], newNhs: Nexthop[], newGroups: NexthopGroup[]): GroupRef | undefined {
     const nhRefs: { nexthop: number; weight: number }[] = [];
     for (const m of members) {
       const k = `${m.port}/${m.gateway ?? ''}`;
@@ -207,14 +228,14 @@ export class Fib {
     if (!g) {
       const id = this.groupIds.take();
       if (id === undefined) return undefined;
-      g = { id, refs: 0, value: { id, members: nhRefs } };
+      g = { id, refs: 0, value: { id, members: nhRefs }, key: gk };
       this.groupByKey.set(gk, g);
       this.groupKeyById.set(id, gk);
       for (const m of nhRefs) this.nhById(m.nexthop)!.refs++;
       newGroups.push(g.value);
     }
     g.refs++;
-    return g.id;
+    return g;
   }
 
   private nhById(id: number): Ref<Nexthop> | undefined {
@@ -257,7 +278,7 @@ export class Fib {
     for (let i = 0; i < ops.length; i++) {
       const pl = this.plan(ops[i]!);
       if (pl.kind === 'skip') {
-        results[i] = { code: pl.code };
+        results[i] = pl.code === 'ok' ? OK : { code: pl.code };
         continue;
       }
       if (pl.kind === 'fail') {
@@ -281,14 +302,21 @@ export class Fib {
       }
       let target = pl.target;
       let gid = 0;
-      if (pl.members) {
+      if (pl.group) {
+        pl.group.refs++;
+        gid = pl.group.id;
+      } else if (pl.members) {
         const g = this.holdGroup(pl.members, newNhs, newGroups);
         if (g === undefined) {
           results[i] = { code: 'table_full', reason: 'nexthop or group ids exhausted' };
           continue;
         }
-        gid = g;
-        target = { kind: 'unicast', group: g };
+        gid = g.id;
+        target = { kind: 'unicast', group: g.id };
+        if (pl.sig !== undefined) {
+          if (this.groupBySig.size >= MAX_CACHED_SETS) this.groupBySig.clear();
+          this.groupBySig.set(pl.sig, g);
+        }
       }
       routeOps.push({ op: 'add', vrf: pl.vrf, prefix: pl.prefix, target });
       routeIdx.push(i);
@@ -304,7 +332,7 @@ export class Fib {
     });
     // Routes over a group the dataplane refused are not written; they fail with the group's code.
     const writable: number[] = [];
-    routeOps.forEach((r, k) => {
+    for (let k = 0; k < routeOps.length; k++) {
       const g = newGroupOf[k]!;
       if (g && badGroup.has(g)) {
         const i = routeIdx[k]!;
@@ -313,22 +341,24 @@ export class Fib {
       } else {
         writable.push(k);
       }
-    });
-    const rtRes = writable.length ? this.dp.applyRoutes(writable.map((k) => routeOps[k]!)) : [];
-    writable.forEach((k, j) => {
+    }
+    const toWrite = writable.length === routeOps.length ? routeOps : writable.map((k) => routeOps[k]!);
+    const rtRes = toWrite.length ? this.dp.applyRoutes(toWrite) : [];
+    for (let j = 0; j < writable.length; j++) {
+      const k = writable[j]!;
       const r = routeOps[k]!;
       const i = routeIdx[k]!;
       const code = rtRes[j]!;
-      if (i < 0) return;
+      if (i < 0) continue;
       if (r.op === 'del') {
         this.forget(r.vrf, r.prefix, delGroups, delNhs);
-        results[i] = { code: DP_TO_RESULT[code] };
-        return;
+        results[i] = code === 'ok' || code === 'not_found' ? OK : { code: DP_TO_RESULT[code] };
+        continue;
       }
       if (code !== 'ok') {
         results[i] = { code: DP_TO_RESULT[code], reason: `dataplane: ${code}` };
         this.releaseGroup(newGroupOf[k]!, delGroups, delNhs);
-        return;
+        continue;
       }
       const t = this.vrfTable(r.vrf);
       const prev = t.get(r.prefix);
@@ -337,9 +367,14 @@ export class Fib {
       } else {
         this.routeCount++;
       }
-      t.set(r.prefix, { epoch, group: newGroupOf[k]! });
-      results[i] = { code: 'ok' };
-    });
+      if (prev) {
+        prev.epoch = epoch;
+        prev.group = newGroupOf[k]!;
+      } else {
+        t.set(r.prefix, { epoch, group: newGroupOf[k]! });
+      }
+      results[i] = OK;
+    }
     // Groups before nexthops: a group must not point at a deleted nexthop, even briefly.
     const liveGroups = delGroups.filter((g) => !badGroup.has(g));
     if (liveGroups.length) this.dp.delGroups(liveGroups);

@@ -7,6 +7,8 @@ import type { DataplaneApi, PortId } from '../dataplane/api.ts';
 export interface PortResolver {
   /** Dataplane port whose tap has this ifindex in zebra's view, undefined when none. */
   portFor(vrf: number, ifindex: number): PortId | undefined;
+  /** Changes whenever an answer of portFor may have changed (callers may cache answers until then). */
+  readonly version?: number;
 }
 
 /** A resolver from a fixed table, for unit tests and for callers that already know the mapping. */
@@ -24,6 +26,7 @@ export class StaticPortResolver implements PortResolver {
 export class TapPortResolver implements PortResolver {
   private table = new Map<number, PortId>();
   private refreshedAt = 0;
+  version = 0;
 
   constructor(
     private readonly dp: DataplaneApi,
@@ -57,6 +60,7 @@ export class TapPortResolver implements PortResolver {
         // tap not (yet) there: its routes are refused until it is
       }
     }
+    if (t.size !== this.table.size || [...t].some(([k, v]) => this.table.get(k) !== v)) this.version++;
     this.table = t;
   }
 }
