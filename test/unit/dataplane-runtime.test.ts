@@ -159,6 +159,25 @@ describe('kernel neighbor learning', () => {
     }
   });
 
+  it('forgets the neighbors of a tap that goes away at once, and learns them again on a new tap', async () => {
+    const { dp, p, k, l } = setup();
+    k.rows = [{ dst: '10.0.1.2', dev: 'tap1', lladdr: '02:aa:00:00:00:02', state: ['REACHABLE'] }];
+    await l.start();
+    try {
+      expect(dp.neighbors()).to.have.length(1);
+      l.setTaps([]);
+      expect(dp.neighbors(), 'removed with the port, before any resync').to.deep.equal([]);
+      dp.removePort(p.id);
+      const again = dp.addPort({ name: 'eth1', device: 'x', mtu: 9000, vrf: 0, tapName: 'tap1' });
+      expect(again.id).to.equal(p.id);
+      l.setTaps([{ port: again.id, tap: 'tap1' }]);
+      await l.resync();
+      expect(dp.neighbors()).to.deep.equal([{ port: again.id, ip: '10.0.1.2', mac: '02:aa:00:00:00:02' }]);
+    } finally {
+      await l.stop();
+    }
+  });
+
   it('turns a worker neighbor miss into one kernel resolution per address within the hold time', async () => {
     const { dp, p, k, l } = setup();
     await l.start();

@@ -86,6 +86,17 @@ export class NeighborLearner {
 
   /** Ports come and go with the desired-state document: follow the new set of taps (and their namespaces). */
   setTaps(taps: TapBinding[]): void {
+    // A removed port's entries go now, not at the next resync: DPDK reuses port ids, and a port re-created
+    // under the same id must not inherit what was learned on the old one.
+    const bind = (t: TapBinding): string => `${t.port}|${t.tap}|${t.netns ?? ''}`;
+    const keep = new Set(taps.map(bind));
+    const gone = new Set(this.taps.filter((t) => !keep.has(bind(t))).map((t) => t.port));
+    const stale = [...this.current].filter(([, n]) => gone.has(n.port));
+    if (stale.length) {
+      this.dp.delNeighbors(stale.map(([, n]) => ({ port: n.port, ip: n.ip })));
+      for (const [k] of stale) this.current.delete(k);
+      this.stats.removed += stale.length;
+    }
     this.taps = [...taps];
     if (this.started && !this.stopped) {
       this.watchNamespaces();

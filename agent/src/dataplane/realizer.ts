@@ -132,8 +132,9 @@ export class Realizer {
       }
       this.ports.delete(name);
       this.stats.portsRemoved++;
-      changed = true;
     }
+    // Before any port is added: a port re-created under the same id must start with no learned neighbors.
+    if (going.size > 0) this.ops.portsChanged([...this.ports.values()]);
     try {
       for (const [name, w] of next.ports) {
         const cur = this.ports.get(name);
