@@ -139,9 +139,29 @@ describe('dataplane ports and static routes from the desired-state document (net
     expect(Number(/^gw_dp_runtime_config_apply_failures_total(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0)).to.be.at.least(1);
   });
 
-  it('brings the document ports and routes back after a restart (stored generation applied at start)', async () => {
-    // The refused generation is the newest stored one: fix forward first, as an operator would.
+  it('adds and removes an address on a port in place: the tap and the local route follow, the port stays', async () => {
+    expect((await put(doc)).status).to.equal(200); // fix forward from the refused generation
+    const portId = async (): Promise<number> =>
+      ((await call({ socket: d!.socket }, 'GET', '/v1/dataplane/ports')).body.items as { name: string; id: number }[]).find((x) => x.name === p2.name)!.id;
+    const tapAddrs = async (): Promise<string[]> =>
+      (JSON.parse(await must('ip', ['-n', lab.nsG, '-j', 'addr', 'show', 'dev', p2.name])) as { addr_info: { local: string; prefixlen: number }[] }[])[0]!.addr_info.map((a) => `${a.local}/${a.prefixlen}`);
+    const routes = async (): Promise<string[]> =>
+      ((await call({ socket: d!.socket }, 'GET', '/v1/dataplane/routes?vrf=0')).body.items as { prefix: string }[]).map((x) => x.prefix);
+    const id = await portId();
+    doc.gateway.ports[1] = { ...p2, addresses: ['10.0.2.1/24', '10.0.22.1/24'] };
     expect((await put(doc)).status).to.equal(200);
+    expect(await tapAddrs()).to.include('10.0.22.1/24');
+    expect(await routes()).to.include.members(['10.0.22.1/32', '10.0.22.0/24']);
+    expect(await portId(), 'an address change keeps the port').to.equal(id);
+    doc.gateway.ports[1] = p2;
+    expect((await put(doc)).status).to.equal(200);
+    expect(await tapAddrs()).to.not.include('10.0.22.1/24');
+    expect(await routes()).to.not.include.members(['10.0.22.1/32']);
+    expect(await routes()).to.not.include('10.0.22.0/24');
+    expect(await ping('10.9.0.2', 3), 'forwarding untouched').to.equal(true);
+  });
+
+  it('brings the document ports and routes back after a restart (stored generation applied at start)', async () => {
     await stopDaemon(d, 'SIGTERM');
     d = undefined;
     d = await startDaemon(lab, {}, { boot: (dir) => boot(lab, dir), ports: 2 });
