@@ -293,3 +293,67 @@ export async function nodeAddresses(n: LabNode): Promise<{ v4: string[]; v6: str
   }
   return out;
 }
+
+/** One BGP session of one router in the lab, with the BFD session that guards it. */
+export interface RouterSession {
+  router: string;
+  peer: string;
+  state: string;
+  /** bgpd's own counters: a session reset shows as `dropped` growing even when it came back quickly. */
+  established: number;
+  dropped: number;
+  lastReset: string;
+  /** BFD status, and whether bfdd's session already carries its local address and interface. */
+  bfd?: { status: string; keyed: boolean };
+}
+
+/**
+ * Every BGP session of every FRR router and gateway of the lab. FRR 8.4's bgpd creates a neighbor's BFD
+ * session before the TCP session exists (no local address, no interface) and re-keys it once BGP is
+ * Established: bfdd deletes that session and creates a new one, and when the old one was already up the peer
+ * sees the new one start Down and resets BGP (Cease/BFD down). A session whose BFD is `keyed` has passed that
+ * point and will not reset for this reason any more.
+ */
+export async function labSessions(t: Topology): Promise<RouterSession[]> {
+  const routers = [
+    ...t.nodes.filter((n) => n.frr).map((n) => ({ router: n.name, instance: n.netns })),
+    ...gatewayNodes(t).map((g) => ({ router: g.node, instance: g.frrInstance })),
+  ];
+  type Nb = { bgpState?: string; connectionsEstablished?: number; connectionsDropped?: number; lastResetDueTo?: string; peerBfdInfo?: unknown };
+  type Bfd = { peer: string; status: string; local?: string; interface?: string };
+  const per = await Promise.all(
+    routers.map(async ({ router, instance }) => {
+      const [nb, bfd] = await Promise.all([showJson<Record<string, Nb>>(instance, 'show bgp neighbors json'), showJson<Bfd[]>(instance, 'show bfd peers json')]);
+      return Object.entries(nb ?? {}).map(([peer, v]): RouterSession => {
+        const b = v.peerBfdInfo === undefined ? undefined : (bfd ?? []).find((x) => x.peer === peer);
+        return {
+          router,
+          peer,
+          state: v.bgpState ?? 'unknown',
+          established: v.connectionsEstablished ?? 0,
+          dropped: v.connectionsDropped ?? 0,
+          lastReset: v.lastResetDueTo ?? '',
+          ...(v.peerBfdInfo === undefined ? {} : { bfd: { status: b?.status ?? 'absent', keyed: Boolean(b?.local && b?.interface) } }),
+        };
+      });
+    }),
+  );
+  return per.flat();
+}
+
+/** The lab's control plane at rest: every session Established, every BFD session up and keyed. */
+export function settled(s: RouterSession[]): boolean {
+  return s.length > 0 && s.every((x) => x.state === 'Established' && (x.bfd === undefined || (x.bfd.status === 'up' && x.bfd.keyed)));
+}
+
+/** Sessions that reset between two snapshots, for a failure message ("leaf2 -> 10.0.12.1: 1 reset (BFD down received)"). */
+export function resetsBetween(before: RouterSession[], after: RouterSession[], ignore: (s: RouterSession) => boolean = () => false): string[] {
+  const out: string[] = [];
+  for (const a of after) {
+    if (ignore(a)) continue;
+    const b = before.find((x) => x.router === a.router && x.peer === a.peer);
+    const n = a.dropped - (b?.dropped ?? 0);
+    if (n > 0) out.push(`${a.router} -> ${a.peer}: ${n} reset${n > 1 ? 's' : ''} (${a.lastReset}; now ${a.state}, BFD ${a.bfd?.status ?? 'off'})`);
+  }
+  return out;
+}
