@@ -141,6 +141,9 @@ async function main(): Promise<void> {
         if (withPlugin) {
           dataplane = await runOnce(l, true, d.child.pid!);
           st = await h.api(d, '/v1/cpi');
+          // GWPERF_LOGS=<dir>: keep the agent's and zebra's logs of every plugin run (a slow round is explained there).
+          const keep = process.env.GWPERF_LOGS;
+          if (keep) for (const [src, name] of [[d.logFile, 'agent'], [join(h.DIR, 'frr', 'zebra.log'), 'zebra'], [join(h.DIR, 'frr', 'bgpd.log'), 'bgpd']] as const) await h.sh('cp', [src, join(keep, `round${r + 1}-${name}.log`)]);
         } else {
           kernel = await runOnce(l, false, d.child.pid!);
         }

@@ -912,7 +912,9 @@ static void on_reply(const struct gw_reply *r)
 			return;
 		G.session = true;
 		G.epoch = r->epoch;
-		zlog_info(GW_LOG "agent session up, epoch %u: replaying zebra state", G.epoch);
+		zlog_info(GW_LOG "agent session up, epoch %u: %s", G.epoch,
+			  G.first_session_done ? "replaying zebra state"
+					       : "first session of this zebra, epoch ends after sync-delay");
 		{
 			msgpack_sbuffer b;
 			msgpack_packer pk;
