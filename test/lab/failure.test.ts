@@ -90,7 +90,8 @@ describe('lab: failure of a leaf link (BFD -> FIB next hop removed, traffic move
     const r = await flow.done;
     const outageMs = Math.round(r.longestGap * r.paceMs);
     // Resets other than the cut leaf's session with the gateway (expected) explain a long outage: under load
-    // BFD at 100 ms can time out on a healthy link, which withdraws the surviving path for a BGP restart.
+    // BFD (150 ms x 3 here) can still time out on a healthy link, which withdraws the surviving path for a
+    // BGP restart.
     const cutSession = (s: { router: string; peer: string }): boolean =>
       (s.router === cut.leaf && s.peer === { leaf1: '10.0.1.1', leaf2: '10.0.2.1' }[cut.leaf]) || (s.router === gw.node && s.peer === cut.nexthop);
     const others = resetsBetween(s0, await labSessions(lab.topo), cutSession);

@@ -42,6 +42,7 @@ describe('FRR rendering', () => {
       ' no bgp default ipv4-unicast',
       ' bgp bestpath as-path multipath-relax',
       ' bgp suppress-fib-pending',
+      ' bgp log-neighbor-changes',
       ' neighbor 10.0.1.0 remote-as 65001',
       ' neighbor fd00:1::1 remote-as 65001',
       ' neighbor fd00:1::1 update-source eth1',

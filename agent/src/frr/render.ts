@@ -48,6 +48,9 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
   line(' bgp bestpath as-path multipath-relax');
   // Only advertise what the dataplane accepted (the zebra plugin completes a refused route as failed).
   line(' bgp suppress-fib-pending');
+  // Session resets (BFD down, notifications) land in the gateway log with their reason: the timeline an
+  // operator needs when traffic stopped for longer than the failover (`traditional` defaults leave it off).
+  line(' bgp log-neighbor-changes');
   for (const n of g.neighbors) {
     line(` neighbor ${n.ip} remote-as ${n.asn}`);
     if (n.port) line(` neighbor ${n.ip} update-source ${n.port}`);
