@@ -137,7 +137,18 @@ async function main(): Promise<void> {
           await h.killAgent9(d, l);
           d = undefined;
         }
-        d ??= await h.startAgent(l, 8, tables);
+        if (!d) {
+          d = await h.startAgent(l, 8, tables);
+          // A restarted agent recreates its punt taps. bgpd started while a tap's IPv6 link-local is still
+          // tentative keeps resetting the IPv6 session ("does not have a v6 LL address") for ~40 s: one plugin
+          // round in ten took 50 s that way, timing the tap and not the route path.
+          for (const tap of [l.tapA, l.tapB]) {
+            await h.until(`IPv6 link-local on ${tap}`, async () => {
+              const a = (await h.sh('ip', ['-n', l.nsG, '-6', 'addr', 'show', 'dev', tap, 'scope', 'link'])).out;
+              return a.includes('inet6 fe80') && !a.includes('tentative');
+            }, 30_000, 100);
+          }
+        }
         if (withPlugin) {
           dataplane = await runOnce(l, true, d.child.pid!);
           st = await h.api(d, '/v1/cpi');
