@@ -94,8 +94,12 @@ export class CpiComponent implements Component {
     const sec = parseCpiSection(this.ctx.boot.sections.cpi);
     const log = this.ctx.log.child({ mod: 'cpi' });
     const dp = this.ctx.registry.get(DATAPLANE);
-    const dpSec = this.ctx.boot.sections.dataplane as { ports?: { name?: string; netns?: string }[]; eal?: { tables?: { maxNexthops?: number; maxGroups?: number } } } | undefined;
-    const netnsOf = (port: string): string | undefined => dpSec?.ports?.find((p) => p.name === port)?.netns;
+    const dpSec = this.ctx.boot.sections.dataplane as { netns?: string; ports?: { name?: string; netns?: string }[]; eal?: { tables?: { maxNexthops?: number; maxGroups?: number } } } | undefined;
+    // Boot ports name their own namespace; ports from the desired-state document live in `dataplane.netns`.
+    const netnsOf = (port: string): string | undefined => {
+      const boot = dpSec?.ports?.find((p) => p.name === port);
+      return boot ? boot.netns : dpSec?.netns;
+    };
     const fib = new Fib(dp, new TapPortResolver(dp, netnsOf), dpSec?.eal?.tables ?? {});
     const kernel = new KernelVniMap(() => kernelVxlans(sec.netns));
     const vnis: VniMap = { vniOf: (n) => sec.vnis[n] ?? kernel.vniOf(n) };

@@ -19,47 +19,83 @@ export class StaticPortResolver implements PortResolver {
   }
 }
 
+/** What one `ip -j link` of a namespace says: every link's ifindex by name. */
+export type LinkLister = (netns: string | undefined) => Map<string, number>;
+
+function ipLinks(netns: string | undefined): Map<string, number> {
+  const out = execFileSync('ip', [...(netns ? ['-n', netns] : []), '-j', 'link', 'show'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const m = new Map<string, number>();
+  for (const l of JSON.parse(out) as { ifname?: unknown; ifindex?: unknown }[]) {
+    if (typeof l.ifname === 'string' && typeof l.ifindex === 'number') m.set(l.ifname, l.ifindex);
+  }
+  return m;
+}
+
 /**
- * Reads the taps' ifindexes from the kernel (`ip -j link` in each port's netns). Cached; a miss refreshes the
- * table at most once a second, so a nexthop over a foreign interface costs one lookup, not one per route.
+ * Reads the taps' ifindexes from the kernel (one `ip -j link` per namespace holding taps). A refused route is
+ * never retried by zebra, so a miss must not be answered from a stale table: a miss refreshes at once when
+ * the dataplane's ports changed, or when the ifindex is newer than every ifindex the last refresh saw in some
+ * namespace (the kernel hands out increasing ifindexes, so that interface was created since). Otherwise the
+ * miss is a known foreign interface and refreshes at most once a second, so a stream of routes over a veth
+ * costs one lookup, not one per route.
  */
 export class TapPortResolver implements PortResolver {
   private table = new Map<number, PortId>();
   private refreshedAt = 0;
+  private portsSig = '';
+  /** Per namespace, the highest ifindex the last refresh saw; a larger one is an interface created since. */
+  private newestSeen = -1;
   version = 0;
 
   constructor(
     private readonly dp: DataplaneApi,
-    /** netns of each port's tap by port name (boot section `dataplane.ports[].netns`). */
+    /** netns of each port's tap by port name. */
     private readonly netnsOf: (portName: string) => string | undefined,
     private readonly now: () => number = Date.now,
+    private readonly listLinks: LinkLister = ipLinks,
   ) {}
 
   portFor(_vrf: number, ifindex: number): PortId | undefined {
     const hit = this.table.get(ifindex);
     if (hit !== undefined) return hit;
-    if (this.now() - this.refreshedAt < 1000) return undefined;
-    this.refresh();
+    if (ifindex > this.newestSeen || this.sig() !== this.portsSig || this.now() - this.refreshedAt >= 1000) {
+      this.refresh();
+    }
     return this.table.get(ifindex);
+  }
+
+  private sig(): string {
+    return this.dp
+      .ports()
+      .map((p) => `${p.id}:${p.tapName}:${p.tapPortId}`)
+      .join(',');
   }
 
   refresh(): void {
     this.refreshedAt = this.now();
+    this.portsSig = this.sig();
     const t = new Map<number, PortId>();
+    const byNs = new Map<string | undefined, Map<string, number>>();
+    let newest = Infinity;
     for (const p of this.dp.ports()) {
       const ns = this.netnsOf(p.name);
-      try {
-        const out = execFileSync('ip', [...(ns ? ['-n', ns] : []), '-j', 'link', 'show', 'dev', p.tapName], {
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'ignore'],
-        });
-        const links = JSON.parse(out) as { ifindex?: unknown }[];
-        const idx = links[0]?.ifindex;
-        if (typeof idx === 'number') t.set(idx, p.id);
-      } catch {
-        // tap not (yet) there: its routes are refused until it is
+      if (!byNs.has(ns)) {
+        let links = new Map<string, number>();
+        try {
+          links = this.listLinks(ns);
+        } catch {
+          // namespace not (yet) there: its taps' routes are refused until it is
+        }
+        byNs.set(ns, links);
+        newest = Math.min(newest, links.size ? Math.max(...links.values()) : -1);
       }
+      const idx = byNs.get(ns)!.get(p.tapName);
+      if (idx !== undefined) t.set(idx, p.id);
     }
+    this.newestSeen = newest === Infinity ? -1 : newest;
     if (t.size !== this.table.size || [...t].some(([k, v]) => this.table.get(k) !== v)) this.version++;
     this.table = t;
   }
