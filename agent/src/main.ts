@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   // run after the config component so they can register as its consumer.
   if (boot.sections.frr !== undefined || boot.sections.ifmgr !== undefined) components.push(ifmgrComponent(ctx));
   if (boot.sections.frr !== undefined) components.push(frrComponent(ctx));
+  // Zebra plugin link (agent/src/cpi): FRR routes/EVPN -> routing FIB -> DATAPLANE; provides CPI. Needs DATAPLANE.
+  if (boot.sections.cpi !== undefined) components.push(new CpiComponent(ctx));
 
   let stopping = false;
   const stop = async (sig: string): Promise<void> => {
@@ -50,9 +52,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-
-  // Zebra plugin link (agent/src/cpi): FRR routes/EVPN -> routing FIB -> DATAPLANE; provides CPI. Needs DATAPLANE.
-  if (boot.sections.cpi !== undefined) components.push(new CpiComponent(ctx));
 
   // The API comes last: it applies the stored generation once every consumer registered, then serves.
   components.push(new ApiComponent(ctx));
