@@ -94,6 +94,7 @@ static struct {
 	bool send_blocked; /* the last send hit the high-water mark: wait for POLLOUT */
 	uint32_t epoch, seq, op_id;
 	struct timespec last_hello;
+	uint32_t hello_seq; /* seq of the newest HELLO: only its answer opens a session */
 	struct gw_sent *sent_head, *sent_tail;
 	uint64_t failed_ops;
 
@@ -648,8 +649,10 @@ static void send_hello(void)
 	msgpack_sbuffer_init(&b);
 	msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
 	gw_enc_hello(&pk, ++G.seq, FRR_VERSION, G.instance, G.kernel);
-	if (send_buf(&b) == 0)
+	if (send_buf(&b) == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &G.last_hello);
+		G.hello_seq = G.seq;
+	}
 	msgpack_sbuffer_destroy(&b);
 }
 
@@ -910,6 +913,13 @@ static void on_reply(const struct gw_reply *r)
 		}
 		if (G.session) /* a duplicate ACK to a retried HELLO */
 			return;
+		/* A busy agent may answer a HELLO and its retry: each answer opens a new epoch there, so only the
+		 * answer to the newest HELLO names the epoch the agent is in now. */
+		if (r->seq != G.hello_seq) {
+			zlog_info(GW_LOG "ignoring the answer to an earlier HELLO (seq %u, newest %u)", r->seq,
+				  G.hello_seq);
+			return;
+		}
 		G.session = true;
 		G.epoch = r->epoch;
 		zlog_info(GW_LOG "agent session up, epoch %u: %s", G.epoch,
