@@ -176,23 +176,32 @@ describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function (
     }
   });
 
-  it('uses under 5% of one core when idle, with the worker backing off', async () => {
+  // The issue's bound is per core: an idle gateway uses under 5% of each of its cores. The worker is alone on
+  // its core (asserted above); every other thread of the daemon shares the control core.
+  it('uses under 5% of each of its cores when idle, with the worker backing off', async () => {
     const pid = d!.child.pid!;
     // Let the worker reach its longest sleep after the traffic above.
     await new Promise((r) => setTimeout(r, 500));
     const w0 = (await counters(d!)).workers[0]!;
+    // The process total comes from one counter (per-thread tick counts round per thread); the worker's own
+    // thread is subtracted from it for the control core.
     const th0 = threadCpu(pid);
     const c0 = cpuSeconds(pid);
     const t0 = Date.now();
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 5000));
     const c1 = cpuSeconds(pid);
+    const th1 = threadCpu(pid);
     const w1 = (await counters(d!)).workers[0]!;
-    const share = (c1 - c0) / ((Date.now() - t0) / 1000);
-    if (process.env.GW_TEST_VERBOSE) {
-      const th1 = threadCpu(pid);
-      console.log(`idle CPU share ${share.toFixed(4)}`, Object.entries(th1).map(([k, v]) => `${k}=${(v - (th0[k] ?? 0)).toFixed(2)}`).join(' '));
-    }
-    expect(share, `daemon CPU share ${share.toFixed(3)}`).to.be.below(0.05);
+    const wall = (Date.now() - t0) / 1000;
+    let worker = 0;
+    for (const [k, v] of Object.entries(th1)) if (k.startsWith('rte-worker-')) worker += v - (th0[k] ?? 0);
+    const control = c1 - c0 - worker;
+    const detail =
+      `worker core ${(worker / wall).toFixed(3)}, control core ${(control / wall).toFixed(3)}; per thread: ` +
+      Object.entries(th1).map(([k, v]) => `${k}=${(v - (th0[k] ?? 0)).toFixed(2)}`).join(' ');
+    if (process.env.GW_TEST_VERBOSE) console.log(`idle CPU ${detail}`);
+    expect(worker / wall, detail).to.be.below(0.05);
+    expect(control / wall, detail).to.be.below(0.05);
     expect(BigInt(w1.sleeps) - BigInt(w0.sleeps) > 1000n, 'worker sleeps while idle').to.equal(true);
   });
 
