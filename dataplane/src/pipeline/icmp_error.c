@@ -66,6 +66,21 @@ static void not_sent(struct gw_worker *w, struct gw_pkt *p, enum gw_drop_reason 
 	}
 }
 
+/* What every error needs once the packet deserves one: an address of ours to send it from (counted when the
+ * ingress port has none of that family) and a token from the worker's bucket (counted when out). */
+static bool may_answer(struct gw_worker *w, const struct gw_pkt *p, bool has_src)
+{
+	if (unlikely(!has_src)) {
+		gw_count(w, p->in_port, GW_DROP_ICMP_NO_SOURCE);
+		return false;
+	}
+	if (!rate_allow(w, p->now)) {
+		gw_count(w, p->in_port, GW_DROP_ICMP_RATE_LIMITED);
+		return false;
+	}
+	return true;
+}
+
 static bool icmp4_is_error(const struct rte_mbuf *m, uint32_t l4)
 {
 	if (rte_pktmbuf_data_len(m) < l4 + 1)
@@ -87,14 +102,8 @@ void gw_icmp4_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	    src == 0xffffffffu || (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) ||
 	    (ip->next_proto_id == IPPROTO_ICMP && icmp4_is_error(m, p->l3 + ihl)))
 		return not_sent(w, p, why);
-	if (unlikely(!p->inp->has4)) {
-		gw_count(w, p->in_port, GW_DROP_ICMP_NO_SOURCE);
+	if (!may_answer(w, p, p->inp->has4))
 		return not_sent(w, p, why);
-	}
-	if (!rate_allow(w, p->now)) {
-		gw_count(w, p->in_port, GW_DROP_ICMP_RATE_LIMITED);
-		return not_sent(w, p, why);
-	}
 	struct rte_ether_addr prev_hop = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr;
 	uint32_t quote = rte_be_to_cpu_16(ip->total_length);
 	if (quote > ICMP4_QUOTE_MAX)
@@ -151,14 +160,8 @@ void gw_icmp6_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	if (p->l2_mcast || ip->dst_addr[0] == 0xff || ip->src_addr[0] == 0xff ||
 	    memcmp(ip->src_addr, unspec, 16) == 0 || is_err)
 		return not_sent(w, p, why);
-	if (unlikely(!p->inp->has6)) {
-		gw_count(w, p->in_port, GW_DROP_ICMP_NO_SOURCE);
+	if (!may_answer(w, p, p->inp->has6))
 		return not_sent(w, p, why);
-	}
-	if (!rate_allow(w, p->now)) {
-		gw_count(w, p->in_port, GW_DROP_ICMP_RATE_LIMITED);
-		return not_sent(w, p, why);
-	}
 	struct rte_ether_addr prev_hop = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr;
 	uint8_t orig_src[16];
 	memcpy(orig_src, ip->src_addr, 16);
