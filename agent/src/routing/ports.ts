@@ -2,7 +2,7 @@
 // dataplane's ports appear to FRR as their punt taps, so a nexthop is forwardable exactly when its ifindex
 // is one of those taps. Anything else (a veth zebra sees directly, an SVI) is not a dataplane port.
 import { execFileSync } from 'node:child_process';
-import type { DataplaneApi, PortId } from '../dataplane/api.ts';
+import type { DataplaneApi, PortId, PortInfo } from '../dataplane/api.ts';
 
 export interface PortResolver {
   /** Dataplane port whose tap has this ifindex in zebra's view, undefined when none. */
@@ -18,6 +18,9 @@ export class StaticPortResolver implements PortResolver {
     return this.byIfindex.get(ifindex);
   }
 }
+
+/** Changes whenever a port is added, removed or re-created with another tap. */
+const sigOf = (ports: PortInfo[]): string => ports.map((p) => `${p.id}:${p.tapName}:${p.tapPortId}`).join(',');
 
 /** What one `ip -j link` of a namespace says: every link's ifindex by name. */
 export type LinkLister = (netns: string | undefined) => Map<string, number>;
@@ -61,26 +64,20 @@ export class TapPortResolver implements PortResolver {
   portFor(_vrf: number, ifindex: number): PortId | undefined {
     const hit = this.table.get(ifindex);
     if (hit !== undefined) return hit;
-    if (ifindex > this.newestSeen || this.sig() !== this.portsSig || this.now() - this.refreshedAt >= 1000) {
-      this.refresh();
+    const ports = this.dp.ports();
+    if (ifindex > this.newestSeen || sigOf(ports) !== this.portsSig || this.now() - this.refreshedAt >= 1000) {
+      this.refresh(ports);
     }
     return this.table.get(ifindex);
   }
 
-  private sig(): string {
-    return this.dp
-      .ports()
-      .map((p) => `${p.id}:${p.tapName}:${p.tapPortId}`)
-      .join(',');
-  }
-
-  refresh(): void {
+  refresh(ports: PortInfo[] = this.dp.ports()): void {
     this.refreshedAt = this.now();
-    this.portsSig = this.sig();
+    this.portsSig = sigOf(ports);
     const t = new Map<number, PortId>();
     const byNs = new Map<string | undefined, Map<string, number>>();
     let newest = Infinity;
-    for (const p of this.dp.ports()) {
+    for (const p of ports) {
       const ns = this.netnsOf(p.name);
       if (!byNs.has(ns)) {
         let links = new Map<string, number>();
