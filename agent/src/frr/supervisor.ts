@@ -76,7 +76,10 @@ export class FrrSupervisor {
 
   async start(): Promise<void> {
     await this.killLeftovers();
-    for (const d of this.o.daemons) {
+    // Servers before their clients: bgpd registers its BFD sessions through zebra with bfdd, and a
+    // registration sent before bfdd is connected to zebra can be lost.
+    const rank = (d: FrrDaemon): number => (d === 'zebra' ? 0 : d === 'bgpd' ? 2 : 1);
+    for (const d of [...this.o.daemons].sort((a, b) => rank(a) - rank(b))) {
       this.spawn(d);
       if (d === 'zebra') await this.waitFor(() => existsSync(join(instanceRunDir(this.o.instance), 'zserv.api')), 'zebra zserv.api', 10_000);
     }
