@@ -105,6 +105,89 @@ static void test_burst_accounting(void)
 	gw_dp_free(dp);
 }
 
+/* An IPv6 UDP packet from 2001:db8::2 to dst with the given hop limit. */
+static struct rte_mbuf *udp6(const uint8_t *dst, uint8_t hops, uint16_t plen)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool());
+	uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(14 + 40 + plen));
+	memset(d, 0, 14u + 40 + plen);
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)d;
+	eh->dst_addr = GW_MAC;
+	eh->src_addr = (struct rte_ether_addr){{2, 0, 0, 0, 0, 2}};
+	eh->ether_type = htons(RTE_ETHER_TYPE_IPV6);
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eh + 1);
+	ip->vtc_flow = htonl(6u << 28);
+	ip->payload_len = htons(plen);
+	ip->proto = IPPROTO_UDP;
+	ip->hop_limits = hops;
+	static const uint8_t src[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+	memcpy(ip->src_addr, src, 16);
+	memcpy(ip->dst_addr, dst, 16);
+	return m;
+}
+
+/* The ICMPv6 error in out (type, code, 32-bit MTU/unused word) as RFC 4443 2.1 lays it out on the wire. */
+static bool icmp6_of(struct rte_mbuf *m, uint8_t *type, uint8_t *code, uint32_t *word)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	if (rte_pktmbuf_data_len(m) < 14 + 40 + 8 || d[12] != 0x86 || d[13] != 0xdd || d[14 + 6] != 58)
+		return false;
+	*type = d[54];
+	*code = d[55];
+	uint32_t w;
+	memcpy(&w, d + 58, 4);
+	*word = ntohl(w);
+	return true;
+}
+
+/* RFC 4443 3.1 (unreachable, code 0 no route), 3.2 (packet too big carrying the MTU), 3.3 (time exceeded,
+ * code 0 hop limit): the wire values of the ICMPv6 errors the pipeline sends, pinned by number. */
+static void test_icmp6_errors(void)
+{
+	struct gw_dp *dp = setup();
+	struct gw_ip a6 = {.family = AF_INET6, .v6 = {0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
+	gw_dp_port_addr_set(dp, 0, &a6);
+	struct gw_port_conf c1 = {.mac = {{2, 0, 0, 0, 1, 1}}, .mtu = 1280, .punt_port = GW_PORT_NONE, .up = true};
+	gw_dp_port_set(dp, 1, &c1);
+	struct gw_ip pfx = {.family = AF_INET6, .v6 = {0x20, 0x01, 0x0d, 0xb9}};
+	gw_dp_route_add(dp, 0, &pfx, 32, &(struct gw_route){.type = GW_ROUTE_UNICAST, .group_id = 1});
+	struct gw_worker *w = gw_worker_create(dp, 0);
+	gw_worker_online(w);
+	static const uint8_t routed[16] = {0x20, 0x01, 0x0d, 0xb9, [15] = 9};
+	static const uint8_t unrouted[16] = {0x20, 0x01, 0x0d, 0xba, [15] = 9};
+	struct {
+		const uint8_t *dst;
+		uint8_t hops;
+		uint16_t plen;
+		uint8_t type, code;
+		uint32_t word;
+		enum gw_drop_reason why;
+	} cases[] = {
+		{unrouted, 64, 8, 1, 0, 0, GW_DROP_NO_ROUTE},
+		{routed, 64, 1300, 2, 0, 1280, GW_DROP_MTU_EXCEEDED},
+		{routed, 1, 8, 3, 0, 0, GW_DROP_TTL_EXCEEDED},
+	};
+	static struct gw_burst_out out;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(out.n, 0, sizeof(out.n));
+		struct rte_mbuf *m = udp6(cases[i].dst, cases[i].hops, cases[i].plen);
+		gw_pipeline_process(w, 0, &m, 1, 1000 + i, &out);
+		uint8_t type = 0xff, code = 0xff;
+		uint32_t word = 0xffffffffu;
+		CHECK_EQ(out.n[0], 1);
+		CHECK(out.n[0] == 1 && icmp6_of(out.pkts[0][0], &type, &code, &word));
+		CHECK_EQ(type, cases[i].type);
+		CHECK_EQ(code, cases[i].code);
+		CHECK_EQ(word, cases[i].word);
+		CHECK_EQ(gw_worker_counters(w, 0)->drops[cases[i].why], 1);
+		rte_pktmbuf_free_bulk(out.pkts[0], out.n[0]);
+	}
+	CHECK_EQ(rte_mempool_in_use_count(pool()), 0);
+	gw_worker_offline(w);
+	gw_worker_free(w);
+	gw_dp_free(dp);
+}
+
 /* A nexthop's cached gateway MAC follows the neighbor table: replaced MAC used at once, deleted -> miss. */
 static void test_neighbor_change(void)
 {
@@ -257,6 +340,7 @@ static void test_qsbr_defers_reuse(void)
 const struct gw_test gw_tests_pipeline[] = {
 	{"QSBR: unlinked trie groups and objects wait for the worker's quiescent state", test_qsbr_defers_reuse},
 	{"a mixed burst: every packet forwarded, answered, punted or counted", test_burst_accounting},
+	{"ICMPv6 errors carry the RFC 4443 type, code and MTU", test_icmp6_errors},
 	{"neighbor replaced or deleted: the forward path follows at once", test_neighbor_change},
 	{"readers stay consistent while the writer recycles trie groups", test_rcu_churn},
 	{NULL, NULL},

@@ -155,8 +155,8 @@ void gw_icmp6_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, p->l3);
 	static const uint8_t unspec[16];
 	bool is_err = false;
-	if (ip->proto == 58 && rte_pktmbuf_data_len(m) >= p->l3 + sizeof(*ip) + 1)
-		is_err = *rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l3 + sizeof(*ip)) < 128;
+	if (ip->proto == GW_IPPROTO_ICMPV6 && rte_pktmbuf_data_len(m) >= p->l3 + sizeof(*ip) + 1)
+		is_err = *rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l3 + sizeof(*ip)) < GW_ICMP6_INFO_MIN;
 	if (p->l2_mcast || ip->dst_addr[0] == 0xff || ip->src_addr[0] == 0xff ||
 	    memcmp(ip->src_addr, unspec, 16) == 0 || is_err)
 		return not_sent(w, p, why);
@@ -183,7 +183,7 @@ void gw_icmp6_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	struct rte_ipv6_hdr *nip = (struct rte_ipv6_hdr *)(eh + 1);
 	nip->vtc_flow = rte_cpu_to_be_32(6u << 28);
 	nip->payload_len = rte_cpu_to_be_16((uint16_t)(8 + quote));
-	nip->proto = 58;
+	nip->proto = GW_IPPROTO_ICMPV6;
 	nip->hop_limits = 64;
 	memcpy(nip->src_addr, p->inp->src6, 16);
 	memcpy(nip->dst_addr, orig_src, 16);

@@ -64,8 +64,8 @@ void gw_ip4_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *ou
 	case GW_ROUTE_BLACKHOLE:
 		return gw_drop(w, p, GW_DROP_BLACKHOLE);
 	case GW_ROUTE_REJECT:
-		return gw_icmp4_error(w, p, out, GW_ICMP_DEST_UNREACH, 1 /* host */, 0, GW_DROP_REJECT);
+		return gw_icmp4_error(w, p, out, GW_ICMP_DEST_UNREACH, GW_ICMP_UNREACH_HOST, 0, GW_DROP_REJECT);
 	default:
-		return gw_icmp4_error(w, p, out, GW_ICMP_DEST_UNREACH, 0 /* net */, 0, GW_DROP_NO_ROUTE);
+		return gw_icmp4_error(w, p, out, GW_ICMP_DEST_UNREACH, GW_ICMP_UNREACH_NET, 0, GW_DROP_NO_ROUTE);
 	}
 }

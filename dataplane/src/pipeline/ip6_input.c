@@ -6,14 +6,12 @@
 
 #include "stages.h"
 
-#define ICMP6_PROTO 58
-
 static inline bool is_nd(const struct rte_mbuf *m, uint32_t l4, uint8_t proto)
 {
-	if (proto != ICMP6_PROTO || rte_pktmbuf_data_len(m) < l4 + 1)
+	if (proto != GW_IPPROTO_ICMPV6 || rte_pktmbuf_data_len(m) < l4 + 1)
 		return false;
 	uint8_t type = *rte_pktmbuf_mtod_offset(m, const uint8_t *, l4);
-	return type >= 133 && type <= 137; /* RS, RA, NS, NA, redirect */
+	return type >= GW_ICMP6_ND_RS && type <= GW_ICMP6_ND_REDIRECT; /* RS, RA, NS, NA, redirect */
 }
 
 void gw_ip6_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
@@ -50,8 +48,8 @@ void gw_ip6_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *ou
 	case GW_ROUTE_BLACKHOLE:
 		return gw_drop(w, p, GW_DROP_BLACKHOLE);
 	case GW_ROUTE_REJECT:
-		return gw_icmp6_error(w, p, out, 1 /* unreachable */, 0 /* no route */, 0, GW_DROP_REJECT);
+		return gw_icmp6_error(w, p, out, GW_ICMP6_DEST_UNREACH, GW_ICMP6_UNREACH_NO_ROUTE, 0, GW_DROP_REJECT);
 	default:
-		return gw_icmp6_error(w, p, out, 1, 0, 0, GW_DROP_NO_ROUTE);
+		return gw_icmp6_error(w, p, out, GW_ICMP6_DEST_UNREACH, GW_ICMP6_UNREACH_NO_ROUTE, 0, GW_DROP_NO_ROUTE);
 	}
 }

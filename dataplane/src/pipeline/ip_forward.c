@@ -75,7 +75,7 @@ void gw_ip4_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	uint32_t tot = rte_be_to_cpu_16(ip->total_length);
 	if (unlikely(tot > op->c.mtu)) {
 		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
-			return gw_icmp4_error(w, p, out, GW_ICMP_DEST_UNREACH, 4 /* frag needed */, op->c.mtu,
+			return gw_icmp4_error(w, p, out, GW_ICMP_DEST_UNREACH, GW_ICMP_UNREACH_FRAG_NEEDED, op->c.mtu,
 					      GW_DROP_MTU_EXCEEDED);
 		return forward_fragmented(w, p, out, nh, op, tot);
 	}
@@ -92,7 +92,7 @@ void gw_ip6_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	gw_stage(w, GW_STAGE_IP_FORWARD);
 	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(p->m, struct rte_ipv6_hdr *, p->l3);
 	if (unlikely(ip->hop_limits <= 1))
-		return gw_icmp6_error(w, p, out, 3 /* time exceeded */, 0, 0, GW_DROP_TTL_EXCEEDED);
+		return gw_icmp6_error(w, p, out, GW_ICMP6_TIME_EXCEEDED, 0, 0, GW_DROP_TTL_EXCEEDED);
 
 	const struct gw_nh_obj *nh = gw_ecmp_select(w, p, gw_rv_group(rv), AF_INET6);
 	if (unlikely(nh == NULL))
@@ -103,7 +103,7 @@ void gw_ip6_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 
 	uint32_t tot = sizeof(*ip) + rte_be_to_cpu_16(ip->payload_len);
 	if (unlikely(tot > op->c.mtu))
-		return gw_icmp6_error(w, p, out, 2 /* packet too big */, 0, op->c.mtu, GW_DROP_MTU_EXCEEDED);
+		return gw_icmp6_error(w, p, out, GW_ICMP6_PACKET_TOO_BIG, 0, op->c.mtu, GW_DROP_MTU_EXCEEDED);
 	trim_to(p->m, p->l3 + tot);
 	ip->hop_limits--;
 	strip_vlan(p);

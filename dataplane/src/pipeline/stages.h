@@ -12,8 +12,21 @@
 
 #include "dp_internal.h"
 
+/* ICMP (RFC 792) types and codes the pipeline sends. */
 #define GW_ICMP_DEST_UNREACH 3
+#define GW_ICMP_UNREACH_NET 0
+#define GW_ICMP_UNREACH_HOST 1
+#define GW_ICMP_UNREACH_FRAG_NEEDED 4
 #define GW_ICMP_TIME_EXCEEDED 11
+/* ICMPv6 (RFC 4443 2.1, 3; RFC 4861 4 for neighbor discovery). */
+#define GW_IPPROTO_ICMPV6 58
+#define GW_ICMP6_DEST_UNREACH 1
+#define GW_ICMP6_UNREACH_NO_ROUTE 0
+#define GW_ICMP6_PACKET_TOO_BIG 2
+#define GW_ICMP6_TIME_EXCEEDED 3
+#define GW_ICMP6_INFO_MIN 128 /* types below are errors (RFC 4443 2.1) */
+#define GW_ICMP6_ND_RS 133    /* router solicitation ... */
+#define GW_ICMP6_ND_REDIRECT 137 /* ... redirect: the neighbor discovery range */
 
 struct gw_pkt {
 	struct rte_mbuf *m;
