@@ -1,9 +1,9 @@
 // The embedded store's durability beyond kill -9 (docs/management.md "Store"): every generation is flushed file
 // first, then its directory; a failed flush refuses the write and leaves the previous generation as the newest,
-// now and after a restart; temp files a crash left are removed at open. The disk errors come from a fake fsync
+// now and after a restart; temp files a crash left are removed at open; audit lines survive a torn predecessor. The disk errors come from a fake fsync
 // (the real one cannot be made to fail on demand); the files, renames and directory are real.
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -13,7 +13,7 @@ import { ConfigError } from '../../agent/src/config/errors.ts';
 import { FEATURES } from '../../agent/src/config/features.ts';
 import { ConfigService } from '../../agent/src/config/service.ts';
 import { FileStore } from '../../agent/src/store/file-store.ts';
-import { realFsync, type Fsync } from '../../agent/src/store/fsync.ts';
+import { appendLineDurable, realFsync, type Fsync } from '../../agent/src/store/fsync.ts';
 import { StoreError, type NewGeneration } from '../../agent/src/store/store.ts';
 import { FakeRecordingConsumer } from './config-consumers.ts';
 import { validDoc } from './config-fixtures.ts';
@@ -127,5 +127,46 @@ describe('file store: fsync of the file and its directory, refused writes, torn 
     fsync.failFile = false;
     expect((await put(1, 'gw2')).generation).to.equal(2);
     expect(consumer.realized?.gateway.name).to.equal('gw2');
+  });
+});
+
+describe('audit log appends: the creating append flushes the directory, a torn last line does not swallow the next entry', () => {
+  let state: string;
+  beforeEach(() => {
+    state = mkdtempSync(join(tmpdir(), 'gwmg-unit-audit-'));
+  });
+  afterEach(() => rmSync(state, { recursive: true, force: true }));
+
+  it('flushes the file on every append and the directory on the one that created it', async () => {
+    const file = join(state, 'audit.jsonl');
+    const calls: string[] = [];
+    const recording: Fsync = {
+      file: async (fh, path) => {
+        calls.push(`file ${basename(path)}`);
+        await realFsync.file(fh, path);
+      },
+      dir: async (path) => {
+        calls.push(`dir ${path}`);
+        await realFsync.dir(path);
+      },
+    };
+    await appendLineDurable(file, '{"seq":1}', recording);
+    await appendLineDurable(file, '{"seq":2}', recording);
+    expect(calls).to.deep.equal(['file audit.jsonl', `dir ${state}`, 'file audit.jsonl']);
+    expect(readFileSync(file, 'utf8')).to.equal('{"seq":1}\n{"seq":2}\n');
+  });
+
+  it('an entry appended after a crash cut the last line is readable at the next start', async () => {
+    const first = new AuditLog(state);
+    first.open();
+    await first.append({ who: 'unix:root', action: 'put-config', generation: 1, result: 'ok' });
+    // kill -9 in the middle of the next append.
+    appendFileSync(join(state, 'audit.jsonl'), '{"seq":2,"at":"2025-01-01T00:00:00.000Z","who":"un');
+    const second = new AuditLog(state);
+    second.open();
+    await second.append({ who: 'agent', action: 'apply', generation: 1, result: 'ok' });
+    const third = new AuditLog(state);
+    third.open();
+    expect(third.query({ limit: 10 }).map((e) => `${e.seq} ${e.who} ${e.action}`)).to.deep.equal(['2 agent apply', '1 unix:root put-config']);
   });
 });

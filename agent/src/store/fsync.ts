@@ -69,13 +69,22 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Appends one line and fsyncs (audit log). */
-export async function appendLineDurable(path: string, line: string): Promise<void> {
-  const fh = await open(path, 'a', 0o600);
+/**
+ * Appends one line and fsyncs (audit log). The append that creates the file also flushes the directory: the
+ * file's name is as much a part of the line's durability as its data.
+ */
+export async function appendLineDurable(path: string, line: string, sync: Fsync = realFsync): Promise<void> {
+  let created = true;
+  const fh = await open(path, 'ax', 0o600).catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    created = false;
+    return open(path, 'a', 0o600);
+  });
   try {
     await fh.appendFile(line.endsWith('\n') ? line : `${line}\n`);
-    await fh.sync();
+    await sync.file(fh, path);
   } finally {
     await fh.close();
   }
+  if (created) await sync.dir(dirname(path));
 }
