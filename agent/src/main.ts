@@ -53,10 +53,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  // The API comes last: it applies the stored generation once every consumer registered, then serves.
-  components.push(new ApiComponent(ctx));
-
   try {
+    // The API comes last: it applies the stored generation once every consumer registered, then serves.
+    components.push(new ApiComponent(ctx));
     await daemon.start(components);
   } catch (e) {
     log.fatal({ mod: 'daemon', err: e }, 'start failed');

@@ -2,7 +2,7 @@
 // the unix socket (and TCP if configured). Stopping closes the listeners first so no write lands mid-shutdown.
 import type { Server } from 'node:http';
 import type { Component, DaemonContext } from '../daemon.ts';
-import { parseApiOptions } from '../config/boot.ts';
+import { parseApiOptions, type ApiOptions } from '../config/boot.ts';
 import { AUDIT, CONFIG_SERVICE } from '../config/component.ts';
 import { CPI, DATAPLANE, FRR, IFMGR, LOGS } from '../keys.ts';
 import { LogLevels } from '../log/levels.ts';
@@ -14,12 +14,17 @@ import { closeServer, listenTcp, listenUnix } from './server.ts';
 export class ApiComponent implements Component {
   readonly name = 'api';
   private readonly servers: Server[] = [];
+  // Parsed at construction, before any component starts: a boot the API would refuse (TCP without tokens)
+  // must not first start the dataplane and FRR only to stop them again.
+  private readonly opts: ApiOptions;
 
-  constructor(private readonly ctx: DaemonContext) {}
+  constructor(private readonly ctx: DaemonContext) {
+    this.opts = parseApiOptions(ctx.boot.sections.api, ctx.boot.runDir);
+  }
 
   async start(): Promise<void> {
-    const { boot, registry } = this.ctx;
-    const opts = parseApiOptions(boot.sections.api, boot.runDir);
+    const { registry } = this.ctx;
+    const opts = this.opts;
     const config = registry.get(CONFIG_SERVICE);
     const logs = registry.find(LOGS) ?? LogLevels.wrapping(this.ctx.log);
     const log = logs.for('api');

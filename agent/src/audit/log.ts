@@ -1,7 +1,7 @@
 // Audit log: every write attempt (who, when, generation, diff, result) as one JSON line in
 // <stateDir>/audit.jsonl, fsynced before the API answers. Local to each agent: with an etcd store both
 // gateways record what their own API accepted and what they applied. Torn last lines (kill -9) are skipped.
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DiffEntry } from '../config/diff.ts';
 import { appendLineDurable } from '../store/fsync.ts';
@@ -38,7 +38,11 @@ export class AuditLog {
   open(): void {
     if (!existsSync(this.file)) return;
     const out: AuditEntry[] = [];
-    for (const line of readFileSync(this.file, 'utf8').split('\n')) {
+    const text = readFileSync(this.file, 'utf8');
+    // A crash mid-append leaves a last line without its newline: end it, or the next entry would be appended
+    // to the fragment and be unreadable at the next start.
+    if (text !== '' && !text.endsWith('\n')) appendFileSync(this.file, '\n');
+    for (const line of text.split('\n')) {
       if (!line) continue;
       try {
         out.push(JSON.parse(line) as AuditEntry);

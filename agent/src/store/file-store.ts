@@ -1,9 +1,10 @@
 // Embedded store: one JSON file per generation in <stateDir>/config/ (gen-000000042.json). Files are written
-// durably (fsync + atomic rename) before commit() resolves, so a kill -9 at any instant leaves either the old
-// newest generation or the new one complete, never a torn file; leftover temp files are ignored and removed.
+// durably (fsync + atomic rename + directory fsync) before commit() resolves, so a kill -9 at any instant leaves
+// either the old newest generation or the new one complete, never a torn file; leftover temp files are removed
+// at open. A failed fsync refuses the commit and leaves no trace of it.
 import { mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileDurable } from './fsync.ts';
+import { realFsync, writeFileDurable, type Fsync } from './fsync.ts';
 import { StoreError, type ConfigStore, type NewGeneration, type StoreHealth, type StoredGeneration } from './store.ts';
 
 const FILE_RE = /^gen-(\d{9})\.json$/;
@@ -14,7 +15,10 @@ export class FileStore implements ConfigStore {
   private gens: number[] = [];
   private readonly cache = new Map<number, StoredGeneration>();
 
-  constructor(stateDir: string) {
+  constructor(
+    stateDir: string,
+    private readonly fsync: Fsync = realFsync,
+  ) {
     this.dir = join(stateDir, 'config');
   }
 
@@ -72,7 +76,7 @@ export class FileStore implements ConfigStore {
     // Reserve the number before the first await so a concurrent commit in this process sees it.
     this.gens.push(rec.generation);
     try {
-      await writeFileDurable(this.file(rec.generation), JSON.stringify(rec));
+      await writeFileDurable(this.file(rec.generation), JSON.stringify(rec), this.fsync);
     } catch (e) {
       this.gens.pop();
       throw new StoreError('STORE_UNAVAILABLE', `cannot write generation ${rec.generation}: ${(e as Error).message}`);
