@@ -7,7 +7,7 @@
 # - every step's exit status decides: a step that exits non-zero is at least one failure, whatever it printed;
 # - a test step that exits 0 but reports no test (no mocha summary, no "N passed, N failed" line) is a failure;
 # - each step runs under a time limit in its own process group; past it the group is killed and the step
-#   fails naming itself (TEST_AREA_TIMEOUT seconds, default 1200);
+#   fails naming itself (TEST_AREA_TIMEOUT seconds, default 600: five times the longest area, lab, measured at 2 min);
 # - an unknown TEST_AREAS name is an error before anything runs; tests in subfolders of an area are found;
 # - mocha's pending tests (it.skip, this.skip()) are counted as skipped and printed in the last line,
 #   "N passed, N failed, N skipped".
@@ -47,7 +47,7 @@ tr_parse() { # LOG
 # Runs one step: NAME, KIND (tests: must report tests; check: pass/fail only), then the command.
 tr_run() { # NAME KIND CMD...
   local name=$1 kind=$2; shift 2
-  local limit=${TEST_AREA_TIMEOUT:-1200} log rc tailpid start p f s found why=
+  local limit=${TEST_AREA_TIMEOUT:-600} log rc tailpid start p f s found why=
   log=$(mktemp)
   echo "=== $name"
   start=$SECONDS
