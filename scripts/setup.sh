@@ -13,6 +13,8 @@ mkdir -p "$GW_CACHE"
 for step in "$ROOT"/scripts/setup.d/*.sh; do
   name=$(basename "$step" .sh)
   start=$(date +%s%N)
-  bash "$step"
+  rc=0
+  bash "$step" || rc=$?
+  [ "$rc" -eq 0 ] || { echo "setup: $name failed (exit status $rc; its messages are above)" >&2; exit "$rc"; }
   echo "setup: $name ok ($(( ($(date +%s%N) - start) / 1000000 )) ms)"
 done

@@ -12,9 +12,12 @@ if [ -f "$out" ] && [ -f build/Makefile ] && \
   [ "$listed" -ge "$have" ] && exit 0
 fi
 gyp="$ROOT/node_modules/.bin/node-gyp"
+[ -x "$gyp" ] || { echo "setup: $gyp missing: run \`npm run setup\` (npm install) first" >&2; exit 1; }
 log=$(mktemp)
 if ! { "$gyp" configure --nodedir=/usr && "$gyp" build -j 2; } >"$log" 2>&1; then
-  grep -E 'error|Error' "$log" | head -40 >&2; rm -f "$log"; echo "setup: dataplane addon build failed" >&2; exit 1
+  # The compiler's error lines, or the end of the log when there are none (a tool that is missing).
+  { grep -E 'error|Error' "$log" || tail -20 "$log"; } | head -40 >&2
+  rm -f "$log"; echo "setup: dataplane addon build failed" >&2; exit 1
 fi
 rm -f "$log"
 touch "$out"

@@ -2,7 +2,8 @@
 /*
  * Encoder tests of the zebra plugin, built with ASan+UBSan: every op and message is encoded, decoded back
  * with msgpack-c and checked field by field against the positional layout of gw_wire.h; replies from the
- * agent (valid and malformed) go through the decoder. Ends with "N passed, N failed".
+ * agent (valid and malformed) go through the decoder. Prints "ok"/"FAIL" per test and ends with
+ * "N passed, N failed" counting tests (a test fails when any of its CHECKs does).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,15 +11,13 @@
 
 #include "encode.h"
 
-static int passed, failed;
+static int failed_checks;
 
 #define CHECK(cond)                                                                                      \
 	do {                                                                                             \
-		if (cond) {                                                                              \
-			passed++;                                                                        \
-		} else {                                                                                 \
-			failed++;                                                                        \
-			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
+		if (!(cond)) {                                                                           \
+			failed_checks++;                                                                 \
+			fprintf(stderr, "  CHECK failed %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
 		}                                                                                        \
 	} while (0)
 
@@ -253,17 +252,37 @@ static void test_fuzz_replies(void)
 	CHECK(ok < 200000);
 }
 
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+	{ "route", test_route },
+	{ "route_limits", test_route_limits },
+	{ "evpn_ops", test_evpn_ops },
+	{ "messages", test_messages },
+	{ "replies", test_replies },
+	{ "fuzz_replies", test_fuzz_replies },
+};
+
 int main(void)
 {
+	int passed = 0, failed = 0;
+
+	/* A CHECK's message (stderr) lands before its test's FAIL line also when both go to one file. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_unpacked_init(&un);
-	test_route();
-	test_route_limits();
-	test_evpn_ops();
-	test_messages();
-	test_replies();
-	test_fuzz_replies();
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		int before = failed_checks;
+
+		tests[i].fn();
+		if (failed_checks == before)
+			passed++;
+		else
+			failed++;
+		printf("%s %s\n", failed_checks == before ? "ok  " : "FAIL", tests[i].name);
+	}
 	msgpack_unpacked_destroy(&un);
 	msgpack_sbuffer_destroy(&sb);
 	printf("%d passed, %d failed\n", passed, failed);

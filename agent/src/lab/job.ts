@@ -5,6 +5,7 @@ import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from './sh.ts';
 import { LabError } from './errors.ts';
+import { fibComplete, fibLines, hostNetworks, hostNodes, unroutable } from './expect.ts';
 import { bfdNeighbors, bfdState, bgpState, fib, forwardedDelta, gatewayNodes, nodeAddresses, ping, portCounters, reachable, tcpTransfer, type GatewayNode } from './observe.ts';
 import { down, up } from './runner.ts';
 import { loadTopology, type Topology } from './topology.ts';
@@ -42,28 +43,30 @@ async function poll<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean,
   return v;
 }
 
-async function converge(gw: GatewayNode, expectedPeers: number): Promise<void> {
+/** Waits for the gateway's control plane and FIB; returns the expected networks still missing from its FIB. */
+async function converge(gw: GatewayNode, expectedPeers: number, expectedNets: string[]): Promise<string[]> {
   await poll(`BGP sessions of ${gw.node}`, () => bgpState(gw), (p) => p.length >= expectedPeers && p.every((x) => x.state === 'Established'), 90_000);
   // Then routes exchanged: a peer that announces nothing is shown with 0 prefixes, not failed.
   const bgp = await poll(`prefixes from every peer of ${gw.node}`, () => bgpState(gw), (p) => p.every((x) => x.pfxRcd > 0), 20_000);
   for (const p of bgp) say(`${mark(p.state === 'Established')} BGP ${p.peer.padEnd(12)} ${p.state.padEnd(12)} ${p.pfxRcd} prefixes received`);
+  if (bgp.length < expectedPeers) say(`${mark(false)} BGP ${bgp.length} sessions configured, at least ${expectedPeers} expected (one per link of ${gw.node})`);
   const want = await bfdNeighbors(gw);
   const bfd = await poll(`BFD sessions of ${gw.node}`, () => bfdState(gw), (p) => want.every((n) => p.some((x) => x.peer === n && x.status === 'up')), 30_000);
   for (const p of bfd) say(`${mark(p.status === 'up')} BFD ${p.peer.padEnd(12)} ${(p.iface ?? '').padEnd(6)} ${p.status}`);
   for (const n of want.filter((w) => !bfd.some((p) => p.peer === w))) say(`${mark(false)} BFD ${n.padEnd(12)} no session`);
   if (want.length === 0) say('     BFD not configured for any neighbor');
-  const routes = await fib(gw);
+  // The expected set comes from the topology (every host network), so an absent route is a FAIL line.
+  const routes = await poll(`the host networks in the FIB of ${gw.node}`, () => fib(gw), (r) => fibComplete(expectedNets, r), 20_000);
+  for (const l of fibLines(expectedNets, routes)) say(`${mark(l.ok)} ${l.text}`);
   const ecmp = routes.filter((r) => r.via.length > 1);
-  for (const r of routes.filter((x) => x.kind === 'unicast' && x.via.some((v) => !v.startsWith('port')))) {
-    say(`ok   FIB ${r.prefix.padEnd(16)} via ${r.via.join(', ')}${r.via.length > 1 ? '  (ECMP)' : ''}`);
-  }
   // ECMP is expected where the gateway has two or more IPv4 BGP peers (the leaf pairs of the topologies).
   const v4Peers = bgp.filter((p) => p.state === 'Established' && !p.peer.includes(':')).length;
   say(`${v4Peers >= 2 ? mark(ecmp.length > 0) : 'ok  '} FIB ${routes.length} routes, ${ecmp.length} with ECMP`);
+  return expectedNets.filter((n) => !routes.some((r) => r.prefix === n));
 }
 
-async function traffic(t: Topology, gw: GatewayNode): Promise<void> {
-  const hosts = t.nodes.filter((n) => !n.frr && !n.cmd);
+async function traffic(t: Topology, gw: GatewayNode, missing: string[]): Promise<void> {
+  const hosts = hostNodes(t);
   if (hosts.length < 2) {
     say('     no pair of host nodes in this topology: no traffic test');
     return;
@@ -71,14 +74,23 @@ async function traffic(t: Topology, gw: GatewayNode): Promise<void> {
   const [a, b] = [hosts[0]!, hosts[hosts.length - 1]!];
   const addrB = await nodeAddresses(b);
   const dsts = [...addrB.v4.slice(0, 1), ...addrB.v6.slice(0, 1)];
-  for (const dst of dsts) await reachable(a.netns, dst, 30_000);
+  // Traffic to a network the FIB lacks cannot cross the gateway: say so rather than wait for it.
+  const blocked = new Map(dsts.map((d) => [d, unroutable(d, missing)]));
+  const routed = dsts.filter((d) => blocked.get(d)!.length === 0);
+  for (const dst of routed) await reachable(a.netns, dst, 30_000);
   const before = await portCounters(gw);
   for (const dst of dsts) {
+    if (!routed.includes(dst)) {
+      say(`${mark(false)} ping ${a.name} -> ${b.name} ${dst}: not sent, ${blocked.get(dst)!.join(', ')} is missing from the FIB`);
+      continue;
+    }
     const p = await ping(a.netns, dst, 20);
     say(`${mark(p.received === p.sent)} ping ${a.name} -> ${b.name} ${dst}: ${p.received}/${p.sent} replies`);
   }
-  if (addrB.v4[0]) {
-    const r = await tcpTransfer(a.netns, b.netns, addrB.v4[0], 20 << 20).catch((e: unknown) => {
+  const v4 = addrB.v4[0];
+  if (v4 && !routed.includes(v4)) say(`${mark(false)} TCP  ${a.name} -> ${b.name}: not sent, ${blocked.get(v4)!.join(', ')} is missing from the FIB`);
+  else if (v4) {
+    const r = await tcpTransfer(a.netns, b.netns, v4, 20 << 20).catch((e: unknown) => {
       say(`${mark(false)} TCP  ${a.name} -> ${b.name}: ${(e as Error).message.split('\n').pop()}`);
       return undefined;
     });
@@ -101,9 +113,11 @@ async function main(): Promise<void> {
   step(2, `lab ${r === 'created' ? 'created' : 'was already up'}; waiting for convergence`);
   const gws = gatewayNodes(t);
   const peersOf = (gw: GatewayNode): number => t.links.filter((l) => l.a.node === gw.node || l.b.node === gw.node).length;
-  for (const gw of gws) await converge(gw, peersOf(gw));
+  const nets = hostNetworks(t);
+  const missing: string[] = [];
+  for (const gw of gws) missing.push(...(await converge(gw, peersOf(gw), nets)));
   step(3, 'traffic between the hosts through the gateway');
-  if (gws[0]) await traffic(t, gws[0]);
+  if (gws[0]) await traffic(t, gws[0], missing);
   step(4, healthy ? 'all checks passed' : 'SOME CHECKS FAILED (see FAIL above)');
   for (const gw of gws) {
     say(`gateway ${gw.node}: API unix:${gw.apiSocket}   e.g. curl --unix-socket ${gw.apiSocket} http://gw/v1/status`);

@@ -52,11 +52,11 @@ export function register(program: Command): void {
     .command('status')
     .description('namespaces, processes and links of a lab')
     .argument('<lab>')
-    .option('--json', 'machine-readable output')
-    .action(async (name: string, o: { json?: boolean }) => {
+    // gwctl's global -j/--json: a --json of its own here would never be seen (the program's option takes it).
+    .action(async (name: string, _o: unknown, cmd: Command) => {
       try {
         const s = await status(name);
-        if (o.json) {
+        if (cmd.optsWithGlobals<{ json?: boolean }>().json) {
           process.stdout.write(JSON.stringify(s, null, 2) + '\n');
           return;
         }
