@@ -42,6 +42,7 @@
 #include "zebra/zebra_vxlan_private.h"
 
 #include "encode.h"
+#include "ops.h"
 
 #define GW_LOG "gw-plugin: "
 
@@ -97,6 +98,7 @@ static struct {
 	uint32_t hello_seq; /* seq of the newest HELLO: only its answer opens a session */
 	struct gw_sent *sent_head, *sent_tail;
 	uint64_t failed_ops;
+	uint64_t unknown_ops; /* contexts refused because their op has no wire op */
 
 	/* Main thread only (walk_light: written by the I/O thread before it schedules the walk). */
 	atomic_bool walk_light;
@@ -139,25 +141,10 @@ static void outbox_push(struct gw_item *it)
 	pthread_mutex_unlock(&G.mu);
 }
 
+/* Streamed ops are exactly those with a wire op (one table, src/ops.c); the rest pass on to the kernel provider. */
 static bool op_handled(enum dplane_op_e op)
 {
-	switch (op) {
-	case DPLANE_OP_ROUTE_INSTALL:
-	case DPLANE_OP_ROUTE_UPDATE:
-	case DPLANE_OP_ROUTE_DELETE:
-	case DPLANE_OP_ADDR_INSTALL:
-	case DPLANE_OP_ADDR_UNINSTALL:
-	case DPLANE_OP_MAC_INSTALL:
-	case DPLANE_OP_MAC_DELETE:
-	case DPLANE_OP_NEIGH_INSTALL:
-	case DPLANE_OP_NEIGH_UPDATE:
-	case DPLANE_OP_NEIGH_DELETE:
-	case DPLANE_OP_VTEP_ADD:
-	case DPLANE_OP_VTEP_DELETE:
-		return true;
-	default:
-		return false;
-	}
+	return gw_wire_op(op) != GW_OP_NONE;
 }
 
 static bool op_is_route(enum dplane_op_e op)
@@ -188,36 +175,6 @@ static void addr_from_ipaddr(struct gw_addr *a, const struct ipaddr *ip)
 	} else if (ip->ipa_type == IPADDR_V6) {
 		a->len = 16;
 		memcpy(a->b, &ip->ipaddr_v6, 16);
-	}
-}
-
-static enum gw_op wire_op(enum dplane_op_e op)
-{
-	switch (op) {
-	case DPLANE_OP_ROUTE_INSTALL:
-		return GW_OP_ROUTE_INSTALL;
-	case DPLANE_OP_ROUTE_UPDATE:
-		return GW_OP_ROUTE_UPDATE;
-	case DPLANE_OP_ROUTE_DELETE:
-		return GW_OP_ROUTE_DELETE;
-	case DPLANE_OP_ADDR_INSTALL:
-		return GW_OP_ADDR_INSTALL;
-	case DPLANE_OP_ADDR_UNINSTALL:
-		return GW_OP_ADDR_UNINSTALL;
-	case DPLANE_OP_MAC_INSTALL:
-		return GW_OP_MAC_INSTALL;
-	case DPLANE_OP_MAC_DELETE:
-		return GW_OP_MAC_DELETE;
-	case DPLANE_OP_NEIGH_INSTALL:
-		return GW_OP_NEIGH_INSTALL;
-	case DPLANE_OP_NEIGH_UPDATE:
-		return GW_OP_NEIGH_UPDATE;
-	case DPLANE_OP_NEIGH_DELETE:
-		return GW_OP_NEIGH_DELETE;
-	case DPLANE_OP_VTEP_ADD:
-		return GW_OP_VTEP_ADD;
-	default:
-		return GW_OP_VTEP_DELETE;
 	}
 }
 
@@ -277,22 +234,27 @@ static void encode_route(msgpack_packer *pk, enum gw_op op, uint32_t id, const s
 	gw_enc_route(pk, op, id, &r);
 }
 
-static void encode_ctx(msgpack_packer *pk, uint32_t id, const struct zebra_dplane_ctx *ctx)
+/* Returns false (nothing encoded) for an operation without a wire op: it must not reach the agent under
+ * another op's name. */
+static bool encode_ctx(msgpack_packer *pk, uint32_t id, const struct zebra_dplane_ctx *ctx)
 {
 	enum dplane_op_e dop = dplane_ctx_get_op(ctx);
-	enum gw_op op = wire_op(dop);
+	int wop = gw_wire_op(dop);
+	enum gw_op op = (enum gw_op)wop;
 	struct gw_if_ref ifr = {
 		.vrf = dplane_ctx_get_vrf(ctx),
 		.ifindex = dplane_ctx_get_ifindex(ctx),
 		.ifname = dplane_ctx_get_ifname(ctx),
 	};
 
+	if (wop == GW_OP_NONE)
+		return false;
 	switch (dop) {
 	case DPLANE_OP_ROUTE_INSTALL:
 	case DPLANE_OP_ROUTE_UPDATE:
 	case DPLANE_OP_ROUTE_DELETE:
 		encode_route(pk, op, id, ctx);
-		return;
+		return true;
 	case DPLANE_OP_ADDR_INSTALL:
 	case DPLANE_OP_ADDR_UNINSTALL: {
 		const struct prefix *p = dplane_ctx_get_intf_addr(ctx);
@@ -300,7 +262,7 @@ static void encode_ctx(msgpack_packer *pk, uint32_t id, const struct zebra_dplan
 
 		addr_from_prefix(&a, p);
 		gw_enc_addr(pk, op, id, &ifr, &a, p->prefixlen);
-		return;
+		return true;
 	}
 	case DPLANE_OP_MAC_INSTALL:
 	case DPLANE_OP_MAC_DELETE: {
@@ -317,7 +279,7 @@ static void encode_ctx(msgpack_packer *pk, uint32_t id, const struct zebra_dplan
 			memcpy(m.vtep.b, vtep, 4);
 		}
 		gw_enc_mac(pk, op, id, &ifr, &m);
-		return;
+		return true;
 	}
 	case DPLANE_OP_NEIGH_INSTALL:
 	case DPLANE_OP_NEIGH_UPDATE:
@@ -334,15 +296,18 @@ static void encode_ctx(msgpack_packer *pk, uint32_t id, const struct zebra_dplan
 			memcpy(n.mac, mac->octet, 6);
 		}
 		gw_enc_neigh(pk, op, id, &ifr, &n);
-		return;
+		return true;
 	}
-	default: {
+	case DPLANE_OP_VTEP_ADD:
+	case DPLANE_OP_VTEP_DELETE: {
 		struct gw_addr a;
 
 		addr_from_ipaddr(&a, dplane_ctx_neigh_get_ipaddr(ctx));
 		gw_enc_vtep(pk, op, id, &ifr, &a);
-		return;
+		return true;
 	}
+	default:
+		return false;
 	}
 }
 
@@ -599,8 +564,8 @@ static void gw_walk(struct thread *t)
 			dplane_ctx_reset(ctx);
 			if (dplane_ctx_route_init(ctx, DPLANE_OP_ROUTE_INSTALL, rn, dest->selected_fib) != 0)
 				continue;
-			encode_ctx(&w.pk, 0, ctx);
-			walk_next(&w);
+			if (encode_ctx(&w.pk, 0, ctx))
+				walk_next(&w);
 		}
 	}
 	dplane_ctx_fini(&ctx);
@@ -729,6 +694,24 @@ static void sent_push(struct gw_sent *s)
 	G.sent_tail = s;
 }
 
+/* Contexts of an operation the wire has no op for (cannot happen while op_handled() filters on the same
+ * table): failed in zebra, counted, logged, never sent as some other op. */
+static void refuse_unknown(struct zebra_dplane_ctx **ctxs, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		G.unknown_ops++;
+		if (G.unknown_ops <= 100 || G.unknown_ops % 1000 == 0)
+			zlog_warn(GW_LOG "%s has no wire op: refused (unknown ops so far: %" PRIu64 ")",
+				  dplane_op2str(dplane_ctx_get_op(ctxs[i])), G.unknown_ops);
+		dplane_ctx_set_status(ctxs[i], ZEBRA_DPLANE_REQUEST_FAILURE);
+		dplane_provider_enqueue_out_ctx(G.prov, ctxs[i]);
+	}
+	if (n) {
+		atomic_fetch_sub(&G.inflight, n);
+		dplane_provider_work_ready();
+	}
+}
+
 /* Sends what the outbox holds, in order: runs of contexts as BATCHes of up to G.batch ops, replay chunks
  * as they are. Stops at the first send the socket refuses (high-water mark) and retries on POLLOUT. */
 static void flush(void)
@@ -798,12 +781,19 @@ static void flush(void)
 			}
 			msgpack_sbuffer_init(&ops);
 			msgpack_packer_init(&opk, &ops, msgpack_sbuffer_write);
+			/* ctxs[0..m) were encoded; an op without a wire op is kept at the end, ctxs[nbad..n), and fails. */
 			it = first;
+			uint32_t m = 0, nbad = n;
+
 			for (uint32_t i = 0; i < n; i++, it = it->next) {
-				ctxs[i] = it->ctx;
-				encode_ctx(&opk, ++G.op_id, it->ctx);
+				if (encode_ctx(&opk, G.op_id + 1, it->ctx)) {
+					G.op_id++;
+					ctxs[m++] = it->ctx;
+				} else {
+					ctxs[--nbad] = it->ctx;
+				}
 			}
-			gw_enc_batch_head(&pk, G.seq + 1, G.epoch, n);
+			gw_enc_batch_head(&pk, G.seq + 1, G.epoch, m);
 			msgpack_sbuffer_write(&b, ops.data, ops.size);
 			msgpack_sbuffer_destroy(&ops);
 			if (send_buf(&b) < 0) {
@@ -812,6 +802,8 @@ static void flush(void)
 				return;
 			}
 			G.seq++;
+			refuse_unknown(ctxs + nbad, n - nbad);
+			n = m;
 			s = calloc(1, sizeof(*s));
 			if (!s) {
 				/* Cannot track it: fail those contexts now rather than hold them forever. */
