@@ -5,11 +5,11 @@
 // can remove).
 //   npx tsx bench/plugin-throughput-agent.ts [--json] [--routes 200000]
 import { Packr, unpack } from 'msgpackr';
-import { CpiSession } from '../agent/src/cpi/session.ts';
+import { CpiSession } from '../agent/src/features/routing/session.ts';
 import { FakeDataplane } from '../agent/src/dataplane/fake.ts';
-import { EvpnModel } from '../agent/src/routing/evpn.ts';
-import { Fib } from '../agent/src/routing/fib.ts';
-import { StaticPortResolver } from '../agent/src/routing/ports.ts';
+import { EvpnModel } from '../agent/src/features/routing/evpn.ts';
+import { Fib } from '../agent/src/features/routing/fib.ts';
+import { StaticPortResolver } from '../agent/src/features/routing/ports.ts';
 
 const arg = (name: string, d: number): number => {
   const i = process.argv.indexOf(name);
