@@ -19,3 +19,18 @@ export function mirror(reg: PromRegistry, type: 'counter' | 'gauge', name: strin
 }
 export const mirrored = (reg: PromRegistry, name: string, help: string, labels: string[], read: Read): void => mirror(reg, 'counter', name, help, labels, read);
 export const gauge = (reg: PromRegistry, name: string, help: string, labels: string[], read: Read): void => mirror(reg, 'gauge', name, help, labels, read);
+
+/**
+ * One read per scrape: prom-client starts every collect() of a scrape in the same turn of the event loop, so
+ * the first read is kept until the next turn and the other series of that scrape share it.
+ */
+export function perScrape<T>(read: () => T): () => T {
+  let cur: { v: T } | undefined;
+  return () => {
+    if (!cur) {
+      cur = { v: read() };
+      setImmediate(() => (cur = undefined));
+    }
+    return cur.v;
+  };
+}

@@ -2,13 +2,16 @@
 import { Counter, Gauge, type Registry as PromRegistry } from 'prom-client';
 import type { Collectors } from '../../core/feature.ts';
 import { FRR, FRR_NEIGHBORS } from '../../core/keys.ts';
-import { gauge } from '../../metrics/mirror.ts';
-import type { FrrNeighborSource } from './neighbors.ts';
+import { gauge, perScrape } from '../../metrics/mirror.ts';
+import type { BfdPeerState, BgpPeerState } from './vtysh.ts';
 import type { FrrStatusSource } from './status.ts';
 
 export function frrCollectors(c: Collectors): void {
   registerFrrMetrics(c.registry, () => c.services.find(FRR));
-  neighborMetrics(c.registry, () => c.services.find(FRR_NEIGHBORS));
+  // One vtysh call per table per scrape, shared by the series that show it.
+  const bgp = perScrape(async () => (await c.services.find(FRR_NEIGHBORS)?.bgp()) ?? []);
+  const bfd = perScrape(async () => (await c.services.find(FRR_NEIGHBORS)?.bfd()) ?? []);
+  neighborMetrics(c.registry, bgp, bfd);
 }
 
 /** gw_frr_* series, read from the FRR component at scrape time. */
@@ -49,15 +52,14 @@ function registerFrrMetrics(reg: PromRegistry, src: () => FrrStatusSource | unde
 }
 
 /** Asked from FRR at scrape time (vtysh JSON); a scrape while FRR is unreachable has no neighbor series. */
-function neighborMetrics(reg: PromRegistry, src: () => FrrNeighborSource | undefined): void {
+function neighborMetrics(reg: PromRegistry, bgp: () => Promise<BgpPeerState[]>, bfd: () => Promise<BfdPeerState[]>): void {
   gauge(reg, 'gw_bgp_neighbor_established', '1 when the BGP session is Established', ['peer', 'state'], async () =>
-    ((await src()?.bgp()) ?? []).map((p) => [{ peer: p.peer, state: p.state }, p.state === 'Established' ? 1 : 0]),
+    (await bgp()).map((p) => [{ peer: p.peer, state: p.state }, p.state === 'Established' ? 1 : 0]),
   );
   gauge(reg, 'gw_bgp_neighbor_prefixes_received', 'prefixes received from the BGP neighbor (all address families)', ['peer'], async () =>
-    ((await src()?.bgp()) ?? []).map((p) => [{ peer: p.peer }, p.pfxRcd]),
+    (await bgp()).map((p) => [{ peer: p.peer }, p.pfxRcd]),
   );
   gauge(reg, 'gw_bfd_peer_up', '1 when the BFD session is up', ['peer', 'status'], async () =>
-    ((await src()?.bfd()) ?? []).map((p) => [{ peer: p.peer, status: p.status }, p.status === 'up' ? 1 : 0]),
+    (await bfd()).map((p) => [{ peer: p.peer, status: p.status }, p.status === 'up' ? 1 : 0]),
   );
 }
-

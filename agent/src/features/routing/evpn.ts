@@ -8,7 +8,11 @@ import type { MacBody, NeighBody, VtepBody } from '../../../../wire/gen/wire.gen
 export interface VniMap {
   /** VNI of a vxlan netdev, or of the bridge (SVI) a vxlan is enslaved to; undefined when unknown. */
   vniOf(ifname: string): number | undefined;
+  /** What vniOf would answer from what is known already, never asking the kernel (for /metrics). */
+  cached?(ifname: string): number | undefined;
 }
+
+type Entry = { vni: number; ifname: string };
 
 export interface EvpnMac {
   vni: number;
@@ -57,8 +61,34 @@ export class EvpnModel {
   /** Epoch of the last op that announced each entry (keys prefixed m/, n/, v/), for mark-and-sweep. */
   private readonly epochs = new Map<string, number>();
   private readonly vtepIps = new Set<string>();
+  /** Entries per netdev and the VNI they were stored under: sizes() counts VNIs without copying the model. */
+  private readonly byIfname = new Map<string, Map<number, number>>();
 
   constructor(private readonly vnis: VniMap) {}
+
+  /** An update keeps the entry's place in the map (snapshot order). */
+  private put<T extends Entry>(table: Map<string, T>, k: string, e: T): void {
+    const old = table.get(k);
+    if (old) this.count(old, -1);
+    table.set(k, e);
+    this.count(e, 1);
+  }
+
+  private drop(table: Map<string, Entry>, k: string): void {
+    const old = table.get(k);
+    if (!old) return;
+    table.delete(k);
+    this.count(old, -1);
+  }
+
+  private count(e: Entry, d: number): void {
+    let m = this.byIfname.get(e.ifname);
+    if (!m) this.byIfname.set(e.ifname, (m = new Map()));
+    const n = (m.get(e.vni) ?? 0) + d;
+    if (n > 0) m.set(e.vni, n);
+    else m.delete(e.vni);
+    if (m.size === 0) this.byIfname.delete(e.ifname);
+  }
 
   private vni(ifname: string): number {
     return this.vnis.vniOf(ifname) ?? 0;
@@ -67,11 +97,11 @@ export class EvpnModel {
   mac(op: 'MAC_INSTALL' | 'MAC_DELETE', b: MacBody, epoch = 0): void {
     const k = `${b.ifname}/${b.mac}`;
     if (op === 'MAC_DELETE') {
-      this.macs.delete(k);
+      this.drop(this.macs, k);
       this.epochs.delete(`m/${k}`);
       return;
     }
-    this.macs.set(k, { vni: this.vni(b.ifname), mac: b.mac, vtep: b.vtep, ifname: b.ifname, sticky: b.sticky });
+    this.put(this.macs, k, { vni: this.vni(b.ifname), mac: b.mac, vtep: b.vtep, ifname: b.ifname, sticky: b.sticky });
     this.epochs.set(`m/${k}`, epoch);
   }
 
@@ -79,11 +109,11 @@ export class EvpnModel {
     const ip = unmapV4(b.ip);
     const k = `${b.ifname}/${ip}`;
     if (op === 'NEIGH_DELETE') {
-      this.neighs.delete(k);
+      this.drop(this.neighs, k);
       this.epochs.delete(`n/${k}`);
       return;
     }
-    this.neighs.set(k, { vni: this.vni(b.ifname), ip, mac: b.mac, ifname: b.ifname, routerMac: false });
+    this.put(this.neighs, k, { vni: this.vni(b.ifname), ip, mac: b.mac, ifname: b.ifname, routerMac: false });
     this.epochs.set(`n/${k}`, epoch);
   }
 
@@ -91,10 +121,10 @@ export class EvpnModel {
     const vtep = unmapV4(b.vtep);
     const k = `${b.ifname}/${vtep}`;
     if (op === 'VTEP_DELETE') {
-      this.vteps.delete(k);
+      this.drop(this.vteps, k);
       this.epochs.delete(`v/${k}`);
     } else {
-      this.vteps.set(k, { vni: this.vni(b.ifname), vtep, ifname: b.ifname });
+      this.put(this.vteps, k, { vni: this.vni(b.ifname), vtep, ifname: b.ifname });
       this.epochs.set(`v/${k}`, epoch);
     }
     this.reindexVteps();
@@ -111,7 +141,7 @@ export class EvpnModel {
     for (const [k, e] of this.epochs) {
       if (e >= epoch) continue;
       const table = k[0] === 'm' ? this.macs : k[0] === 'n' ? this.neighs : this.vteps;
-      table.delete(k.slice(2));
+      this.drop(table as Map<string, Entry>, k.slice(2));
       this.epochs.delete(k);
       n++;
     }
@@ -133,9 +163,18 @@ export class EvpnModel {
     };
   }
 
+  /**
+   * Entry counts and distinct VNIs as snapshot() would resolve them, from per-netdev counts: O(netdevs), no
+   * copy of the model, and no kernel lookup (the VNI map's cache only), so a /metrics scrape stays cheap.
+   */
   sizes(): { macs: number; neighbors: number; vteps: number; vnis: number } {
-    const s = this.snapshot();
-    const vnis = new Set([...s.macs, ...s.neighbors, ...s.vteps].map((e) => e.vni).filter((v) => v !== 0));
+    const vnis = new Set<number>();
+    for (const [ifname, stored] of this.byIfname) {
+      const now = this.vnis.cached ? this.vnis.cached(ifname) : this.vnis.vniOf(ifname);
+      if (now !== undefined) vnis.add(now);
+      else for (const v of stored.keys()) vnis.add(v);
+    }
+    vnis.delete(0);
     return { macs: this.macs.size, neighbors: this.neighs.size, vteps: this.vteps.size, vnis: vnis.size };
   }
 }
@@ -150,6 +189,9 @@ export class KernelVniMap implements VniMap {
   ) {}
   vniOf(ifname: string): number | undefined {
     if (!this.map.has(ifname) && this.now() - this.at >= 1000) this.refresh();
+    return this.map.get(ifname);
+  }
+  cached(ifname: string): number | undefined {
     return this.map.get(ifname);
   }
   refresh(): void {

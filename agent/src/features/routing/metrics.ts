@@ -1,13 +1,14 @@
 // gw_cpi_* series: the zebra plugin link and the model it feeds, read at scrape time.
 import type { Collectors } from '../../core/feature.ts';
 import { CPI } from '../../core/keys.ts';
-import { gauge, mirrored, type Labels } from '../../metrics/mirror.ts';
+import { gauge, mirrored, perScrape, type Labels } from '../../metrics/mirror.ts';
 import type { CpiStatus, CpiStatusSource } from './status.ts';
 
 export function cpiCollectors(c: Collectors): void {
   const reg = c.registry;
   const cpi = (): CpiStatusSource | undefined => c.services.find(CPI);
-  const snap = () => cpi()?.snapshot();
+  // One snapshot per scrape: the series below all read it.
+  const snap = perScrape(() => cpi()?.snapshot());
   mirrored(reg, 'gw_cpi_ops_total', 'zebra plugin ops by op and outcome', ['op', 'result'], () =>
     Object.entries(snap()?.ops ?? {}).flatMap(([op, c]): [Labels, number][] => [
       [{ op, result: 'received' }, c.received],

@@ -2,23 +2,45 @@
 import type { Registry as PromRegistry } from 'prom-client';
 import type { Collectors } from '../../core/feature.ts';
 import { DATAPLANE } from '../../core/keys.ts';
-import type { DataplaneApi } from '../../dataplane/api.ts';
-import { gauge, mirrored, type Labels } from '../../metrics/mirror.ts';
+import type { DataplaneApi, PortCounters, PortInfo, PortStats, WorkerCounters } from '../../dataplane/api.ts';
+import { gauge, mirrored, perScrape, type Labels } from '../../metrics/mirror.ts';
 
 export function underlayCollectors(c: Collectors): void {
   const dp = (): DataplaneApi | undefined => c.services.find(DATAPLANE);
-  dataplaneMetrics(c.registry, dp);
+  const read = perScrape(() => readDataplane(dp()));
+  dataplaneMetrics(c.registry, read);
   const runtimeNames = new Set<string>();
-  c.beforeScrape(() => runtimeSeries(c.registry, dp, runtimeNames));
+  c.beforeScrape(() => runtimeSeries(c.registry, read, runtimeNames));
 }
 
-function dataplaneMetrics(reg: PromRegistry, dp: () => DataplaneApi | undefined): void {
-  const names = (d: DataplaneApi): Map<number, string> => new Map(d.ports().map((p) => [p.id, p.name]));
+/** Everything the gw_dp_* series show, read from the addon once per scrape (each read crosses into C). */
+interface DataplaneReading {
+  ports: PortInfo[];
+  names: Map<number, string>;
+  counters: PortCounters[];
+  stats: Map<number, PortStats>;
+  workers: WorkerCounters[];
+  runtime: Record<string, bigint>;
+}
+
+function readDataplane(d: DataplaneApi | undefined): DataplaneReading | undefined {
+  if (!d) return undefined;
+  const ports = d.ports();
+  return {
+    ports,
+    names: new Map(ports.map((p) => [p.id, p.name])),
+    counters: d.portCounters(),
+    stats: new Map(ports.map((p) => [p.id, d.portStats(p.id)])),
+    workers: d.workerCounters(),
+    runtime: d.runtimeCounters?.() ?? {},
+  };
+}
+
+function dataplaneMetrics(reg: PromRegistry, read: () => DataplaneReading | undefined): void {
   const perPort = (field: 'rxPackets' | 'rxBytes' | 'txPackets' | 'txBytes' | 'puntPackets' | 'txDrops') => (): [Labels, number][] => {
-    const d = dp();
-    if (!d) return [];
-    const n = names(d);
-    return d.portCounters().map((c) => [{ port: c.port, iface: n.get(c.port) ?? '' }, Number(c[field])]);
+    const r = read();
+    if (!r) return [];
+    return r.counters.map((c) => [{ port: c.port, iface: r.names.get(c.port) ?? '' }, Number(c[field])]);
   };
   const fields = [
     ['rxPackets', 'rx_packets', 'packets received by the workers'],
@@ -30,12 +52,9 @@ function dataplaneMetrics(reg: PromRegistry, dp: () => DataplaneApi | undefined)
   ] as const;
   for (const [f, name, help] of fields) mirrored(reg, `gw_dp_port_${name}_total`, help, ['port', 'iface'], perPort(f));
   mirrored(reg, 'gw_dp_drops_total', 'packets dropped by the pipeline, by port and reason', ['port', 'iface', 'reason'], () => {
-    const d = dp();
-    if (!d) return [];
-    const n = names(d);
-    return d
-      .portCounters()
-      .flatMap((c) => Object.entries(c.drops).map(([reason, v]): [Labels, number] => [{ port: c.port, iface: n.get(c.port) ?? '', reason }, Number(v)]));
+    const r = read();
+    if (!r) return [];
+    return r.counters.flatMap((c) => Object.entries(c.drops).map(([reason, v]): [Labels, number] => [{ port: c.port, iface: r.names.get(c.port) ?? '', reason }, Number(v)]));
   });
   const nic = [
     ['rxMissed', 'rx_missed', 'packets the NIC dropped because RX rings were full'],
@@ -45,13 +64,13 @@ function dataplaneMetrics(reg: PromRegistry, dp: () => DataplaneApi | undefined)
   ] as const;
   for (const [f, name, help] of nic) {
     mirrored(reg, `gw_dp_nic_${name}_total`, help, ['port', 'iface'], () => {
-      const d = dp();
-      if (!d) return [];
-      return d.ports().map((p) => [{ port: p.id, iface: p.name }, Number(d.portStats(p.id)[f])]);
+      const r = read();
+      if (!r) return [];
+      return r.ports.map((p) => [{ port: p.id, iface: p.name }, Number(r.stats.get(p.id)![f])]);
     });
   }
   gauge(reg, 'gw_dp_port_link_up', '1 when the port link is up', ['port', 'iface'], () =>
-    (dp()?.ports() ?? []).map((p) => [{ port: p.id, iface: p.name }, p.linkUp ? 1 : 0]),
+    (read()?.ports ?? []).map((p) => [{ port: p.id, iface: p.name }, p.linkUp ? 1 : 0]),
   );
   const wfields = [
     ['busyPolls', 'busy_polls', 'RX polls that returned packets'],
@@ -60,7 +79,7 @@ function dataplaneMetrics(reg: PromRegistry, dp: () => DataplaneApi | undefined)
   ] as const;
   for (const [f, name, help] of wfields) {
     mirrored(reg, `gw_dp_worker_${name}_total`, help, ['worker', 'lcore'], () =>
-      (dp()?.workerCounters() ?? []).map((w) => [{ worker: w.worker, lcore: w.lcore }, Number(w[f])]),
+      (read()?.workers ?? []).map((w) => [{ worker: w.worker, lcore: w.lcore }, Number(w[f])]),
     );
   }
 }
@@ -69,13 +88,13 @@ function dataplaneMetrics(reg: PromRegistry, dp: () => DataplaneApi | undefined)
  * Registers a gw_dp_runtime_<name>_total series for runtime counters that appeared since the last scrape
  * (the dataplane names them; a series cannot be added while the registry is being collected).
  */
-function runtimeSeries(reg: PromRegistry, dp: () => DataplaneApi | undefined, runtimeNames: Set<string>): void {
-  const counters = dp()?.runtimeCounters?.() ?? {};
+function runtimeSeries(reg: PromRegistry, read: () => DataplaneReading | undefined, runtimeNames: Set<string>): void {
+  const counters = read()?.runtime ?? {};
   for (const name of Object.keys(counters)) {
     if (runtimeNames.has(name) || !/^[a-z][a-z0-9_]*$/.test(name)) continue;
     runtimeNames.add(name);
     mirrored(reg, `gw_dp_runtime_${name}_total`, `dataplane runtime counter ${name}`, [], () => {
-      const v = dp()?.runtimeCounters?.()[name];
+      const v = read()?.runtime[name];
       return v === undefined ? [] : [[{}, Number(v)]];
     });
   }
