@@ -2,8 +2,8 @@
 // nexthops and groups are deduplicated with reference counts so 1M routes over two peers cost two
 // nexthops and a few groups. Every batch of ops is applied with one call per table kind and each op gets
 // its own result, which the CPI sends back to zebra.
-import type { DataplaneApi, Nexthop, NexthopGroup, RouteOp, RouteTarget, TableErrorCode } from '../../dataplane/api.ts';
-import { RESERVED_IDS } from '../underlay/component.ts';
+import type { DataplaneApi, RouteOp, RouteTarget, TableErrorCode } from '../../dataplane/api.ts';
+import { idPools, NexthopBatch, NexthopOwner, type GroupRef, type Member, type TableSizes } from '../../core/nexthops.ts';
 import type { ResultName, RouteOp as WireRouteOp } from '../../../../wire/gen/wire.gen.ts';
 import { parsePrefix } from '../../dataplane/addr.ts';
 import type { PortResolver } from './ports.ts';
@@ -92,27 +92,6 @@ const installed = (epoch: number, group: number): Installed => epoch * GROUP_SPA
 const groupOf = (v: Installed): number => v % GROUP_SPAN;
 const epochOf = (v: Installed): number => Math.floor(v / GROUP_SPAN);
 
-interface Ref<T> {
-  id: number;
-  refs: number;
-  value: T;
-}
-
-/** Allocates ids 1..max, reusing freed ones, so ids stay below the dataplane component's reserved range. */
-class IdPool {
-  private next = 1;
-  private readonly free: number[] = [];
-  constructor(private readonly max: number) {}
-  take(): number | undefined {
-    const f = this.free.pop();
-    if (f !== undefined) return f;
-    return this.next <= this.max ? this.next++ : undefined;
-  }
-  give(id: number): void {
-    this.free.push(id);
-  }
-}
-
 /** What a route op resolves to before anything is written. */
 type Plan =
   | { kind: 'skip'; code: ResultName }
@@ -120,8 +99,6 @@ type Plan =
   | { kind: 'del'; vrf: number; prefix: string }
   | { kind: 'add'; vrf: number; prefix: string; target: RouteTarget; members?: Member[]; sig?: string; group?: GroupRef };
 
-type Member = { port: number; gateway?: string; weight: number };
-type GroupRef = Ref<NexthopGroup> & { key: string };
 
 /** Most routes share a handful of nexthop sets: remembered by their wire form, up to this many. */
 const MAX_CACHED_SETS = 4096;
@@ -146,28 +123,23 @@ export interface FibSizes {
 
 export class Fib {
   private readonly routes = new Map<number, Map<string, Installed>>();
-  private readonly nhByKey = new Map<string, Ref<Nexthop>>();
-  private readonly groupByKey = new Map<string, GroupRef>();
   /** Wire nexthop set -> the group it resolved to (valid while that very group object is live). */
   private readonly groupBySig = new Map<string, GroupRef>();
   private sigPortsVersion = -1;
-  private readonly groupKeyById = new Map<number, string>();
-  private readonly nhRefById = new Map<number, Ref<Nexthop>>();
-  private readonly nhIds: IdPool;
-  private readonly groupIds: IdPool;
+  private readonly nexthops: NexthopOwner;
   private routeCount = 0;
 
   constructor(
     private readonly dp: DataplaneApi,
     private readonly ports: PortResolver,
-    limits: { maxNexthops?: number; maxGroups?: number } = {},
+    limits: TableSizes = {},
   ) {
-    this.nhIds = new IdPool((limits.maxNexthops ?? 1 << 16) - RESERVED_IDS);
-    this.groupIds = new IdPool(Math.min((limits.maxGroups ?? 1 << 16) - RESERVED_IDS, GROUP_SPAN - 1));
+    // Group ids must fit the packed Installed value.
+    this.nexthops = new NexthopOwner(idPools(limits, GROUP_SPAN - 1).fib);
   }
 
   sizes(): FibSizes {
-    return { vrfs: this.routes.size, routes: this.routeCount, nexthops: this.nhByKey.size, groups: this.groupByKey.size };
+    return { vrfs: this.routes.size, routes: this.routeCount, ...this.nexthops.sizes() };
   }
 
   /** Routes the FIB holds for a VRF (what it believes the dataplane has), e.g. for comparisons in tests. */
@@ -199,7 +171,7 @@ export class Fib {
     let sig = '';
     for (const nh of op.nexthops) sig += `${nh.vrf}/${nh.ifindex}/${nh.gate ?? ''}/${nh.weight}/${nh.vni};`;
     const cached = this.groupBySig.get(sig);
-    if (cached && this.groupByKey.get(cached.key) === cached) return { kind: 'add', vrf: op.vrf, prefix: p, target: { kind: 'unicast', group: cached.id }, group: cached };
+    if (cached && this.nexthops.live(cached)) return { kind: 'add', vrf: op.vrf, prefix: p, target: { kind: 'unicast', group: cached.id }, group: cached };
     const members: Member[] = [];
     for (const nh of op.nexthops) {
       if (nh.vni !== 0) return { kind: 'fail', code: 'unsupported', reason: `EVPN nexthop (vni ${nh.vni}): no overlay in the dataplane yet` };
@@ -210,72 +182,14 @@ export class Fib {
     return { kind: 'add', vrf: op.vrf, prefix: p, target: { kind: 'unicast', group: 0 }, members, sig };
   }
 
-  /** Takes a reference on the group for these members, creating nexthops/group entries as needed (queued). */
-  private holdGroup(members: Member[], newNhs: Nexthop[], newGroups: NexthopGroup[]): GroupRef | undefined {
-    const nhRefs: { nexthop: number; weight: number }[] = [];
-    for (const m of members) {
-      const k = `${m.port}/${m.gateway ?? ''}`;
-      let r = this.nhByKey.get(k);
-      if (!r) {
-        const id = this.nhIds.take();
-        if (id === undefined) return undefined;
-        r = { id, refs: 0, value: { id, port: m.port, ...(m.gateway !== undefined ? { gateway: m.gateway } : {}) } };
-        this.nhByKey.set(k, r);
-        this.nhRefById.set(id, r);
-        newNhs.push(r.value);
-      }
-      nhRefs.push({ nexthop: r.id, weight: m.weight });
-    }
-    nhRefs.sort((a, b) => a.nexthop - b.nexthop);
-    const gk = nhRefs.map((m) => `${m.nexthop}:${m.weight}`).join(',');
-    let g = this.groupByKey.get(gk);
-    if (!g) {
-      const id = this.groupIds.take();
-      if (id === undefined) return undefined;
-      g = { id, refs: 0, value: { id, members: nhRefs }, key: gk };
-      this.groupByKey.set(gk, g);
-      this.groupKeyById.set(id, gk);
-      for (const m of nhRefs) this.nhById(m.nexthop)!.refs++;
-      newGroups.push(g.value);
-    }
-    g.refs++;
-    return g;
-  }
-
-  private nhById(id: number): Ref<Nexthop> | undefined {
-    return this.nhRefById.get(id);
-  }
-
-  /** Drops a route's group reference; unreferenced groups and nexthops are queued for deletion. */
-  private releaseGroup(id: number, delGroups: number[], delNhs: number[]): void {
-    const gk = this.groupKeyById.get(id);
-    const g = gk === undefined ? undefined : this.groupByKey.get(gk);
-    if (!g || --g.refs > 0) return;
-    this.groupByKey.delete(gk!);
-    this.groupKeyById.delete(id);
-    this.groupIds.give(id);
-    delGroups.push(id);
-    for (const m of g.value.members) {
-      const n = this.nhById(m.nexthop);
-      if (n && --n.refs <= 0) {
-        this.nhByKey.delete(`${n.value.port}/${n.value.gateway ?? ''}`);
-        this.nhRefById.delete(n.id);
-        this.nhIds.give(n.id);
-        delNhs.push(n.id);
-      }
-    }
-  }
-
   /**
    * Applies route ops (install/update/delete) as one batch. Returns one result per op, in order. The
    * dataplane is written with one setNexthops, setGroups, applyRoutes and cleanup call each.
    */
   apply(ops: WireRouteOp[], epoch: number): FibRouteResult[] {
     const results: FibRouteResult[] = new Array(ops.length);
-    const newNhs: Nexthop[] = [];
-    const newGroups: NexthopGroup[] = [];
-    const delGroups: number[] = [];
-    const delNhs: number[] = [];
+    const batch = new NexthopBatch();
+    const { newNexthops: newNhs, newGroups, deadGroups: delGroups, deadNexthops: delNhs } = batch;
     const routeOps: RouteOp[] = [];
     const routeIdx: number[] = [];
     const newGroupOf: number[] = [];
@@ -294,7 +208,7 @@ export class Fib {
           routeOps.push({ op: 'del', vrf: ops[i]!.vrf, prefix: pfx });
           routeIdx.push(-1);
           newGroupOf.push(0);
-          this.forget(ops[i]!.vrf, pfx, delGroups, delNhs);
+          this.forget(ops[i]!.vrf, pfx, batch);
         }
         continue;
       }
@@ -310,7 +224,7 @@ export class Fib {
         pl.group.refs++;
         gid = pl.group.id;
       } else if (pl.members) {
-        const g = this.holdGroup(pl.members, newNhs, newGroups);
+        const g = this.nexthops.holdGroup(pl.members, batch);
         if (g === undefined) {
           results[i] = { code: 'table_full', reason: 'nexthop or group ids exhausted' };
           continue;
@@ -341,7 +255,7 @@ export class Fib {
       if (g && badGroup.has(g)) {
         const i = routeIdx[k]!;
         results[i] = { code: DP_TO_RESULT[badGroup.get(g)!], reason: `nexthop group refused: ${badGroup.get(g)}` };
-        this.releaseGroup(g, delGroups, delNhs);
+        this.nexthops.release(g, batch);
       } else {
         writable.push(k);
       }
@@ -355,19 +269,19 @@ export class Fib {
       const code = rtRes[j]!;
       if (i < 0) continue;
       if (r.op === 'del') {
-        this.forget(r.vrf, r.prefix, delGroups, delNhs);
+        this.forget(r.vrf, r.prefix, batch);
         results[i] = code === 'ok' || code === 'not_found' ? OK : { code: DP_TO_RESULT[code] };
         continue;
       }
       if (code !== 'ok') {
         results[i] = { code: DP_TO_RESULT[code], reason: `dataplane: ${code}` };
-        this.releaseGroup(newGroupOf[k]!, delGroups, delNhs);
+        this.nexthops.release(newGroupOf[k]!, batch);
         continue;
       }
       const t = this.vrfTable(r.vrf);
       const prev = t.get(r.prefix);
       if (prev !== undefined) {
-        if (groupOf(prev)) this.releaseGroup(groupOf(prev), delGroups, delNhs);
+        if (groupOf(prev)) this.nexthops.release(groupOf(prev), batch);
       } else {
         this.routeCount++;
       }
@@ -390,13 +304,13 @@ export class Fib {
     return t;
   }
 
-  private forget(vrf: number, prefix: string, delGroups: number[], delNhs: number[]): void {
+  private forget(vrf: number, prefix: string, batch: NexthopBatch): void {
     const t = this.routes.get(vrf);
     const prev = t?.get(prefix);
     if (!t || prev === undefined) return;
     t.delete(prefix);
     this.routeCount--;
-    if (groupOf(prev)) this.releaseGroup(groupOf(prev), delGroups, delNhs);
+    if (groupOf(prev)) this.nexthops.release(groupOf(prev), batch);
     if (t.size === 0) this.routes.delete(vrf);
   }
 
@@ -405,12 +319,11 @@ export class Fib {
     const stale: RouteOp[] = [];
     for (const [vrf, t] of this.routes) for (const [prefix, r] of t) if (epochOf(r) < epoch) stale.push({ op: 'del', vrf, prefix });
     if (!stale.length) return 0;
-    const delGroups: number[] = [];
-    const delNhs: number[] = [];
+    const batch = new NexthopBatch();
     this.dp.applyRoutes(stale);
-    for (const s of stale) this.forget(s.vrf, s.prefix, delGroups, delNhs);
-    if (delGroups.length) this.dp.delGroups(delGroups);
-    if (delNhs.length) this.dp.delNexthops(delNhs);
+    for (const s of stale) this.forget(s.vrf, s.prefix, batch);
+    if (batch.deadGroups.length) this.dp.delGroups(batch.deadGroups);
+    if (batch.deadNexthops.length) this.dp.delNexthops(batch.deadNexthops);
     return stale.length;
   }
 }

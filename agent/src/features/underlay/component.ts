@@ -3,73 +3,58 @@
 // kernel neighbors, starts the workers, and provides DATAPLANE. Without a `dataplane:` section it does
 // nothing (an agent without packets: API/config tests).
 //
-// Nexthop and group ids from (max - RESERVED_IDS, max] belong to this component (connected and static routes);
-// the routing manager allocates below that.
+// Nexthop and group ids come from the core owner (core/nexthops.ts): the boot tables and the document's routes
+// share one owner over the reserved top of each id space; the routing FIB allocates below it.
 import type { Logger } from 'pino';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
 import { CONFIG, DATAPLANE } from '../../core/keys.ts';
-import type { DataplaneApi, Nexthop, NexthopGroup, PortInfo, RouteOp } from '../../dataplane/api.ts';
+import { idPools, NexthopBatch, NexthopOwner, RESERVED_IDS, TABLE_DEFAULTS, type NexthopSpec } from '../../core/nexthops.ts';
+import type { DataplaneApi, Nexthop, NexthopGroup, PortInfo, RouteOp, RouteTarget } from '../../dataplane/api.ts';
 import { DataplaneError } from '../../dataplane/errors.ts';
 import { ip } from './iproute.ts';
 import { NativeDataplane } from '../../dataplane/native.ts';
 import { DataplaneConfigConsumer } from './config-consumer.ts';
 import type { PortWant } from './desired.ts';
 import { NeighborLearner, type TapBinding } from './neighbors.ts';
-import { IdRange, Realizer, type PortOps } from './realizer.ts';
+import { Realizer, type PortOps } from './realizer.ts';
 import { parseDataplaneSection, type DataplaneSection, type PortSection } from './section.ts';
 
-export const RESERVED_IDS = 4096;
-const DEFAULT_MAX_IDS = 1 << 16;
+export { RESERVED_IDS };
 /** DPDK 22.11 as Debian builds it (RTE_MAX_ETHPORTS); every gateway port takes two: the device and its tap. */
 const MAX_ETHPORTS = 32;
 
-/** Routes, nexthops and groups that make the configured ports and static routes reachable. */
+/**
+ * Routes, nexthops and groups that make the configured ports and static routes reachable, held in `owner`
+ * (the underlay's, over the reserved ids, which the document's routes then share).
+ */
 export function bootTables(
   sec: DataplaneSection,
   ports: Map<string, PortInfo>,
+  owner = new NexthopOwner(idPools(sec.eal.tables).reserved),
 ): { nexthops: Nexthop[]; groups: NexthopGroup[]; routes: RouteOp[] } {
-  let nextNh = sec.eal.tables?.maxNexthops ?? DEFAULT_MAX_IDS;
-  let nextGroup = sec.eal.tables?.maxGroups ?? DEFAULT_MAX_IDS;
-  const nexthops: Nexthop[] = [];
-  const groups: NexthopGroup[] = [];
+  const batch = new NexthopBatch();
   const routes: RouteOp[] = [];
-  const nhIds = new Map<string, number>();
-  const nh = (port: PortInfo, gateway?: string): number => {
-    const k = `${port.id}/${gateway ?? ''}`;
-    let id = nhIds.get(k);
-    if (id === undefined) {
-      id = nextNh--;
-      nhIds.set(k, id);
-      nexthops.push(gateway ? { id, port: port.id, gateway } : { id, port: port.id });
-    }
-    return id;
+  const target = (specs: NexthopSpec[]): RouteTarget => {
+    const t = owner.hold(specs, batch);
+    if (!t) throw new DataplaneError('DP_BAD_CONFIG', `dataplane: more than ${RESERVED_IDS} boot nexthops/groups`);
+    return t;
   };
   for (const p of sec.ports) {
     const port = ports.get(p.name)!;
     p.addresses.forEach((net, i) => {
       const host = p.hostAddresses[i]!.split('/')[0]!;
       routes.push({ op: 'add', vrf: p.vrf, prefix: `${host}/${net.family === 4 ? 32 : 128}`, target: { kind: 'local' } });
-      if (net.len < (net.family === 4 ? 32 : 128)) {
-        const g = nextGroup--;
-        groups.push({ id: g, members: [{ nexthop: nh(port), weight: 1 }] });
-        routes.push({ op: 'add', vrf: p.vrf, prefix: net.text, target: { kind: 'unicast', group: g } });
-      }
+      if (net.len < (net.family === 4 ? 32 : 128)) routes.push({ op: 'add', vrf: p.vrf, prefix: net.text, target: target([{ kind: 'connected', port: port.id }]) });
     });
   }
   for (const r of sec.staticRoutes) {
-    if (r.type !== 'unicast') {
-      routes.push({ op: 'add', vrf: r.vrf, prefix: r.prefix, target: { kind: r.type } });
-      continue;
-    }
-    const g = nextGroup--;
-    groups.push({ id: g, members: r.nexthops.map((n) => ({ nexthop: nh(ports.get(n.port)!, n.via), weight: n.weight })) });
-    routes.push({ op: 'add', vrf: r.vrf, prefix: r.prefix, target: { kind: 'unicast', group: g } });
+    const specs = r.type !== 'unicast' ? [{ kind: r.type }] : r.nexthops.map((n): NexthopSpec => {
+      const port = ports.get(n.port)!.id;
+      return n.via ? { kind: 'gateway', port, gateway: n.via, weight: n.weight } : { kind: 'connected', port, weight: n.weight };
+    });
+    routes.push({ op: 'add', vrf: r.vrf, prefix: r.prefix, target: target(specs) });
   }
-  const max = (sec.eal.tables?.maxNexthops ?? DEFAULT_MAX_IDS) - RESERVED_IDS;
-  if (nextNh < max || nextGroup < (sec.eal.tables?.maxGroups ?? DEFAULT_MAX_IDS) - RESERVED_IDS) {
-    throw new DataplaneError('DP_BAD_CONFIG', `dataplane: more than ${RESERVED_IDS} boot nexthops/groups`);
-  }
-  return { nexthops, groups, routes };
+  return { nexthops: batch.newNexthops, groups: batch.newGroups, routes };
 }
 
 const PCI_RE = /^([0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/i;
@@ -211,7 +196,9 @@ export class DataplaneComponent implements Component {
       check('port address', [dp.setPortAddresses(info.id, p.hostAddresses)], [p.hostAddresses]);
       log.info({ port: info }, 'port up');
     }
-    const t = bootTables(sec, ports);
+    // One owner of the reserved ids for the boot tables and the document's routes, which share its entries.
+    const nexthops = new NexthopOwner(idPools(sec.eal.tables).reserved);
+    const t = bootTables(sec, ports, nexthops);
     check('nexthop', dp.setNexthops(t.nexthops), t.nexthops);
     check('group', dp.setGroups(t.groups), t.groups);
     check('route', dp.applyRoutes(t.routes), t.routes);
@@ -228,17 +215,7 @@ export class DataplaneComponent implements Component {
       neighbor_resyncs: BigInt(stats.resyncs),
       neighbor_errors: BigInt(stats.errors),
     }));
-    // The document's ports and static routes take the reserved ids the boot tables left (boot allocates downwards).
-    const maxNh = sec.eal.tables?.maxNexthops ?? DEFAULT_MAX_IDS;
-    const maxGroup = sec.eal.tables?.maxGroups ?? DEFAULT_MAX_IDS;
-    const nhHi = Math.min(maxNh, ...t.nexthops.map((n) => n.id - 1));
-    const groupHi = Math.min(maxGroup, ...t.groups.map((g) => g.id - 1));
-    const realizer = new Realizer(
-      dp,
-      documentPortOps(dp, log, (taps) => learner.setTaps([...bootTaps, ...taps])),
-      { nexthops: new IdRange(maxNh - RESERVED_IDS + 1, nhHi), groups: new IdRange(maxGroup - RESERVED_IDS + 1, groupHi) },
-      ports,
-    );
+    const realizer = new Realizer(dp, documentPortOps(dp, log, (taps) => learner.setTaps([...bootTaps, ...taps])), nexthops, ports);
     const rs = realizer.stats;
     dp.addCounterSource(() => ({
       config_applies: BigInt(rs.applies),
@@ -254,9 +231,9 @@ export class DataplaneComponent implements Component {
     const hub = this.ctx.registry.find(CONFIG);
     if (hub) {
       const consumer = new DataplaneConfigConsumer(realizer, sec, {
-        maxRoutes4: sec.eal.tables?.maxRoutes4 ?? 16384,
-        maxRoutes6: sec.eal.tables?.maxRoutes6 ?? 4096,
-        ids: Math.min(nhHi - (maxNh - RESERVED_IDS), groupHi - (maxGroup - RESERVED_IDS)),
+        maxRoutes4: sec.eal.tables?.maxRoutes4 ?? TABLE_DEFAULTS.maxRoutes4,
+        maxRoutes6: sec.eal.tables?.maxRoutes6 ?? TABLE_DEFAULTS.maxRoutes6,
+        ids: nexthops.available(),
         ports: Math.floor(MAX_ETHPORTS / 2) - sec.ports.length,
       });
       hub.addConsumer(consumer);

@@ -5,8 +5,11 @@
 // The realizer's record is updated item by item as writes succeed, never ahead of them. So when an apply fails
 // half way, the next apply (the config hub re-applies the previous generation) diffs from what is really in the
 // dataplane and restores the previous generation exactly.
-import type { DataplaneApi, PortId, PortInfo, RouteOp, TableErrorCode } from '../../dataplane/api.ts';
+import { IdRange, IdsExhausted, NexthopBatch, NexthopOwner, type IdPools, type NexthopSpec } from '../../core/nexthops.ts';
+import type { DataplaneApi, PortId, PortInfo, RouteOp, RouteTarget, TableErrorCode } from '../../dataplane/api.ts';
 import type { DesiredTables, NexthopWant, PortWant, RouteWant } from './desired.ts';
+
+export { IdRange };
 
 /** Kernel-side and device-side port work (the component does it with `ip` and the addon; tests with fakes). */
 export interface PortOps {
@@ -28,27 +31,6 @@ export class RealizeError extends Error {
   }
 }
 
-/** Ids from a fixed range, reused after release. */
-export class IdRange {
-  private next: number;
-  private readonly free: number[] = [];
-  constructor(
-    lo: number,
-    private readonly hi: number,
-  ) {
-    this.next = lo;
-  }
-  take(): number {
-    const f = this.free.pop();
-    if (f !== undefined) return f;
-    if (this.next > this.hi) throw new Error('reserved nexthop/group ids exhausted');
-    return this.next++;
-  }
-  give(id: number): void {
-    this.free.push(id);
-  }
-}
-
 export interface RealizerStats {
   applies: number;
   applyFailures: number;
@@ -66,18 +48,21 @@ const routeSig = (r: RouteWant): string => (r.kind === 'unicast' ? `unicast ${gr
 export class Realizer {
   readonly stats: RealizerStats = { applies: 0, applyFailures: 0, portsAdded: 0, portsRemoved: 0, routesSet: 0, routesDeleted: 0 };
   private readonly ports = new Map<string, { want: PortWant; info: PortInfo }>();
-  private readonly nhs = new Map<string, { id: number; port: PortId }>();
-  private readonly groups = new Map<string, number>();
-  private readonly routes = new Map<string, { want: RouteWant; sig: string; group?: string }>();
+  /** Group id each realized unicast route holds a reference on. */
+  private readonly routes = new Map<string, { want: RouteWant; sig: string; group?: number }>();
+  private readonly nexthops: NexthopOwner;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly dp: DataplaneApi,
     private readonly ops: PortOps,
-    private readonly ids: { nexthops: IdRange; groups: IdRange },
+    /** The underlay's owner (shared with the boot tables), or the id pools of one of its own. */
+    ids: IdPools | NexthopOwner,
     /** Ports owned by the boot file, usable as next hops. */
     private readonly bootPorts: ReadonlyMap<string, PortInfo>,
-  ) {}
+  ) {
+    this.nexthops = ids instanceof NexthopOwner ? ids : new NexthopOwner(ids);
+  }
 
   /** What the document currently has realized (for `show` and tests). */
   realized(): { ports: { name: string; id: PortId; tap: string; addresses: string[] }[]; routes: RouteWant[] } {
@@ -113,13 +98,19 @@ export class Realizer {
     // 1. Routes that go away, or that point at a port about to be removed or re-created.
     const refsGoing = (r: RouteWant): boolean => r.kind === 'unicast' && r.nexthops.some((n) => going.has(n.port));
     const del = [...this.routes].filter(([p, cur]) => !next.routes.has(p) || refsGoing(cur.want)).map(([p]) => p);
-    this.write(del.map((prefix) => ({ op: 'del', vrf: 0, prefix })), (prefix, code) => {
-      if (code !== 'ok' && code !== 'not_found') return false;
-      this.routes.delete(prefix);
-      this.stats.routesDeleted++;
-      return true;
-    });
-    this.gc();
+    const dead = new NexthopBatch();
+    try {
+      this.write(del.map((prefix) => ({ op: 'del', vrf: 0, prefix })), (prefix, code) => {
+        if (code !== 'ok' && code !== 'not_found') return false;
+        const g = this.routes.get(prefix)!.group;
+        if (g !== undefined) this.nexthops.release(g, dead);
+        this.routes.delete(prefix);
+        this.stats.routesDeleted++;
+        return true;
+      });
+    } finally {
+      this.deleteDead(dead);
+    }
 
     // 2. Ports: remove, then add new ones and move addresses of kept ones.
     let changed = false;
@@ -167,59 +158,74 @@ export class Realizer {
       if (changed) this.ops.portsChanged([...this.ports.values()]);
     }
 
-    // 3. Routes that are new or changed: their nexthops and groups first, then add-or-replace.
+    // 3. Routes that are new or changed: hold their groups (new nexthops and groups written first), then
+    // add-or-replace. What a failed step held is released again, so the owner's books match the dataplane.
     const todo = [...next.routes].filter(([p, r]) => this.routes.get(p)?.sig !== routeSig(r)).map(([, r]) => r);
-    const newNhs: { key: string; id: number; port: PortId; via?: string }[] = [];
+    const batch = new NexthopBatch();
+    const held = new Map<string, RouteTarget>();
+    try {
+      this.writeTargets(batch, this.holdTargets(todo, batch, held));
+      const byPrefix = new Map(todo.map((r) => [r.prefix, r]));
+      this.write(
+        todo.map((r): RouteOp => ({ op: 'add', vrf: 0, prefix: r.prefix, target: held.get(r.prefix)! })),
+        (prefix, code) => {
+          if (code !== 'ok') return false;
+          const r = byPrefix.get(prefix)!;
+          const t = held.get(prefix)!;
+          held.delete(prefix);
+          const old = this.routes.get(prefix)?.group;
+          if (old !== undefined) this.nexthops.release(old, batch);
+          this.routes.set(prefix, { want: r, sig: routeSig(r), ...(t.kind === 'unicast' ? { group: t.group } : {}) });
+          this.stats.routesSet++;
+          return true;
+        },
+      );
+    } finally {
+      for (const t of held.values()) this.nexthops.releaseTarget(t, batch);
+      this.deleteDead(batch);
+    }
+  }
+
+  /** The target of each route, holding the groups of unicast ones; notes which route made each new entry. */
+  private holdTargets(todo: RouteWant[], batch: NexthopBatch, held: Map<string, RouteTarget>): Map<object, { prefix: string; key?: string }> {
+    const madeBy = new Map<object, { prefix: string; key?: string }>();
     for (const r of todo) {
-      if (r.kind !== 'unicast') continue;
-      for (const n of r.nexthops) {
-        const k = nhKey(n);
-        if (this.nhs.has(k) || newNhs.some((x) => x.key === k)) continue;
+      if (r.kind !== 'unicast') {
+        held.set(r.prefix, { kind: r.kind });
+        continue;
+      }
+      const specs = r.nexthops.map((n): NexthopSpec => {
         const port = this.ports.get(n.port)?.info.id ?? this.bootPorts.get(n.port)?.id;
         if (port === undefined) throw new RealizeError({ route: r.prefix }, `route ${r.prefix}: no port ${n.port}`);
-        newNhs.push({ key: k, id: this.ids.nexthops.take(), port, ...(n.via ? { via: n.via } : {}) });
-      }
+        return n.via ? { kind: 'gateway', port, gateway: n.via, weight: n.weight } : { kind: 'connected', port, weight: n.weight };
+      });
+      const [nhs, groups] = [batch.newNexthops.length, batch.newGroups.length];
+      const t = this.nexthops.hold(specs, batch);
+      if (!t) throw new IdsExhausted();
+      held.set(r.prefix, t);
+      batch.newNexthops.slice(nhs).forEach((n) => {
+        const w = r.nexthops[specs.findIndex((x) => x.kind !== 'blackhole' && x.kind !== 'reject' && x.port === n.port && (x.kind === 'gateway' ? x.gateway : undefined) === n.gateway)]!;
+        madeBy.set(n, { prefix: r.prefix, key: nhKey(w) });
+      });
+      batch.newGroups.slice(groups).forEach((g) => madeBy.set(g, { prefix: r.prefix }));
     }
-    const nhRes = this.dp.setNexthops(newNhs.map((n) => (n.via ? { id: n.id, port: n.port, gateway: n.via } : { id: n.id, port: n.port })));
-    newNhs.forEach((n, i) => {
-      if (nhRes[i] === 'ok') this.nhs.set(n.key, { id: n.id, port: n.port });
-      else this.ids.nexthops.give(n.id);
-    });
+    return madeBy;
+  }
+
+  /** Writes the nexthops, then the groups, the holds created; a refusal names the route that needed it first. */
+  private writeTargets(batch: NexthopBatch, madeBy: Map<object, { prefix: string; key?: string }>): void {
+    const nhRes = this.dp.setNexthops(batch.newNexthops);
     const badNh = nhRes.findIndex((c) => c !== 'ok');
-    if (badNh >= 0) throw new RealizeError({ route: todo.find((r) => r.kind === 'unicast' && r.nexthops.some((n) => nhKey(n) === newNhs[badNh]!.key))!.prefix }, `next hop ${newNhs[badNh]!.key}: ${nhRes[badNh]}`);
-
-    const newGroups: { sig: string; id: number; nhs: NexthopWant[]; prefix: string }[] = [];
-    for (const r of todo) {
-      if (r.kind !== 'unicast') continue;
-      const sig = groupSig(r.nexthops);
-      if (this.groups.has(sig) || newGroups.some((g) => g.sig === sig)) continue;
-      newGroups.push({ sig, id: this.ids.groups.take(), nhs: r.nexthops, prefix: r.prefix });
+    if (badNh >= 0) {
+      const m = madeBy.get(batch.newNexthops[badNh]!)!;
+      throw new RealizeError({ route: m.prefix }, `next hop ${m.key}: ${nhRes[badNh]}`);
     }
-    const gRes = this.dp.setGroups(newGroups.map((g) => ({ id: g.id, members: g.nhs.map((n) => ({ nexthop: this.nhs.get(nhKey(n))!.id, weight: n.weight })) })));
-    newGroups.forEach((g, i) => {
-      if (gRes[i] === 'ok') this.groups.set(g.sig, g.id);
-      else this.ids.groups.give(g.id);
-    });
+    const gRes = this.dp.setGroups(batch.newGroups);
     const badG = gRes.findIndex((c) => c !== 'ok');
-    if (badG >= 0) throw new RealizeError({ route: newGroups[badG]!.prefix }, `route ${newGroups[badG]!.prefix}: group ${gRes[badG]}`);
-
-    const byPrefix = new Map(todo.map((r) => [r.prefix, r]));
-    this.write(
-      todo.map((r): RouteOp => ({
-        op: 'add',
-        vrf: 0,
-        prefix: r.prefix,
-        target: r.kind === 'unicast' ? { kind: 'unicast', group: this.groups.get(groupSig(r.nexthops))! } : { kind: r.kind },
-      })),
-      (prefix, code) => {
-        if (code !== 'ok') return false;
-        const r = byPrefix.get(prefix)!;
-        this.routes.set(prefix, { want: r, sig: routeSig(r), ...(r.kind === 'unicast' ? { group: groupSig(r.nexthops) } : {}) });
-        this.stats.routesSet++;
-        return true;
-      },
-    );
-    this.gc();
+    if (badG >= 0) {
+      const m = madeBy.get(batch.newGroups[badG]!)!;
+      throw new RealizeError({ route: m.prefix }, `route ${m.prefix}: group ${gRes[badG]}`);
+    }
   }
 
   private portAddresses(name: string, id: PortId, addresses: string[]): void {
@@ -238,25 +244,9 @@ export class Realizer {
     if (bad) throw new RealizeError({ route: bad.prefix }, `route ${bad.prefix}: ${bad.code}`);
   }
 
-  /** Groups no route uses, then nexthops no group uses. */
-  private gc(): void {
-    const usedGroups = new Set([...this.routes.values()].map((r) => r.group).filter((g) => g !== undefined));
-    const deadGroups = [...this.groups].filter(([sig]) => !usedGroups.has(sig));
-    const gRes = this.dp.delGroups(deadGroups.map(([, id]) => id));
-    deadGroups.forEach(([sig, id], i) => {
-      if (gRes[i] === 'ok' || gRes[i] === 'not_found') {
-        this.groups.delete(sig);
-        this.ids.groups.give(id);
-      }
-    });
-    const usedNhs = new Set([...this.groups.keys()].flatMap((sig) => sig.split(' ').map((m) => m.slice(0, m.lastIndexOf('*')))));
-    const deadNhs = [...this.nhs].filter(([k]) => !usedNhs.has(k));
-    const nRes = this.dp.delNexthops(deadNhs.map(([, n]) => n.id));
-    deadNhs.forEach(([k, n], i) => {
-      if (nRes[i] === 'ok' || nRes[i] === 'not_found') {
-        this.nhs.delete(k);
-        this.ids.nexthops.give(n.id);
-      }
-    });
+  /** Groups no route holds any more, then nexthops no group uses; never a nexthop a live group points at. */
+  private deleteDead(batch: NexthopBatch): void {
+    if (batch.deadGroups.length) this.dp.delGroups(batch.deadGroups.splice(0));
+    if (batch.deadNexthops.length) this.dp.delNexthops(batch.deadNexthops.splice(0));
   }
 }
