@@ -91,4 +91,29 @@ describe('/metrics scrape cost', () => {
     const s = evpn.snapshot();
     expect(new Set(s.macs.map((m) => m.vni)).size).to.equal(1);
   });
+
+  it('learns netdevs for the counts in the background: a miss starts an asynchronous read, never a synchronous one', async () => {
+    let syncReads = 0;
+    let asyncReads = 0;
+    let now = 10_000;
+    const map = new KernelVniMap(
+      () => {
+        syncReads++;
+        return [];
+      },
+      () => now,
+      async () => {
+        asyncReads++;
+        return [{ ifname: 'vx100', vni: 100 }];
+      },
+    );
+    const evpn = new EvpnModel({ vniOf: () => undefined, cached: (n) => map.cached(n) });
+    evpn.mac('MAC_INSTALL', mac(1), 1);
+    expect(evpn.sizes().vnis, 'not known yet').to.equal(0);
+    await new Promise((r) => setImmediate(r));
+    expect(evpn.sizes().vnis, 'learned by the background read').to.equal(1);
+    now += 5_000;
+    evpn.sizes();
+    expect({ syncReads, asyncReads }).to.deep.equal({ syncReads: 0, asyncReads: 1 });
+  });
 });

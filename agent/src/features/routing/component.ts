@@ -6,13 +6,14 @@
 //     group: frr            # group allowed to connect (default frr)
 //     netns: gwns           # netns of zebra's vxlan/bridge netdevs, for the netdev -> VNI map (default: own)
 //     vnis: { vx100: 100 }  # fixed netdev -> VNI entries (else read from the kernel)
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootConfigError } from '../../boot/config.ts';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
 import { CPI, DATAPLANE } from '../../core/keys.ts';
-import { EvpnModel, KernelVniMap, type VniMap } from './evpn.ts';
+import { EvpnModel, KernelVniMap, type VniMap, type VxlanLink } from './evpn.ts';
 import { Fib } from './fib.ts';
 import { TapPortResolver } from './ports.ts';
 import { CpiDebugSocket } from './debug.ts';
@@ -27,6 +28,7 @@ export interface CpiSection {
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,32}$/;
+const execFileAsync = promisify(execFile);
 
 export function parseCpiSection(v: unknown, path = 'cpi'): CpiSection {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BootConfigError(path, 'must be a mapping');
@@ -67,17 +69,29 @@ interface IpLink {
   linkinfo?: { info_kind?: string; info_data?: { id?: number } };
 }
 
-function kernelVxlans(netns: string | undefined): { ifname: string; vni?: number; master?: string }[] {
+const vxlanArgs = (netns: string | undefined): string[] => [...(netns ? ['-n', netns] : []), '-d', '-j', 'link', 'show', 'type', 'vxlan'];
+
+function parseVxlans(out: string): VxlanLink[] {
+  return (JSON.parse(out) as IpLink[]).map((l) => ({
+    ifname: l.ifname,
+    ...(l.linkinfo?.info_data?.id !== undefined ? { vni: l.linkinfo.info_data.id } : {}),
+    ...(l.master ? { master: l.master } : {}),
+  }));
+}
+
+/** For route and EVPN ops, which zebra needs answered now (at most once a second, see KernelVniMap). */
+function kernelVxlans(netns: string | undefined): VxlanLink[] {
   try {
-    const out = execFileSync('ip', [...(netns ? ['-n', netns] : []), '-d', '-j', 'link', 'show', 'type', 'vxlan'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    return (JSON.parse(out) as IpLink[]).map((l) => ({
-      ifname: l.ifname,
-      ...(l.linkinfo?.info_data?.id !== undefined ? { vni: l.linkinfo.info_data.id } : {}),
-      ...(l.master ? { master: l.master } : {}),
-    }));
+    return parseVxlans(execFileSync('ip', vxlanArgs(netns), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  } catch {
+    return [];
+  }
+}
+
+/** For readers that can wait for the next answer (/metrics, /v1/cpi): never blocks the table writer. */
+async function kernelVxlansAsync(netns: string | undefined): Promise<VxlanLink[]> {
+  try {
+    return parseVxlans((await execFileAsync('ip', vxlanArgs(netns), { encoding: 'utf8' })).stdout);
   } catch {
     return [];
   }
@@ -101,8 +115,8 @@ export class CpiComponent implements Component {
       return boot ? boot.netns : dpSec?.netns;
     };
     const fib = new Fib(dp, new TapPortResolver(dp, netnsOf), dpSec?.eal?.tables ?? {});
-    const kernel = new KernelVniMap(() => kernelVxlans(sec.netns));
-    const vnis: VniMap = { vniOf: (n) => sec.vnis[n] ?? kernel.vniOf(n) };
+    const kernel = new KernelVniMap(() => kernelVxlans(sec.netns), Date.now, () => kernelVxlansAsync(sec.netns));
+    const vnis: VniMap = { vniOf: (n) => sec.vnis[n] ?? kernel.vniOf(n), cached: (n) => sec.vnis[n] ?? kernel.cached(n) };
     const evpn = new EvpnModel(vnis);
     const session = new CpiSession(sec.endpoint, fib, evpn, log);
     this.server = new CpiServer(sec.endpoint, session, { gid: groupId(sec.group) }, (e) => log.error({ err: e }, 'cpi socket failed'));

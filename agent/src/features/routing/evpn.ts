@@ -179,25 +179,45 @@ export class EvpnModel {
   }
 }
 
-/** VNI map read from the kernel: `ip -d -j link` gives each vxlan's id and master bridge. */
+/** One vxlan netdev as `ip -d -j link` shows it. */
+export type VxlanLink = { ifname: string; vni?: number; master?: string };
+
+/**
+ * VNI map read from the kernel: `ip -d -j link` gives each vxlan's id and master bridge. vniOf (ops, which
+ * need an answer now) reads synchronously on a miss, at most once a second; cached (/metrics, /v1/cpi) never
+ * waits: a miss starts an asynchronous read (also at most once a second) that later answers use.
+ */
 export class KernelVniMap implements VniMap {
   private map = new Map<string, number>();
   private at = 0;
+  private reading = false;
   constructor(
-    private readonly read: () => { ifname: string; vni?: number; master?: string }[],
+    private readonly read: () => VxlanLink[],
     private readonly now: () => number = Date.now,
+    private readonly readAsync?: () => Promise<VxlanLink[]>,
   ) {}
   vniOf(ifname: string): number | undefined {
     if (!this.map.has(ifname) && this.now() - this.at >= 1000) this.refresh();
     return this.map.get(ifname);
   }
   cached(ifname: string): number | undefined {
-    return this.map.get(ifname);
+    const v = this.map.get(ifname);
+    if (v === undefined && this.readAsync && !this.reading && this.now() - this.at >= 1000) {
+      this.reading = true;
+      this.at = this.now();
+      void this.readAsync()
+        .then((links) => this.install(links), () => undefined)
+        .finally(() => (this.reading = false));
+    }
+    return v;
   }
   refresh(): void {
     this.at = this.now();
+    this.install(this.read());
+  }
+  private install(links: VxlanLink[]): void {
     const m = new Map<string, number>();
-    for (const l of this.read()) {
+    for (const l of links) {
       if (l.vni === undefined) continue;
       m.set(l.ifname, l.vni);
       if (l.master) m.set(l.master, l.vni);
