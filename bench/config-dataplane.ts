@@ -7,10 +7,10 @@
 // Needs root (netns for the port's tap). Usage: node --import tsx bench/config-dataplane.ts [--json] [--n 10000]
 import { execFileSync } from 'node:child_process';
 import { emptyState, type Generation } from '../agent/src/config/model.ts';
-import { DataplaneConfigConsumer } from '../agent/src/dataplane/config-consumer.ts';
+import { DataplaneConfigConsumer } from '../agent/src/features/underlay/config-consumer.ts';
 import { NativeDataplane } from '../agent/src/dataplane/native.ts';
-import { IdRange, Realizer } from '../agent/src/dataplane/realizer.ts';
-import { parseDataplaneSection } from '../agent/src/dataplane/section.ts';
+import { IdRange, Realizer } from '../agent/src/features/underlay/realizer.ts';
+import { parseDataplaneSection } from '../agent/src/features/underlay/section.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

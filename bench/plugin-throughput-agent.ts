@@ -4,20 +4,19 @@
 // baseline measured in the same run: msgpack unpack of the same messages alone (the floor no agent change
 // can remove).
 //   npx tsx bench/plugin-throughput-agent.ts [--json] [--routes 200000]
-import { Packr, unpack } from 'msgpackr';
-import { CpiSession } from '../agent/src/cpi/session.ts';
+import { unpack } from 'msgpackr';
+import { CpiSession } from '../agent/src/features/routing/session.ts';
 import { FakeDataplane } from '../agent/src/dataplane/fake.ts';
-import { EvpnModel } from '../agent/src/routing/evpn.ts';
-import { Fib } from '../agent/src/routing/fib.ts';
-import { StaticPortResolver } from '../agent/src/routing/ports.ts';
+import { EvpnModel } from '../agent/src/features/routing/evpn.ts';
+import { Fib } from '../agent/src/features/routing/fib.ts';
+import { StaticPortResolver } from '../agent/src/features/routing/ports.ts';
+import { BATCH, HELLO, routeMessages } from './wire-messages.ts';
 
 const arg = (name: string, d: number): number => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : d;
 };
 const N = arg('--routes', 200_000);
-const BATCH = 500;
-const packr = new Packr({ useRecords: false });
 
 /** Table writes are the dataplane's cost, measured by its own benches: answer ok without storing. */
 class NullTablesDataplane extends FakeDataplane {
@@ -26,31 +25,13 @@ class NullTablesDataplane extends FakeDataplane {
   }
 }
 
-function messages(epoch: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  const gw4 = Uint8Array.from([10, 0, 1, 2]);
-  const gw6 = Uint8Array.from([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x60, 0x9c, 0xf8, 0xff, 0xfe, 0x49, 0xac, 0x64]);
-  for (let b = 0; b * BATCH < N; b++) {
-    const ops: unknown[] = [];
-    for (let k = 0; k < BATCH && b * BATCH + k < N; k++) {
-      const i = b * BATCH + k;
-      const v6 = i % 2 === 1;
-      const j = i >> 1;
-      const dst = v6 ? Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, j >> 16, (j >> 8) & 255, j & 255, 0, 0, 0, 0, 0, 0, 0, 0]) : Uint8Array.from([10, 128 + (j >> 16), (j >> 8) & 255, j & 255]);
-      ops.push([1, i + 1, 0, 254, dst, v6 ? 64 : 32, 11, 20, 0, v6 ? 24 : 21, [[v6 ? 7 : 3, 0, 7, v6 ? gw6 : gw4, 1, 1, 0, 0]]]);
-    }
-    out.push(packr.pack([3, b + 2, epoch, ops]));
-  }
-  return out;
-}
-
 function run(): { agentUs: number; unpackUs: number } {
   const d = new NullTablesDataplane();
   d.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 64 });
   d.addPort({ name: 'eth1', device: 'x', mtu: 1500, vrf: 0 });
   const s = new CpiSession('ipc:///x', new Fib(d, new StaticPortResolver(new Map([[7, 0]]))), new EvpnModel({ vniOf: () => undefined }), { info: () => undefined, warn: () => undefined });
-  s.handle('p', packr.pack([1, 1, 1, '8.4.4', 'z', false]));
-  const msgs = messages(1);
+  s.handle('p', HELLO);
+  const msgs = routeMessages(N, 1);
   let t = performance.now();
   for (const m of msgs) unpack(m);
   const unpackUs = ((performance.now() - t) * 1000) / N;

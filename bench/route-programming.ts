@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { parseBootConfig } from '../agent/src/boot/config.ts';
-import { Registry } from '../agent/src/daemon.ts';
+import { Registry } from '../agent/src/core/daemon.ts';
 import type { DataplaneApi, RouteOp } from '../agent/src/dataplane/api.ts';
-import { DataplaneComponent } from '../agent/src/dataplane/component.ts';
-import { DATAPLANE } from '../agent/src/keys.ts';
+import { DataplaneComponent } from '../agent/src/features/underlay/component.ts';
+import { DATAPLANE } from '../agent/src/core/keys.ts';
 import { bootYaml, createLab, destroyLab, labNames, must, nsExec, until } from '../test/dataplane/lab.ts';
 import { blast, buildGenerator, mac } from './forwarding-veth.ts';
 

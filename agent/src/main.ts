@@ -2,14 +2,11 @@
 import { mkdirSync } from 'node:fs';
 import { pino } from 'pino';
 import { loadBootConfig } from './boot/config.ts';
-import { Daemon, Registry, type Component, type DaemonContext } from './daemon.ts';
+import { Daemon, Registry, type Component, type DaemonContext } from './core/daemon.ts';
 import { LogComponent } from './log/component.ts';
 import { ConfigComponent } from './config/component.ts';
 import { ApiComponent } from './api/component.ts';
-import { DataplaneComponent } from './dataplane/component.ts';
-import { frrComponent } from './frr/component.ts';
-import { ifmgrComponent } from './ifmgr/component.ts';
-import { CpiComponent } from './cpi/component.ts';
+import { FEATURE_MODULES } from './features/index.ts';
 
 function usage(): never {
   process.stderr.write('usage: vpc-gatewayd --config <boot.yaml>\n');
@@ -31,16 +28,9 @@ async function main(): Promise<void> {
   const components: Component[] = [];
   // Management plane first: per-component loggers, then the config store + CONFIG for consumers to register with.
   components.push(new LogComponent(ctx), new ConfigComponent(ctx));
-  // Dataplane (agent/src/dataplane): EAL, ports + punt taps, workers; provides DATAPLANE. Before FRR, which
-  // peers over the taps. Without a `dataplane:` section it provides nothing.
-  components.push(new DataplaneComponent(ctx));
-
-  // Interface manager + FRR (agent/src/frr): only for gateways whose boot config has an `frr:` section. They
-  // run after the config component so they can register as its consumer.
-  if (boot.sections.frr !== undefined || boot.sections.ifmgr !== undefined) components.push(ifmgrComponent(ctx));
-  if (boot.sections.frr !== undefined) components.push(frrComponent(ctx));
-  // Zebra plugin link (agent/src/cpi): FRR routes/EVPN -> routing FIB -> DATAPLANE; provides CPI. Needs DATAPLANE.
-  if (boot.sections.cpi !== undefined) components.push(new CpiComponent(ctx));
+  // Each feature's components (features/index.ts: underlay, ifmgr, frr, routing), after the config component so
+  // they can register as its consumers.
+  for (const f of FEATURE_MODULES) components.push(...(f.components?.(ctx) ?? []));
 
   let stopping = false;
   const stop = async (sig: string): Promise<void> => {

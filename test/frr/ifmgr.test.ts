@@ -8,9 +8,9 @@
 // themselves; the foreign device is left exactly as it was; withdrawing the intent removes only what it owns.
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { IfmgrError } from '../../agent/src/ifmgr/intent.ts';
-import { IpKernel } from '../../agent/src/ifmgr/kernel.ts';
-import { InterfaceManager } from '../../agent/src/ifmgr/manager.ts';
+import { IfmgrError } from '../../agent/src/features/ifmgr/intent.ts';
+import { IpKernel } from '../../agent/src/features/ifmgr/kernel.ts';
+import { InterfaceManager } from '../../agent/src/features/ifmgr/manager.ts';
 import { must, run, waitFor } from '../../agent/src/lab/sh.ts';
 
 const NS = 'gwlab-ifm';

@@ -9,8 +9,8 @@
 // router-id address on lo comes back when removed.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { instanceRunDir } from '../../agent/src/frr/daemons.ts';
-import { showJson, vtysh } from '../../agent/src/frr/vtysh.ts';
+import { instanceRunDir } from '../../agent/src/features/frr/daemons.ts';
+import { showJson, vtysh } from '../../agent/src/features/frr/vtysh.ts';
 import { apiPutConfig, bgpState, type GatewayNode } from '../../agent/src/lab/observe.ts';
 import { run, waitFor } from '../../agent/src/lab/sh.ts';
 import { labScenario, REPO } from '../lab/scenario.ts';

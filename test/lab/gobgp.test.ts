@@ -7,7 +7,7 @@
 // time appear in the gateway's RIB with GoBGP as next hop and disappear when withdrawn; GoBGP receives the
 // gateway's router-id /32 with AS path 65000.
 import { expect } from 'chai';
-import { showJson } from '../../agent/src/frr/vtysh.ts';
+import { showJson } from '../../agent/src/features/frr/vtysh.ts';
 import { bgpState, type GatewayNode } from '../../agent/src/lab/observe.ts';
 import { must, run, waitFor } from '../../agent/src/lab/sh.ts';
 import { labScenario } from './scenario.ts';

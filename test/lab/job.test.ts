@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { vtysh } from '../../agent/src/frr/vtysh.ts';
+import { vtysh } from '../../agent/src/features/frr/vtysh.ts';
 import { fib, gatewayNodes } from '../../agent/src/lab/observe.ts';
 import { down, netnsList } from '../../agent/src/lab/runner.ts';
 import { run, waitFor } from '../../agent/src/lab/sh.ts';

@@ -9,8 +9,8 @@
 // state was lost (crash) is cleaned up and rebuilt; `down` leaves nothing behind.
 import { expect } from 'chai';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { instanceRunDir } from '../../agent/src/frr/daemons.ts';
-import { showJson } from '../../agent/src/frr/vtysh.ts';
+import { instanceRunDir } from '../../agent/src/features/frr/daemons.ts';
+import { showJson } from '../../agent/src/features/frr/vtysh.ts';
 import { LAB_RUN, down, netnsList, status, up } from '../../agent/src/lab/runner.ts';
 import { run } from '../../agent/src/lab/sh.ts';
 import { labScenario } from './scenario.ts';

@@ -12,7 +12,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { showJson, vtysh } from '../../agent/src/frr/vtysh.ts';
+import { showJson, vtysh } from '../../agent/src/features/frr/vtysh.ts';
 import { bfdState, bgpState, fib, forwardedDelta, ping, portCounters, reachable, tcpTransfer, type GatewayNode } from '../../agent/src/lab/observe.ts';
 import { run, waitFor } from '../../agent/src/lab/sh.ts';
 import { labScenario, REPO } from './scenario.ts';

@@ -5,11 +5,11 @@ import type { Feature } from '../../agent/src/config/features.ts';
 import type { DesiredState, Generation } from '../../agent/src/config/model.ts';
 import type { Problem } from '../../agent/src/config/problem.ts';
 import type { PortInfo } from '../../agent/src/dataplane/api.ts';
-import { DataplaneConfigConsumer } from '../../agent/src/dataplane/config-consumer.ts';
-import type { DesiredLimits, PortWant } from '../../agent/src/dataplane/desired.ts';
+import { DataplaneConfigConsumer } from '../../agent/src/features/underlay/config-consumer.ts';
+import type { DesiredLimits, PortWant } from '../../agent/src/features/underlay/desired.ts';
 import type { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
-import { IdRange, Realizer, type PortOps } from '../../agent/src/dataplane/realizer.ts';
-import type { DataplaneSection } from '../../agent/src/dataplane/section.ts';
+import { IdRange, Realizer, type PortOps } from '../../agent/src/features/underlay/realizer.ts';
+import type { DataplaneSection } from '../../agent/src/features/underlay/section.ts';
 
 /** Port ops over a FakeDataplane that record what the kernel would see; a device naming "missing" does not
  *  exist (the way a PMD fails to probe an absent interface). */

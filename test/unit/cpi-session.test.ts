@@ -2,10 +2,10 @@
 // EVPN ops keyed by VNI.
 import { expect } from 'chai';
 import { Packr, unpack } from 'msgpackr';
-import { EvpnModel } from '../../agent/src/routing/evpn.ts';
-import { Fib } from '../../agent/src/routing/fib.ts';
+import { EvpnModel } from '../../agent/src/features/routing/evpn.ts';
+import { Fib } from '../../agent/src/features/routing/fib.ts';
 import { dp, ports } from './routing-fixture.ts';
-import { CpiSession } from '../../agent/src/cpi/session.ts';
+import { CpiSession } from '../../agent/src/features/routing/session.ts';
 
 const packr = new Packr({ useRecords: false });
 const quiet = { info: () => undefined, warn: () => undefined };

@@ -4,11 +4,11 @@
 import { expect } from 'chai';
 import { applyAtomically } from '../../agent/src/config/consumer.ts';
 import { emptyState, type DesiredState, type Generation } from '../../agent/src/config/model.ts';
-import { DataplaneConfigConsumer } from '../../agent/src/dataplane/config-consumer.ts';
-import { desiredTables, type DesiredLimits } from '../../agent/src/dataplane/desired.ts';
+import { DataplaneConfigConsumer } from '../../agent/src/features/underlay/config-consumer.ts';
+import { desiredTables, type DesiredLimits } from '../../agent/src/features/underlay/desired.ts';
 import { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
-import { IdRange, Realizer } from '../../agent/src/dataplane/realizer.ts';
-import { parseDataplaneSection } from '../../agent/src/dataplane/section.ts';
+import { IdRange, Realizer } from '../../agent/src/features/underlay/realizer.ts';
+import { parseDataplaneSection } from '../../agent/src/features/underlay/section.ts';
 import { FakePortOps } from './config-consumers.ts';
 
 const LIMITS: DesiredLimits = { maxRoutes4: 100, maxRoutes6: 100, ids: 100, ports: 8 };

@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { pino } from 'pino';
 import { BootConfigError } from '../../agent/src/boot/config.ts';
 import { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
-import { bootTables, clearStaleXsk, pciArgs, RESERVED_IDS } from '../../agent/src/dataplane/component.ts';
+import { bootTables, clearStaleXsk, pciArgs, RESERVED_IDS } from '../../agent/src/features/underlay/component.ts';
 import { ealArgs } from '../../agent/src/dataplane/hugepages.ts';
-import { NeighborLearner } from '../../agent/src/dataplane/neighbors.ts';
-import { parseDataplaneSection } from '../../agent/src/dataplane/section.ts';
+import { NeighborLearner } from '../../agent/src/features/underlay/neighbors.ts';
+import { parseDataplaneSection } from '../../agent/src/features/underlay/section.ts';
 import type { PortInfo } from '../../agent/src/dataplane/api.ts';
 
 const section = {

@@ -2,9 +2,9 @@
 // back when something deletes it, and never touches a device it did not create.
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { emptyIntent, IfmgrError, type BridgeIntent, type NetdevIntent, type VxlanIntent } from '../../agent/src/ifmgr/intent.ts';
-import type { Kernel, KernelLink } from '../../agent/src/ifmgr/kernel.ts';
-import { InterfaceManager } from '../../agent/src/ifmgr/manager.ts';
+import { emptyIntent, IfmgrError, type BridgeIntent, type NetdevIntent, type VxlanIntent } from '../../agent/src/features/ifmgr/intent.ts';
+import type { Kernel, KernelLink } from '../../agent/src/features/ifmgr/kernel.ts';
+import { InterfaceManager } from '../../agent/src/features/ifmgr/manager.ts';
 
 class FakeKernel implements Kernel {
   links_ = new Map<string, KernelLink>();
@@ -161,7 +161,7 @@ describe('interface manager', () => {
 describe('interface manager metrics', () => {
   it('exports restores, errors by code and presence of owned things', async () => {
     const { Registry } = await import('prom-client');
-    const { registerIfmgrMetrics } = await import('../../agent/src/ifmgr/metrics.ts');
+    const { registerIfmgrMetrics } = await import('../../agent/src/features/ifmgr/metrics.ts');
     const k = new FakeKernel();
     const m = new InterfaceManager(k, 'gwB', log, 1);
     k.links_.set('br5000', { name: 'br5000', kind: 'bridge', up: true });

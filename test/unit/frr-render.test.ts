@@ -2,9 +2,9 @@
 // (sessions that exchange nothing on Debian's defaults, no ECMP, kernel forwarding left on).
 import { expect } from 'chai';
 import { emptyState, type DesiredState } from '../../agent/src/config/model.ts';
-import { parseFrrOptions } from '../../agent/src/frr/options.ts';
-import { renderFrrConfig } from '../../agent/src/frr/render.ts';
-import { reloadFailures } from '../../agent/src/frr/reload.ts';
+import { parseFrrOptions } from '../../agent/src/features/frr/options.ts';
+import { renderFrrConfig } from '../../agent/src/features/frr/render.ts';
+import { reloadFailures } from '../../agent/src/features/frr/reload.ts';
 
 function spec(): DesiredState {
   const s = emptyState();

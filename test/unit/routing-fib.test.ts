@@ -1,7 +1,7 @@
 // The routing FIB over FakeDataplane: zebra route ops -> dataplane routes/groups/nexthops with dedup, per-op
 // results, refusals, sweeps.
 import { expect } from 'chai';
-import { Fib } from '../../agent/src/routing/fib.ts';
+import { Fib } from '../../agent/src/features/routing/fib.ts';
 import { dp, ports } from './routing-fixture.ts';
 import type { RouteOp } from '../../wire/gen/wire.gen.ts';
 

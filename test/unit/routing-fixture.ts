@@ -1,6 +1,6 @@
 // Shared by the routing/CPI unit tests: a FakeDataplane with two ports, and zebra's ifindexes 7/8 for them.
 import { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
-import { StaticPortResolver } from '../../agent/src/routing/ports.ts';
+import { StaticPortResolver } from '../../agent/src/features/routing/ports.ts';
 
 export function dp(limits = {}): FakeDataplane {
   const d = new FakeDataplane(limits);

@@ -2,7 +2,7 @@
 // is resolved at once (zebra never retries a refused route), while routes over a foreign interface do not
 // re-read the kernel per route.
 import { expect } from 'chai';
-import { TapPortResolver } from '../../agent/src/routing/ports.ts';
+import { TapPortResolver } from '../../agent/src/features/routing/ports.ts';
 import { dp } from './routing-fixture.ts';
 
 function fakeKernel(links: Record<string, number>) {

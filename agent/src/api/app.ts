@@ -8,10 +8,10 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import * as OpenApiValidator from 'express-openapi-validator';
 import { parse } from 'yaml';
 import type { ApiContext, Transport } from './context.ts';
+import { FEATURE_MODULES } from '../features/index.ts';
 import { ApiProblem, sendProblem } from './problem.ts';
 import { configRoutes } from './routes-config.ts';
 import { systemRoutes } from './routes-system.ts';
-import { tableRoutes } from './routes-tables.ts';
 
 export const SPEC_PATH = fileURLToPath(new URL('../../../openapi/gateway.yaml', import.meta.url));
 
@@ -90,7 +90,7 @@ export function buildApp(ctx: ApiContext, opts: AppOptions): express.Express {
   const r = express.Router();
   configRoutes(r, ctx);
   systemRoutes(r, ctx);
-  tableRoutes(r, ctx);
+  for (const f of FEATURE_MODULES) f.routes?.(r, ctx);
   app.use(r);
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const p = sendProblem(res, req, err);

@@ -1,14 +1,13 @@
 // API component, started last: applies the newest stored generation to every registered consumer, then opens
 // the unix socket (and TCP if configured). Stopping closes the listeners first so no write lands mid-shutdown.
 import type { Server } from 'node:http';
-import type { Component, DaemonContext } from '../daemon.ts';
+import type { Component, DaemonContext } from '../core/daemon.ts';
 import { parseApiOptions, type ApiOptions } from '../config/boot.ts';
 import { AUDIT, CONFIG_SERVICE } from '../config/component.ts';
-import { CPI, DATAPLANE, FRR, IFMGR, LOGS } from '../keys.ts';
+import { LOGS } from '../core/keys.ts';
 import { LogLevels } from '../log/levels.ts';
 import { buildApp } from './app.ts';
 import { makeApiContext } from './context.ts';
-import { vtyshNeighbors } from './frr-neighbors.ts';
 import { closeServer, listenTcp, listenUnix } from './server.ts';
 
 export class ApiComponent implements Component {
@@ -34,18 +33,7 @@ export class ApiComponent implements Component {
       // The store may be unreachable (etcd down at boot): serve the API degraded rather than not at all.
       log.error({ err: e }, 'initial apply failed; serving the API degraded');
     }
-    const frr = () => registry.find(FRR);
-    const api = makeApiContext({
-      config,
-      audit: registry.get(AUDIT),
-      log,
-      logs,
-      dataplane: () => registry.find(DATAPLANE),
-      cpi: () => registry.find(CPI),
-      frr,
-      frrNeighbors: vtyshNeighbors(frr),
-      ifmgr: () => registry.find(IFMGR),
-    });
+    const api = makeApiContext({ config, audit: registry.get(AUDIT), log, logs, services: registry });
     this.servers.push(await listenUnix(buildApp(api, { transport: 'unix' }), opts.socket, opts.socketMode));
     log.info({ socket: opts.socket }, 'API listening on unix socket');
     if (opts.listen) {

@@ -1,16 +1,14 @@
-// What API handlers need, passed explicitly (no globals) so unit tests build an app around fakes.
+// What API handlers need, passed explicitly (no globals) so unit tests build an app around fakes. Feature
+// services are looked up late by registry key (core/keys.ts): a component may be absent or not started.
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/log.ts';
 import type { ConfigService } from '../config/service.ts';
-import type { CpiStatusSource } from '../cpi/status.ts';
-import type { DataplaneApi } from '../dataplane/api.ts';
-import type { FrrStatusSource } from '../frr/status.ts';
-import type { IfmgrSnapshot } from '../ifmgr/manager.ts';
+import type { Key } from '../core/daemon.ts';
+import type { Services } from '../core/feature.ts';
 import { LogLevels } from '../log/levels.ts';
 import { Metrics } from '../metrics/collectors.ts';
 import { CounterBaseline } from './counter-baseline.ts';
-import type { FrrNeighborSource } from './frr-neighbors.ts';
 import { ApiProblem } from './problem.ts';
 
 export interface ApiContext {
@@ -21,11 +19,7 @@ export interface ApiContext {
   log: Logger;
   /** `clear counters` baseline, shared by every transport. */
   baseline: CounterBaseline;
-  /** Late-bound: the dataplane and CPI may be absent (tests, or a component that failed to start). */
-  dataplane(): DataplaneApi | undefined;
-  cpi(): CpiStatusSource | undefined;
-  frr(): FrrStatusSource | undefined;
-  frrNeighbors(): FrrNeighborSource | undefined;
+  services: Services;
 }
 
 export type Transport = 'unix' | 'tcp';
@@ -35,25 +29,33 @@ export interface ApiSources {
   audit: AuditLog;
   log: Logger;
   logs?: LogLevels;
-  dataplane?: () => DataplaneApi | undefined;
-  cpi?: () => CpiStatusSource | undefined;
-  frr?: () => FrrStatusSource | undefined;
-  frrNeighbors?: () => FrrNeighborSource | undefined;
-  ifmgr?: () => { snapshot(): IfmgrSnapshot } | undefined;
+  /** The daemon's registry. */
+  services?: Services;
+  /** Without `services` (unit tests, benches): a getter per registry key id, e.g. `dataplane: () => fake`. */
+  [keyId: string]: unknown;
+}
+
+/** Services from getters named by registry key id. */
+function servicesFrom(s: ApiSources): Services {
+  return {
+    find<T>(k: Key<T>): T | undefined {
+      const get = s[k.id];
+      return typeof get === 'function' ? (get as () => T | undefined)() : undefined;
+    },
+  };
 }
 
 /** The context with its derived parts (metrics, counter baseline, log levels); absent sources read as absent. */
 export function makeApiContext(s: ApiSources): ApiContext {
-  const none = (): undefined => undefined;
-  const src = { dataplane: s.dataplane ?? none, cpi: s.cpi ?? none, frr: s.frr ?? none, frrNeighbors: s.frrNeighbors ?? none };
+  const services = s.services ?? servicesFrom(s);
   return {
     config: s.config,
     audit: s.audit,
     log: s.log,
     logs: s.logs ?? LogLevels.wrapping(s.log),
     baseline: new CounterBaseline(),
-    metrics: new Metrics({ config: s.config, ...src, ...(s.ifmgr ? { ifmgr: s.ifmgr } : {}) }),
-    ...src,
+    metrics: new Metrics({ config: s.config, services }),
+    services,
   };
 }
 

@@ -1,7 +1,7 @@
 // Compile-time guards for shapes other components own and the API serves as is: if CpiStatus (agent/src/cpi)
 // or FrrSnapshot (agent/src/frr) change, `tsc` fails here until openapi/gateway.yaml follows.
-import type { CpiStatus } from '../cpi/status.ts';
-import type { FrrSnapshot } from '../frr/status.ts';
+import type { CpiStatus } from '../features/routing/status.ts';
+import type { FrrSnapshot } from '../features/frr/status.ts';
 import type { components } from './openapi.gen.ts';
 
 type Assignable<A, B> = [A] extends [B] ? true : false;

@@ -1,26 +1,11 @@
-// gwctl: the operator CLI, a client of the REST API only. Built-in commands live next to this file; other
-// areas add a file under commands/ exporting `register(program)` (they may extend `show` via
-// `program.commands.find((c) => c.name() === 'show')`). Exit codes: 0 ok, 1 refused/invalid, 2 unreachable.
-import { readdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// gwctl: the operator CLI, a client of the REST API only. Built-in commands live next to this file; features
+// add theirs in features/<f>/cli.ts and other areas a file under commands/ (see commands.ts).
+// Exit codes: 0 ok, 1 refused/invalid, 2 unreachable.
 import { Command, CommanderError } from 'commander';
+import { loadCommandModules } from './commands.ts';
 import { CliError } from './output.ts';
 import { registerShow } from './show.ts';
 import { registerWrites } from './write.ts';
-
-async function loadCommandModules(program: Command): Promise<void> {
-  const dir = fileURLToPath(new URL('./commands/', import.meta.url));
-  let files: string[] = [];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
-  } catch {
-    return;
-  }
-  for (const f of files) {
-    const mod = (await import(pathToFileURL(`${dir}${f}`).href)) as { register?: (p: Command) => void };
-    mod.register?.(program);
-  }
-}
 
 async function main(): Promise<void> {
   const program = new Command('gwctl')

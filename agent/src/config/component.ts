@@ -1,16 +1,16 @@
 // Config component: opens the store and the audit log and provides CONFIG so that components started after it
 // register their consumers. It does not apply anything: the API component (started last, when every consumer
 // is registered) applies the stored generation and then opens the API.
-import type { Component, DaemonContext } from '../daemon.ts';
+import type { Component, DaemonContext } from '../core/daemon.ts';
 import { AuditLog } from '../audit/log.ts';
-import { CONFIG, LOGS } from '../keys.ts';
+import { CONFIG, LOGS } from '../core/keys.ts';
 import { EtcdStore } from '../store/etcd-store.ts';
 import { FileStore } from '../store/file-store.ts';
 import { acquireStateLock } from '../store/state-lock.ts';
 import type { ConfigStore } from '../store/store.ts';
 import { parseConfigOptions, parseStoreOptions } from './boot.ts';
 import { ConfigService } from './service.ts';
-import { key } from '../daemon.ts';
+import { key } from '../core/daemon.ts';
 
 /** The service itself, for the API component (other components use CONFIG's narrower ConfigHub). */
 export const CONFIG_SERVICE = key<ConfigService>('config-service');

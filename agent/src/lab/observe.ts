@@ -4,7 +4,7 @@
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { bfdPeers, bgpPeers, showJson, type BfdPeerState, type BgpPeerState } from '../frr/vtysh.ts';
+import { bfdPeers, bgpPeers, showJson, type BfdPeerState, type BgpPeerState } from '../features/frr/vtysh.ts';
 import { LabError } from './errors.ts';
 import { run } from './sh.ts';
 import type { LabNode, Topology } from './topology.ts';

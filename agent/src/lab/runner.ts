@@ -5,11 +5,11 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { daemonArgs, daemonPath, instanceRunDir, type FrrDaemon } from '../frr/daemons.ts';
-import { vtysh } from '../frr/vtysh.ts';
+import { daemonArgs, daemonPath, instanceRunDir, type FrrDaemon } from '../features/frr/daemons.ts';
+import { vtysh } from '../features/frr/vtysh.ts';
 import { LabError } from './errors.ts';
 import { must, run, spawnDetached, waitFor } from './sh.ts';
-import { alive, terminate } from '../frr/proc.ts';
+import { alive, terminate } from '../features/frr/proc.ts';
 import type { LabNode, Topology } from './topology.ts';
 
 export const LAB_RUN = process.env.GWLAB_RUN_DIR ?? '/run/gwlab';

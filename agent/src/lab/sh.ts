@@ -1,7 +1,7 @@
 // Thin wrapper over child processes: the runner drives iproute2 and FRR binaries, and needs their output and a
 // typed error carrying stderr when they fail.
 import { execFile, spawn } from 'node:child_process';
-import { sleep } from '../frr/proc.ts';
+import { sleep } from '../features/frr/proc.ts';
 import { LabError } from './errors.ts';
 
 export interface RunResult {

@@ -1,7 +1,7 @@
 // Started first: replaces the daemon's logger with the managed one (same bindings, same level by default) so
 // that every component's logs — child loggers or `{mod}` fields — follow the levels set through the API.
-import type { Component, DaemonContext } from '../daemon.ts';
-import { LOGS } from '../keys.ts';
+import type { Component, DaemonContext } from '../core/daemon.ts';
+import { LOGS } from '../core/keys.ts';
 import { LogLevels } from './levels.ts';
 
 export class LogComponent implements Component {

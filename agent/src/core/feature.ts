@@ -1,0 +1,31 @@
+// How a feature plugs into the agent: the components it runs, the REST routes and the /metrics series it
+// contributes, all through this one interface. The daemon, the API and /metrics walk the list in
+// features/index.ts, so enabling a feature is its folder plus its line there. gwctl is a separate process that
+// must not load agent code: it finds a feature's commands in features/<f>/cli.ts by itself (cli/main.ts).
+import type { Router } from 'express';
+import type { Registry as PromRegistry } from 'prom-client';
+import type { ApiContext } from '../api/context.ts';
+import type { Component, DaemonContext, Key } from './daemon.ts';
+
+/** Late-bound lookup of the services components provide: one may be absent (no boot section) or not started. */
+export interface Services {
+  find<T>(k: Key<T>): T | undefined;
+}
+
+/** What a feature's collectors register with. */
+export interface Collectors {
+  readonly registry: PromRegistry;
+  readonly services: Services;
+  /** Runs before each scrape: a series cannot be added while the registry is being collected. */
+  beforeScrape(fn: () => void): void;
+}
+
+export interface FeatureModule {
+  readonly name: string;
+  /** Components in start order; none when the feature's boot section is absent. */
+  components?(ctx: DaemonContext): Component[];
+  /** REST routes (each must be in openapi/gateway.yaml: requests and responses are validated against it). */
+  routes?(r: Router, api: ApiContext): void;
+  /** /metrics series, read from the feature's services at scrape time (cheaply: see docs/adding-a-feature.md). */
+  collectors?(c: Collectors): void;
+}

@@ -1,0 +1,31 @@
+// Registry keys of the services components provide to each other. A component that provides one of these
+// owns the type behind it; consumers (API, metrics, CLI via API) only read through the interface.
+import { key } from './daemon.ts';
+import type { DataplaneApi } from '../dataplane/api.ts';
+
+/** The dataplane (DPDK addon); provided by features/underlay. */
+export const DATAPLANE = key<DataplaneApi>('dataplane');
+import type { CpiStatusSource } from '../features/routing/status.ts';
+
+/** Control-plane interface status (zebra plugin link, epochs, op counters); provided by features/routing. */
+export const CPI = key<CpiStatusSource>('cpi');
+import type { ConfigHub } from '../config/consumer.ts';
+
+/** Desired-state config: consumers register here to be applied atomically; provided by agent/src/config. */
+export const CONFIG = key<ConfigHub>('config');
+import type { LogLevels } from '../log/levels.ts';
+
+/** Per-component loggers with run-time levels (`registry.get(LOGS).for('cpi')`); provided by agent/src/log. */
+export const LOGS = key<LogLevels>('logs');
+import type { FrrStatusSource } from '../features/frr/status.ts';
+
+/** The gateway's FRR (daemons, rendered config, apply results); provided by features/frr. */
+export const FRR = key<FrrStatusSource>('frr');
+import type { InterfaceManager } from '../features/ifmgr/manager.ts';
+
+/** Owner of the kernel netdevs FRR needs (loopback addresses, vxlan, bridges); provided by features/ifmgr. */
+export const IFMGR = key<InterfaceManager>('ifmgr');
+import type { FrrNeighborSource } from '../features/frr/neighbors.ts';
+
+/** BGP/BFD neighbor states as FRR reports them (asked when read); provided by features/frr. */
+export const FRR_NEIGHBORS = key<FrrNeighborSource>('frrNeighbors');

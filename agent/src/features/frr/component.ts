@@ -1,0 +1,130 @@
+// The gateway's FRR: supervises zebra (+ zebra plugin), bgpd and bfdd of this instance and realizes the
+// desired state's underlay (BGP neighbors, BFD profiles, router-id) as a ConfigConsumer. Changes go through
+// frr-reload.py (sessions stay up); a refused config is reported and the previous one stays in force.
+import { join } from 'node:path';
+import { ConsumerRefusal, type ConfigConsumer } from '../../config/consumer.ts';
+import type { Generation } from '../../config/model.ts';
+import type { Component, DaemonContext } from '../../core/daemon.ts';
+import { CONFIG, FRR, FRR_NEIGHBORS, IFMGR } from '../../core/keys.ts';
+import type { FrrDaemon } from './daemons.ts';
+import { loadInitialConfig } from './initial-config.ts';
+import { vtyshNeighbors } from './neighbors.ts';
+import { parseFrrOptions, type FrrBootOptions } from './options.ts';
+import { applyFrrConfig, FrrApplyError } from './reload.ts';
+import { renderFrrConfig } from './render.ts';
+import type { FrrSnapshot, FrrStatusSource } from './status.ts';
+import { FrrSupervisor } from './supervisor.ts';
+
+export class FrrService implements ConfigConsumer, FrrStatusSource {
+  readonly name = 'frr';
+  readonly realizes = ['bgp', 'bfd'] as const;
+  private applied: { generation: number; text: string } | null = null;
+  private lastApply: FrrSnapshot['lastApply'] = null;
+  private readonly counters: FrrSnapshot['counters'] = { applies: 0, applyFailures: {}, daemonRestarts: 0 };
+  /** Applies are serialized: frr-reload.py diffs against the running config, two at once would interleave. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: DaemonContext,
+    readonly opts: FrrBootOptions,
+    private readonly dir: string,
+    readonly supervisor: FrrSupervisor,
+  ) {}
+
+  apply(next: Generation): Promise<void> {
+    const run = this.queue.then(() => this.applyNow(next));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(next: Generation): Promise<void> {
+    const spec = next.spec;
+    const ifmgr = this.ctx.registry.find(IFMGR);
+    // The router-id is the protocol address: it must exist on lo before bgpd's `network <id>/32` can match.
+    await ifmgr?.set('frr', { loopbackAddresses: [`${spec.gateway.routerId}/32`], vxlans: [], bridges: [] });
+    const text = renderFrrConfig(spec, this.opts);
+    try {
+      await applyFrrConfig(this.opts.instance, this.dir, text);
+    } catch (e) {
+      const err = e instanceof FrrApplyError ? e : new FrrApplyError('FRR_RELOAD_FAILED', (e as Error).message);
+      this.counters.applyFailures[err.code] = (this.counters.applyFailures[err.code] ?? 0) + 1;
+      this.lastApply = { ok: false, at: new Date().toISOString(), generation: next.generation, code: err.code, detail: err.detail };
+      this.ctx.log.error({ mod: 'frr', generation: next.generation, code: err.code, detail: err.detail }, 'FRR config refused');
+      // A reload that failed half way leaves a mix: put the last good config back in force.
+      if (err.code === 'FRR_RELOAD_FAILED' && this.applied) await this.reapply().catch(() => undefined);
+      throw new ConsumerRefusal('/gateway', `${err.code}: ${err.detail}`);
+    }
+    this.applied = { generation: next.generation, text };
+    this.counters.applies++;
+    this.lastApply = { ok: true, at: new Date().toISOString(), generation: next.generation };
+    this.ctx.log.info({ mod: 'frr', generation: next.generation }, 'FRR config applied');
+  }
+
+  /** Puts the last good config back (after a daemon restart or a half-applied reload). */
+  async reapply(): Promise<void> {
+    if (!this.applied) return;
+    await applyFrrConfig(this.opts.instance, this.dir, this.applied.text);
+    this.ctx.log.info({ mod: 'frr', generation: this.applied.generation }, 'FRR config re-applied');
+  }
+
+  onDaemonExit(): void {
+    this.counters.daemonRestarts++;
+  }
+
+  snapshot(): FrrSnapshot {
+    return {
+      instance: this.opts.instance,
+      plugin: this.opts.plugin,
+      kernelForwarding: this.opts.kernelForwarding,
+      daemons: this.supervisor.status(),
+      generation: this.applied?.generation ?? null,
+      lastApply: this.lastApply,
+      counters: { ...this.counters, applyFailures: { ...this.counters.applyFailures } },
+    };
+  }
+
+  config(): string {
+    return this.applied?.text ?? '';
+  }
+}
+
+export function frrComponent(ctx: DaemonContext): Component {
+  let sup: FrrSupervisor | null = null;
+  return {
+    name: 'frr',
+    async start() {
+      const cpi = ctx.boot.sections.cpi as { endpoint?: unknown } | undefined;
+      const opts = parseFrrOptions(ctx.boot.sections.frr, ctx.boot.instance, typeof cpi?.endpoint === 'string' ? cpi.endpoint : undefined);
+      const dir = join(ctx.boot.runDir, 'frr');
+      let svc: FrrService | null = null;
+      const daemons: FrrDaemon[] = ['zebra', ...opts.daemons];
+      sup = new FrrSupervisor({
+        instance: opts.instance,
+        daemons,
+        dir,
+        modules: opts.plugin ? [opts.plugin] : [],
+        log: ctx.log,
+        onExit: () => svc?.onDaemonExit(),
+        onRestart: async () => {
+          await svc?.reapply();
+        },
+      });
+      svc = new FrrService(ctx, opts, dir, sup);
+      ctx.log.info({ mod: 'frr', instance: opts.instance, plugin: opts.plugin, kernelForwarding: opts.kernelForwarding }, 'starting FRR');
+      await sup.start();
+      ctx.registry.provide(FRR, svc);
+      ctx.registry.provide(FRR_NEIGHBORS, vtyshNeighbors(opts.instance));
+      const hub = ctx.registry.find(CONFIG);
+      if (hub) {
+        hub.addConsumer(svc);
+        const cur = hub.applied();
+        if (cur) await svc.apply(cur);
+      } else if (opts.initialConfig) {
+        await svc.apply({ generation: 1, spec: loadInitialConfig(opts.initialConfig) });
+      }
+    },
+    async stop() {
+      await sup?.stop();
+    },
+  };
+}

@@ -1,0 +1,12 @@
+// The features this agent runs, in start order: the daemon starts their components in this order (after the
+// log and config components, before the API), and the API and /metrics take their routes and series from
+// here. Adding a feature: its folder, plus its import and entry below (docs/adding-a-feature.md).
+import type { FeatureModule } from '../core/feature.ts';
+import { frr } from './frr/feature.ts';
+import { ifmgr } from './ifmgr/feature.ts';
+import { routing } from './routing/feature.ts';
+import { underlay } from './underlay/feature.ts';
+
+// underlay provides DATAPLANE before FRR peers over its taps; ifmgr before FRR, which declares its loopback
+// through it; routing (the zebra plugin link) needs DATAPLANE and an FRR to connect.
+export const FEATURE_MODULES: readonly FeatureModule[] = [underlay, ifmgr, frr, routing];

@@ -1,0 +1,138 @@
+// The CPI component: listens for the zebra plugin (boot section `cpi:`), feeds its ops into the routing FIB
+// (programs DATAPLANE) and the EVPN model, provides CPI (status for API/CLI/metrics).
+//
+//   cpi:
+//     endpoint: ipc:///run/vpc-gateway/gw/zebra.sock   # required; zebra's -M ...:endpoint= must match
+//     group: frr            # group allowed to connect (default frr)
+//     netns: gwns           # netns of zebra's vxlan/bridge netdevs, for the netdev -> VNI map (default: own)
+//     vnis: { vx100: 100 }  # fixed netdev -> VNI entries (else read from the kernel)
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BootConfigError } from '../../boot/config.ts';
+import type { Component, DaemonContext } from '../../core/daemon.ts';
+import { CPI, DATAPLANE } from '../../core/keys.ts';
+import { EvpnModel, KernelVniMap, type VniMap, type VxlanLink } from './evpn.ts';
+import { Fib } from './fib.ts';
+import { TapPortResolver } from './ports.ts';
+import { CpiDebugSocket } from './debug.ts';
+import { CpiServer } from './server.ts';
+import { CpiSession } from './session.ts';
+
+export interface CpiSection {
+  endpoint: string;
+  group: string;
+  netns?: string;
+  vnis: Record<string, number>;
+}
+
+const NAME = /^[A-Za-z0-9_.-]{1,32}$/;
+const execFileAsync = promisify(execFile);
+
+export function parseCpiSection(v: unknown, path = 'cpi'): CpiSection {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BootConfigError(path, 'must be a mapping');
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!['endpoint', 'group', 'netns', 'vnis'].includes(k)) throw new BootConfigError(`${path}.${k}`, 'unknown key');
+  if (typeof o.endpoint !== 'string' || !/^ipc:\/\/\/[^:]+$/.test(o.endpoint)) {
+    throw new BootConfigError(`${path}.endpoint`, 'must be ipc:///<absolute path> without ":"');
+  }
+  const group = o.group ?? 'frr';
+  if (typeof group !== 'string' || !NAME.test(group)) throw new BootConfigError(`${path}.group`, 'must be a group name');
+  if (o.netns !== undefined && (typeof o.netns !== 'string' || !NAME.test(o.netns))) throw new BootConfigError(`${path}.netns`, 'must be a netns name');
+  const vnis: Record<string, number> = {};
+  if (o.vnis !== undefined) {
+    if (typeof o.vnis !== 'object' || o.vnis === null || Array.isArray(o.vnis)) throw new BootConfigError(`${path}.vnis`, 'must be a mapping');
+    for (const [k, n] of Object.entries(o.vnis)) {
+      if (!NAME.test(k) || typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 0xffffff) {
+        throw new BootConfigError(`${path}.vnis.${k}`, 'must map a netdev name to a VNI 1..16777215');
+      }
+      vnis[k] = n;
+    }
+  }
+  return { endpoint: o.endpoint, group, ...(typeof o.netns === 'string' ? { netns: o.netns } : {}), vnis };
+}
+
+function groupId(name: string): number | undefined {
+  try {
+    const line = readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+    const gid = line ? Number(line.split(':')[2]) : NaN;
+    return Number.isInteger(gid) ? gid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface IpLink {
+  ifname: string;
+  master?: string;
+  linkinfo?: { info_kind?: string; info_data?: { id?: number } };
+}
+
+const vxlanArgs = (netns: string | undefined): string[] => [...(netns ? ['-n', netns] : []), '-d', '-j', 'link', 'show', 'type', 'vxlan'];
+
+function parseVxlans(out: string): VxlanLink[] {
+  return (JSON.parse(out) as IpLink[]).map((l) => ({
+    ifname: l.ifname,
+    ...(l.linkinfo?.info_data?.id !== undefined ? { vni: l.linkinfo.info_data.id } : {}),
+    ...(l.master ? { master: l.master } : {}),
+  }));
+}
+
+/** For route and EVPN ops, which zebra needs answered now (at most once a second, see KernelVniMap). */
+function kernelVxlans(netns: string | undefined): VxlanLink[] {
+  try {
+    return parseVxlans(execFileSync('ip', vxlanArgs(netns), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  } catch {
+    return [];
+  }
+}
+
+/** For readers that can wait for the next answer (/metrics, /v1/cpi): never blocks the table writer. */
+async function kernelVxlansAsync(netns: string | undefined): Promise<VxlanLink[]> {
+  try {
+    return parseVxlans((await execFileAsync('ip', vxlanArgs(netns), { encoding: 'utf8' })).stdout);
+  } catch {
+    return [];
+  }
+}
+
+export class CpiComponent implements Component {
+  readonly name = 'cpi';
+  private server: CpiServer | undefined;
+  private debug: CpiDebugSocket | undefined;
+
+  constructor(private readonly ctx: DaemonContext) {}
+
+  async start(): Promise<void> {
+    const sec = parseCpiSection(this.ctx.boot.sections.cpi);
+    const log = this.ctx.log.child({ mod: 'cpi' });
+    const dp = this.ctx.registry.get(DATAPLANE);
+    const dpSec = this.ctx.boot.sections.dataplane as { netns?: string; ports?: { name?: string; netns?: string }[]; eal?: { tables?: { maxNexthops?: number; maxGroups?: number } } } | undefined;
+    // Boot ports name their own namespace; ports from the desired-state document live in `dataplane.netns`.
+    const netnsOf = (port: string): string | undefined => {
+      const boot = dpSec?.ports?.find((p) => p.name === port);
+      return boot ? boot.netns : dpSec?.netns;
+    };
+    const fib = new Fib(dp, new TapPortResolver(dp, netnsOf), dpSec?.eal?.tables ?? {});
+    const kernel = new KernelVniMap(() => kernelVxlans(sec.netns), Date.now, () => kernelVxlansAsync(sec.netns));
+    const vnis: VniMap = { vniOf: (n) => sec.vnis[n] ?? kernel.vniOf(n), cached: (n) => sec.vnis[n] ?? kernel.cached(n) };
+    const evpn = new EvpnModel(vnis);
+    const session = new CpiSession(sec.endpoint, fib, evpn, log);
+    this.server = new CpiServer(sec.endpoint, session, { gid: groupId(sec.group) }, (e) => log.error({ err: e }, 'cpi socket failed'));
+    await this.server.start();
+    this.debug = new CpiDebugSocket(join(this.ctx.boot.runDir, 'cpi-debug.sock'), () => ({
+      status: session.snapshot(),
+      fib: Object.fromEntries([...new Set([0, ...dp.ports().map((p) => p.vrf)])].map((v) => [v, fib.prefixes(v)])),
+      evpn: evpn.snapshot(),
+    }));
+    await this.debug.start();
+    this.ctx.registry.provide(CPI, session);
+    log.info({ endpoint: sec.endpoint }, 'listening for the zebra plugin');
+  }
+
+  async stop(): Promise<void> {
+    await this.debug?.stop();
+    await this.server?.stop();
+  }
+}

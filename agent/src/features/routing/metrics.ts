@@ -1,0 +1,38 @@
+// gw_cpi_* series: the zebra plugin link and the model it feeds, read at scrape time.
+import type { Collectors } from '../../core/feature.ts';
+import { CPI } from '../../core/keys.ts';
+import { gauge, mirrored, perScrape, type Labels } from '../../metrics/mirror.ts';
+import type { CpiStatus, CpiStatusSource } from './status.ts';
+
+export function cpiCollectors(c: Collectors): void {
+  const reg = c.registry;
+  const cpi = (): CpiStatusSource | undefined => c.services.find(CPI);
+  // One snapshot per scrape: the series below all read it.
+  const snap = perScrape(() => cpi()?.snapshot());
+  mirrored(reg, 'gw_cpi_ops_total', 'zebra plugin ops by op and outcome', ['op', 'result'], () =>
+    Object.entries(snap()?.ops ?? {}).flatMap(([op, c]): [Labels, number][] => [
+      [{ op, result: 'received' }, c.received],
+      [{ op, result: 'ok' }, c.ok],
+      [{ op, result: 'failed' }, c.failed],
+    ]),
+  );
+  mirrored(reg, 'gw_cpi_malformed_total', 'plugin messages that failed decoding or validation', ['code'], () =>
+    Object.entries(snap()?.malformed ?? {}).map(([code, v]) => [{ code }, v]),
+  );
+  const scalar = (f: (s: CpiStatus) => number) => (): [Labels, number][] => {
+    const s = snap();
+    return s ? [[{}, f(s)]] : [];
+  };
+  mirrored(reg, 'gw_cpi_messages_received_total', 'messages received from the plugin', [], scalar((s) => s.messagesReceived));
+  mirrored(reg, 'gw_cpi_batches_answered_total', 'reply batches sent to the plugin', [], scalar((s) => s.batchesAnswered));
+  gauge(reg, 'gw_cpi_pending_ops', 'ops received and not answered yet', [], scalar((s) => s.pendingOps));
+  gauge(reg, 'gw_cpi_epoch', 'plugin session epoch (increments on every reconnect)', [], scalar((s) => s.epoch));
+  gauge(reg, 'gw_cpi_state', '1 for the current plugin link state', ['state'], () => {
+    const s = snap();
+    return s ? (['waiting', 'syncing', 'established', 'lost'] as const).map((st) => [{ state: st }, s.state === st ? 1 : 0]) : [];
+  });
+  gauge(reg, 'gw_cpi_model_entries', 'entries in the agent model built from the plugin', ['table'], () => {
+    const s = snap();
+    return s ? [...Object.entries(s.rib), ...Object.entries(s.evpn)].map(([table, v]) => [{ table }, v]) : [];
+  });
+}

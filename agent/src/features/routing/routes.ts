@@ -1,0 +1,18 @@
+// /v1/cpi: the zebra plugin link and the sizes of the model it feeds.
+import type { Router } from 'express';
+import type { ApiContext } from '../../api/context.ts';
+import { CPI } from '../../core/keys.ts';
+
+/** What /v1/cpi shows when no CPI component runs in this agent. */
+const ABSENT_CPI = {
+  state: 'absent', endpoint: '', schemaVersion: 0, peerSchemaVersion: null, frrVersion: null, pluginInstance: null, epoch: 0,
+  epochComplete: false, lastSweepRemoved: 0, lastMessageAt: null, ops: {}, pendingOps: 0, malformed: {}, messagesReceived: 0,
+  batchesAnswered: 0, recentFailures: [], rib: { vrfs: 0, routes: 0, nexthops: 0, groups: 0 }, evpn: { macs: 0, neighbors: 0, vteps: 0, vnis: 0 },
+} as const;
+
+export function cpiRoutes(r: Router, ctx: ApiContext): void {
+  r.get('/v1/cpi', (_req, res) => {
+    const cpi = ctx.services.find(CPI);
+    res.json(cpi ? cpi.snapshot() : ABSENT_CPI);
+  });
+}

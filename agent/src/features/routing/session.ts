@@ -1,0 +1,239 @@
+// The agent's side of the plugin protocol, without sockets: takes raw message bytes from one peer, decodes and
+// validates them, drives epochs (HELLO -> SYNC_BEGIN .. SYNC_END -> sweep), applies ops to the FIB and EVPN
+// model and returns the replies to send. Nothing a peer sends can throw out of handle(): malformed input is
+// answered with ERROR and counted.
+import { Packr, unpack } from 'msgpackr';
+import {
+  decodeMessage,
+  decodeOp,
+  encodeMessage,
+  WIRE_ERROR,
+  WIRE_VERSION,
+  RESULT,
+  WireDecodeError,
+  type BatchMsg,
+  type ResultName,
+  type RouteOp,
+  type WireErrorName,
+  type WireMessage,
+  type WireOp,
+} from '../../../../wire/gen/wire.gen.ts';
+import type { EvpnModel } from './evpn.ts';
+import type { Fib } from './fib.ts';
+import type { CpiFailure, CpiOpCounters, CpiStatus } from './status.ts';
+
+const MAX_FAILURES = 100;
+
+export interface SessionLog {
+  info(o: object, msg: string): void;
+  warn(o: object, msg: string): void;
+}
+
+export class CpiSession {
+  private peer: string | null = null;
+  private epoch = 0;
+  private syncing = false;
+  private epochComplete = false;
+  private everConnected = false;
+  private lost = false;
+  private hello: { schema: number; frr: string; instance: string } | null = null;
+  private readonly ops: Record<string, CpiOpCounters> = {};
+  private readonly malformed: Record<string, number> = {};
+  private readonly failures: CpiFailure[] = [];
+  private messages = 0;
+  private answered = 0;
+  private lastSweep = 0;
+  private lastAt: string | null = null;
+  /** Ops received by the socket and not answered yet; set by the server. */
+  pendingOps = 0;
+
+  constructor(
+    private readonly endpoint: string,
+    private readonly fib: Fib,
+    private readonly evpn: EvpnModel,
+    private readonly log: SessionLog,
+    /** Epoch numbers continue across agent restarts only if the caller persists them; a fresh start is fine. */
+    firstEpoch = 0,
+  ) {
+    this.epoch = firstEpoch;
+  }
+
+  /** Handles one message from `peer` (the ROUTER identity); returns the messages to send back to that peer. */
+  handle(peer: string, raw: Uint8Array): Uint8Array[] {
+    this.messages++;
+    this.lastAt = new Date().toISOString();
+    let seq = 0;
+    try {
+      let v: unknown;
+      try {
+        v = unpack(raw);
+      } catch (e) {
+        throw new WireDecodeError('not_msgpack', (e as Error).message);
+      }
+      if (Array.isArray(v) && typeof v[1] === 'number') seq = v[1] >>> 0;
+      const m = decodeMessage(v);
+      return this.dispatch(peer, m);
+    } catch (e) {
+      const code: WireErrorName = e instanceof WireDecodeError ? e.code : 'bad_field';
+      this.malformed[code] = (this.malformed[code] ?? 0) + 1;
+      this.log.warn({ mod: 'cpi', code, err: (e as Error).message }, 'malformed message from plugin');
+      return [this.reply({ type: 'ERROR', seq, code: WIRE_ERROR[code], detail: (e as Error).message.slice(0, 256) })];
+    }
+  }
+
+  /** The plugin's connection went away (zebra stopped or died): keep forwarding, wait for the next epoch. */
+  disconnected(): void {
+    if (this.peer === null) return;
+    this.lost = true;
+    this.peer = null;
+    this.log.warn({ mod: 'cpi', epoch: this.epoch }, 'plugin disconnected; keeping the FIB until the next epoch completes');
+  }
+
+  private reply(m: WireMessage): Uint8Array {
+    return packArray(encodeMessage(m));
+  }
+
+  private dispatch(peer: string, m: WireMessage): Uint8Array[] {
+    switch (m.type) {
+      case 'HELLO': {
+        if (m.schema !== WIRE_VERSION) {
+          throw new WireDecodeError('bad_version', `plugin speaks wire schema ${m.schema}, agent ${WIRE_VERSION}`);
+        }
+        this.peer = peer;
+        this.epoch++;
+        this.syncing = false;
+        this.epochComplete = false;
+        this.everConnected = true;
+        this.lost = false;
+        this.hello = { schema: m.schema, frr: m.frrVersion, instance: m.instance };
+        this.log.info({ mod: 'cpi', epoch: this.epoch, frr: m.frrVersion, instance: m.instance, kernel: m.kernel }, 'plugin session');
+        return [this.reply({ type: 'HELLO_ACK', seq: m.seq, schema: WIRE_VERSION, epoch: this.epoch })];
+      }
+      case 'SYNC_BEGIN':
+        this.requireSession(peer, m.epoch);
+        this.syncing = true;
+        return [];
+      case 'SYNC_END': {
+        this.requireSession(peer, m.epoch);
+        this.syncing = false;
+        this.epochComplete = true;
+        // Everything zebra has was announced in this epoch (replayed or live); older entries are stale.
+        this.lastSweep = this.fib.sweep(this.epoch) + this.evpn.sweep(this.epoch);
+        this.log.info({ mod: 'cpi', epoch: this.epoch, replayed: m.ops, removed: this.lastSweep }, 'epoch complete');
+        return [this.reply({ type: 'SYNC_DONE', seq: m.seq, epoch: this.epoch, removed: this.lastSweep })];
+      }
+      case 'BATCH':
+        this.requireSession(peer, m.epoch);
+        return [this.reply({ type: 'RESULT', seq: m.seq, codes: this.batch(m) })];
+      default:
+        // Agent -> plugin types arriving here are as wrong as unknown ones.
+        throw new WireDecodeError('bad_envelope', `message type ${m.type} is not sent by a plugin`);
+    }
+  }
+
+  private requireSession(peer: string, epoch: number): void {
+    if (peer !== this.peer || epoch !== this.epoch) {
+      throw new WireDecodeError('no_session', `no session for this peer/epoch ${epoch} (current ${this.epoch}): say HELLO`);
+    }
+  }
+
+  private count(op: string, ok: boolean): void {
+    const c = (this.ops[op] ??= { received: 0, ok: 0, failed: 0 });
+    if (ok) c.ok++;
+    else c.failed++;
+  }
+
+  private fail(op: string, subject: string, code: ResultName, reason: string): void {
+    this.failures.push({ at: new Date().toISOString(), op, subject, code, reason });
+    if (this.failures.length > MAX_FAILURES) this.failures.shift();
+  }
+
+  private batch(m: BatchMsg): number[] {
+    const codes: number[] = new Array(m.ops.length).fill(RESULT.ok);
+    const routes: RouteOp[] = [];
+    const routeIdx: number[] = [];
+    m.ops.forEach((raw, i) => {
+      let op: WireOp;
+      try {
+        op = decodeOp(raw, `ops[${i}]`);
+      } catch (e) {
+        const name = Array.isArray(raw) ? `op ${String(raw[0])}` : 'op ?';
+        this.ops[name] ??= { received: 0, ok: 0, failed: 0 };
+        this.ops[name].received++;
+        this.count(name, false);
+        this.malformed.bad_field = (this.malformed.bad_field ?? 0) + 1;
+        this.fail(name, `batch ${m.seq} op ${i}`, 'invalid', (e as Error).message);
+        codes[i] = RESULT.invalid;
+        return;
+      }
+      (this.ops[op.op] ??= { received: 0, ok: 0, failed: 0 }).received++;
+      switch (op.op) {
+        case 'ROUTE_INSTALL':
+        case 'ROUTE_UPDATE':
+        case 'ROUTE_DELETE':
+          routes.push(op);
+          routeIdx.push(i);
+          return;
+        case 'MAC_INSTALL':
+        case 'MAC_DELETE':
+          this.evpn.mac(op.op, op, this.epoch);
+          break;
+        case 'NEIGH_INSTALL':
+        case 'NEIGH_UPDATE':
+        case 'NEIGH_DELETE':
+          this.evpn.neigh(op.op, op, this.epoch);
+          break;
+        case 'VTEP_ADD':
+        case 'VTEP_DELETE':
+          this.evpn.vtep(op.op, op, this.epoch);
+          break;
+        default:
+          // Interface addresses: the dataplane component owns port addresses; accepted as information.
+          break;
+      }
+      this.count(op.op, true);
+    });
+    if (routes.length) {
+      const res = this.fib.apply(routes, this.epoch);
+      res.forEach((r, k) => {
+        const i = routeIdx[k]!;
+        const op = routes[k]!;
+        codes[i] = RESULT[r.code];
+        this.count(op.op, r.code === 'ok');
+        if (r.code !== 'ok') this.fail(op.op, `vrf ${op.vrf} ${op.dst}/${op.plen}`, r.code, r.reason ?? r.code);
+      });
+    }
+    this.answered++;
+    return codes;
+  }
+
+  snapshot(): CpiStatus {
+    const sizes = this.fib.sizes();
+    return {
+      state: this.peer !== null ? (this.epochComplete ? 'established' : 'syncing') : this.everConnected || this.lost ? 'lost' : 'waiting',
+      endpoint: this.endpoint,
+      schemaVersion: WIRE_VERSION,
+      peerSchemaVersion: this.hello?.schema ?? null,
+      frrVersion: this.hello?.frr ?? null,
+      pluginInstance: this.hello?.instance ?? null,
+      epoch: this.epoch,
+      epochComplete: this.epochComplete && !this.syncing,
+      lastSweepRemoved: this.lastSweep,
+      lastMessageAt: this.lastAt,
+      ops: structuredClone(this.ops),
+      pendingOps: this.pendingOps,
+      malformed: { ...this.malformed },
+      messagesReceived: this.messages,
+      batchesAnswered: this.answered,
+      recentFailures: this.failures.map((f) => ({ ...f })),
+      rib: sizes,
+      evpn: this.evpn.sizes(),
+    };
+  }
+}
+
+// Plain msgpack (no msgpackr records): the plugin reads it with msgpack-c.
+const packr = new Packr({ useRecords: false });
+function packArray(a: unknown[]): Uint8Array {
+  return packr.pack(a);
+}
