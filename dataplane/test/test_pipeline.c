@@ -8,7 +8,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
-#include "dp_internal.h"
+#include "ip/ip.h"
 #include "tests.h"
 
 static struct rte_mempool *pool(void)
@@ -310,7 +310,7 @@ static void test_qsbr_defers_reuse(void)
 				 .max_groups = 8, .max_neighbors = 64, .n_workers = 1};
 	struct gw_dp *dp = gw_dp_create(&p);
 	struct gw_worker *w = gw_worker_create(dp, 0);
-	struct gw_mtrie *t4 = &dp->vrfs[0]->t4;
+	struct gw_mtrie *t4 = &gw_ip(dp)->vrfs[0]->t4;
 	uint32_t all = t4->n_groups;
 	gw_worker_online(w);
 	struct gw_ip pfx = {.family = AF_INET, .v4 = htonl(0x0a010110)};
