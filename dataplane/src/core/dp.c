@@ -110,6 +110,17 @@ int gw_dp_port_set(struct gw_dp *dp, uint16_t port_id, const struct gw_port_conf
 	return port_publish(dp, port_id, &o);
 }
 
+int gw_dp_port_get(const struct gw_dp *dp, uint16_t port_id, struct gw_port_conf *out)
+{
+	if (!dp || !out || port_id >= GW_MAX_PORTS)
+		return -EINVAL;
+	const struct gw_port_obj *o = dp->ports[port_id];
+	if (!o)
+		return -ENOENT;
+	*out = o->c;
+	return 0;
+}
+
 int gw_dp_port_addr_set(struct gw_dp *dp, uint16_t port_id, const struct gw_ip *addr)
 {
 	if (!dp || !addr || port_id >= GW_MAX_PORTS)

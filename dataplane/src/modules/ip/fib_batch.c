@@ -10,7 +10,7 @@ void gw_ip_fib_batch(struct gw_worker *w, struct rte_mbuf **pkts, struct gw_meta
 {
 	const uint32_t *slot[GW_BURST_MAX];
 	const uint8_t *a6[GW_BURST_MAX];
-	const struct gw_vrf *vv[GW_BURST_MAX];
+	const uint32_t *grp[GW_BURST_MAX]; /* the trie groups of the packet's VRF and family */
 	uint32_t a4[GW_BURST_MAX];
 	uint8_t used[GW_BURST_MAX];
 	uint16_t pend[GW_BURST_MAX], np = 0;
@@ -23,7 +23,6 @@ void gw_ip_fib_batch(struct gw_worker *w, struct rte_mbuf **pkts, struct gw_meta
 		}
 		if (unlikely(v == NULL))
 			continue;
-		vv[i] = v;
 		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
 		uint16_t len = rte_pktmbuf_data_len(pkts[i]);
 		uint16_t et = (uint16_t)(d[12] << 8 | d[13]);
@@ -31,6 +30,7 @@ void gw_ip_fib_batch(struct gw_worker *w, struct rte_mbuf **pkts, struct gw_meta
 			a4[i] = rte_be_to_cpu_32(gw_ld32(d + 30));
 			used[i] = v->t4.s0;
 			slot[i] = &v->t4.tbl0[a4[i] >> (32 - used[i])];
+			grp[i] = v->t4.groups;
 			md[i].fib_family = 4;
 		} else if (et == RTE_ETHER_TYPE_IPV6 && len >= 54) {
 			const uint8_t *a = a6[i] = d + 38;
@@ -39,6 +39,7 @@ void gw_ip_fib_batch(struct gw_worker *w, struct rte_mbuf **pkts, struct gw_meta
 				idx = (idx << 8) | a[2];
 			used[i] = v->t6.s0 / 8; /* next address byte */
 			slot[i] = &v->t6.tbl0[idx];
+			grp[i] = v->t6.groups;
 			md[i].fib_family = 6;
 		} else {
 			continue;
@@ -57,9 +58,9 @@ void gw_ip_fib_batch(struct gw_worker *w, struct rte_mbuf **pkts, struct gw_meta
 			}
 			if (md[i].fib_family == 4) {
 				used[i] += 8;
-				slot[i] = &vv[i]->t4.groups[(size_t)(e >> 1) * 256 + ((a4[i] >> (32 - used[i])) & 0xff)];
+				slot[i] = &grp[i][(size_t)(e >> 1) * 256 + ((a4[i] >> (32 - used[i])) & 0xff)];
 			} else {
-				slot[i] = &vv[i]->t6.groups[(size_t)(e >> 1) * 256 + a6[i][used[i]++]];
+				slot[i] = &grp[i][(size_t)(e >> 1) * 256 + a6[i][used[i]++]];
 			}
 			rte_prefetch0(slot[i]);
 			pend[nn++] = i;
