@@ -18,6 +18,7 @@
 /* ---- tables (immutable objects replaced by pointer swap) ---- */
 enum gw_nh_kind {
 	GW_NH_ETH = 0, /* out an Ethernet port to the gateway's (or the destination's) MAC */
+	/* a module's kind goes here (GW_NH_VXLAN, ...): the one line ip learns of it */
 	GW_NH_KINDS = 8
 };
 
@@ -26,7 +27,8 @@ struct gw_nh_obj {
 	/* The gateway's MAC (GW_NEIGH_VALID | mac) when resolved, else 0: saves the neighbor hash lookup on the
 	 * forward path. The writer republishes the nexthop whenever that neighbor changes. */
 	uint64_t mac;
-	uint8_t kind; /* enum gw_nh_kind */
+	uint8_t kind;       /* enum gw_nh_kind */
+	uint32_t kind_data; /* the kind's own (a tunnel's index in its module's table); 0 for GW_NH_ETH */
 };
 
 #define GW_GROUP_SLOTS_MAX 1024
@@ -117,6 +119,9 @@ void gw_ip_local(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out
 typedef void (*gw_nh_send_fn)(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out,
 			      const struct gw_nh_obj *nh, const struct gw_port_obj *op, uint8_t family, uint32_t dst_off);
 int gw_ip_nexthop_kind_register(enum gw_nh_kind kind, gw_nh_send_fn fn);
+/* gw_dp_nexthop_set for a nexthop of another kind (control thread): the kind's module calls it from its own API. */
+int gw_ip_nexthop_set_kind(struct gw_dp *dp, uint32_t nh_id, const struct gw_nexthop *nh, enum gw_nh_kind kind,
+			   uint32_t kind_data);
 extern gw_nh_send_fn gw_ip_nh_send[GW_NH_KINDS];
 #define GW_UDP_LOCAL_MAX 8
 int gw_ip_udp_local_register(uint16_t port /* host order */, gw_stage_fn fn);

@@ -106,15 +106,22 @@ void gw_groups_port_changed(struct gw_dp *dp, uint16_t port)
 
 int gw_dp_nexthop_set(struct gw_dp *dp, uint32_t nh_id, const struct gw_nexthop *nh)
 {
+	return gw_ip_nexthop_set_kind(dp, nh_id, nh, GW_NH_ETH, 0);
+}
+
+int gw_ip_nexthop_set_kind(struct gw_dp *dp, uint32_t nh_id, const struct gw_nexthop *nh, enum gw_nh_kind kind,
+			   uint32_t kind_data)
+{
 	if (!dp || !nh || nh_id == 0 || nh_id > dp->p.max_nexthops || nh->port >= GW_MAX_PORTS ||
-	    (nh->gw.family != 0 && nh->gw.family != AF_INET && nh->gw.family != AF_INET6))
+	    kind >= GW_NH_KINDS || (nh->gw.family != 0 && nh->gw.family != AF_INET && nh->gw.family != AF_INET6))
 		return -EINVAL;
 	struct gw_ip_tables *t = gw_ip(dp);
 	struct gw_nh_obj *o = rte_zmalloc("gw_nh", sizeof(*o), 0);
 	if (!o)
 		return -ENOMEM;
 	o->nh = *nh;
-	o->kind = GW_NH_ETH;
+	o->kind = (uint8_t)kind;
+	o->kind_data = kind_data;
 	o->mac = nh->gw.family ? gw_neigh_data(dp, nh->port, &nh->gw) : 0;
 	if (nh_id > t->nh_id_max)
 		t->nh_id_max = nh_id;
@@ -138,7 +145,7 @@ void gw_nh_refresh(struct gw_dp *dp, uint16_t port, const struct gw_ip *ip)
 	for (uint32_t id = 1; id <= t->nh_id_max; id++) {
 		const struct gw_nh_obj *o = t->nhs[id];
 		if (o && o->nh.port == port && same_ip(&o->nh.gw, ip) && o->mac != mac)
-			gw_dp_nexthop_set(dp, id, &o->nh);
+			gw_ip_nexthop_set_kind(dp, id, &o->nh, (enum gw_nh_kind)o->kind, o->kind_data);
 	}
 }
 
