@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Contract between the packet pipeline (dataplane/src/pipeline, owns the tables) and the runtime
+ * Contract between the packet pipeline (dataplane/src/core + src/modules, owns the tables) and the runtime
  * (dataplane/src/runtime + dataplane/addon: EAL, ports, lcore workers, Node binding).
  *
  * Threading: every gw_dp_* write below is called from ONE thread (the control thread = Node's main thread).
