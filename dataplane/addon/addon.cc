@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <uv.h>
+
 #include "tables.h"
 #include "util.h"
 
@@ -25,6 +27,31 @@ Napi::Value DropReasons(const Napi::CallbackInfo &info) {
   Napi::Array a = Napi::Array::New(info.Env(), GW_DROP_MAX);
   for (uint32_t i = 0; i < GW_DROP_MAX; i++) a[i] = Napi::String::New(info.Env(), DROP_NAMES[i]);
   return a;
+}
+
+// Port link state is polled on Node's loop (the control thread, the single table writer), never in workers:
+// a libuv timer that does not keep the process alive. A link change reaches the pipeline and the punt tap.
+constexpr uint64_t LINK_POLL_MS = 100;
+uv_timer_t link_timer;
+bool link_timer_made = false;  // initialised once: a handle is never initialised twice
+bool link_timer_on = false;
+
+void link_timer_start(Napi::Env env) {
+  uv_loop_t *loop = nullptr;
+  if (link_timer_on) return;
+  if (!link_timer_made) {
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_timer_init(loop, &link_timer) != 0) return;
+    link_timer_made = true;
+  }
+  uv_timer_start(&link_timer, [](uv_timer_t *) { rt_ports_link_poll(); }, LINK_POLL_MS, LINK_POLL_MS);
+  uv_unref(reinterpret_cast<uv_handle_t *>(&link_timer));
+  link_timer_on = true;
+}
+
+void link_timer_stop() {
+  if (!link_timer_on) return;
+  uv_timer_stop(&link_timer);
+  link_timer_on = false;
 }
 
 uint32_t opt(Napi::Object o, const char *k, uint32_t def) {
@@ -62,6 +89,7 @@ Napi::Value Init(const Napi::CallbackInfo &info) {
   int rc = rt_eal_init(&c);
   if (rc < 0) fail(env, rc == -EALREADY ? "DP_EAL_ALREADY" : "DP_EAL_FAILED", rt_last_error());
   tables_init(c.dp.max_vrfs);
+  link_timer_start(env);
   unsigned lc[RT_MAX_WORKERS];
   unsigned n = rt_worker_lcores(lc, RT_MAX_WORKERS);
   Napi::Array out = Napi::Array::New(env, n);
@@ -202,6 +230,7 @@ Napi::Value StopWorkers(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value Shutdown(const Napi::CallbackInfo &info) {
+  link_timer_stop();
   rt_shutdown();
   tables_clear();
   return info.Env().Undefined();

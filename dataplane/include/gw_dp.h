@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Contract between the packet pipeline (dataplane/src/pipeline, owns the tables) and the runtime
+ * Contract between the packet pipeline (dataplane/src/core + src/modules, owns the tables) and the runtime
  * (dataplane/src/runtime + dataplane/addon: EAL, ports, lcore workers, Node binding).
  *
  * Threading: every gw_dp_* write below is called from ONE thread (the control thread = Node's main thread).
@@ -12,6 +12,8 @@
  *  - gw_dp_params gained icmp_rate/icmp_burst/trie_groups4/trie_groups6 (0 = defaults) at the end.
  *  - gw_dp_port_addr_set: source address of ICMP errors generated for packets that arrived on a port.
  *  - workers are created OFFLINE: the worker thread calls gw_worker_online() before its first burst.
+ *  - gw_dp_port_get; gw_port_conf.up follows the link (the runtime polls it): a route's nexthops on a down port
+ *    leave their ECMP groups, and a group left with none drops its packets as port_down.
  *  - show/walk functions (gw_dp_route_walk, gw_dp_nexthop_get, gw_dp_group_get, gw_dp_neigh_walk),
  *    gw_drop_reason_name(), per-packet trace hook (gw_worker_set_trace), gw_dp_events_dropped().
  *
@@ -75,6 +77,7 @@ struct gw_port_conf {
 };
 int gw_dp_port_set(struct gw_dp *dp, uint16_t port_id, const struct gw_port_conf *c);
 int gw_dp_port_del(struct gw_dp *dp, uint16_t port_id);
+int gw_dp_port_get(const struct gw_dp *dp, uint16_t port_id, struct gw_port_conf *out); /* -ENOENT when unset */
 
 /* Source address of the ICMP/ICMPv6 errors the dataplane generates for packets received on this port (one per
  * family; family 0 with the other fields zero clears it). Without one, no error is sent (counted icmp_no_source). */

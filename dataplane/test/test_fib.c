@@ -6,7 +6,7 @@
 
 #include <rte_byteorder.h>
 
-#include "dp_internal.h"
+#include "ip/ip.h"
 #include "harness.h"
 #include "tests.h"
 
@@ -101,7 +101,7 @@ static void fib4_random(uint32_t max_routes)
 			CHECK_EQ(gw_dp_route_del(dp, 0, &pfx, r[k].plen), 0);
 		}
 	gw_defer_sync(&dp->defer);
-	CHECK_EQ(dp->vrfs[0]->t4.n_free, dp->vrfs[0]->t4.n_groups);
+	CHECK_EQ(gw_ip(dp)->vrfs[0]->t4.n_free, gw_ip(dp)->vrfs[0]->t4.n_groups);
 	struct gw_ip any = {.family = AF_INET, .v4 = rte_cpu_to_be_32(rnd())};
 	CHECK_EQ(gw_dp_route_lookup_value(dp, 0, &any), 0);
 	gw_dp_free(dp);

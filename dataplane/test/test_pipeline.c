@@ -8,7 +8,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
-#include "dp_internal.h"
+#include "ip/ip.h"
 #include "tests.h"
 
 static struct rte_mempool *pool(void)
@@ -100,6 +100,111 @@ static void test_burst_accounting(void)
 	gw_pipeline_process(w, 7, &m, 1, 2000, &out);
 	CHECK_EQ(gw_worker_counters(w, 7)->drops[GW_DROP_PORT_UNKNOWN], 1);
 	CHECK_EQ(rte_mempool_in_use_count(pool()), 0);
+	gw_worker_offline(w);
+	gw_worker_free(w);
+	gw_dp_free(dp);
+}
+
+/* Sends n UDP flows (source port i) to 10.2.0.9 from port 0; returns how many left on port 1 and port 3. */
+static void send_flows(struct gw_worker *w, unsigned n, unsigned *on1, unsigned *on3)
+{
+	static struct gw_burst_out out;
+	*on1 = *on3 = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = udp4(0x0a000002, 0x0a020009, 64, (uint16_t)(1000 + i), false);
+		memset(out.n, 0, sizeof(out.n));
+		gw_pipeline_process(w, 0, &m, 1, 1000, &out);
+		*on1 += out.n[1];
+		*on3 += out.n[3];
+		for (unsigned p = 0; p < GW_MAX_PORTS; p++)
+			rte_pktmbuf_free_bulk(out.pkts[p], out.n[p]);
+	}
+	gw_worker_quiescent(w);
+}
+
+/* A port whose link goes down leaves the ECMP groups of its nexthops: flows move to the surviving member; a
+ * route whose only nexthop is down drops as port_down; when the link is back, both members carry flows again. */
+static void test_port_down_ecmp(void)
+{
+	struct gw_dp *dp = setup();
+	struct gw_worker *w = gw_worker_create(dp, 0);
+	gw_worker_online(w);
+	struct gw_port_conf c3 = {.mac = {{2, 0, 0, 0, 3, 1}}, .mtu = 1500, .punt_port = GW_PORT_NONE, .up = true};
+	gw_dp_port_set(dp, 3, &c3);
+	struct gw_nexthop nh = {.port = 3, .gw = {.family = AF_INET, .v4 = htonl(0x0a030002)}};
+	gw_dp_nexthop_set(dp, 2, &nh);
+	gw_dp_neigh_set(dp, 3, &nh.gw, &(struct rte_ether_addr){{2, 0, 0, 0, 3, 2}});
+	uint32_t ids[2] = {1, 2};
+	CHECK_EQ(gw_dp_group_set(dp, 1, ids, NULL, 2), 0);
+	unsigned on1, on3;
+	send_flows(w, 64, &on1, &on3);
+	CHECK(on1 > 0 && on3 > 0);
+	CHECK_EQ(on1 + on3, 64);
+
+	c3.up = false;
+	gw_dp_port_set(dp, 3, &c3);
+	send_flows(w, 64, &on1, &on3);
+	CHECK_EQ(on1, 64);
+	CHECK_EQ(on3, 0);
+	uint32_t shown[4];
+	CHECK_EQ(gw_dp_group_get(dp, 1, shown, NULL, 4), 2); /* the group still lists both members */
+
+	struct gw_port_conf c1;
+	CHECK_EQ(gw_dp_port_get(dp, 1, &c1), 0);
+	c1.up = false;
+	gw_dp_port_set(dp, 1, &c1);
+	uint64_t before = gw_worker_counters(w, 0)->drops[GW_DROP_PORT_DOWN];
+	send_flows(w, 16, &on1, &on3);
+	CHECK_EQ(on1 + on3, 0);
+	CHECK_EQ(gw_worker_counters(w, 0)->drops[GW_DROP_PORT_DOWN] - before, 16);
+
+	c1.up = c3.up = true;
+	gw_dp_port_set(dp, 1, &c1);
+	gw_dp_port_set(dp, 3, &c3);
+	send_flows(w, 64, &on1, &on3);
+	CHECK(on1 > 0 && on3 > 0);
+	CHECK_EQ(on1 + on3, 64);
+	/* a nexthop moved onto a down port leaves the group too */
+	c3.up = false;
+	gw_dp_port_set(dp, 3, &c3);
+	nh.port = 1;
+	gw_dp_nexthop_set(dp, 2, &nh);
+	nh.port = 3;
+	gw_dp_nexthop_set(dp, 2, &nh);
+	send_flows(w, 32, &on1, &on3);
+	CHECK_EQ(on1, 32);
+	CHECK_EQ(rte_mempool_in_use_count(pool()), 0);
+	gw_worker_offline(w);
+	gw_worker_free(w);
+	gw_dp_free(dp);
+}
+
+/* A pre-routing filter (core hook point) sees validated packets before the lookup and may take them. */
+static bool take_marked(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
+{
+	(void)out;
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(p->m, const struct rte_ipv4_hdr *, p->l3);
+	if (p->etype != RTE_ETHER_TYPE_IPV4 || ip->dst_addr != htonl(0x0a0909fe) || p->md->vrf != 0)
+		return false;
+	gw_drop(w, p, GW_DROP_BLACKHOLE);
+	return true;
+}
+
+static void test_pre_routing_hook(void)
+{
+	struct gw_dp *dp = setup();
+	struct gw_worker *w = gw_worker_create(dp, 0);
+	gw_worker_online(w);
+	CHECK_EQ(gw_chain_add(GW_PRE_ROUTING, take_marked), 0);
+	static struct gw_burst_out out;
+	memset(out.n, 0, sizeof(out.n));
+	struct rte_mbuf *pkts[2] = {udp4(0x0a000002, 0x0a0909fe, 64, 1, false), udp4(0x0a000002, 0x0a020009, 64, 2, false)};
+	gw_pipeline_process(w, 0, pkts, 2, 1000, &out);
+	CHECK_EQ(gw_worker_counters(w, 0)->drops[GW_DROP_BLACKHOLE], 1); /* 10.9.9.254 has no route: the filter took it */
+	CHECK_EQ(out.n[1], 1);
+	for (unsigned p = 0; p < GW_MAX_PORTS; p++)
+		rte_pktmbuf_free_bulk(out.pkts[p], out.n[p]);
+	gw_worker_quiescent(w);
 	gw_worker_offline(w);
 	gw_worker_free(w);
 	gw_dp_free(dp);
@@ -310,7 +415,7 @@ static void test_qsbr_defers_reuse(void)
 				 .max_groups = 8, .max_neighbors = 64, .n_workers = 1};
 	struct gw_dp *dp = gw_dp_create(&p);
 	struct gw_worker *w = gw_worker_create(dp, 0);
-	struct gw_mtrie *t4 = &dp->vrfs[0]->t4;
+	struct gw_mtrie *t4 = &gw_ip(dp)->vrfs[0]->t4;
 	uint32_t all = t4->n_groups;
 	gw_worker_online(w);
 	struct gw_ip pfx = {.family = AF_INET, .v4 = htonl(0x0a010110)};
@@ -340,6 +445,8 @@ static void test_qsbr_defers_reuse(void)
 const struct gw_test gw_tests_pipeline[] = {
 	{"QSBR: unlinked trie groups and objects wait for the worker's quiescent state", test_qsbr_defers_reuse},
 	{"a mixed burst: every packet forwarded, answered, punted or counted", test_burst_accounting},
+	{"a port going down leaves its ECMP groups; port_down when no member is left; back when up", test_port_down_ecmp},
+	{"a pre-routing filter takes a packet before the route lookup", test_pre_routing_hook},
 	{"ICMPv6 errors carry the RFC 4443 type, code and MTU", test_icmp6_errors},
 	{"neighbor replaced or deleted: the forward path follows at once", test_neighbor_change},
 	{"readers stay consistent while the writer recycles trie groups", test_rcu_churn},

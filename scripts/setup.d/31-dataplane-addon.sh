@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Builds the dataplane Node addon (dataplane/build/Release/gw_dataplane.node) with npm's node-gyp against the
-# system Node headers (/usr/include/node, no download). Rebuilds only when a source is newer than the addon.
+# system Node headers (/usr/include/node, no download). The addon compiles only its binding (addon/*.cc) and the
+# runtime (src/runtime); the pipeline is dataplane/out/libgwpipeline.a, the one build of it that the C tests,
+# replay and the bench link too, made by 30-dataplane-c.sh (run first, and again here so this step alone is
+# enough). Rebuilds only when a source or the library is newer than the addon.
 set -euo pipefail
 cd "$ROOT/dataplane"
+make -s -j2 lib >/dev/null
+lib=out/libgwpipeline.a
 out=build/Release/gw_dataplane.node
-if [ -f "$out" ] && [ -f build/Makefile ] && \
-   [ -z "$(find binding.gyp addon src include -newer "$out" \( -name '*.c' -o -name '*.h' -o -name '*.cc' -o -name '*.gyp' \) -print -quit 2>/dev/null)" ]; then
+if [ -f "$out" ] && [ -f build/Makefile ] && [ ! "$lib" -nt "$out" ] && \
+   [ -z "$(find binding.gyp addon src/runtime include -newer "$out" \( -name '*.c' -o -name '*.h' -o -name '*.cc' -o -name '*.gyp' \) -print -quit 2>/dev/null)" ]; then
   # The source list is a command expansion in binding.gyp: a new file must re-run configure.
   listed=$(sed -n '/^OBJS :=/,/^$/p' build/gw_dataplane.target.mk | grep -c '\.o')
-  have=$(ls addon/*.cc src/runtime/*.c src/pipeline/*.c 2>/dev/null | wc -l)
+  have=$(ls addon/*.cc src/runtime/*.c 2>/dev/null | wc -l)
   [ "$listed" -ge "$have" ] && exit 0
 fi
 gyp="$ROOT/node_modules/.bin/node-gyp"

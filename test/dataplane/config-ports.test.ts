@@ -9,15 +9,18 @@ import { join } from 'node:path';
 import { call, type Reply } from '../api/http.ts';
 import {
   type Daemon,
+  type Doc,
   type Lab,
   counters,
   createLab,
   destroyLab,
+  docBoot,
   kind,
   killStale,
   labNames,
   must,
   nsExec,
+  putDoc,
   startDaemon,
   stopDaemon,
   until,
@@ -27,25 +30,6 @@ const PREFIX = 'gwdc';
 /** Kept across daemon restarts (the stored generations); killStale removes it with the run directories. */
 const STATE = join(tmpdir(), `${PREFIX}-state`);
 
-function boot(l: Lab, dir: string): string {
-  return `instance: ${l.prefix}
-runDir: ${dir}/run
-stateDir: ${STATE}
-dataplane:
-  netns: ${l.nsG}
-  eal:
-    workerCores: [1]
-    controlCore: 0
-    hugepages: ${process.env.GW_TEST_HUGEPAGES ?? 'auto'}
-    memoryMb: ${process.env.GW_TEST_MEMORY_MB ?? 512}
-`;
-}
-
-interface Doc {
-  gateway: { ports: { name: string; device: string; mtu: number; addresses: string[] }[] };
-  staticRoutes: { prefix: string; nexthops: { ip: string; port?: string }[] }[];
-}
-
 describe('dataplane ports and static routes from the desired-state document (netns, real daemon)', function () {
   let lab: Lab;
   let d: Daemon | undefined;
@@ -54,10 +38,7 @@ describe('dataplane ports and static routes from the desired-state document (net
   const p2 = { name: `${PREFIX}-p2`, device: `${kind()}_${PREFIX}b,iface=${PREFIX}-gb`, mtu: 1500, addresses: ['10.0.2.1/24'] };
   const route = { prefix: '10.9.0.0/16', nexthops: [{ ip: '10.0.2.2' }] };
 
-  const put = async (next: Doc): Promise<Reply> => {
-    const etag = String((await call({ socket: d!.socket }, 'GET', '/v1/config')).headers.etag);
-    return call({ socket: d!.socket }, 'PUT', '/v1/config', next, { 'if-match': etag });
-  };
+  const put = (next: Doc): Promise<Reply> => putDoc(d!, next);
   const ping = async (ip: string, n = 1): Promise<boolean> => (await nsExec(lab.nsA, ['ping', '-c', String(n), '-i', '0.01', '-W1', ip])).code === 0;
   const txOf = async (port: string): Promise<bigint> => BigInt((await counters(d!)).ports.find((p) => p.name === port)?.txPackets ?? '0');
 
@@ -66,7 +47,7 @@ describe('dataplane ports and static routes from the desired-state document (net
     lab = await createLab(PREFIX);
     // B also owns 10.9.0.2: only the document's static route leads there.
     await must('ip', ['-n', lab.nsB, 'addr', 'add', '10.9.0.2/32', 'dev', 'lo']);
-    d = await startDaemon(lab, {}, { boot: (dir) => boot(lab, dir), ports: 0 });
+    d = await startDaemon(lab, {}, { boot: (dir) => docBoot(lab, dir, STATE), ports: 0 });
     doc = (await call({ socket: d.socket }, 'GET', '/v1/config')).body.spec as Doc;
   });
 
@@ -164,7 +145,7 @@ describe('dataplane ports and static routes from the desired-state document (net
   it('brings the document ports and routes back after a restart (stored generation applied at start)', async () => {
     await stopDaemon(d, 'SIGTERM');
     d = undefined;
-    d = await startDaemon(lab, {}, { boot: (dir) => boot(lab, dir), ports: 2 });
+    d = await startDaemon(lab, {}, { boot: (dir) => docBoot(lab, dir, STATE), ports: 2 });
     await until('static route forwarding after restart', () => ping('10.9.0.2'), 30_000, 200);
     const before = await txOf(p2.name);
     expect(await ping('10.9.0.2', 10)).to.equal(true);

@@ -6,6 +6,7 @@ import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { call, type Reply } from '../api/http.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -220,4 +221,32 @@ export function cpuSeconds(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Boot file of a daemon whose ports come from the desired-state document (none at boot); `stateDir` keeps the
+ *  stored generations across restarts. */
+export function docBoot(l: Lab, dir: string, stateDir: string): string {
+  return `instance: ${l.prefix}
+runDir: ${dir}/run
+stateDir: ${stateDir}
+dataplane:
+  netns: ${l.nsG}
+  eal:
+    workerCores: [1]
+    controlCore: 0
+    hugepages: ${process.env.GW_TEST_HUGEPAGES ?? 'auto'}
+    memoryMb: ${process.env.GW_TEST_MEMORY_MB ?? 512}
+`;
+}
+
+/** The parts of the desired-state document these tests change. */
+export interface Doc {
+  gateway: { ports: { name: string; device: string; mtu: number; addresses: string[] }[] };
+  staticRoutes: { prefix: string; nexthops: { ip: string; port?: string }[] }[];
+}
+
+/** PUT /v1/config against the current generation. */
+export async function putDoc(d: Daemon, next: Doc): Promise<Reply> {
+  const etag = String((await call({ socket: d.socket }, 'GET', '/v1/config')).headers.etag);
+  return call({ socket: d.socket }, 'PUT', '/v1/config', next, { 'if-match': etag });
 }

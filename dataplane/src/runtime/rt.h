@@ -54,7 +54,10 @@ struct rt_port_info {
 };
 int rt_port_add(const struct rt_port_conf *c, struct rt_port_info *out);
 int rt_port_del(uint16_t port_id);
-int rt_port_get(uint16_t port_id, struct rt_port_info *out);
+int rt_port_get(uint16_t port_id, struct rt_port_info *out); /* polls the port's link first */
+/* Reads every port's link state; a change goes to the pipeline (port up/down) and to the tap's carrier.
+ * Control thread only (the addon calls it from a timer on Node's loop). Returns the number of ports changed. */
+unsigned rt_ports_link_poll(void);
 /* Physical port ids (not taps) in creation order. */
 unsigned rt_port_list(uint16_t *out, unsigned max);
 

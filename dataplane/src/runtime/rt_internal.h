@@ -10,6 +10,19 @@
 
 #include "rt.h"
 
+/* Link state sources of a physical port (rt_link.c); sockets live in the port's netns. */
+struct rt_link {
+	int sock;          /* AF_INET, for SIOCGIFFLAGS on ifname; -1 none */
+	int nl;            /* NETLINK_ROUTE, sets the punt tap's carrier; -1 none */
+	int tap_ifindex;
+	char ifname[16];   /* kernel interface of the device ("iface=" of af_xdp/af_packet), "" for none */
+};
+void rt_link_open(struct rt_link *l, const char *device, const char *tap_name); /* inside the port's netns */
+void rt_link_close(struct rt_link *l);
+bool rt_link_read(uint16_t pid, const struct rt_link *l);
+int rt_link_carrier(const struct rt_link *l, bool on);
+bool rt_link_poll_port(uint16_t pid); /* true when the state changed (and was published) */
+
 struct rt_port {
 	bool used;
 	bool is_tap;
@@ -17,6 +30,7 @@ struct rt_port {
 	uint16_t n_txq;         /* < n_workers: workers share queue (id % n_txq) under tx_lock */
 	rte_spinlock_t tx_lock;
 	struct rt_port_info info;
+	struct rt_link link; /* physical ports only */
 	char netns[64];
 };
 

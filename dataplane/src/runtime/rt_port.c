@@ -148,12 +148,9 @@ static int setup(uint16_t pid, uint16_t mtu, bool promisc)
 static void fill_info(uint16_t pid)
 {
 	struct rt_port *p = &rt.ports[pid];
-	struct rte_eth_link link;
 	struct rte_ether_addr mac;
 	if (rte_eth_macaddr_get(pid, &mac) == 0 && !rte_is_zero_ether_addr(&mac))
 		p->info.mac = mac;
-	if (rte_eth_link_get_nowait(pid, &link) == 0)
-		p->info.link_up = link.link_status == RTE_ETH_LINK_UP;
 }
 
 /* Workers hold per-port rx lists: port changes happen with workers stopped and restart them after. */
@@ -223,6 +220,8 @@ int rt_port_add(const struct rt_port_conf *c, struct rt_port_info *out)
 	}
 	if ((rc = setup((uint16_t)tid, c->mtu, false)) < 0)
 		goto fail;
+	struct rt_link link;
+	rt_link_open(&link, c->device, c->tap_name);
 	netns_leave(&g);
 
 	struct rt_port *p = &rt.ports[pid], *t = &rt.ports[tid];
@@ -243,12 +242,16 @@ int rt_port_add(const struct rt_port_conf *c, struct rt_port_info *out)
 	snprintf(pi->tap_name, sizeof(pi->tap_name), "%s", c->tap_name);
 	snprintf(pi->device, sizeof(pi->device), "%s", c->device);
 	pi->mac = mac;
+	p->link = link;
+	pi->link_up = rt_link_read((uint16_t)pid, &p->link);
+	if (!pi->link_up)
+		rt_link_carrier(&p->link, false);
 	t->info = *pi;
 	fill_info((uint16_t)pid);
 	fill_info((uint16_t)tid);
 
 	struct gw_port_conf pc = {.mac = mac, .mtu = c->mtu, .vrf = c->vrf, .punt_port = (uint16_t)tid,
-				  .is_punt = false, .up = true};
+				  .is_punt = false, .up = pi->link_up};
 	if ((rc = gw_dp_port_set(rt.dp, (uint16_t)pid, &pc)) < 0) {
 		rt_set_error("pipeline rejected port %d: %s", pid, strerror(-rc));
 		goto fail_tables;
@@ -265,6 +268,7 @@ int rt_port_add(const struct rt_port_conf *c, struct rt_port_info *out)
 
 fail_tables:
 	p->used = t->used = false;
+	rt_link_close(&p->link);
 	if (netns_enter(c->netns, &g) < 0)
 		return rc;
 fail:
@@ -297,6 +301,7 @@ int rt_port_del(uint16_t pid)
 		netns_leave(&g);
 	rt.ports[tid].used = false;
 	p->used = false;
+	rt_link_close(&p->link);
 	return resume_workers(was);
 }
 
@@ -307,6 +312,8 @@ int rt_port_get(uint16_t pid, struct rt_port_info *out)
 		return -ENOENT;
 	}
 	fill_info(pid);
+	if (!rt.ports[pid].is_tap)
+		rt_link_poll_port(pid);
 	*out = rt.ports[pid].info;
 	return 0;
 }

@@ -3,7 +3,9 @@
  * decrement with incremental checksum (RFC 1624), then neighbor rewrite. */
 #include <sys/socket.h>
 
-#include "stages.h"
+#include "icmp/icmp.h"
+#include "ip.h"
+#include "neigh/neigh.h"
 
 /* The packet leaves untagged: drop the 802.1Q tag by sliding the MAC addresses over it. */
 static inline void strip_vlan(struct gw_pkt *p)
@@ -24,13 +26,21 @@ static inline void trim_to(struct rte_mbuf *m, uint32_t len)
 
 static inline const struct gw_port_obj *egress(struct gw_worker *w, const struct gw_nh_obj *nh)
 {
-	return atomic_load_explicit(&w->dp->ports[nh->nh.port], memory_order_acquire);
+	return gw_dp_port(w->dp, nh->nh.port);
 }
 
-/* A connected nexthop resolves the packet's own destination (at dst_off), else the gateway address. */
+/* The post-routing chain, then the nexthop's kind sends. An Ethernet nexthop (the common kind, inlined)
+ * resolves the packet's own destination (at dst_off) when connected, else the gateway address. */
 static inline void to_nexthop(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out,
 			      const struct gw_nh_obj *nh, const struct gw_port_obj *op, uint8_t family, uint32_t dst_off)
 {
+	if (gw_chain_run(GW_POST_ROUTING, w, p, out))
+		return;
+	if (unlikely(nh->kind != GW_NH_ETH)) {
+		if (unlikely(gw_ip_nh_send[nh->kind] == NULL))
+			return gw_drop(w, p, GW_DROP_NEXTHOP_INVALID);
+		return gw_ip_nh_send[nh->kind](w, p, out, nh, op, family, dst_off);
+	}
 	const struct gw_ip *g = &nh->nh.gw;
 	if (g->family == 0)
 		gw_neigh_resolve(w, p, out, nh->nh.port, op, family, rte_pktmbuf_mtod_offset(p->m, const uint8_t *, dst_off), 0);
@@ -47,6 +57,8 @@ static void forward_fragmented(struct gw_worker *w, struct gw_pkt *p, struct gw_
 	trim_to(p->m, p->l3 + tot);
 	ip->time_to_live--; /* every fragment's checksum is computed afresh */
 	strip_vlan(p);
+	if (gw_chain_run(GW_POST_ROUTING, w, p, out))
+		return;
 	const struct gw_ip *g = &nh->nh.gw;
 	uint64_t mac;
 	bool ok = g->family == 0

@@ -5,7 +5,7 @@
  * all fragments stay together). Single-member groups skip the hash. */
 #include <sys/socket.h>
 
-#include "stages.h"
+#include "ip.h"
 
 static inline bool has_ports(uint8_t proto)
 {
@@ -38,7 +38,7 @@ static uint32_t flow_hash6(const struct gw_pkt *p)
 const struct gw_nh_obj *gw_ecmp_select(struct gw_worker *w, const struct gw_pkt *p, uint32_t group, uint8_t family)
 {
 	gw_stage(w, GW_STAGE_ECMP);
-	const struct gw_group_obj *g = atomic_load_explicit(&w->dp->groups[group], memory_order_acquire);
+	const struct gw_group_obj *g = atomic_load_explicit(&gw_ip(w->dp)->groups[group], memory_order_acquire);
 	if (unlikely(g == NULL))
 		return NULL;
 	uint32_t id = g->slots[0];
@@ -48,5 +48,5 @@ const struct gw_nh_obj *gw_ecmp_select(struct gw_worker *w, const struct gw_pkt 
 	}
 	if (unlikely(w->trace_fn != NULL))
 		w->tr.nexthop = id;
-	return atomic_load_explicit(&w->dp->nhs[id], memory_order_acquire);
+	return atomic_load_explicit(&gw_ip(w->dp)->nhs[id], memory_order_acquire);
 }

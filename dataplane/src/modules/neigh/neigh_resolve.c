@@ -2,20 +2,20 @@
 /* Ethernet rewrite from the neighbor table. A miss is counted and reported to the control thread (which
  * makes the kernel resolve over the tap); events are deduplicated per (port, address) slot for
  * GW_MISS_INTERVAL_NS so a flow towards an unresolved host does not flood the ring. */
-#include "stages.h"
+#include "neigh.h"
 
 static void miss_event(struct gw_worker *w, const struct gw_neigh_key *k, uint64_t now)
 {
+	struct gw_neigh_worker *nw = w->mod[GW_MOD_neigh];
 	uint64_t hv = rte_hash_crc(k, sizeof(*k), 0) | (1ull << 32);
 	unsigned slot = (unsigned)hv % GW_MISS_CACHE;
-	if (w->miss_hash[slot] == hv && now - w->miss_ns[slot] < GW_MISS_INTERVAL_NS)
+	if (nw->hash[slot] == hv && now - nw->ns[slot] < GW_MISS_INTERVAL_NS)
 		return;
-	w->miss_hash[slot] = hv;
-	w->miss_ns[slot] = now;
+	nw->hash[slot] = hv;
+	nw->ns[slot] = now;
 	struct gw_event ev = {.type = GW_EV_NEIGH_MISS, .port = k->port, .ip = {.family = k->family}};
 	memcpy(ev.ip.v6, k->ip, k->family == AF_INET ? 4 : 16);
-	if (rte_ring_mp_enqueue_elem(w->dp->events, &ev, sizeof(ev)) != 0)
-		atomic_fetch_add_explicit(&w->dp->events_dropped, 1, memory_order_relaxed);
+	gw_dp_event_raise(w->dp, &ev);
 }
 
 bool gw_neigh_lookup(struct gw_worker *w, struct gw_pkt *p, uint16_t port, uint8_t family, const void *ip,
@@ -28,7 +28,7 @@ bool gw_neigh_lookup(struct gw_worker *w, struct gw_pkt *p, uint16_t port, uint8
 	struct gw_neigh_key k;
 	gw_neigh_key_make(&k, port, family, ip);
 	void *data;
-	if (unlikely(rte_hash_lookup_data(w->dp->neigh, &k, &data) < 0)) {
+	if (unlikely(rte_hash_lookup_data(gw_neigh_table(w->dp), &k, &data) < 0)) {
 		miss_event(w, &k, p->now);
 		gw_drop(w, p, GW_DROP_NEIGH_MISS);
 		return false;

@@ -5,7 +5,8 @@
 
 #include <rte_malloc.h>
 
-#include "dp_internal.h"
+#include "core.h"
+#include "mtrie.h"
 #include "mtrie.h"
 
 int gw_mtrie_init(struct gw_mtrie *t, uint8_t width, uint8_t s0, uint32_t n_groups, int socket,

@@ -4,7 +4,7 @@
  * pool. A packet needing more fragments than the burst's output list has room for is a counted drop. */
 #include <rte_ip_frag.h>
 
-#include "stages.h"
+#include "ip.h"
 
 #define GW_FRAG_MAX 16
 

@@ -4,27 +4,37 @@
  * previous hop's MAC: that neighbor just reached us, so no second lookup and no neighbor miss on the
  * error path. Rules from RFC 1812 4.3.2.7 / RFC 4443 2.4: no errors about errors, fragments other than the
  * first, multicast/broadcast, or unspecified sources; a per-worker token bucket limits the rate. */
-#include <rte_icmp.h>
+#include <errno.h>
 
-#include "stages.h"
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+
+#include "icmp.h"
+
+/* Per worker: the token bucket, credit in token-nanoseconds. */
+struct icmp_bucket {
+	uint64_t credit, last_ns, cost, cap;
+};
 
 #define ICMP4_QUOTE_MAX (576 - 20 - 8)
 #define ICMP6_QUOTE_MAX (1280 - 40 - 8)
 
 static bool rate_allow(struct gw_worker *w, uint64_t now)
 {
-	if (now > w->icmp_last_ns) {
-		uint64_t dt = now - w->icmp_last_ns;
+	struct icmp_bucket *b = w->mod[GW_MOD_icmp];
+	if (now > b->last_ns) {
+		uint64_t dt = now - b->last_ns;
 		if (dt > 10000000000ull)
 			dt = 10000000000ull;
-		w->icmp_credit += dt * w->dp->p.icmp_rate;
-		if (w->icmp_credit > w->icmp_cap)
-			w->icmp_credit = w->icmp_cap;
-		w->icmp_last_ns = now;
+		b->credit += dt * w->dp->p.icmp_rate;
+		if (b->credit > b->cap)
+			b->credit = b->cap;
+		b->last_ns = now;
 	}
-	if (w->icmp_credit < w->icmp_cost)
+	if (b->credit < b->cost)
 		return false;
-	w->icmp_credit -= w->icmp_cost;
+	b->credit -= b->cost;
 	return true;
 }
 
@@ -207,3 +217,20 @@ void gw_icmp6_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	if (unlikely(w->trace_fn != NULL))
 		w->tr.drop = why;
 }
+
+static int icmp_worker_create(struct gw_worker *w)
+{
+	struct icmp_bucket *b = rte_zmalloc_socket("gw_icmp", sizeof(*b), RTE_CACHE_LINE_SIZE, w->dp->p.socket_id);
+	if (!b)
+		return -ENOMEM;
+	b->cost = 1000000000ull;
+	b->cap = (uint64_t)w->dp->p.icmp_burst * b->cost;
+	b->credit = b->cap;
+	w->mod[GW_MOD_icmp] = b;
+	return 0;
+}
+
+static void icmp_worker_free(struct gw_worker *w) { rte_free(w->mod[GW_MOD_icmp]); }
+
+const struct gw_module gw_module_icmp = {
+	.name = "icmp", .worker_create = icmp_worker_create, .worker_free = icmp_worker_free};

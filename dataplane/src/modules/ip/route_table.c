@@ -13,7 +13,7 @@
 #include <rte_rib.h>
 #include <rte_rib6.h>
 
-#include "dp_internal.h"
+#include "ip.h"
 
 static uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
 
@@ -125,7 +125,7 @@ static int route_value(const struct gw_dp *dp, const struct gw_route *r, uint32_
 	case GW_ROUTE_UNICAST:
 		if (r->group_id == 0 || r->group_id > dp->p.max_groups)
 			return -EINVAL;
-		if (!dp->groups[r->group_id])
+		if (!gw_ip(dp)->groups[r->group_id])
 			return -ENOENT;
 		*rv = gw_rv_make(r->type, r->group_id);
 		return 0;
@@ -152,7 +152,7 @@ int gw_dp_route_add(struct gw_dp *dp, uint32_t vrf, const struct gw_ip *prefix, 
 {
 	if (!dp || !prefix || !r || vrf >= dp->p.max_vrfs)
 		return -EINVAL;
-	struct gw_vrf *v = dp->vrfs[vrf];
+	struct gw_vrf *v = gw_ip(dp)->vrfs[vrf];
 	if (!v)
 		return -ENOENT;
 	uint32_t rv;
@@ -206,7 +206,7 @@ int gw_dp_route_del(struct gw_dp *dp, uint32_t vrf, const struct gw_ip *prefix, 
 {
 	if (!dp || !prefix || vrf >= dp->p.max_vrfs)
 		return -EINVAL;
-	struct gw_vrf *v = dp->vrfs[vrf];
+	struct gw_vrf *v = gw_ip(dp)->vrfs[vrf];
 	if (!v)
 		return -ENOENT;
 	uint64_t prv = 0;
@@ -252,7 +252,7 @@ int gw_dp_route_walk(struct gw_dp *dp, uint32_t vrf, gw_route_walk_fn fn, void *
 {
 	if (!dp || !fn || vrf >= dp->p.max_vrfs)
 		return -EINVAL;
-	struct gw_vrf *v = dp->vrfs[vrf];
+	struct gw_vrf *v = gw_ip(dp)->vrfs[vrf];
 	if (!v)
 		return -ENOENT;
 	struct gw_route r;
@@ -303,16 +303,85 @@ int gw_dp_route_walk(struct gw_dp *dp, uint32_t vrf, gw_route_walk_fn fn, void *
 
 uint32_t gw_dp_route_count(const struct gw_dp *dp, uint32_t vrf, uint8_t family)
 {
-	if (!dp || vrf >= dp->p.max_vrfs || !dp->vrfs[vrf])
+	const struct gw_vrf *v = dp && vrf < dp->p.max_vrfs ? gw_ip(dp)->vrfs[vrf] : NULL;
+	if (!v)
 		return 0;
-	return family == AF_INET ? dp->vrfs[vrf]->n4 : dp->vrfs[vrf]->n6;
+	return family == AF_INET ? v->n4 : v->n6;
 }
 
 uint32_t gw_dp_route_lookup_value(const struct gw_dp *dp, uint32_t vrf, const struct gw_ip *ip)
 {
-	const struct gw_vrf *v = gw_dp_vrf_get(dp, vrf);
+	const struct gw_vrf *v = gw_ip_vrf(dp, vrf);
 	if (!v)
 		return 0;
 	return ip->family == AF_INET ? gw_mtrie_lookup4(&v->t4, rte_be_to_cpu_32(ip->v4))
 				     : gw_mtrie_lookup6(&v->t6, ip->v6);
+}
+
+/* ---- VRFs ---- */
+int gw_dp_vrf_add(struct gw_dp *dp, uint32_t vrf)
+{
+	if (!dp || vrf >= dp->p.max_vrfs)
+		return -EINVAL;
+	struct gw_ip_tables *t = gw_ip(dp);
+	if (t->vrfs[vrf])
+		return -EEXIST;
+	struct gw_vrf *v;
+	int rc = gw_vrf_create(dp, vrf, &v);
+	if (rc < 0)
+		return rc;
+	atomic_store_explicit(&t->vrfs[vrf], v, memory_order_release);
+	return 0;
+}
+
+int gw_dp_vrf_del(struct gw_dp *dp, uint32_t vrf)
+{
+	if (!dp || vrf >= dp->p.max_vrfs || vrf == 0)
+		return -EINVAL;
+	struct gw_vrf *v = atomic_exchange_explicit(&gw_ip(dp)->vrfs[vrf], NULL, memory_order_acq_rel);
+	if (!v)
+		return -ENOENT;
+	/* A VRF is big (its tables): wait for readers once instead of queueing; VRF deletion is rare. */
+	gw_defer_sync(&dp->defer);
+	gw_vrf_destroy(v);
+	return 0;
+}
+
+/* ---- the module's tables in the dp ---- */
+int gw_ip_tables_create(struct gw_dp *dp)
+{
+	const struct gw_dp_params *p = &dp->p;
+	if (p->max_groups > GW_RV_GROUP_MASK)
+		return -EINVAL;
+	struct gw_ip_tables *t = rte_zmalloc_socket("gw_ip", sizeof(*t), RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (!t)
+		return -ENOMEM;
+	dp->mod[GW_MOD_ip] = t;
+	t->vrfs = rte_zmalloc_socket("gw_vrfs", sizeof(*t->vrfs) * p->max_vrfs, 0, p->socket_id);
+	t->nhs = rte_zmalloc_socket("gw_nhs", sizeof(*t->nhs) * (p->max_nexthops + 1), 0, p->socket_id);
+	t->groups = rte_zmalloc_socket("gw_groups", sizeof(*t->groups) * (p->max_groups + 1), 0, p->socket_id);
+	if (!t->vrfs || !t->nhs || !t->groups)
+		return -ENOMEM;
+	return gw_dp_vrf_add(dp, 0);
+}
+
+void gw_ip_tables_free(struct gw_dp *dp)
+{
+	struct gw_ip_tables *t = gw_ip(dp);
+	if (!t)
+		return;
+	if (t->vrfs)
+		for (uint32_t i = 0; i < dp->p.max_vrfs; i++)
+			gw_vrf_destroy(t->vrfs[i]);
+	if (t->nhs)
+		for (uint32_t i = 0; i <= dp->p.max_nexthops; i++)
+			rte_free(t->nhs[i]);
+	if (t->groups)
+		for (uint32_t i = 0; i <= dp->p.max_groups; i++)
+			rte_free(t->groups[i]);
+	rte_free(t->vrfs);
+	rte_free(t->nhs);
+	rte_free(t->groups);
+	rte_free(t);
+	dp->mod[GW_MOD_ip] = NULL;
 }

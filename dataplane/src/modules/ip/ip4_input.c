@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* IPv4 validation (RFC 1812 5.2.2), local delivery, route lookup in the ingress port's VRF. */
-#include "stages.h"
+/* IPv4 validation (RFC 1812 5.2.2), local delivery, route lookup in the packet's VRF. */
+#include "icmp/icmp.h"
+#include "ip.h"
 
 static inline bool martian_src(uint32_t s /* host order */)
 {
@@ -47,20 +48,19 @@ void gw_ip4_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *ou
 
 	uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
 	if (unlikely(p->l2_mcast || (dst >> 28) == 0xe || dst == 0xffffffffu))
-		return gw_punt(w, p, out);
+		return gw_hook(GW_HOOK_LOCAL, w, p, out);
 	if (unlikely(martian_src(rte_be_to_cpu_32(ip->src_addr))))
 		return gw_drop(w, p, GW_DROP_IP4_BAD_SOURCE);
 
-	const struct gw_vrf *v = gw_dp_vrf_get(w->dp, p->inp->c.vrf);
+	const struct gw_vrf *v = gw_ip_routing(w, p, out);
 	if (unlikely(v == NULL))
-		return gw_drop(w, p, GW_DROP_VRF_UNKNOWN);
-	gw_stage(w, GW_STAGE_IP_LOOKUP);
-	uint32_t rv = p->fib_family == 4 ? p->fib_rv : gw_mtrie_lookup4(&v->t4, dst);
+		return;
+	uint32_t rv = p->md->fib_family == 4 ? p->md->fib_rv : gw_mtrie_lookup4(&v->t4, dst);
 	switch (gw_rv_type(rv)) {
 	case GW_ROUTE_UNICAST:
 		return gw_ip4_forward(w, p, out, rv);
 	case GW_ROUTE_LOCAL:
-		return gw_punt(w, p, out);
+		return gw_ip_local(w, p, out, ip->next_proto_id, p->l3 + ihl);
 	case GW_ROUTE_BLACKHOLE:
 		return gw_drop(w, p, GW_DROP_BLACKHOLE);
 	case GW_ROUTE_REJECT:

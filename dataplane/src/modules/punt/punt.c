@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* linux-cp style punt path: what is for the gateway goes, unchanged, to the ingress port's kernel tap;
  * what the kernel sends on a tap leaves, unchanged, through the physical port the tap mirrors. */
-#include "stages.h"
+#include "eth/eth.h"
+#include "punt.h"
 
-void gw_punt(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
+static void punt(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
 {
 	gw_stage(w, GW_STAGE_PUNT);
 	uint16_t tap = p->inp->c.punt_port;
@@ -13,7 +14,7 @@ void gw_punt(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
 	gw_tx(w, out, tap, p->m, GW_DEC_PUNT);
 }
 
-void gw_tap_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
+static void tap_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
 {
 	gw_stage(w, GW_STAGE_TAP_INPUT);
 	if (unlikely(rte_pktmbuf_pkt_len(p->m) < sizeof(struct rte_ether_hdr)))
@@ -23,3 +24,12 @@ void gw_tap_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *ou
 		return gw_drop(w, p, GW_DROP_PUNT_NO_TAP);
 	gw_tx(w, out, phy, p->m, GW_DEC_PUNT);
 }
+
+static void punt_init(void)
+{
+	gw_hook_set(GW_HOOK_LOCAL, punt);
+	gw_hook_set(GW_HOOK_TAP_INPUT, tap_input);
+	gw_eth_input_register(RTE_ETHER_TYPE_ARP, punt);
+}
+
+const struct gw_module gw_module_punt = {.name = "punt", .init = punt_init};

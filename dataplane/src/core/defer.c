@@ -8,7 +8,7 @@
 
 #include <rte_malloc.h>
 
-#include "dp_internal.h"
+#include "core.h"
 
 int gw_defer_init(struct gw_defer *d, struct rte_rcu_qsbr *v)
 {

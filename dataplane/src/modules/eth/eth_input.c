@@ -1,9 +1,31 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Ethernet: accept frames for our MAC or broadcast/multicast, one 802.1Q tag tolerated (stripped on the
- * forward path since our ports are untagged), ARP goes to the kernel. */
-#include "stages.h"
+ * forward path since our ports are untagged), then the stage registered for the ethertype. */
+#include <errno.h>
 
-void gw_eth_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
+#include "eth.h"
+
+static struct {
+	unsigned n;
+	uint16_t type[GW_ETH_TYPES_MAX];
+	gw_stage_fn fn[GW_ETH_TYPES_MAX];
+} types;
+
+int gw_eth_input_register(uint16_t ether_type, gw_stage_fn fn)
+{
+	if (!fn)
+		return -EINVAL;
+	for (unsigned i = 0; i < types.n; i++)
+		if (types.type[i] == ether_type)
+			return types.fn[i] == fn ? 0 : -EEXIST;
+	if (types.n == GW_ETH_TYPES_MAX)
+		return -ENOSPC;
+	types.type[types.n] = ether_type;
+	types.fn[types.n++] = fn;
+	return 0;
+}
+
+static void eth_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
 {
 	struct rte_mbuf *m = p->m;
 	gw_stage(w, GW_STAGE_ETH_INPUT);
@@ -23,11 +45,12 @@ void gw_eth_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *ou
 		p->l3 += sizeof(struct rte_vlan_hdr);
 	}
 	p->etype = et;
-	if (likely(et == RTE_ETHER_TYPE_IPV4))
-		return gw_ip4_input(w, p, out);
-	if (et == RTE_ETHER_TYPE_IPV6)
-		return gw_ip6_input(w, p, out);
-	if (et == RTE_ETHER_TYPE_ARP)
-		return gw_punt(w, p, out);
+	for (unsigned i = 0; i < types.n; i++)
+		if (types.type[i] == et)
+			return types.fn[i](w, p, out);
 	return gw_drop(w, p, GW_DROP_ETH_UNKNOWN_TYPE);
 }
+
+static void eth_init(void) { gw_hook_set(GW_HOOK_PORT_INPUT, eth_input); }
+
+const struct gw_module gw_module_eth = {.name = "eth", .init = eth_init};

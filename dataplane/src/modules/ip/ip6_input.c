@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* IPv6 validation, local delivery (multicast, link-local, neighbor discovery), lookup in the port's VRF. */
+/* IPv6 validation, local delivery (multicast, link-local, neighbor discovery), lookup in the packet's VRF. */
 #include <string.h>
 
 #include <rte_icmp.h>
 
-#include "stages.h"
+#include "icmp/icmp.h"
+#include "ip.h"
 
 static inline bool is_nd(const struct rte_mbuf *m, uint32_t l4, uint8_t proto)
 {
@@ -30,21 +31,20 @@ void gw_ip6_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *ou
 	if (unlikely(p->l2_mcast || ip->dst_addr[0] == 0xff ||
 		     (ip->dst_addr[0] == 0xfe && (ip->dst_addr[1] & 0xc0) == 0x80) ||
 		     is_nd(m, p->l3 + sizeof(*ip), ip->proto)))
-		return gw_punt(w, p, out);
+		return gw_hook(GW_HOOK_LOCAL, w, p, out);
 	static const uint8_t loopback[16] = {[15] = 1};
 	if (unlikely(ip->src_addr[0] == 0xff || memcmp(ip->src_addr, loopback, 16) == 0))
 		return gw_drop(w, p, GW_DROP_IP6_BAD_SOURCE);
 
-	const struct gw_vrf *v = gw_dp_vrf_get(w->dp, p->inp->c.vrf);
+	const struct gw_vrf *v = gw_ip_routing(w, p, out);
 	if (unlikely(v == NULL))
-		return gw_drop(w, p, GW_DROP_VRF_UNKNOWN);
-	gw_stage(w, GW_STAGE_IP_LOOKUP);
-	uint32_t rv = p->fib_family == 6 ? p->fib_rv : gw_mtrie_lookup6(&v->t6, ip->dst_addr);
+		return;
+	uint32_t rv = p->md->fib_family == 6 ? p->md->fib_rv : gw_mtrie_lookup6(&v->t6, ip->dst_addr);
 	switch (gw_rv_type(rv)) {
 	case GW_ROUTE_UNICAST:
 		return gw_ip6_forward(w, p, out, rv);
 	case GW_ROUTE_LOCAL:
-		return gw_punt(w, p, out);
+		return gw_ip_local(w, p, out, ip->proto, p->l3 + sizeof(*ip));
 	case GW_ROUTE_BLACKHOLE:
 		return gw_drop(w, p, GW_DROP_BLACKHOLE);
 	case GW_ROUTE_REJECT:

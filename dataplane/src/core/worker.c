@@ -4,7 +4,7 @@
 
 #include <rte_malloc.h>
 
-#include "dp_internal.h"
+#include "registry.h"
 
 struct gw_worker *gw_worker_create(struct gw_dp *dp, unsigned worker_idx)
 {
@@ -15,10 +15,8 @@ struct gw_worker *gw_worker_create(struct gw_dp *dp, unsigned worker_idx)
 		return NULL;
 	w->dp = dp;
 	w->idx = worker_idx;
-	w->icmp_cost = 1000000000ull;
-	w->icmp_cap = (uint64_t)dp->p.icmp_burst * w->icmp_cost;
-	w->icmp_credit = w->icmp_cap;
-	if (rte_rcu_qsbr_thread_register(dp->qsbr, worker_idx) < 0) {
+	if (gw_modules_worker_create(w) < 0 || rte_rcu_qsbr_thread_register(dp->qsbr, worker_idx) < 0) {
+		gw_modules_worker_free(w);
 		rte_free(w);
 		return NULL;
 	}
@@ -31,6 +29,7 @@ void gw_worker_free(struct gw_worker *w)
 		return;
 	rte_rcu_qsbr_thread_offline(w->dp->qsbr, w->idx);
 	rte_rcu_qsbr_thread_unregister(w->dp->qsbr, w->idx);
+	gw_modules_worker_free(w);
 	rte_free(w);
 }
 

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* icmp module: ICMP/ICMPv6 errors built in place from the offending packet, rate-limited per worker. */
+#ifndef GW_ICMP_H
+#define GW_ICMP_H
+
+#include "packet.h"
+
+/* ICMP (RFC 792) types and codes the pipeline sends. */
+#define GW_ICMP_DEST_UNREACH 3
+#define GW_ICMP_UNREACH_NET 0
+#define GW_ICMP_UNREACH_HOST 1
+#define GW_ICMP_UNREACH_FRAG_NEEDED 4
+#define GW_ICMP_TIME_EXCEEDED 11
+/* ICMPv6 (RFC 4443 2.1, 3; RFC 4861 4 for neighbor discovery). */
+#define GW_IPPROTO_ICMPV6 58
+#define GW_ICMP6_DEST_UNREACH 1
+#define GW_ICMP6_UNREACH_NO_ROUTE 0
+#define GW_ICMP6_PACKET_TOO_BIG 2
+#define GW_ICMP6_TIME_EXCEEDED 3
+#define GW_ICMP6_INFO_MIN 128 /* types below are errors (RFC 4443 2.1) */
+#define GW_ICMP6_ND_RS 133    /* router solicitation ... */
+#define GW_ICMP6_ND_REDIRECT 137 /* ... redirect: the neighbor discovery range */
+
+/* Turns the packet into an ICMP error back to its sender (rate-limited); the packet is counted under `why`. */
+void gw_icmp4_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint8_t type, uint8_t code,
+		    uint16_t mtu, enum gw_drop_reason why);
+void gw_icmp6_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint8_t type, uint8_t code,
+		    uint32_t mtu, enum gw_drop_reason why);
+
+#endif
