@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$ROOT/dataplane"
 out=build/Release/gw_dataplane.node
 if [ -f "$out" ] && [ -f build/Makefile ] && \
-   [ -z "$(find binding.gyp addon src include -newer "$out" \( -name '*.c' -o -name '*.h' -o -name '*.cc' -o -name '*.gyp' \) -print -quit 2>/dev/null)" ]; then
+   [ -z "$(find binding.gyp addon src include tables -newer "$out" \( -name '*.c' -o -name '*.h' -o -name '*.cc' -o -name '*.gyp' \) -print -quit 2>/dev/null)" ]; then
   # The source list is a command expansion in binding.gyp: a new file must re-run configure.
   listed=$(sed -n '/^OBJS :=/,/^$/p' build/gw_dataplane.target.mk | grep -c '\.o')
   have=$(ls addon/*.cc src/runtime/*.c src/pipeline/*.c 2>/dev/null | wc -l)
