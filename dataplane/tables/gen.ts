@@ -2,10 +2,11 @@
 // tables from dataplane/tables/tables.yaml.
 //   npx tsx dataplane/tables/gen.ts           write dataplane/tables/gen/gw_tables.h and tables.gen.ts
 //   npx tsx dataplane/tables/gen.ts --check   exit 1 when the files on disk differ from what the schema generates
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { emitGenerated } from '../../scripts/lib/generated.ts';
 
 interface Field {
   name: string;
@@ -452,29 +453,11 @@ export function generate(): { c: string; ts: string } {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { c, ts } = generate();
-  const files: [string, string][] = [
-    [OUT_C, c],
-    [OUT_TS, ts],
-  ];
-  if (process.argv.includes('--check')) {
-    const stale = files.filter(([f, want]) => {
-      try {
-        return readFileSync(f, 'utf8') !== want;
-      } catch {
-        return true;
-      }
-    });
-    for (const [f] of stale) process.stderr.write(`stale: ${f} (run npm run gen:tables)\n`);
-    process.exit(stale.length ? 1 : 0);
-  }
-  // Unchanged files keep their mtime, so make and the addon's rebuild check do not rebuild for nothing.
-  for (const [f, want] of files) {
-    let have: string | undefined;
-    try {
-      have = readFileSync(f, 'utf8');
-    } catch {
-      have = undefined;
-    }
-    if (have !== want) writeFileSync(f, want);
-  }
+  emitGenerated(
+    [
+      [OUT_C, c],
+      [OUT_TS, ts],
+    ],
+    'npm run gen:tables',
+  );
 }
