@@ -9,6 +9,7 @@
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "include",
         "src/modules",
+        "tables",
         "src/runtime"
       ],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "ALLOW_EXPERIMENTAL_API"],

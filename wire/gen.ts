@@ -1,10 +1,11 @@
 // Generates the C header (zebra plugin) and the TS types + validating decoder (agent) from wire/schema.yaml.
 //   npx tsx wire/gen.ts           write wire/gen/gw_wire.h and wire/gen/wire.gen.ts
 //   npx tsx wire/gen.ts --check   exit 1 when the files on disk differ from what the schema generates
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { emitGenerated } from '../scripts/lib/generated.ts';
 
 interface Field {
   name: string;
@@ -237,20 +238,11 @@ export function generate(): { c: string; ts: string } {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { c, ts } = generate();
-  if (process.argv.includes('--check')) {
-    const stale = [
+  emitGenerated(
+    [
       [OUT_C, c],
       [OUT_TS, ts],
-    ].filter(([f, want]) => {
-      try {
-        return readFileSync(f!, 'utf8') !== want;
-      } catch {
-        return true;
-      }
-    });
-    for (const [f] of stale) process.stderr.write(`stale: ${f} (run npx tsx wire/gen.ts)\n`);
-    process.exit(stale.length ? 1 : 0);
-  }
-  writeFileSync(OUT_C, c);
-  writeFileSync(OUT_TS, ts);
+    ],
+    'npx tsx wire/gen.ts',
+  );
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Table writes from JS in batches and their `show`. Routes are listed by walking the pipeline's RIB (a copy of
-// 1M routes would double memory and halve the write rate); the small tables (VRFs, nexthops, groups, neighbors)
-// keep an ordered copy of what was written, which also answers the per-item checks that need the whole
-// picture (VRF exists, group members exist) with a precise result code.
+// Table writes from JS in batches and their `show`. Items are decoded by the decoders generated from
+// dataplane/tables/tables.yaml (gen/gw_tables.h) through a reader of JS values; one batch loop answers each item
+// with its own result code. Routes are listed by walking the pipeline's RIB (a copy of 1M routes would double
+// memory and halve the write rate); the small tables (VRFs, nexthops, groups, neighbors) keep an ordered copy of
+// what was written, which also answers the per-item checks that need the whole picture (VRF exists, group
+// members exist) with a precise result code.
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -29,21 +31,89 @@ std::map<uint32_t, GroupEntry> groups;
 std::map<std::pair<uint16_t, Key>, rte_ether_addr> neighbors;
 uint32_t max_vrfs;
 
-Napi::Int32Array results(Napi::Env env, const std::vector<int32_t> &r) {
-  auto a = Napi::Int32Array::New(env, r.size());
-  if (!r.empty()) std::memcpy(a.Data(), r.data(), r.size() * sizeof(int32_t));
-  return a;
-}
-
-Napi::Array need_array(const Napi::CallbackInfo &info) {
-  if (info.Length() < 1 || !info[0].IsArray()) fail(info.Env(), "DP_BAD_ARGUMENT", "expected an array");
-  need_eal(info.Env());
-  return info[0].As<Napi::Array>();
-}
-
 bool port_ok(uint32_t port) {
   rt_port_info pi;
   return port < GW_MAX_PORTS && rt_port_get(uint16_t(port), &pi) == 0;
+}
+
+// gw_tbl_reader over JS values (napi_value is a pointer, so it travels as const void *). The property names are
+// made once per batch, not per item.
+struct JsReader {
+  napi_env env;
+  napi_value keys[GW_TK_MAX];
+};
+
+napi_value js(const void *v) {
+  return static_cast<napi_value>(const_cast<void *>(v));
+}
+
+const void *js_get(void *ctx, const void *obj, unsigned key) {
+  auto *c = static_cast<JsReader *>(ctx);
+  napi_value v;
+  napi_valuetype t;
+  // Only objects: reading a property of null or undefined would leave a pending JS exception.
+  if (napi_typeof(c->env, js(obj), &t) != napi_ok || t != napi_object ||
+      napi_get_property(c->env, js(obj), c->keys[key], &v) != napi_ok || napi_typeof(c->env, v, &t) != napi_ok ||
+      t == napi_undefined)
+    return nullptr;
+  return v;
+}
+
+int js_u32(void *ctx, const void *v, uint32_t *out) {
+  double d;
+  if (napi_get_value_double(static_cast<JsReader *>(ctx)->env, js(v), &d) != napi_ok || d != d || d < 0 ||
+      d > 4294967295.0 || d != double(uint32_t(d)))
+    return -1;
+  *out = uint32_t(d);
+  return 0;
+}
+
+int js_str(void *ctx, const void *v, char *buf, size_t len) {
+  size_t n;
+  if (napi_get_value_string_utf8(static_cast<JsReader *>(ctx)->env, js(v), buf, len, &n) != napi_ok || n + 1 >= len)
+    return -1;
+  return 0;
+}
+
+long js_len(void *ctx, const void *v) {
+  auto *c = static_cast<JsReader *>(ctx);
+  bool is;
+  uint32_t n;
+  if (napi_is_array(c->env, js(v), &is) != napi_ok || !is || napi_get_array_length(c->env, js(v), &n) != napi_ok)
+    return -1;
+  return long(n);
+}
+
+const void *js_at(void *ctx, const void *v, size_t i) {
+  napi_value e;
+  return napi_get_element(static_cast<JsReader *>(ctx)->env, js(v), uint32_t(i), &e) == napi_ok ? e : nullptr;
+}
+
+// One batch: decode each item of the array argument, then apply it (checks that need the tables, the pipeline
+// write, the mirror) for one result code per item. Every table write below is a decode + apply pair.
+template <typename Item, typename Decode, typename Apply>
+Napi::Value batch(const Napi::CallbackInfo &info, Decode decode, Apply apply) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) fail(env, "DP_BAD_ARGUMENT", "expected an array");
+  need_eal(env);
+  Napi::Array a = info[0].As<Napi::Array>();
+  JsReader c{env, {}};
+  static const char *const names[] = {
+#define GW_TK_NAME(e, s) s,
+      GW_TBL_KEYS(GW_TK_NAME)
+#undef GW_TK_NAME
+  };
+  for (unsigned k = 0; k < GW_TK_MAX; k++) c.keys[k] = Napi::String::New(env, names[k]);
+  gw_tbl_reader r{&c, js_get, js_u32, js_str, js_len, js_at, js_u32, nullptr};
+  uint32_t n = a.Length();
+  auto out = Napi::Int32Array::New(env, n);
+  Item it;
+  for (uint32_t i = 0; i < n; i++) {
+    Napi::Value v = a[i];
+    int rc = decode(&r, static_cast<napi_value>(v), &it);
+    out[i] = rc == GW_TR_OK ? apply(it) : rc;
+  }
+  return out;
 }
 
 }  // namespace
@@ -61,267 +131,129 @@ void tables_clear() {
   neighbors.clear();
 }
 
-Napi::Value VrfAdd(const Napi::CallbackInfo &info) {
+Napi::Value TableResults(const Napi::CallbackInfo &info) {
+  static const char *const names[] = {
+#define GW_TR_NAME(e, s) s,
+      GW_TABLE_RESULTS(GW_TR_NAME)
+#undef GW_TR_NAME
+  };
+  Napi::Array a = Napi::Array::New(info.Env(), GW_TR_MAX);
+  for (uint32_t i = 0; i < GW_TR_MAX; i++) a[i] = Napi::String::New(info.Env(), names[i]);
+  return a;
+}
+
+// One VRF id (not a batch): decoded like a batch item.
+int32_t vrf_arg(const Napi::CallbackInfo &info, gw_tbl_vrfs_item *it) {
   need_eal(info.Env());
-  double v = info[0].ToNumber().DoubleValue();
-  if (v != double(int64_t(v)) || v < 0 || v >= max_vrfs) return Napi::Number::New(info.Env(), INVALID);
-  uint32_t vrf = uint32_t(v);
-  if (vrfs.count(vrf)) return Napi::Number::New(info.Env(), OK);
-  int rc = gw_dp_vrf_add(rt_dp(), vrf);
+  JsReader c{info.Env(), {}};
+  gw_tbl_reader r{&c, js_get, js_u32, js_str, js_len, js_at, js_u32, nullptr};
+  napi_value v = info[0];
+  return gw_tbl_vrfs_key_decode(&r, v, it);
+}
+
+Napi::Value VrfAdd(const Napi::CallbackInfo &info) {
+  gw_tbl_vrfs_item it;
+  if (vrf_arg(info, &it) != GW_TR_OK || it.vrf >= max_vrfs) return Napi::Number::New(info.Env(), GW_TR_INVALID);
+  if (vrfs.count(it.vrf)) return Napi::Number::New(info.Env(), GW_TR_OK);
+  int rc = gw_dp_vrf_add(rt_dp(), it.vrf);
   if (rc == 0 || rc == -EEXIST) {
-    vrfs.insert(vrf);
+    vrfs.insert(it.vrf);
     rc = 0;
   }
   return Napi::Number::New(info.Env(), from_errno(rc));
 }
 
 Napi::Value VrfDel(const Napi::CallbackInfo &info) {
-  need_eal(info.Env());
-  double v = info[0].ToNumber().DoubleValue();
-  if (v != double(int64_t(v)) || v <= 0 || v >= max_vrfs) return Napi::Number::New(info.Env(), INVALID);
-  uint32_t vrf = uint32_t(v);
-  if (!vrfs.count(vrf)) return Napi::Number::New(info.Env(), NOT_FOUND);
-  int rc = gw_dp_vrf_del(rt_dp(), vrf);
-  if (rc == 0) {
-    vrfs.erase(vrf);
-  }
+  gw_tbl_vrfs_item it;
+  if (vrf_arg(info, &it) != GW_TR_OK || it.vrf == 0 || it.vrf >= max_vrfs)
+    return Napi::Number::New(info.Env(), GW_TR_INVALID);
+  if (!vrfs.count(it.vrf)) return Napi::Number::New(info.Env(), GW_TR_NOT_FOUND);
+  int rc = gw_dp_vrf_del(rt_dp(), it.vrf);
+  if (rc == 0) vrfs.erase(it.vrf);
   return Napi::Number::New(info.Env(), from_errno(rc));
 }
 
 Napi::Value SetNexthops(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  Napi::Array a = need_array(info);
-  Napi::String kId = Napi::String::New(env, "id"), kPort = Napi::String::New(env, "port"),
-               kGw = Napi::String::New(env, "gateway");
-  std::vector<int32_t> r(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    Napi::Value item = a[i];
-    if (!item.IsObject()) {
-      r[i] = INVALID;
-      continue;
-    }
-    Napi::Object o = item.As<Napi::Object>();
-    bool ok = true;
-    uint32_t id = u32(o, kId, "id", 1, UINT32_MAX, &ok);
-    uint32_t port = u32(o, kPort, "port", 0, GW_MAX_PORTS - 1, &ok);
+  return batch<gw_tbl_nexthops_item>(info, gw_tbl_nexthops_decode, [](const gw_tbl_nexthops_item &it) -> int32_t {
+    if (!port_ok(it.port)) return GW_TR_INVALID;
     gw_nexthop nh{};
-    nh.port = uint16_t(port);
-    Napi::Value g = o.Get(kGw);
-    if (!g.IsUndefined() && (!g.IsString() || !parse_ip(g.As<Napi::String>().Utf8Value(), nh.gw))) ok = false;
-    if (!ok || !port_ok(port)) {
-      r[i] = INVALID;
-      continue;
-    }
-    int rc = gw_dp_nexthop_set(rt_dp(), id, &nh);
-    r[i] = from_errno(rc);
-    if (rc == 0) nexthops[id] = {nh.port, nh.gw};
-  }
-  return results(env, r);
+    nh.port = it.port;
+    nh.gw = it.gateway;
+    int rc = gw_dp_nexthop_set(rt_dp(), it.id, &nh);
+    if (rc == 0) nexthops[it.id] = {nh.port, nh.gw};
+    return from_errno(rc);
+  });
 }
 
 // Deletes by id: not_found from the mirror, else the pipeline's answer; the mirror follows successes.
-template <typename M>
-Napi::Value del_ids(const Napi::CallbackInfo &info, M &mirror, int (*del)(struct gw_dp *, uint32_t)) {
-  Napi::Array a = need_array(info);
-  std::vector<int32_t> r(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    Napi::Value v = a[i];
-    uint32_t id = v.IsNumber() ? v.As<Napi::Number>().Uint32Value() : 0;
-    if (!id) {
-      r[i] = INVALID;
-      continue;
-    }
-    if (!mirror.count(id)) {
-      r[i] = NOT_FOUND;
-      continue;
-    }
-    int rc = del(rt_dp(), id);
-    r[i] = from_errno(rc);
-    if (rc == 0) mirror.erase(id);
-  }
-  return results(info.Env(), r);
+template <typename Item, typename M>
+Napi::Value del_ids(const Napi::CallbackInfo &info, int (*decode)(gw_tbl_reader *, const void *, Item *), M &mirror,
+                    int (*del)(struct gw_dp *, uint32_t)) {
+  return batch<Item>(info, decode, [&](const Item &it) -> int32_t {
+    if (!mirror.count(it.id)) return GW_TR_NOT_FOUND;
+    int rc = del(rt_dp(), it.id);
+    if (rc == 0) mirror.erase(it.id);
+    return from_errno(rc);
+  });
 }
 
 Napi::Value DelNexthops(const Napi::CallbackInfo &info) {
-  return del_ids(info, nexthops, gw_dp_nexthop_del);
+  return del_ids(info, gw_tbl_nexthops_key_decode, nexthops, gw_dp_nexthop_del);
 }
 
 Napi::Value SetGroups(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  Napi::Array a = need_array(info);
-  Napi::String kId = Napi::String::New(env, "id"), kMembers = Napi::String::New(env, "members"),
-               kNh = Napi::String::New(env, "nexthop"), kW = Napi::String::New(env, "weight");
-  std::vector<int32_t> r(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    Napi::Value item = a[i];
-    bool ok = item.IsObject();
-    uint32_t id = 0;
+  return batch<gw_tbl_groups_item>(info, gw_tbl_groups_decode, [](const gw_tbl_groups_item &it) -> int32_t {
     GroupEntry ge;
-    bool missing = false;
-    if (ok) {
-      Napi::Object o = item.As<Napi::Object>();
-      id = u32(o, kId, "id", 1, UINT32_MAX, &ok);
-      Napi::Value mv = o.Get(kMembers);
-      if (!mv.IsArray() || mv.As<Napi::Array>().Length() == 0) ok = false;
-      if (ok) {
-        Napi::Array m = mv.As<Napi::Array>();
-        for (uint32_t k = 0; k < m.Length() && ok; k++) {
-          Napi::Value e = m[k];
-          if (!e.IsObject()) {
-            ok = false;
-            break;
-          }
-          uint32_t nh = u32(e.As<Napi::Object>(), kNh, "nexthop", 1, UINT32_MAX, &ok);
-          uint32_t w = u32(e.As<Napi::Object>(), kW, "weight", 1, 65535, &ok);
-          missing |= ok && !nexthops.count(nh);
-          ge.nhs.push_back(nh);
-          ge.weights.push_back(uint16_t(w));
-        }
-      }
+    for (unsigned k = 0; k < it.n_members; k++) {
+      if (!nexthops.count(it.members[k].nexthop)) return GW_TR_NO_NEXTHOP;
+      ge.nhs.push_back(it.members[k].nexthop);
+      ge.weights.push_back(it.members[k].weight);
     }
-    if (!ok) {
-      r[i] = INVALID;
-      continue;
-    }
-    if (missing) {
-      r[i] = NO_NEXTHOP;
-      continue;
-    }
-    int rc = gw_dp_group_set(rt_dp(), id, ge.nhs.data(), ge.weights.data(), unsigned(ge.nhs.size()));
-    r[i] = from_errno(rc, NO_NEXTHOP);
-    if (rc == 0) groups[id] = std::move(ge);
-  }
-  return results(env, r);
+    int rc = gw_dp_group_set(rt_dp(), it.id, ge.nhs.data(), ge.weights.data(), it.n_members);
+    if (rc == 0) groups[it.id] = std::move(ge);
+    return from_errno(rc, GW_TR_NO_NEXTHOP);
+  });
 }
 
 Napi::Value DelGroups(const Napi::CallbackInfo &info) {
-  return del_ids(info, groups, gw_dp_group_del);
+  return del_ids(info, gw_tbl_groups_key_decode, groups, gw_dp_group_del);
 }
 
 static const char *KINDS[] = {nullptr, "unicast", "blackhole", "reject", "local"};
 
 Napi::Value ApplyRoutes(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  Napi::Array a = need_array(info);
-  Napi::String kOp = Napi::String::New(env, "op"), kVrf = Napi::String::New(env, "vrf"),
-               kPrefix = Napi::String::New(env, "prefix"), kTarget = Napi::String::New(env, "target"),
-               kKind = Napi::String::New(env, "kind"), kGroup = Napi::String::New(env, "group");
-  std::vector<int32_t> r(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    Napi::Value item = a[i];
-    if (!item.IsObject()) {
-      r[i] = INVALID;
-      continue;
-    }
-    Napi::Object o = item.As<Napi::Object>();
-    bool ok = true;
-    std::string op = str(o, kOp, &ok);
-    uint32_t vrf = u32(o, kVrf, "vrf", 0, UINT32_MAX, &ok);
-    std::string pfx = str(o, kPrefix, &ok);
-    gw_ip ip;
-    uint8_t plen = 0;
-    if (!ok || !parse_prefix(pfx, ip, plen) || (op != "add" && op != "del")) {
-      r[i] = INVALID;
-      continue;
-    }
-    if (!vrfs.count(vrf)) {
-      r[i] = NO_VRF;
-      continue;
-    }
-    if (op == "del") {
-      r[i] = from_errno(gw_dp_route_del(rt_dp(), vrf, &ip, plen));
-      continue;
-    }
-    Napi::Value tv = o.Get(kTarget);
-    if (!tv.IsObject()) {
-      r[i] = INVALID;
-      continue;
-    }
-    Napi::Object t = tv.As<Napi::Object>();
-    std::string kind = str(t, kKind, &ok);
+  uint8_t op = 0;
+  auto decode = [&op](gw_tbl_reader *r, const void *v, gw_tbl_routes_item *it) {
+    return gw_tbl_routes_apply_decode(r, v, &op, it);
+  };
+  return batch<gw_tbl_routes_item>(info, decode, [&op](const gw_tbl_routes_item &it) -> int32_t {
+    if (!vrfs.count(it.vrf)) return GW_TR_NO_VRF;
+    if (op == GW_TBL_ROUTES_DEL) return from_errno(gw_dp_route_del(rt_dp(), it.vrf, &it.prefix, it.prefix_len));
     gw_route rt_{};
-    if (kind == "unicast") {
-      rt_.type = GW_ROUTE_UNICAST;
-      rt_.group_id = u32(t, kGroup, "group", 1, UINT32_MAX, &ok);
-    } else if (kind == "blackhole") {
-      rt_.type = GW_ROUTE_BLACKHOLE;
-    } else if (kind == "reject") {
-      rt_.type = GW_ROUTE_REJECT;
-    } else if (kind == "local") {
-      rt_.type = GW_ROUTE_LOCAL;
-    } else {
-      ok = false;
-    }
-    if (!ok) {
-      r[i] = INVALID;
-      continue;
-    }
-    if (rt_.type == GW_ROUTE_UNICAST && !groups.count(rt_.group_id)) {
-      r[i] = NO_NEXTHOP;
-      continue;
-    }
-    r[i] = from_errno(gw_dp_route_add(rt_dp(), vrf, &ip, plen, &rt_), NO_NEXTHOP);
-  }
-  return results(env, r);
+    rt_.type = gw_route_type(it.target.kind);
+    rt_.group_id = it.target.group;
+    if (rt_.type == GW_ROUTE_UNICAST && !groups.count(rt_.group_id)) return GW_TR_NO_NEXTHOP;
+    return from_errno(gw_dp_route_add(rt_dp(), it.vrf, &it.prefix, it.prefix_len, &rt_), GW_TR_NO_NEXTHOP);
+  });
 }
 
 Napi::Value SetNeighbors(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  Napi::Array a = need_array(info);
-  Napi::String kPort = Napi::String::New(env, "port"), kIp = Napi::String::New(env, "ip"),
-               kMac = Napi::String::New(env, "mac");
-  std::vector<int32_t> r(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    Napi::Value item = a[i];
-    if (!item.IsObject()) {
-      r[i] = INVALID;
-      continue;
-    }
-    Napi::Object o = item.As<Napi::Object>();
-    bool ok = true;
-    uint32_t port = u32(o, kPort, "port", 0, GW_MAX_PORTS - 1, &ok);
-    gw_ip ip;
-    rte_ether_addr mac;
-    if (!ok || !parse_ip(str(o, kIp, &ok), ip) || !parse_mac(str(o, kMac, &ok), mac) || !port_ok(port)) {
-      r[i] = INVALID;
-      continue;
-    }
-    int rc = gw_dp_neigh_set(rt_dp(), uint16_t(port), &ip, &mac);
-    r[i] = from_errno(rc);
-    if (rc == 0) neighbors[{uint16_t(port), key_of(ip, 0)}] = mac;
-  }
-  return results(env, r);
+  return batch<gw_tbl_neighbors_item>(info, gw_tbl_neighbors_decode, [](const gw_tbl_neighbors_item &it) -> int32_t {
+    if (!port_ok(it.port)) return GW_TR_INVALID;
+    int rc = gw_dp_neigh_set(rt_dp(), it.port, &it.ip, &it.mac);
+    if (rc == 0) neighbors[{it.port, key_of(it.ip, 0)}] = it.mac;
+    return from_errno(rc);
+  });
 }
 
 Napi::Value DelNeighbors(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  Napi::Array a = need_array(info);
-  Napi::String kPort = Napi::String::New(env, "port"), kIp = Napi::String::New(env, "ip");
-  std::vector<int32_t> r(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    Napi::Value item = a[i];
-    if (!item.IsObject()) {
-      r[i] = INVALID;
-      continue;
-    }
-    Napi::Object o = item.As<Napi::Object>();
-    bool ok = true;
-    uint32_t port = u32(o, kPort, "port", 0, GW_MAX_PORTS - 1, &ok);
-    gw_ip ip;
-    if (!ok || !parse_ip(str(o, kIp, &ok), ip)) {
-      r[i] = INVALID;
-      continue;
-    }
-    auto it = neighbors.find({uint16_t(port), key_of(ip, 0)});
-    if (it == neighbors.end()) {
-      r[i] = NOT_FOUND;
-      continue;
-    }
-    int rc = gw_dp_neigh_del(rt_dp(), uint16_t(port), &ip);
-    r[i] = from_errno(rc);
-    if (rc == 0) neighbors.erase(it);
-  }
-  return results(env, r);
+  return batch<gw_tbl_neighbors_item>(info, gw_tbl_neighbors_key_decode, [](const gw_tbl_neighbors_item &it) -> int32_t {
+    auto found = neighbors.find({it.port, key_of(it.ip, 0)});
+    if (found == neighbors.end()) return GW_TR_NOT_FOUND;
+    int rc = gw_dp_neigh_del(rt_dp(), it.port, &it.ip);
+    if (rc == 0) neighbors.erase(found);
+    return from_errno(rc);
+  });
 }
 
 struct RouteWalk {
@@ -427,15 +359,17 @@ Napi::Value PortAddrSet(const Napi::CallbackInfo &info) {
   uint32_t port = info[0].ToNumber().Uint32Value();
   gw_ip ip{};
   if (info[1].IsString()) {
-    if (!parse_ip(info[1].As<Napi::String>().Utf8Value(), ip)) return Napi::Number::New(env, INVALID);
+    if (gw_parse_ip(info[1].As<Napi::String>().Utf8Value().c_str(), &ip) < 0)
+      return Napi::Number::New(env, GW_TR_INVALID);
   } else if (!info[1].IsNull()) {
-    return Napi::Number::New(env, INVALID);
+    return Napi::Number::New(env, GW_TR_INVALID);
   }
-  if (!port_ok(port)) return Napi::Number::New(env, INVALID);
+  if (!port_ok(port)) return Napi::Number::New(env, GW_TR_INVALID);
   return Napi::Number::New(env, from_errno(gw_dp_port_addr_set(rt_dp(), uint16_t(port), &ip)));
 }
 
 void tables_register(Napi::Env env, Napi::Object exports) {
+  exports.Set("tableResults", Napi::Function::New(env, TableResults));
   exports.Set("vrfAdd", Napi::Function::New(env, VrfAdd));
   exports.Set("vrfDel", Napi::Function::New(env, VrfDel));
   exports.Set("setNexthops", Napi::Function::New(env, SetNexthops));

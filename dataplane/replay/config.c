@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Gateway config (JSON) for replay: parsed and validated at the edge, then applied through the same
- * gw_dp_* calls the agent uses. */
-#include <arpa/inet.h>
+ * gw_dp_* calls the agent uses. Table entries (vrfs, nexthops, groups, routes, neighbors) are the addon's items,
+ * decoded by the same generated decoders (dataplane/tables/gen/gw_tables.h); only a `port` names a port. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "gen/gw_tables.h"
 #include "replay.h"
 
 static int fail(const char *where, const char *fmt, ...)
@@ -21,36 +22,6 @@ static int fail(const char *where, const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	return -1;
-}
-
-static int parse_ip(const char *s, struct gw_ip *ip)
-{
-	memset(ip, 0, sizeof(*ip));
-	if (inet_pton(AF_INET, s, &ip->v4) == 1) {
-		ip->family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, ip->v6) == 1) {
-		ip->family = AF_INET6;
-		return 0;
-	}
-	return -1;
-}
-
-static int parse_prefix(const char *s, struct gw_ip *ip, uint8_t *plen)
-{
-	char buf[64];
-	const char *slash = strchr(s, '/');
-	if (!slash || (size_t)(slash - s) >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, (size_t)(slash - s));
-	buf[slash - s] = 0;
-	char *end;
-	long l = strtol(slash + 1, &end, 10);
-	if (*end || end == slash + 1 || parse_ip(buf, ip) < 0 || l < 0 || l > (ip->family == AF_INET ? 32 : 128))
-		return -1;
-	*plen = (uint8_t)l;
-	return 0;
 }
 
 int replay_port_by_name(const struct replay_cfg *cfg, const char *name)
@@ -94,13 +65,59 @@ static const char *get_str(json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static int port_ref(const struct replay_cfg *cfg, json_t *o, const char *where)
+/* gw_tbl_reader over JSON values; ctx is the config, whose port names `port` fields refer to. */
+static const char *const key_names[] = {
+#define KEY_NAME(e, s) s,
+	GW_TBL_KEYS(KEY_NAME)
+#undef KEY_NAME
+};
+
+static const void *js_get(void *ctx, const void *obj, unsigned key)
 {
-	const char *n = get_str(o, "port");
-	int p = n ? replay_port_by_name(cfg, n) : -1;
+	(void)ctx;
+	return json_object_get((const json_t *)obj, key_names[key]);
+}
+
+static int js_u32(void *ctx, const void *v, uint32_t *out)
+{
+	(void)ctx;
+	json_int_t i = json_integer_value((const json_t *)v);
+	if (!json_is_integer((const json_t *)v) || i < 0 || i > 0xffffffffll)
+		return -1;
+	*out = (uint32_t)i;
+	return 0;
+}
+
+static int js_str(void *ctx, const void *v, char *buf, size_t len)
+{
+	(void)ctx;
+	const char *s = json_string_value((const json_t *)v);
+	if (!s || strlen(s) + 1 >= len)
+		return -1;
+	memcpy(buf, s, strlen(s) + 1);
+	return 0;
+}
+
+static long js_len(void *ctx, const void *v)
+{
+	(void)ctx;
+	return json_is_array((const json_t *)v) ? (long)json_array_size((const json_t *)v) : -1;
+}
+
+static const void *js_at(void *ctx, const void *v, size_t i)
+{
+	(void)ctx;
+	return json_array_get((const json_t *)v, i);
+}
+
+static int js_port(void *ctx, const void *v, uint32_t *out)
+{
+	const char *n = json_string_value((const json_t *)v);
+	int p = n ? replay_port_by_name(ctx, n) : -1;
 	if (p < 0)
-		return fail(where, "unknown port \"%s\"", n ? n : "(missing)");
-	return p;
+		return -1;
+	*out = (uint32_t)p;
+	return 0;
 }
 
 static int load(json_t *root, struct replay_cfg *cfg, struct gw_dp **dp_out)
@@ -145,12 +162,14 @@ static int load(json_t *root, struct replay_cfg *cfg, struct gw_dp **dp_out)
 	if (!dp)
 		return fail("dataplane", "gw_dp_create failed (memory?)");
 	*dp_out = dp;
+	struct gw_tbl_reader r = {cfg, js_get, js_u32, js_str, js_len, js_at, js_port, NULL};
 	json_array_foreach(vrfs, i, e)
 	{
 		snprintf(where, sizeof(where), "vrfs[%zu]", i);
-		if (!json_is_integer(e))
-			return fail(where, "must be an integer");
-		int rc = gw_dp_vrf_add(dp, (uint32_t)json_integer_value(e));
+		struct gw_tbl_vrfs_item it;
+		if (gw_tbl_vrfs_key_decode(&r, e, &it) != GW_TR_OK)
+			return fail(where, "%s", r.why);
+		int rc = gw_dp_vrf_add(dp, it.vrf);
 		if (rc < 0 && rc != -EEXIST)
 			return fail(where, "%s", strerror(-rc));
 	}
@@ -171,7 +190,7 @@ static int load(json_t *root, struct replay_cfg *cfg, struct gw_dp **dp_out)
 					 .vrf = get_u32(e, "vrf", 0, &ok),
 					 .punt_port = GW_REPLAY_TAP_BASE + i,
 					 .up = !json_is_false(json_object_get(e, "up"))};
-		if (!mac || rte_ether_unformat_addr(mac, &c.mac) < 0)
+		if (!mac || gw_parse_mac(mac, &c.mac) < 0)
 			return fail(where, "mac: expected xx:xx:xx:xx:xx:xx");
 		int rc;
 		if (!ok || (rc = gw_dp_port_set(dp, (uint16_t)i, &c)) < 0)
@@ -185,7 +204,7 @@ static int load(json_t *root, struct replay_cfg *cfg, struct gw_dp **dp_out)
 		json_array_foreach(addrs, k, a)
 		{
 			struct gw_ip ip;
-			if (!json_is_string(a) || parse_ip(json_string_value(a), &ip) < 0)
+			if (!json_is_string(a) || gw_parse_ip(json_string_value(a), &ip) < 0)
 				return fail(where, "addresses[%zu]: not an IP address", k);
 			struct gw_route local = {.type = GW_ROUTE_LOCAL};
 			if (gw_dp_port_addr_set(dp, (uint16_t)i, &ip) < 0 ||
@@ -196,72 +215,48 @@ static int load(json_t *root, struct replay_cfg *cfg, struct gw_dp **dp_out)
 	json_array_foreach(nhs, i, e)
 	{
 		snprintf(where, sizeof(where), "nexthops[%zu]", i);
-		int port = port_ref(cfg, e, where);
-		if (port < 0)
-			return -1;
-		struct gw_nexthop nh = {.port = (uint16_t)port};
-		const char *gw = get_str(e, "gateway");
-		if (gw && parse_ip(gw, &nh.gw) < 0)
-			return fail(where, "gateway: not an IP address");
-		int rc = gw_dp_nexthop_set(dp, get_u32(e, "id", 0, &ok), &nh);
-		if (!ok || rc < 0)
+		struct gw_tbl_nexthops_item it;
+		if (gw_tbl_nexthops_decode(&r, e, &it) != GW_TR_OK)
+			return fail(where, "%s", r.why);
+		struct gw_nexthop nh = {.port = it.port, .gw = it.gateway};
+		int rc = gw_dp_nexthop_set(dp, it.id, &nh);
+		if (rc < 0)
 			return fail(where, "id: must be 1..%u (%s)", p->max_nexthops, strerror(-rc));
 	}
 	json_array_foreach(groups, i, e)
 	{
 		snprintf(where, sizeof(where), "groups[%zu]", i);
-		json_t *mem = json_object_get(e, "members"), *m;
-		uint32_t ids[64];
-		uint16_t wts[64];
-		size_t k;
-		if (!json_is_array(mem) || json_array_size(mem) == 0 || json_array_size(mem) > 64)
-			return fail(where, "members: 1..64 entries");
-		json_array_foreach(mem, k, m)
-		{
-			ids[k] = get_u32(m, "nexthop", 0, &ok);
-			wts[k] = (uint16_t)get_u32(m, "weight", 1, &ok);
+		struct gw_tbl_groups_item it;
+		uint32_t ids[GW_TBL_MAX_MEMBERS];
+		uint16_t wts[GW_TBL_MAX_MEMBERS];
+		if (gw_tbl_groups_decode(&r, e, &it) != GW_TR_OK)
+			return fail(where, "%s", r.why);
+		for (unsigned k = 0; k < it.n_members; k++) {
+			ids[k] = it.members[k].nexthop;
+			wts[k] = it.members[k].weight;
 		}
-		int rc = gw_dp_group_set(dp, get_u32(e, "id", 0, &ok), ids, wts, (unsigned)k);
-		if (!ok || rc < 0)
+		int rc = gw_dp_group_set(dp, it.id, ids, wts, it.n_members);
+		if (rc < 0)
 			return fail(where, "%s", rc == -ENOENT ? "unknown nexthop" : "invalid id/weights");
 	}
 	json_array_foreach(routes, i, e)
 	{
 		snprintf(where, sizeof(where), "routes[%zu]", i);
-		struct gw_ip pfx;
-		uint8_t plen;
-		const char *ps = get_str(e, "prefix"), *type = get_str(e, "type");
-		if (!ps || parse_prefix(ps, &pfx, &plen) < 0)
-			return fail(where, "prefix: expected address/length");
-		struct gw_route r = {.group_id = get_u32(e, "group", 0, &ok)};
-		if (!type || !strcmp(type, "unicast"))
-			r.type = GW_ROUTE_UNICAST;
-		else if (!strcmp(type, "blackhole"))
-			r.type = GW_ROUTE_BLACKHOLE;
-		else if (!strcmp(type, "reject"))
-			r.type = GW_ROUTE_REJECT;
-		else if (!strcmp(type, "local"))
-			r.type = GW_ROUTE_LOCAL;
-		else
-			return fail(where, "type: unicast|blackhole|reject|local");
-		int rc = gw_dp_route_add(dp, get_u32(e, "vrf", 0, &ok), &pfx, plen, &r);
-		if (!ok || rc < 0)
+		struct gw_tbl_routes_item it;
+		if (gw_tbl_routes_decode(&r, e, &it) != GW_TR_OK)
+			return fail(where, "%s", r.why);
+		struct gw_route rt = {.type = (enum gw_route_type)it.target.kind, .group_id = it.target.group};
+		int rc = gw_dp_route_add(dp, it.vrf, &it.prefix, it.prefix_len, &rt);
+		if (rc < 0)
 			return fail(where, "%s", rc == -ENOENT ? "unknown group or vrf" : strerror(-rc));
 	}
 	json_array_foreach(neighs, i, e)
 	{
 		snprintf(where, sizeof(where), "neighbors[%zu]", i);
-		int port = port_ref(cfg, e, where);
-		struct gw_ip ip;
-		struct rte_ether_addr mac;
-		const char *is = get_str(e, "ip"), *ms = get_str(e, "mac");
-		if (port < 0)
-			return -1;
-		if (!is || parse_ip(is, &ip) < 0)
-			return fail(where, "ip: not an IP address");
-		if (!ms || rte_ether_unformat_addr(ms, &mac) < 0)
-			return fail(where, "mac: expected xx:xx:xx:xx:xx:xx");
-		if (gw_dp_neigh_set(dp, (uint16_t)port, &ip, &mac) < 0)
+		struct gw_tbl_neighbors_item it;
+		if (gw_tbl_neighbors_decode(&r, e, &it) != GW_TR_OK)
+			return fail(where, "%s", r.why);
+		if (gw_dp_neigh_set(dp, it.port, &it.ip, &it.mac) < 0)
 			return fail(where, "cannot install");
 	}
 	return 0;

@@ -10,7 +10,7 @@ make -s -j2 lib >/dev/null
 lib=out/libgwpipeline.a
 out=build/Release/gw_dataplane.node
 if [ -f "$out" ] && [ -f build/Makefile ] && [ ! "$lib" -nt "$out" ] && \
-   [ -z "$(find binding.gyp addon src/runtime include -newer "$out" \( -name '*.c' -o -name '*.h' -o -name '*.cc' -o -name '*.gyp' \) -print -quit 2>/dev/null)" ]; then
+   [ -z "$(find binding.gyp addon src/runtime include tables -newer "$out" \( -name '*.c' -o -name '*.h' -o -name '*.cc' -o -name '*.gyp' \) -print -quit 2>/dev/null)" ]; then
   # The source list is a command expansion in binding.gyp: a new file must re-run configure.
   listed=$(sed -n '/^OBJS :=/,/^$/p' build/gw_dataplane.target.mk | grep -c '\.o')
   have=$(ls addon/*.cc src/runtime/*.c 2>/dev/null | wc -l)

@@ -1,7 +1,7 @@
 // Every packet the pipeline does not deliver is a named, counted drop: malformed headers, blackhole routes,
 // unresolved neighbors (also reported as an event so the control plane resolves them).
 import { expect } from 'chai';
-import { baseConfig, FROM_A, ReplayBench, scapy } from './harness.ts';
+import { baseConfig, FROM_A, ReplayBench, scapy, unicast } from './harness.ts';
 
 describe('dataplane pipeline: drops', function () {
   const bench = new ReplayBench();
@@ -46,8 +46,8 @@ describe('dataplane pipeline: drops', function () {
   it('unresolved neighbor -> counted drop and one neigh_miss event per address', () => {
     const cfg = baseConfig({
       nexthops: [{ id: 5, port: 'eth1', gateway: '10.1.0.77' }, { id: 6, port: 'eth1' }],
-      groups: [{ id: 5, members: [{ nexthop: 5 }] }, { id: 6, members: [{ nexthop: 6 }] }],
-      routes: [{ prefix: '10.5.0.0/16', group: 5 }, { prefix: '10.1.0.0/24', group: 6 }],
+      groups: [{ id: 5, members: [{ nexthop: 5, weight: 1 }] }, { id: 6, members: [{ nexthop: 6, weight: 1 }] }],
+      routes: [unicast('10.5.0.0/16', 5), unicast('10.1.0.0/24', 6)],
     });
     const pkts = scapy([
       `${FROM_A}/IP(src='10.0.0.2', dst='10.5.0.1')/UDP()`,
@@ -66,7 +66,7 @@ describe('dataplane pipeline: drops', function () {
   });
 
   it('a bad config is refused with the place and the reason', () => {
-    const cfg = baseConfig({ routes: [{ prefix: '10.7.0.0/33', group: 1 }] });
+    const cfg = baseConfig({ routes: [unicast('10.7.0.0/33', 1)] });
     expect(() => bench.replay(cfg, { eth0: [] })).to.throw(/REPLAY_INVALID_INPUT|routes\[\d+\]: prefix/);
     try {
       bench.replay(cfg, { eth0: [] });

@@ -1,7 +1,7 @@
 // Forwarding through the pipeline (gw-replay): bytes on the wire compared with what scapy says a router
 // must emit (new MACs, TTL/hop limit decremented, IPv4 checksum recomputed), 802.1Q, ECMP spread/stickiness.
 import { expect } from 'chai';
-import { at, baseConfig, FROM_A, GW1_MAC, NEXTHOP_MAC, ReplayBench, scapy } from './harness.ts';
+import { at, baseConfig, FROM_A, GW1_MAC, NEXTHOP_MAC, ReplayBench, scapy, unicast } from './harness.ts';
 
 describe('dataplane pipeline: forwarding', function () {
   const bench = new ReplayBench();
@@ -62,7 +62,7 @@ describe('dataplane pipeline: forwarding', function () {
     const cfg = baseConfig() as { ports: { vrf?: number }[]; routes: object[]; vrfs?: number[] };
     cfg.vrfs = [1];
     at(cfg.ports, 0).vrf = 1;
-    cfg.routes.push({ vrf: 1, prefix: '10.2.0.0/16', type: 'blackhole' });
+    cfg.routes.push({ vrf: 1, prefix: '10.2.0.0/16', target: { kind: 'blackhole' } });
     const out = bench.replay(cfg, { eth0: scapy([`${FROM_A}/IP(src='10.0.0.2', dst='10.2.3.4')/UDP()`]) });
     expect(out.p('eth1')).to.have.length(0);
     expect(out.c('eth0').drops.blackhole).to.equal(1);
@@ -73,7 +73,7 @@ describe('dataplane pipeline: forwarding', function () {
       baseConfig({
         nexthops: weights.map((_, i) => ({ id: 10 + i, port: 'eth1', gateway: `10.1.0.${10 + i}` })),
         groups: [{ id: 9, members: weights.map((w, i) => ({ nexthop: 10 + i, weight: w })) }],
-        routes: [{ prefix: '10.9.0.0/16', group: 9 }],
+        routes: [unicast('10.9.0.0/16', 9)],
         neighbors: weights.map((_, i) => ({ port: 'eth1', ip: `10.1.0.${10 + i}`, mac: `02:00:00:00:09:${(10 + i).toString(16).padStart(2, '0')}` })),
       });
     // 400 flows (source ports), each sent 3 times, interleaved

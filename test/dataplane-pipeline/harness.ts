@@ -104,6 +104,11 @@ export const GW1_MAC = '02:00:00:00:01:01';
 export const HOST_A_MAC = '02:00:00:00:00:02';
 export const NEXTHOP_MAC = '02:00:00:00:01:02';
 
+/** A replay config route of VRF 0 through a group (replay config entries are the addon's table items). */
+export function unicast(prefix: string, group: number): object {
+  return { vrf: 0, prefix, target: { kind: 'unicast', group } };
+}
+
 /** Two ports: eth0 (host A side, 10.0.0.1, 2001:db8::1) and eth1 (MTU 1400, towards 10.1.0.2). */
 export function baseConfig(extra: { routes?: object[]; nexthops?: object[]; groups?: object[]; neighbors?: object[]; icmp?: object } = {}): object {
   return {
@@ -117,15 +122,15 @@ export function baseConfig(extra: { routes?: object[]; nexthops?: object[]; grou
       ...(extra.nexthops ?? []),
     ],
     groups: [
-      { id: 1, members: [{ nexthop: 1 }] },
-      { id: 2, members: [{ nexthop: 2 }] },
+      { id: 1, members: [{ nexthop: 1, weight: 1 }] },
+      { id: 2, members: [{ nexthop: 2, weight: 1 }] },
       ...(extra.groups ?? []),
     ],
     routes: [
-      { prefix: '10.2.0.0/16', group: 1 },
-      { prefix: '2001:db8:2::/48', group: 2 },
-      { prefix: '10.3.0.0/16', type: 'blackhole' },
-      { prefix: '10.4.0.0/16', type: 'reject' },
+      unicast('10.2.0.0/16', 1),
+      unicast('2001:db8:2::/48', 2),
+      { vrf: 0, prefix: '10.3.0.0/16', target: { kind: 'blackhole' } },
+      { vrf: 0, prefix: '10.4.0.0/16', target: { kind: 'reject' } },
       ...(extra.routes ?? []),
     ],
     neighbors: [

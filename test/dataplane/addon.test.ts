@@ -2,9 +2,9 @@
 // `after`). Ports are net_ring loopbacks, so nothing polls at full speed; their punt taps live in a private
 // namespace. Checks the TS <-> C boundary: result codes, canonical show output, typed errors, port/tap setup.
 import { expect } from 'chai';
-import { FAKE_DROP_REASONS } from '../../agent/src/dataplane/fake.ts';
+import { FAKE_DROP_REASONS, FakeDataplane } from '../../agent/src/dataplane/fake.ts';
 import { NativeDataplane } from '../../agent/src/dataplane/native.ts';
-import type { PortInfo, RouteOp } from '../../agent/src/dataplane/api.ts';
+import type { DataplaneApi, PortInfo, RouteOp, TableErrorCode } from '../../agent/src/dataplane/api.ts';
 import { must, sh, until } from './lab.ts';
 
 const NS = 'gwrt-u';
@@ -80,6 +80,56 @@ describe('dataplane addon in-process (net_ring ports)', function () {
       .to.deep.equal(['invalid', 'invalid']);
     expect(() => dp!.applyRoutes('nope' as never)).to.throw().with.property('code', 'DP_BAD_ARGUMENT');
     expect(dp!.runtimeCounters().table_rejects_invalid! >= 17n, 'rejects are counted').to.equal(true);
+  });
+
+  it('answers the same items with the same codes as FakeDataplane (both decode with tables.yaml decoders)', () => {
+    const fake = new FakeDataplane({ maxVrfs: 4 });
+    fake.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 128 });
+    const fakePort = fake.addPort({ name: 'ring0', device: 'net_null0', mtu: 1400, vrf: 0 }).id;
+    // One sequence of writes with valid, malformed and dangling items; `p` is the dataplane's port.
+    const run = (d: DataplaneApi, p: number): TableErrorCode[][] => {
+      const w = <T>(items: unknown[]): T[] => items as T[];
+      const members65 = Array.from({ length: 65 }, () => ({ nexthop: 501, weight: 1 }));
+      return [
+        d.setNexthops(w([{ id: 501, port: p, gateway: '10.9.0.1' }, { id: 502, port: p }, { id: 503, port: 31 },
+          { id: 504, port: p, gateway: 'nope' }, { id: 505, port: p, gateway: null }, { id: 0, port: p }, { id: 506 },
+          { id: '507', port: p }, { id: 508, port: p, gateway: '2001:DB8::1' }, 'x'])),
+        d.setGroups(w([{ id: 501, members: [{ nexthop: 501, weight: 1 }, { nexthop: 502, weight: 3 }] },
+          { id: 502, members: [{ nexthop: 599, weight: 1 }] }, { id: 503, members: [] }, { id: 504, members: members65 },
+          { id: 505, members: [{ nexthop: 501 }] }, { id: 506, members: [{ nexthop: 501, weight: 65536 }] },
+          { id: 507, members: [{ nexthop: 502, weight: 2 }] }])),
+        d.applyRoutes(w([{ op: 'add', vrf: 0, prefix: '198.18.1.0/24', target: { kind: 'unicast', group: 501 } },
+          { op: 'add', vrf: 0, prefix: '198.18.2.7/24', target: { kind: 'blackhole' } },
+          { op: 'add', vrf: 0, prefix: '198.18.3.0/33', target: { kind: 'reject' } },
+          { op: 'add', vrf: 3, prefix: '198.18.4.0/24', target: { kind: 'reject' } },
+          { op: 'add', vrf: 9, prefix: '198.18.4.0/24', target: { kind: 'reject' } },
+          { op: 'add', vrf: 0, prefix: '198.18.5.0/24', target: { kind: 'unicast', group: 599 } },
+          { op: 'add', vrf: 0, prefix: '198.18.6.0/24', target: { kind: 'teleport' } },
+          { op: 'add', vrf: 0, prefix: '198.18.6.0/24', type: 'blackhole' },
+          { op: 'del', vrf: 0, prefix: '198.18.9.0/24' }, { op: 'del', vrf: 0, prefix: '198.18.2.0/24' },
+          { op: 'x', vrf: 0, prefix: '198.18.2.0/24' }, { op: 'del', vrf: 0 }])),
+        d.setNeighbors(w([{ port: p, ip: '10.9.0.1', mac: '02:00:00:00:09:01' }, { port: 31, ip: '10.9.0.1', mac: '02:00:00:00:09:01' },
+          { port: p, ip: '10.9.0.2', mac: '02:00:00:00:09' }, { port: p, ip: '2001:db8::9', mac: '02:AA:00:00:09:02' }])),
+        d.delNeighbors(w([{ port: p, ip: '10.9.0.1' }, { port: p, ip: '10.9.0.1' }, { port: p, ip: 'x' }, { port: p, ip: '2001:DB8::9' }])),
+        d.applyRoutes([{ op: 'del', vrf: 0, prefix: '198.18.1.0/24' }]),
+        d.delGroups(w([501, 507, 501, 0, 'x'])),
+        d.delNexthops(w([501, 502, 508, 501, 0])),
+        [d.addVrf(3), d.addVrf(4), d.delVrf(0), d.delVrf(3), d.delVrf(3), d.addVrf(1.5), d.addVrf(-1)],
+      ];
+    };
+    const native = run(dp!, port.id);
+    expect(native).to.deep.equal(run(fake, fakePort));
+    expect(native).to.deep.equal([
+      ['ok', 'ok', 'invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'ok', 'invalid'],
+      ['ok', 'no_nexthop', 'invalid', 'invalid', 'invalid', 'invalid', 'ok'],
+      ['ok', 'ok', 'invalid', 'no_vrf', 'no_vrf', 'no_nexthop', 'invalid', 'invalid', 'not_found', 'ok', 'invalid', 'invalid'],
+      ['ok', 'invalid', 'invalid', 'ok'],
+      ['ok', 'not_found', 'invalid', 'ok'],
+      ['ok'],
+      ['ok', 'ok', 'not_found', 'invalid', 'invalid'],
+      ['ok', 'ok', 'ok', 'not_found', 'invalid'],
+      ['ok', 'invalid', 'invalid', 'ok', 'not_found', 'invalid', 'invalid'],
+    ]);
   });
 
   it('keeps VRFs apart', () => {

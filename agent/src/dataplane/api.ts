@@ -4,6 +4,8 @@
 // bigint. Table writes are batched; each batch returns one result per item so a caller can tell the plugin
 // exactly which route failed and why.
 
+import type { Neighbor, Nexthop, NexthopGroup, RouteEntry, TableErrorCode, TablesApi } from '../../../dataplane/tables/gen/tables.gen.ts';
+
 export type VrfId = number;
 export type PortId = number;
 
@@ -74,42 +76,17 @@ export interface PortStats {
   rxNoMbuf: bigint;
 }
 
-export interface Nexthop {
-  id: number;
-  port: PortId;
-  /** Gateway address; absent = directly connected (resolve the packet's destination). */
-  gateway?: string;
-}
-
-export interface NexthopGroup {
-  id: number;
-  members: { nexthop: number; weight: number }[];
-}
-
-export type RouteTarget =
-  | { kind: 'unicast'; group: number }
-  | { kind: 'blackhole' }
-  | { kind: 'reject' }
-  | { kind: 'local' };
-
-export type RouteOp =
-  | { op: 'add'; vrf: VrfId; prefix: string; target: RouteTarget }
-  | { op: 'del'; vrf: VrfId; prefix: string };
-
-/** Stable result codes of table writes. */
-export type TableErrorCode = 'ok' | 'invalid' | 'not_found' | 'table_full' | 'no_vrf' | 'no_nexthop' | 'no_memory';
-
-export interface Neighbor {
-  port: PortId;
-  ip: string;
-  mac: string;
-}
-
-export interface RouteEntry {
-  vrf: VrfId;
-  prefix: string;
-  target: RouteTarget;
-}
+// Table items, their result codes and the table writes below come from dataplane/tables/tables.yaml (generated
+// into dataplane/tables/gen/tables.gen.ts), so the addon, FakeDataplane and gw-replay agree on every field.
+export type {
+  Neighbor,
+  Nexthop,
+  NexthopGroup,
+  RouteEntry,
+  RouteOp,
+  RouteTarget,
+  TableErrorCode,
+} from '../../../dataplane/tables/gen/tables.gen.ts';
 
 export interface WorkerCounters {
   worker: number;
@@ -135,7 +112,7 @@ export interface PortCounters {
 
 export type DataplaneEvent = { type: 'neigh_miss'; port: PortId; ip: string };
 
-export interface DataplaneApi {
+export interface DataplaneApi extends TablesApi {
   init(cfg: EalConfig): EalInfo;
   dropReasons(): string[];
 
@@ -149,19 +126,9 @@ export interface DataplaneApi {
   /** Stop workers and ports, release EAL memory. The object is unusable afterwards. */
   shutdown(): void;
 
-  addVrf(vrf: VrfId): TableErrorCode;
-  delVrf(vrf: VrfId): TableErrorCode;
-
-  setNexthops(nhs: Nexthop[]): TableErrorCode[];
-  delNexthops(ids: number[]): TableErrorCode[];
-  setGroups(groups: NexthopGroup[]): TableErrorCode[];
-  delGroups(ids: number[]): TableErrorCode[];
-  applyRoutes(ops: RouteOp[]): TableErrorCode[];
-  setNeighbors(ns: Neighbor[]): TableErrorCode[];
   /** Source addresses of the ICMP errors the dataplane sends for packets that arrived on a port: the first
    *  IPv4 and the first IPv6 of `addresses` ("ip/len" or "ip"); an empty list clears them. */
   setPortAddresses(port: PortId, addresses: string[]): TableErrorCode;
-  delNeighbors(ns: Omit<Neighbor, 'mac'>[]): TableErrorCode[];
 
   routes(vrf: VrfId): RouteEntry[];
   nexthops(): Nexthop[];

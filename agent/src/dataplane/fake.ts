@@ -21,7 +21,9 @@ import type {
   WorkerCounters,
 } from './api.ts';
 import { readFileSync } from 'node:fs';
-import { parseIp, parseMac, parsePrefix } from './addr.ts';
+import { parseIp } from './addr.ts';
+import { batch } from '../../../dataplane/tables/runtime.ts';
+import * as tables from '../../../dataplane/tables/gen/tables.gen.ts';
 import { DataplaneError } from './errors.ts';
 
 /** Read from dataplane/include/gw_drop_reasons.h, the list the addon compiles in, so names never diverge. */
@@ -150,90 +152,77 @@ export class FakeDataplane implements DataplaneApi {
     this.closed = true;
   }
 
+  // Items are checked by the decoders generated from dataplane/tables/tables.yaml, the same checks the addon's
+  // C decoders make; what needs the tables (ids in range of the limits, port/VRF/nexthop/group exist) follows in
+  // the addon's order.
   addVrf(vrf: VrfId): TableErrorCode {
-    if (!Number.isInteger(vrf) || vrf < 0 || vrf >= this.limits.maxVrfs) return 'invalid';
-    this.vrfs.add(vrf);
-    if (!this.rts.has(vrf)) this.rts.set(vrf, new Map());
+    const v = tables.decodeVrfsKey(vrf);
+    if (v === undefined || v >= this.limits.maxVrfs) return 'invalid';
+    this.vrfs.add(v);
+    if (!this.rts.has(v)) this.rts.set(v, new Map());
     return 'ok';
   }
 
   delVrf(vrf: VrfId): TableErrorCode {
-    if (vrf === 0) return 'invalid';
-    if (!this.vrfs.delete(vrf)) return 'not_found';
-    this.rts.delete(vrf);
+    const v = tables.decodeVrfsKey(vrf);
+    if (v === undefined || v === 0 || v >= this.limits.maxVrfs) return 'invalid';
+    if (!this.vrfs.delete(v)) return 'not_found';
+    this.rts.delete(v);
     return 'ok';
   }
 
-  setNexthops(nhs: Nexthop[]): TableErrorCode[] {
+  private write<I>(items: unknown[], decode: (v: unknown) => I | undefined, apply: (item: I) => TableErrorCode): TableErrorCode[] {
     this.writeCalls++;
-    return nhs.map((nh) => {
-      if (!Number.isInteger(nh.id) || nh.id < 1 || nh.id > this.limits.maxNexthops) return 'invalid';
-      if (!this.portTable.has(nh.port)) return 'invalid';
-      let gateway: string | undefined;
-      if (nh.gateway !== undefined) {
-        gateway = parseIp(nh.gateway)?.text;
-        if (!gateway) return 'invalid';
-      }
-      this.nhs.set(nh.id, gateway ? { id: nh.id, port: nh.port, gateway } : { id: nh.id, port: nh.port });
+    return batch(items, decode, apply, 'invalid');
+  }
+
+  setNexthops(nhs: Nexthop[]): TableErrorCode[] {
+    return this.write(nhs, tables.decodeNexthops, (nh) => {
+      if (nh.id > this.limits.maxNexthops || !this.portTable.has(nh.port)) return 'invalid';
+      this.nhs.set(nh.id, nh);
       return 'ok';
     });
   }
 
   delNexthops(ids: number[]): TableErrorCode[] {
-    this.writeCalls++;
-    return ids.map((id) => (this.nhs.delete(id) ? 'ok' : 'not_found'));
+    return this.write(ids, tables.decodeNexthopsKey, (id) => (this.nhs.delete(id) ? 'ok' : 'not_found'));
   }
 
   setGroups(groups: NexthopGroup[]): TableErrorCode[] {
-    this.writeCalls++;
-    return groups.map((g) => {
-      if (!Number.isInteger(g.id) || g.id < 1 || g.id > this.limits.maxGroups) return 'invalid';
-      if (g.members.length === 0) return 'invalid';
-      if (g.members.some((m) => !Number.isInteger(m.weight) || m.weight < 1 || m.weight > 65535)) return 'invalid';
+    return this.write(groups, tables.decodeGroups, (g) => {
       if (g.members.some((m) => !this.nhs.has(m.nexthop))) return 'no_nexthop';
-      this.grps.set(g.id, { id: g.id, members: g.members.map((m) => ({ ...m })) });
+      if (g.id > this.limits.maxGroups) return 'invalid';
+      this.grps.set(g.id, g);
       return 'ok';
     });
   }
 
   delGroups(ids: number[]): TableErrorCode[] {
-    this.writeCalls++;
-    return ids.map((id) => (this.grps.delete(id) ? 'ok' : 'not_found'));
+    return this.write(ids, tables.decodeGroupsKey, (id) => (this.grps.delete(id) ? 'ok' : 'not_found'));
   }
 
   applyRoutes(ops: RouteOp[]): TableErrorCode[] {
-    this.writeCalls++;
-    return ops.map((op) => {
-      const p = parsePrefix(op.prefix);
-      if (!p) return 'invalid';
+    return this.write(ops, tables.decodeRoutesApply, (op) => {
       const table = this.rts.get(op.vrf);
       if (!table) return 'no_vrf';
-      if (op.op === 'del') return table.delete(p.text) ? 'ok' : 'not_found';
+      if (op.op === 'del') return table.delete(op.prefix) ? 'ok' : 'not_found';
       if (op.target.kind === 'unicast' && !this.grps.has(op.target.group)) return 'no_nexthop';
-      if (!table.has(p.text) && table.size >= this.limits.maxRoutes) return 'table_full';
-      table.set(p.text, { vrf: op.vrf, prefix: p.text, target: { ...op.target } });
+      if (!table.has(op.prefix) && table.size >= this.limits.maxRoutes) return 'table_full';
+      table.set(op.prefix, { vrf: op.vrf, prefix: op.prefix, target: op.target });
       return 'ok';
     });
   }
 
   setNeighbors(ns: Neighbor[]): TableErrorCode[] {
-    this.writeCalls++;
-    return ns.map((n) => {
-      const ip = parseIp(n.ip);
-      const mac = parseMac(n.mac);
-      if (!ip || !mac || !this.portTable.has(n.port)) return 'invalid';
-      this.neighs.set(`${n.port}/${ip.text}`, { port: n.port, ip: ip.text, mac });
+    return this.write(ns, tables.decodeNeighbors, (n) => {
+      if (!this.portTable.has(n.port)) return 'invalid';
+      this.neighs.set(`${n.port}/${n.ip}`, n);
       return 'ok';
     });
   }
 
-  delNeighbors(ns: Omit<Neighbor, 'mac'>[]): TableErrorCode[] {
-    this.writeCalls++;
-    return ns.map((n) => {
-      const ip = parseIp(n.ip);
-      if (!ip) return 'invalid';
-      return this.neighs.delete(`${n.port}/${ip.text}`) ? 'ok' : 'not_found';
-    });
+  delNeighbors(ns: Pick<Neighbor, 'port' | 'ip'>[]): TableErrorCode[] {
+    return this.write(ns, tables.decodeNeighborsKey, (n) => (this.neighs.delete(`${n.port}/${n.ip}`) ? 'ok' : 'not_found'));
   }
 
   /** ICMP source addresses per port, as the addon would keep them. */

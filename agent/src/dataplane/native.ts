@@ -29,9 +29,10 @@ import type {
 import { DataplaneError } from './errors.ts';
 import { ealArgs, type HugepagePlan, planHugepages } from './hugepages.ts';
 import { parseIp } from './addr.ts';
+import { TABLE_RESULTS, type TablesAddon } from '../../../dataplane/tables/gen/tables.gen.ts';
 
-/** Shape of the binding (dataplane/addon/*.cc). */
-export interface Addon {
+/** Shape of the binding (dataplane/addon/*.cc); its table writes are generated from dataplane/tables/tables.yaml. */
+export interface Addon extends TablesAddon {
   dropReasons(): string[];
   init(o: { args: string[]; workers: number; controlCpu: number; mbufs: number } & TableLimits): number[];
   addPort(o: { name: string; tapName: string; device: string; netns?: string; mtu: number; vrf: number }): PortInfo;
@@ -44,15 +45,6 @@ export interface Addon {
   stopWorkers(): void;
   shutdown(): void;
   pinControlThreads(): number;
-  vrfAdd(v: number): number;
-  vrfDel(v: number): number;
-  setNexthops(a: Nexthop[]): Int32Array;
-  delNexthops(a: number[]): Int32Array;
-  setGroups(a: NexthopGroup[]): Int32Array;
-  delGroups(a: number[]): Int32Array;
-  applyRoutes(a: RouteOp[]): Int32Array;
-  setNeighbors(a: Neighbor[]): Int32Array;
-  delNeighbors(a: Omit<Neighbor, 'mac'>[]): Int32Array;
   routes(vrf: number): { prefix: string; kind: RouteTarget['kind']; group?: number }[];
   nexthops(): Nexthop[];
   groups(): NexthopGroup[];
@@ -62,8 +54,8 @@ export interface Addon {
   eventsDropped(): bigint;
 }
 
-/** Index = result number of the addon (dataplane/addon/util.h, enum Result). */
-const CODES: TableErrorCode[] = ['ok', 'invalid', 'not_found', 'table_full', 'no_vrf', 'no_nexthop', 'no_memory'];
+/** Index = result number of the addon (GW_TABLE_RESULTS of dataplane/tables/gen/gw_tables.h). */
+const CODES: readonly TableErrorCode[] = TABLE_RESULTS;
 /** Rejected table-write items by result code, for /metrics (runtimeCounters: table_rejects_<code>). */
 const rejects = new Map<TableErrorCode, bigint>();
 const codes = (r: Int32Array): TableErrorCode[] =>
@@ -85,7 +77,13 @@ export function loadAddon(path = ADDON_PATH): Addon {
   if (!existsSync(path)) {
     throw new DataplaneError('DP_ADDON_MISSING', `${path} not built: run scripts/setup.sh (or npm run build)`);
   }
-  loaded = createRequire(import.meta.url)(path) as Addon;
+  const addon = createRequire(import.meta.url)(path) as Addon;
+  // Both lists come from tables.yaml; they differ only when the addon was built before the schema changed.
+  const built = addon.tableResults().join(' ');
+  if (built !== CODES.join(' ')) {
+    throw new DataplaneError('DP_ADDON_MISSING', `${path} is stale (result codes "${built}"): run npm run build`);
+  }
+  loaded = addon;
   return loaded;
 }
 
@@ -228,39 +226,37 @@ export class NativeDataplane implements DataplaneApi {
     return CODES[this.addon.vrfDel(vrf)] ?? 'invalid';
   }
 
-  setNexthops(nhs: Nexthop[]): TableErrorCode[] {
+  private batch<T>(write: (items: T[]) => Int32Array, items: T[]): TableErrorCode[] {
     this.live();
-    return codes(this.addon.setNexthops(nhs));
+    return codes(write(items));
+  }
+
+  setNexthops(nhs: Nexthop[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setNexthops(a), nhs);
   }
 
   delNexthops(ids: number[]): TableErrorCode[] {
-    this.live();
-    return codes(this.addon.delNexthops(ids));
+    return this.batch((a) => this.addon.delNexthops(a), ids);
   }
 
   setGroups(groups: NexthopGroup[]): TableErrorCode[] {
-    this.live();
-    return codes(this.addon.setGroups(groups));
+    return this.batch((a) => this.addon.setGroups(a), groups);
   }
 
   delGroups(ids: number[]): TableErrorCode[] {
-    this.live();
-    return codes(this.addon.delGroups(ids));
+    return this.batch((a) => this.addon.delGroups(a), ids);
   }
 
   applyRoutes(ops: RouteOp[]): TableErrorCode[] {
-    this.live();
-    return codes(this.addon.applyRoutes(ops));
+    return this.batch((a) => this.addon.applyRoutes(a), ops);
   }
 
   setNeighbors(ns: Neighbor[]): TableErrorCode[] {
-    this.live();
-    return codes(this.addon.setNeighbors(ns));
+    return this.batch((a) => this.addon.setNeighbors(a), ns);
   }
 
-  delNeighbors(ns: Omit<Neighbor, 'mac'>[]): TableErrorCode[] {
-    this.live();
-    return codes(this.addon.delNeighbors(ns));
+  delNeighbors(ns: Pick<Neighbor, 'port' | 'ip'>[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delNeighbors(a), ns);
   }
 
   /** ICMP error source addresses of a port: the first IPv4 and first IPv6 of `addresses` ("ip/len" or "ip"). */
