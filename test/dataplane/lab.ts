@@ -215,6 +215,13 @@ export interface CounterSnapshot {
 
 export const counters = (d: Daemon): Promise<CounterSnapshot> => api<CounterSnapshot>(d, '/v1/dataplane/counters');
 
+/** One port's counters in a snapshot (throws when the port is missing). */
+export function portCounters(c: CounterSnapshot, name: string): CounterSnapshot['ports'][number] {
+  const p = c.ports.find((x) => x.name === name);
+  if (!p) throw new Error(`no counters for ${name}`);
+  return p;
+}
+
 /** CPU seconds (user + system, all threads) the process has used so far. */
 export function cpuSeconds(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
