@@ -5,4 +5,5 @@
 #include "harness.h"
 extern const struct gw_test gw_tests_fib[];
 extern const struct gw_test gw_tests_pipeline[];
+extern const struct gw_test gw_tests_ingress[];
 #endif

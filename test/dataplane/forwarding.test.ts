@@ -22,6 +22,7 @@ import {
   labNames,
   must,
   nsExec,
+  portCounters,
   sh,
   startDaemon,
   stopDaemon,
@@ -41,11 +42,7 @@ function threadCpu(pid: number): Record<string, number> {
   }
   return out;
 }
-const port = (c: Awaited<ReturnType<typeof counters>>, name: string) => {
-  const p = c.ports.find((x) => x.name === name);
-  if (!p) throw new Error(`no counters for ${name}`);
-  return p;
-};
+const port = portCounters;
 
 describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function () {
   let lab: Lab;

@@ -137,13 +137,15 @@ export interface Daemon {
 export async function startDaemon(
   l: Lab,
   extra: Parameters<typeof bootYaml>[2] = {},
-  opts: { boot?: (dir: string) => string; ports?: number } = {},
+  opts: { boot?: (dir: string) => string; ports?: number; wrap?: string[] } = {},
 ): Promise<Daemon> {
   const dir = mkdtempSync(join(tmpdir(), `${l.prefix}-`));
   writeFileSync(join(dir, 'boot.yaml'), opts.boot ? opts.boot(dir) : bootYaml(l, dir, extra));
   const logFile = join(dir, 'daemon.log');
   const fd = openSync(logFile, 'a');
-  const child = spawn(join(ROOT, 'bin/vpc-gatewayd'), ['--config', join(dir, 'boot.yaml')], { stdio: ['ignore', fd, fd] });
+  // wrap: a command the daemon is exec'd by (e.g. `unshare -m ...` to change what it sees of the machine)
+  const argv = [...(opts.wrap ?? []), join(ROOT, 'bin/vpc-gatewayd'), '--config', join(dir, 'boot.yaml')];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', fd, fd] });
   writeFileSync(join(tmpdir(), `${l.prefix}.pid`), String(child.pid));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const d: Daemon = { child, dir, socket: join(dir, 'run', 'api.sock'), logFile, exited };
@@ -215,6 +217,13 @@ export interface CounterSnapshot {
 }
 
 export const counters = (d: Daemon): Promise<CounterSnapshot> => api<CounterSnapshot>(d, '/v1/dataplane/counters');
+
+/** One port's counters in a snapshot (throws when the port is missing). */
+export function portCounters(c: CounterSnapshot, name: string): CounterSnapshot['ports'][number] {
+  const p = c.ports.find((x) => x.name === name);
+  if (!p) throw new Error(`no counters for ${name}`);
+  return p;
+}
 
 /** CPU seconds (user + system, all threads) the process has used so far. */
 export function cpuSeconds(pid: number): number {

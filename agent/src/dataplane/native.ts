@@ -98,8 +98,11 @@ function checkCores(cfg: EalConfig, online: number): void {
       throw new DataplaneError('DP_BAD_CONFIG', `eal: core ${c} is not an online CPU (0..${online - 1})`);
     }
   }
-  if (new Set(all).size !== all.length) {
-    throw new DataplaneError('DP_BAD_CONFIG', 'eal: worker cores must be distinct and not the control core');
+  // A worker on the control core competes with Node's thread: allowed only when every online CPU already has a
+  // worker (a 2-CPU machine with two workers), where no better place exists.
+  const shared = cfg.workerCores.includes(cfg.controlCore) && cfg.workerCores.length >= online;
+  if (new Set(cfg.workerCores).size !== cfg.workerCores.length || (new Set(all).size !== all.length && !shared)) {
+    throw new DataplaneError('DP_BAD_CONFIG', 'eal: worker cores must be distinct and not the control core (unless every online CPU has a worker)');
   }
 }
 

@@ -127,16 +127,20 @@ int rt_worker_main(void *arg)
 	return 0;
 }
 
+/* Physical ports round-robin first, then the taps: port ids alternate physical/tap (each port is probed right
+ * before its tap), so one round-robin over ids gave every physical port to worker 0 and only taps to worker 1. */
 void rt_workers_assign(void)
 {
 	for (unsigned i = 0; i < rt.n_workers; i++)
 		rt.workers[i]->n_rx = 0;
 	unsigned next = 0;
-	for (uint16_t p = 0; p < GW_MAX_PORTS; p++) {
-		if (!rt.ports[p].used)
-			continue;
-		struct rt_worker *w = rt.workers[next++ % rt.n_workers];
-		w->rx_ports[w->n_rx++] = p;
+	for (int taps = 0; taps < 2; taps++) {
+		for (uint16_t p = 0; p < GW_MAX_PORTS; p++) {
+			if (!rt.ports[p].used || rt.ports[p].is_tap != (taps == 1))
+				continue;
+			struct rt_worker *w = rt.workers[next++ % rt.n_workers];
+			w->rx_ports[w->n_rx++] = p;
+		}
 	}
 }
 

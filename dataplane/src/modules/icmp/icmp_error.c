@@ -2,7 +2,7 @@
 /* ICMP/ICMPv6 errors built in place from the offending packet (no allocation): the quoted original is
  * kept, new headers are prepended in the headroom. The error goes back out of the ingress port to the
  * previous hop's MAC: that neighbor just reached us, so no second lookup and no neighbor miss on the
- * error path. Rules from RFC 1812 4.3.2.7 / RFC 4443 2.4: no errors about errors, fragments other than the
+ * error path. Rules from RFC 1812 4.3.2.7 / RFC 4443 2.4: no errors about errors, IPv4 fragments other than the
  * first, multicast/broadcast, or unspecified sources; a per-worker token bucket limits the rate. */
 #include <errno.h>
 
@@ -156,6 +156,32 @@ void gw_icmp4_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 		w->tr.drop = why;
 }
 
+/* RFC 4443 2.4 (e.1) also holds for an ICMPv6 error behind extension headers (hop-by-hop, routing, destination
+ * options, the first fragment): follow the chain to the upper layer. A non-first fragment shows no upper layer. */
+static bool icmp6_is_error(const struct rte_mbuf *m, uint32_t l3)
+{
+	uint32_t off = l3 + sizeof(struct rte_ipv6_hdr);
+	uint8_t nh = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, l3)->proto;
+	for (int i = 0; i < 8; i++) {
+		if (rte_pktmbuf_data_len(m) < off + 8)
+			return false;
+		const uint8_t *h = rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+		if (nh == GW_IPPROTO_ICMPV6)
+			return h[0] < GW_ICMP6_INFO_MIN;
+		if (nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS) {
+			off += (h[1] + 1u) * 8;
+		} else if (nh == IPPROTO_FRAGMENT) {
+			if ((h[2] << 8 | h[3]) & 0xfff8)
+				return false;
+			off += 8;
+		} else {
+			return false;
+		}
+		nh = h[0];
+	}
+	return false;
+}
+
 void gw_icmp6_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint8_t type, uint8_t code,
 		    uint32_t mtu, enum gw_drop_reason why)
 {
@@ -164,11 +190,8 @@ void gw_icmp6_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	w->cnt[p->in_port].drops[why]++;
 	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, p->l3);
 	static const uint8_t unspec[16];
-	bool is_err = false;
-	if (ip->proto == GW_IPPROTO_ICMPV6 && rte_pktmbuf_data_len(m) >= p->l3 + sizeof(*ip) + 1)
-		is_err = *rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l3 + sizeof(*ip)) < GW_ICMP6_INFO_MIN;
 	if (p->l2_mcast || ip->dst_addr[0] == 0xff || ip->src_addr[0] == 0xff ||
-	    memcmp(ip->src_addr, unspec, 16) == 0 || is_err)
+	    memcmp(ip->src_addr, unspec, 16) == 0 || icmp6_is_error(m, p->l3))
 		return not_sent(w, p, why);
 	if (!may_answer(w, p, p->inp->has6))
 		return not_sent(w, p, why);

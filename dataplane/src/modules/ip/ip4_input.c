@@ -3,9 +3,11 @@
 #include "icmp/icmp.h"
 #include "ip.h"
 
+/* RFC 1812 5.3.7: not forwarded, and never answered with an ICMP error (4.3.2.7): network 0 (not only 0.0.0.0),
+ * loopback, multicast, limited broadcast. */
 static inline bool martian_src(uint32_t s /* host order */)
 {
-	return (s >> 28) == 0xe || s == 0xffffffffu || (s >> 24) == 127 || s == 0;
+	return (s >> 28) == 0xe || s == 0xffffffffu || (s >> 24) == 127 || (s >> 24) == 0;
 }
 
 /* One's complement sum of the header in 32-bit words (ihl is a multiple of 4), folded: a valid header sums to
