@@ -134,7 +134,7 @@ async function main(): Promise<void> {
         // because the DPDK worker carries the BGP sessions over the punt path.
         if (d && withPlugin) {
           await stopRouting(l);
-          await h.killAgent9(d, l);
+          await h.killAgent9(d);
           d = undefined;
         }
         if (!d) {
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
       d.child.kill('SIGTERM');
       await Promise.race([d.exited, new Promise((r) => setTimeout(r, 30_000))]);
     }
-    if (d) await h.killAgent9(d, l);
+    if (d) await h.killAgent9(d);
     await h.teardown(l);
   }
 }

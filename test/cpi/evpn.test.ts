@@ -89,9 +89,9 @@ describe('EVPN ops from a gobgp peer reach the agent keyed to their VNI', functi
     const G = ['global', 'rib', '-a', 'evpn'];
     await h.gobgp(A, [...G, 'add', 'macadv', '02:00:00:00:0d:0d', '0.0.0.0', 'etag', '0', 'label', '100', 'rd', '10.0.1.2:100', 'rt', '65000:100', 'encap', 'vxlan']);
     await h.until('MAC 0d:0d in the model', async () => (await h.debugView()).evpn.macs.some((m) => m.mac === '02:00:00:00:0d:0d'), 20_000);
-    await h.killAgent9(d!, l);
-    await h.gobgp(A, [...G, 'del', 'macadv', '02:00:00:00:0d:0d', '0.0.0.0', 'etag', '0', 'label', '100', 'rd', '10.0.1.2:100']);
-    d = await h.startAgent(l);
+    d = await h.crashAndRestart(d!, l, async () => {
+      await h.gobgp(A, [...G, 'del', 'macadv', '02:00:00:00:0d:0d', '0.0.0.0', 'etag', '0', 'label', '100', 'rd', '10.0.1.2:100']);
+    });
     await h.until('epoch complete', async () => (await h.api<{ epochComplete: boolean }>(d!, '/v1/cpi')).epochComplete, 30_000);
     const e = (await h.debugView()).evpn;
     expect(e.vteps.map((v) => [v.vni, v.vtep])).to.deep.include([100, '10.0.1.2']);

@@ -16,7 +16,7 @@ interface ZRoute {
 }
 
 /** zebra's BGP routes it holds as installed in the FIB (not rejected, not queued). */
-async function zebraFib(): Promise<Map<string, string[]>> {
+async function zebraBgp(): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   for (const af of ['ip', 'ipv6']) {
     const j = await h.vtyshJson<Record<string, ZRoute[]>>(`show ${af} route bgp json`);
@@ -29,38 +29,82 @@ async function zebraFib(): Promise<Map<string, string[]>> {
   return out;
 }
 
+const linkLocal = (prefix: string): boolean => /^fe80:/i.test(prefix);
+
+/**
+ * What the dataplane must hold besides zebra's BGP routes, from zebra's view of the dataplane ports' taps: each
+ * connected subnet over a tap (`dev <tap>`) and each tap address as a local host route. Link-local addresses are
+ * punted by the pipeline, not routed.
+ */
+async function zebraOwn(taps: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const af of ['ip', 'ipv6']) {
+    const j = await h.vtyshJson<Record<string, ZRoute[]>>(`show ${af} route connected json`);
+    for (const [prefix, rs] of Object.entries(j)) {
+      const dev = rs.find((r) => r.selected)?.nexthops[0]?.interfaceName;
+      if (dev !== undefined && taps.includes(dev) && !linkLocal(prefix)) out.set(prefix, [`dev ${dev}`]);
+    }
+  }
+  for (const tap of taps) {
+    const j = await h.vtyshJson<Record<string, { ipAddresses?: { address: string }[] }>>(`show interface ${tap} json`);
+    for (const { address } of j[tap]?.ipAddresses ?? []) {
+      const ip = address.split('/')[0]!;
+      if (!linkLocal(ip)) out.set(`${ip}/${ip.includes(':') ? 128 : 32}`, ['local']);
+    }
+  }
+  return out;
+}
+
 interface DpRoute {
   prefix: string;
   kind: string;
   group?: number;
 }
 
-/** BGP-learned routes in the dataplane (the ones the CPI programmed), with their nexthop gateways. */
+/** The dataplane's whole FIB of VRF 0 (every page): prefix -> gateways (`dev <tap>` when connected) or the kind. */
 async function dataplaneFib(d: h.Daemon): Promise<Map<string, string[]>> {
-  const rs = await h.api<{ items: DpRoute[] }>(d, '/v1/dataplane/routes?vrf=0');
+  const items: DpRoute[] = [];
+  for (let token: string | undefined, first = true; first || token !== undefined; first = false) {
+    const page = await h.api<{ items: DpRoute[]; next_page_token?: string }>(d, `/v1/dataplane/routes?vrf=0${token ? `&page_token=${encodeURIComponent(token)}` : ''}`);
+    items.push(...page.items);
+    token = page.next_page_token;
+  }
   const nh = await h.api<{ nexthops: { id: number; port: number; gateway?: string }[]; groups: { id: number; members: { nexthop: number }[] }[] }>(d, '/v1/dataplane/nexthops');
-  const mine = new Set((await h.debugView()).fib['0'] ?? []);
+  const ports = (await h.api<{ items: { id: number; tapName: string }[] }>(d, '/v1/dataplane/ports')).items;
+  const hop = (id: number): string => {
+    const n = nh.nexthops.find((x) => x.id === id);
+    return n?.gateway ?? `dev ${ports.find((p) => p.id === n?.port)?.tapName ?? `nexthop ${id}?`}`;
+  };
   const out = new Map<string, string[]>();
-  for (const r of rs.items) {
-    if (!mine.has(r.prefix)) continue;
-    const g = nh.groups.find((x) => x.id === r.group);
-    out.set(r.prefix, (g?.members ?? []).map((m) => nh.nexthops.find((n) => n.id === m.nexthop)?.gateway ?? '').sort());
+  for (const r of items) {
+    if (r.kind !== 'unicast') out.set(r.prefix, [r.kind]);
+    else out.set(r.prefix, (nh.groups.find((x) => x.id === r.group)?.members ?? []).map((m) => hop(m.nexthop)).sort());
   }
   return out;
 }
 
+async function tapNames(d: h.Daemon): Promise<string[]> {
+  return (await h.api<{ items: { tapName: string }[] }>(d, '/v1/dataplane/ports')).items.map((p) => p.tapName);
+}
+
 const asObj = (m: Map<string, string[]>): Record<string, string[]> => Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
 
-/** Waits until the dataplane FIB equals zebra's FIB and equals `want` (prefix -> gateways). */
+/**
+ * Waits until zebra's BGP FIB equals `want` (prefix -> gateways) and the dataplane's whole FIB equals zebra's
+ * BGP routes plus the ports' own routes (both ways: a route the dataplane holds and zebra does not fails too),
+ * and the CPI lists exactly the BGP prefixes.
+ */
 async function converged(d: h.Daemon, want: Record<string, string[]>, timeoutMs = 30_000): Promise<void> {
   const w = asObj(new Map(Object.entries(want).map(([k, v]) => [k, [...v].sort()])));
   let last = '';
   await h
     .until('dataplane FIB == zebra FIB == expected', async () => {
-      const z = asObj(await zebraFib());
+      const bgp = await zebraBgp();
+      const z = asObj(new Map([...bgp, ...(await zebraOwn(await tapNames(d)))]));
       const dp = asObj(await dataplaneFib(d));
-      last = JSON.stringify({ zebra: z, dataplane: dp });
-      return JSON.stringify(z) === JSON.stringify(w) && JSON.stringify(dp) === JSON.stringify(w);
+      const cpi = [...((await h.debugView()).fib['0'] ?? [])].sort();
+      last = JSON.stringify({ zebra: z, dataplane: dp, cpi });
+      return JSON.stringify(asObj(bgp)) === JSON.stringify(w) && JSON.stringify(dp) === JSON.stringify(z) && JSON.stringify(cpi) === JSON.stringify(Object.keys(w).sort());
     }, timeoutMs, 250)
     .catch((e: Error) => {
       throw new Error(`${e.message}; want ${JSON.stringify(w)}, last ${last}`);
@@ -153,14 +197,15 @@ describe('zebra plugin + CPI with real FRR, gobgp peers and the DPDK dataplane',
     await h.gobgp(B, ['global', 'rib', 'del', '-a', 'ipv4', '10.100.9.0/24']);
   });
 
-  it('kill -9 of the agent: after restart and resync the dataplane equals zebra, nothing stale', async () => {
+  it('kill -9 of the agent: the restart removes its stale XDP programs itself; after resync the dataplane equals zebra, nothing stale', async () => {
     const want = { '10.100.3.0/24': ['10.0.2.2'], '10.100.2.0/24': ['10.0.1.2'], '10.100.8.0/24': ['10.0.2.2'], '2001:db8:2::/48': ['fd00:1::2', 'fd00:2::2'] };
     await converged(d!, want);
-    await h.killAgent9(d!, l);
-    // Changes while the agent is down are held by the plugin (zebra shows them queued) and arrive later.
-    await h.gobgp(A, ['global', 'rib', 'add', '-a', 'ipv4', '10.100.4.0/24']);
-    await h.gobgp(B, ['global', 'rib', 'del', '-a', 'ipv4', '10.100.8.0/24']);
-    d = await h.startAgent(l);
+    // Changes while the agent is down are held by the plugin (zebra shows them queued) and arrive later. The
+    // restarted agent removes the killed one's XDP programs itself (checked by crashAndRestart).
+    d = await h.crashAndRestart(d!, l, async () => {
+      await h.gobgp(A, ['global', 'rib', 'add', '-a', 'ipv4', '10.100.4.0/24']);
+      await h.gobgp(B, ['global', 'rib', 'del', '-a', 'ipv4', '10.100.8.0/24']);
+    });
     await h.until('epoch complete after agent restart', async () => (await h.api<{ epochComplete: boolean }>(d!, '/v1/cpi')).epochComplete, 30_000);
     const { ['10.100.8.0/24']: _gone, ...rest } = want;
     await converged(d!, { ...rest, '10.100.4.0/24': ['10.0.1.2'] });
@@ -170,6 +215,7 @@ describe('zebra plugin + CPI with real FRR, gobgp peers and the DPDK dataplane',
     await h.gobgp(A, ['global', 'rib', 'add', '-a', 'ipv4', '10.100.5.0/24']);
     await converged(d!, { '10.100.3.0/24': ['10.0.2.2'], '10.100.2.0/24': ['10.0.1.2'], '2001:db8:2::/48': ['fd00:1::2', 'fd00:2::2'], '10.100.4.0/24': ['10.0.1.2'], '10.100.5.0/24': ['10.0.1.2'] });
     const before = (await h.api<{ epoch: number }>(d!, '/v1/cpi')).epoch;
+    const fibSize = (await dataplaneFib(d!)).size; // the 5 BGP routes and the ports' own routes
     // A restart of FRR (zebra and bgpd, as the supervisor does): bgpd must re-learn from the peers, and the
     // plugin's sync-delay holds the replay (and so the sweep) until that had time to happen.
     h.killFrr('SIGKILL');
@@ -189,7 +235,7 @@ describe('zebra plugin + CPI with real FRR, gobgp peers and the DPDK dataplane',
       await sample(); // until the sweep, nothing may have left the dataplane
       return false;
     }, 90_000, 200);
-    expect(minSeen, 'routes present in the dataplane at every sample during the restart').to.equal(5);
+    expect(minSeen, 'routes present in the dataplane at every sample during the restart').to.equal(fibSize);
     await converged(d!, { '10.100.3.0/24': ['10.0.2.2'], '10.100.2.0/24': ['10.0.1.2'], '2001:db8:2::/48': ['fd00:1::2', 'fd00:2::2'], '10.100.4.0/24': ['10.0.1.2'] }, 60_000);
   });
 });

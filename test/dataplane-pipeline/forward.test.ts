@@ -10,7 +10,7 @@ describe('dataplane pipeline: forwarding', function () {
   it('forwards IPv4 with TTL decremented and the header checksum updated, byte for byte', () => {
     const inputs = scapy([
       `${FROM_A}/IP(src='10.0.0.2', dst='10.2.3.4', ttl=64, id=7)/UDP(sport=1000, dport=53)/Raw(b'hello')`,
-      `${FROM_A}/IP(src='10.0.0.2', dst='10.2.200.1', ttl=2, tos=0x10, options=[IPOption_RR()])/TCP(sport=1, dport=80)`,
+      `${FROM_A}/IP(src='10.0.0.2', dst='10.2.200.1', ttl=2, tos=0x10)/TCP(sport=1, dport=80)`,
       // Ethernet padding after a short IP packet must not travel on
       `${FROM_A}/IP(src='10.0.0.2', dst='10.2.0.9', ttl=9)/ICMP()/Raw(b'p') / Padding(b'\\x00' * 20)`,
     ]);
@@ -22,6 +22,25 @@ describe('dataplane pipeline: forwarding', function () {
     expect(at(out.trace, 0)).to.deep.include({ in: 'eth0', out: 'eth1', nexthop: 1, reason: null });
     expect(out.c('eth1').tx_packets).to.equal(3);
     expect(out.c('eth0').rx_packets).to.equal(3);
+  });
+
+  it('forwards IPv4 options unchanged: Record Route passed through, not recorded (RFC 1812 5.3.13.5 pass-through, RFC 791 3.1)', () => {
+    // The documented choice (docs/dataplane-pipeline.md, "IPv4 options"): a recording router would write its
+    // egress address (10.1.0.1) at the pointer and advance it by 4; the gateway forwards every option as it came.
+    const inputs = scapy([
+      `${FROM_A}/IP(src='10.0.0.2', dst='10.2.3.4', options=[IPOption_RR(routers=['0.0.0.0'] * 3)])/UDP(sport=1, dport=2)`,
+      `${FROM_A}/IP(src='10.0.0.2', dst='10.2.3.4', options=[IPOption_RR(routers=['192.0.2.9'], pointer=8)])/UDP(sport=1, dport=2)`,
+      `${FROM_A}/IP(src='10.0.0.2', dst='10.2.3.4', options=[IPOption_Timestamp(flg=0, pointer=5, timestamp=0, length=8)])/UDP()`,
+    ]);
+    const out = bench.replay(baseConfig(), { eth0: inputs });
+    expect(out.trace.map((t) => t.decision)).to.deep.equal(['forward', 'forward', 'forward']);
+    const sent = out.p('eth1');
+    const options = (pkts: string[]): string[] => scapy(pkts.map((pkt) => ({ pkt, expr: 'ip_options(pkt)' }))).map((v) => JSON.parse(v) as string);
+    const sentOptions = options(sent);
+    expect(sentOptions).to.deep.equal(options(inputs));
+    // Record Route with three empty slots: type 7, length 15, pointer still 4, slots still zero, EOL padding.
+    expect(sentOptions[0]).to.equal(`070f04${'00'.repeat(12)}00`);
+    expect(sent).to.deep.equal(scapy(inputs.map((pkt) => ({ pkt, expr: `routed(pkt, '${GW1_MAC}', '${NEXTHOP_MAC}')` }))));
   });
 
   it('forwards IPv6 with the hop limit decremented, byte for byte', () => {

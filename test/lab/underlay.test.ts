@@ -8,13 +8,14 @@
 // FRR (zebra/bgpd/bfdd, -N underlay-gw) rendered from the desired state PUT through the API.
 // Success: BGP (v4 + v6) Established with both leafs over the punt taps, BFD up; kernel forwarding off in the
 // gateway's namespace and host-to-host ping/TCP forwarded by the workers (their counters prove it); the
-// dataplane FIB holds the leaf networks, with ECMP over both leafs for 10.100.0.0/24.
+// dataplane FIB holds the leaf networks, with ECMP over both leafs for 10.100.0.0/24, and flows to it reach both
+// leafs.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { showJson, vtysh } from '../../agent/src/features/frr/vtysh.ts';
-import { bfdState, bgpState, fib, forwardedDelta, ping, portCounters, reachable, tcpTransfer, type GatewayNode } from '../../agent/src/lab/observe.ts';
-import { run, waitFor } from '../../agent/src/lab/sh.ts';
+import { apiGet, bfdState, bgpState, fib, forwardedDelta, ping, portCounters, reachable, tcpTransfer, type GatewayNode } from '../../agent/src/lab/observe.ts';
+import { must, run, waitFor } from '../../agent/src/lab/sh.ts';
 import { labScenario, REPO } from './scenario.ts';
 
 describe('lab: underlay (BGP/BFD over the punt path, traffic through the DPDK workers)', function () {
@@ -87,6 +88,45 @@ describe('lab: underlay (BGP/BFD over the punt path, traffic through the DPDK wo
     const rib6 = await showJson<R6>(gw.frrInstance, 'show ipv6 route fd02:2::/64 json');
     expect(by.get('fd02:2::/64')?.via).to.deep.equal(rib6!['fd02:2::/64']![0]!.nexthops.map((n) => n.ip));
     expect(by.get('10.100.0.0/24')?.via.slice().sort()).to.deep.equal(['10.0.1.0', '10.0.2.0']);
+  });
+
+  it('spreads flows to the anycast prefix over both leafs: each leaf receives a share of 512 UDP flows', async () => {
+    // leaf1 owns 10.100.0.0/24 itself (on lo), so host1's packets to it would end at leaf1: the flows are put on
+    // leaf1's link to the gateway instead, addressed to the gateway port's MAC, as if leaf1 forwarded them.
+    // Each leaf counts what reaches it from the gateway with an nftables counter on its gateway-facing link.
+    const flows = 512;
+    const dport = 9999;
+    const table = 'gwlab_ecmp';
+    for (const leaf of ['leaf1', 'leaf2']) {
+      const nft = (...cmd: string[]): Promise<string> => must('ip', ['netns', 'exec', ns(leaf), 'nft', ...cmd]);
+      await run('ip', ['netns', 'exec', ns(leaf), 'nft', 'delete', 'table', 'inet', table]);
+      await nft('add', 'table', 'inet', table);
+      await nft(`add chain inet ${table} pre { type filter hook prerouting priority -300 ; }`);
+      await nft(`add rule inet ${table} pre iifname eth1 udp dport ${dport} counter`);
+    }
+    const ports = await apiGet<{ items: { name: string; mac: string }[] }>(gw.apiSocket, '/v1/dataplane/ports');
+    const gwMac = ports.items.find((p) => p.name === 'eth1')!.mac;
+    const send = [
+      'from scapy.all import Ether, IP, UDP, sendp',
+      `sendp([Ether(dst='${gwMac}') / IP(src='10.1.1.10', dst='10.100.0.1') / UDP(sport=20000 + i, dport=${dport}) for i in range(${flows})], iface='eth1', inter=0.001, verbose=False)`,
+    ].join('\n');
+    await must('ip', ['netns', 'exec', ns('leaf1'), '/usr/bin/python3', '-c', send], { timeoutMs: 60_000 });
+    const counted = async (leaf: string): Promise<number> => {
+      const out = await must('ip', ['netns', 'exec', ns(leaf), 'nft', 'list', 'chain', 'inet', table, 'pre']);
+      return Number(/counter packets (\d+)/.exec(out)?.[1] ?? NaN);
+    };
+    // The last packets may still be in flight: wait until the counts stop growing.
+    let last = -1;
+    const [leaf1, leaf2] = await waitFor('leaf counters settled', async () => {
+      const c = [await counted('leaf1'), await counted('leaf2')] as const;
+      const done = c[0] + c[1] === last;
+      last = c[0] + c[1];
+      return done ? c : undefined;
+    }, 10_000, 500);
+    for (const leaf of ['leaf1', 'leaf2']) await run('ip', ['netns', 'exec', ns(leaf), 'nft', 'delete', 'table', 'inet', table]);
+    expect(leaf1 + leaf2, `leaf1 ${leaf1} + leaf2 ${leaf2} of ${flows} sent`).to.be.at.least(flows * 0.95);
+    // A flow hash over 512 source ports: each member gets about half; a quarter is far outside chance.
+    expect(Math.min(leaf1, leaf2), `leaf1 ${leaf1}, leaf2 ${leaf2}`).to.be.at.least((leaf1 + leaf2) / 4);
   });
 
   it('forwards host-to-host ping (v4 and v6) and TCP through the workers, with kernel forwarding off', async () => {

@@ -1,9 +1,12 @@
 // The rendered frr.conf is what bgpd/bfdd/zebra run: these are the lines an operator would miss first
 // (sessions that exchange nothing on Debian's defaults, no ECMP, kernel forwarding left on).
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { emptyState, type DesiredState } from '../../agent/src/config/model.ts';
 import { parseFrrOptions } from '../../agent/src/features/frr/options.ts';
-import { renderFrrConfig } from '../../agent/src/features/frr/render.ts';
+import { renderFrrConfig, type RenderOptions } from '../../agent/src/features/frr/render.ts';
 import { reloadFailures } from '../../agent/src/features/frr/reload.ts';
 
 function spec(): DesiredState {
@@ -23,6 +26,31 @@ function spec(): DesiredState {
 }
 
 const render = (s = spec(), kernelForwarding = false): string => renderFrrConfig(s, { kernelForwarding, maximumPaths: 4 });
+
+/** The same value with every object's keys inserted in reverse order (as another writer's JSON may list them). */
+function keysReversed<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x: unknown) => keysReversed(x)) as T;
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, keysReversed(x)])) as T;
+}
+
+/** renderFrrConfig in a fresh node process, the document handed over as JSON (as the agent reads it from the store). */
+function renderInChild(s: DesiredState, o: RenderOptions): string {
+  const code = [
+    'const { renderFrrConfig } = await import(process.argv[1]);',
+    "let doc = ''; for await (const c of process.stdin) doc += c;",
+    'const { s, o } = JSON.parse(doc);',
+    'process.stdout.write(renderFrrConfig(s, o));',
+  ].join('\n');
+  const renderUrl = new URL('../../agent/src/features/frr/render.ts', import.meta.url).href;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, renderUrl], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    input: JSON.stringify({ s, o }),
+    encoding: 'utf8',
+  });
+  expect(r.status, r.stderr).to.equal(0);
+  return r.stdout;
+}
 
 /** Lines of the block that starts with `head` (up to the matching exit). */
 function block(text: string, head: string): string[] {
@@ -88,8 +116,15 @@ describe('FRR rendering', () => {
     expect(block(text, ' address-family ipv6 unicast')).to.include('  redistribute connected');
   });
 
-  it('is deterministic: the same generation renders the same text', () => {
-    expect(render()).to.equal(render());
+  it('is deterministic: a fixed document renders the golden text (frr-render.golden.conf), whatever its key order, in another process too', () => {
+    // frr-reload diffs this text against the running config: a render that depended on key insertion order,
+    // process state or time would show a change (and reload) for an unchanged generation.
+    const golden = readFileSync(new URL('./frr-render.golden.conf', import.meta.url), 'utf8');
+    const reordered = keysReversed(spec());
+    expect(JSON.stringify(reordered)).to.not.equal(JSON.stringify(spec()));
+    expect(render()).to.equal(golden);
+    expect(render(reordered)).to.equal(golden);
+    expect(renderInChild(reordered, { kernelForwarding: false, maximumPaths: 4 })).to.equal(golden);
   });
 });
 

@@ -718,7 +718,7 @@ export interface components {
                 [key: string]: components["schemas"]["Counter"];
             };
         };
-        /** @description shape owned by agent/src/cpi/status.ts (CpiStatus); state "absent" when no CPI component runs */
+        /** @description shape owned by agent/src/features/routing/status.ts (CpiStatus); state "absent" when no CPI component runs */
         CpiStatus: {
             /** @enum {unknown} */
             state: "waiting" | "syncing" | "established" | "lost" | "absent";
@@ -764,7 +764,7 @@ export interface components {
                 vnis: number;
             };
         };
-        /** @description shape owned by agent/src/frr/status.ts (FrrSnapshot) */
+        /** @description shape owned by agent/src/features/frr/status.ts (FrrSnapshot) */
         FrrStatus: {
             instance: string;
             plugin: string | null;

@@ -26,9 +26,12 @@ export function ip(netns: string | undefined, args: string[]): Promise<string> {
   });
 }
 
-/** `ip monitor <what>`: calls onLine per line until the returned process is killed. */
+/** `ip monitor <what>`: calls onLine per line until the returned process is killed. It inherits the agent's
+ *  descriptors (the dataplane's AF_XDP sockets among them), so it must not outlive the agent: a monitor left by
+ *  a killed agent kept the ports' queues bound and no restart could attach them. setpriv gives it SIGKILL when
+ *  the agent dies. */
 export function ipMonitor(netns: string | undefined, what: string[], onLine: (l: string) => void): ChildProcess {
-  const child = spawn('ip', withNs(netns, ['monitor', ...what]), { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'ip', ...withNs(netns, ['monitor', ...what])], { stdio: ['ignore', 'pipe', 'ignore'] });
   let buf = '';
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (d: string) => {
