@@ -85,7 +85,11 @@ describe('EVPN ops from a gobgp peer reach the agent keyed to their VNI', functi
     await h.until('MAC withdrawn', async () => !(await h.debugView()).evpn.macs.some((m) => m.mac === '02:00:00:00:0b:0b'), 20_000);
   });
 
-  it('after kill -9 of the agent the plugin replays the EVPN state: entries return, a withdrawn one does not', async () => {
+  // A killed agent takes its punt taps with it, so the BGP session to the peer (over those taps) resets and zebra
+  // withdraws the peer's EVPN routes until it is back: what the restarted agent holds comes partly from the
+  // plugin's replay and partly re-learned, in an order that depends on load (asserting right at the end of the
+  // epoch made this test flaky). What an operator needs is the end state: the model converges to zebra's.
+  it('after kill -9 of the agent its EVPN model converges to zebra\'s: entries return, one withdrawn while it was down does not', async () => {
     const G = ['global', 'rib', '-a', 'evpn'];
     await h.gobgp(A, [...G, 'add', 'macadv', '02:00:00:00:0d:0d', '0.0.0.0', 'etag', '0', 'label', '100', 'rd', '10.0.1.2:100', 'rt', '65000:100', 'encap', 'vxlan']);
     await h.until('MAC 0d:0d in the model', async () => (await h.debugView()).evpn.macs.some((m) => m.mac === '02:00:00:00:0d:0d'), 20_000);
@@ -93,11 +97,18 @@ describe('EVPN ops from a gobgp peer reach the agent keyed to their VNI', functi
       await h.gobgp(A, [...G, 'del', 'macadv', '02:00:00:00:0d:0d', '0.0.0.0', 'etag', '0', 'label', '100', 'rd', '10.0.1.2:100']);
     });
     await h.until('epoch complete', async () => (await h.api<{ epochComplete: boolean }>(d!, '/v1/cpi')).epochComplete, 30_000);
-    const e = (await h.debugView()).evpn;
-    expect(e.vteps.map((v) => [v.vni, v.vtep])).to.deep.include([100, '10.0.1.2']);
-    expect(e.macs.map((m) => [m.vni, m.mac])).to.deep.include([100, '02:00:00:00:0c:0c']);
-    expect(e.macs.map((m) => [m.vni, m.mac])).to.deep.include([5000, RMAC]);
-    expect(e.neighbors.some((n) => n.vni === 5000 && n.ip === '10.0.1.2' && n.mac === RMAC && n.routerMac)).to.equal(true);
-    expect(e.macs.some((m) => m.mac === '02:00:00:00:0d:0d'), 'withdrawn while the agent was down').to.equal(false);
+    let e: h.DebugView['evpn'] | undefined;
+    await h.until('EVPN model back', async () => {
+      e = (await h.debugView()).evpn;
+      return e.vteps.some((v) => v.vni === 100 && v.vtep === '10.0.1.2') &&
+        e.macs.some((m) => m.vni === 100 && m.mac === '02:00:00:00:0c:0c') &&
+        e.macs.some((m) => m.vni === 5000 && m.mac === RMAC) &&
+        e.neighbors.some((n) => n.vni === 5000 && n.ip === '10.0.1.2' && n.mac === RMAC && n.routerMac);
+    }, 60_000, 250).catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(e)}`);
+    });
+    // zebra no longer has it either: the agent must not have kept or re-learned it.
+    expect(await h.vtysh('show evpn mac vni 100')).to.not.include('02:00:00:00:0d:0d');
+    expect(e!.macs.some((m) => m.mac === '02:00:00:00:0d:0d'), 'withdrawn while the agent was down').to.equal(false);
   });
 });

@@ -2,7 +2,7 @@
 // process extension headers (RFC 8200 §4: hop-by-hop only when configured to, the rest at the destination), so
 // they travel unchanged with the hop limit decremented; the flow hash covers the flow label (RFC 6437 §4).
 import { expect } from 'chai';
-import { at, baseConfig, FROM_A, GW1_MAC, NEXTHOP_MAC, ReplayBench, scapy } from './harness.ts';
+import { at, baseConfig, FROM_A, GW1_MAC, NEXTHOP_MAC, ReplayBench, scapy, unicast } from './harness.ts';
 
 const V6 = `IPv6(src='2001:db8::2', dst='2001:db8:2::5'`;
 
@@ -50,8 +50,8 @@ describe('dataplane pipeline: IPv6 extension headers, fragments, flow label and 
     const members = [10, 11, 12, 13];
     const cfg = baseConfig({
       nexthops: members.map((id) => ({ id, port: 'eth1', gateway: `2001:db8:1::${id}` })),
-      groups: [{ id: 9, members: members.map((nexthop) => ({ nexthop })) }],
-      routes: [{ prefix: '2001:db8:9::/48', group: 9 }],
+      groups: [{ id: 9, members: members.map((nexthop) => ({ nexthop, weight: 1 })) }],
+      routes: [unicast('2001:db8:9::/48', 9)],
       neighbors: members.map((id) => ({ port: 'eth1', ip: `2001:db8:1::${id}`, mac: `02:00:00:00:09:${id.toString(16).padStart(2, '0')}` })),
     });
     const SPREAD = 300;
