@@ -58,10 +58,7 @@ async function stream(from: string, to: string, dst: string, n: number, gapS: nu
 
 const busy = async (d: Daemon): Promise<number[]> => (await counters(d)).workers.map((w) => Number(w.busyPolls));
 
-// SKIPPED (counted as skipped by the runner): with two workers the first af_xdp port fails to attach ("port 0 rx
-// queue: Invalid argument" on every retry, the PMD's "Failed to configure xdp socket"); one worker attaches the same
-// ports. Unskip once the cause is found (docs/dataplane-runtime.md, Known limits).
-describe.skip('dataplane: two workers (per-port rx, route writes under traffic on both)', function () {
+describe('dataplane: two workers (per-port rx, route writes under traffic on both)', function () {
   let lab: Lab;
   let d: Daemon | undefined;
 

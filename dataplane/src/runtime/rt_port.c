@@ -110,7 +110,14 @@ static int setup(uint16_t pid, uint16_t mtu, bool promisc)
 	uint16_t n_txq = (uint16_t)RTE_MIN(rt.n_workers, di.max_tx_queues);
 	if (n_txq == 0)
 		n_txq = 1;
-	if ((rc = rte_eth_dev_configure(pid, 1, n_txq, &conf)) < 0) {
+	rc = rte_eth_dev_configure(pid, 1, n_txq, &conf);
+	/* Some drivers take only as many tx queues as rx queues (net_tap: its kernel side spreads what it sends over
+	 * every rx queue, and we poll one). Then the workers share one tx queue under the port's lock. */
+	if (rc < 0 && n_txq > 1) {
+		n_txq = 1;
+		rc = rte_eth_dev_configure(pid, 1, n_txq, &conf);
+	}
+	if (rc < 0) {
 		rt_set_error("port %u configure: %s", pid, rte_strerror(-rc));
 		return rc;
 	}
