@@ -1,7 +1,8 @@
 // The one owner of the dataplane's nexthop and group ids. Every writer of routes (the boot tables, the
 // document's static routes, the routing FIB) asks it for a route target: drop kinds need no entry, forwarding
 // kinds get a deduplicated, reference-counted group of deduplicated nexthops, so 1M routes over two peers cost
-// two nexthops and a few groups, and a nexthop the boot tables made is shared, not copied, by a FIB route.
+// two nexthops and a few groups. Sharing is per owner: a document route shares the boot tables' nexthops, a FIB
+// route (its own owner, below) does not yet.
 //
 // The owner only keeps the books; its user writes the dataplane, batch by batch, in the order a NexthopBatch
 // says (new nexthops, new groups, routes, then dead groups, dead nexthops), because each user batches its
@@ -184,9 +185,7 @@ export class NexthopOwner {
   /** Nexthops made for a group that could not be made after all: never written, so not deleted either. */
   private unmake(taken: NhRef[], batch: NexthopBatch): undefined {
     for (const r of taken) {
-      this.nhByKey.delete(nhKey(r.value.port, r.value.gateway));
-      this.nhById.delete(r.value.id);
-      this.ids.nexthops.give(r.value.id);
+      this.forget(r);
       batch.newNexthops.splice(batch.newNexthops.indexOf(r.value), 1);
     }
     return undefined;
@@ -208,11 +207,15 @@ export class NexthopOwner {
     for (const m of g.value.members) {
       const n = this.nhById.get(m.nexthop);
       if (n && --n.refs <= 0) {
-        this.nhByKey.delete(nhKey(n.value.port, n.value.gateway));
-        this.nhById.delete(n.value.id);
-        this.ids.nexthops.give(n.value.id);
+        this.forget(n);
         batch.deadNexthops.push(n.value.id);
       }
     }
+  }
+
+  private forget(r: NhRef): void {
+    this.nhByKey.delete(nhKey(r.value.port, r.value.gateway));
+    this.nhById.delete(r.value.id);
+    this.ids.nexthops.give(r.value.id);
   }
 }
