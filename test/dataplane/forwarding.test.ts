@@ -42,7 +42,6 @@ function threadCpu(pid: number): Record<string, number> {
   }
   return out;
 }
-const port = portCounters;
 
 describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function () {
   let lab: Lab;
@@ -96,7 +95,7 @@ describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function (
     const r = await nsExec(lab.nsA, ['ping', '-c', '50', '-i', '0.01', '-W', '1', '10.0.2.2']);
     expect(r.out, r.out).to.match(/50 packets transmitted, 50 received/);
     const after = await counters(d!);
-    const delta = (name: string, k: 'rxPackets' | 'txPackets') => BigInt(port(after, name)[k]) - BigInt(port(before, name)[k]);
+    const delta = (name: string, k: 'rxPackets' | 'txPackets') => BigInt(portCounters(after, name)[k]) - BigInt(portCounters(before, name)[k]);
     // 50 echo requests in on eth1 and out on eth2, 50 replies the other way (plus maybe an ARP refresh).
     expect(Number(delta('eth1', 'rxPackets'))).to.be.within(50, 60);
     expect(Number(delta('eth2', 'txPackets'))).to.be.within(50, 60);
@@ -124,7 +123,7 @@ describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function (
     const r = await nsExec(lab.nsA, ['ping', '-6', '-c', '20', '-i', '0.01', '-W', '1', '2001:db8:2::2']);
     expect(r.out, r.out).to.match(/20 packets transmitted, 20 received/);
     const after = await counters(d!);
-    expect(Number(BigInt(port(after, 'eth2').txPackets) - BigInt(port(before, 'eth2').txPackets))).to.be.within(20, 30);
+    expect(Number(BigInt(portCounters(after, 'eth2').txPackets) - BigInt(portCounters(before, 'eth2').txPackets))).to.be.within(20, 30);
     expect((await nsExec(lab.nsG, ['sysctl', '-n', 'net.ipv6.conf.all.forwarding'])).out.trim()).to.equal('0');
   });
 
@@ -143,7 +142,7 @@ describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function (
       expect(statSync(recv).size).to.equal(20 * 1024 * 1024);
       expect(hash(recv)).to.equal(hash(sent));
       const after = await counters(d!);
-      const rxBytes = BigInt(port(after, 'eth1').rxBytes) - BigInt(port(before, 'eth1').rxBytes);
+      const rxBytes = BigInt(portCounters(after, 'eth1').rxBytes) - BigInt(portCounters(before, 'eth1').rxBytes);
       expect(rxBytes >= 20n * 1024n * 1024n, `eth1 rxBytes delta ${rxBytes}`).to.equal(true);
     } finally {
       server.kill();
@@ -167,7 +166,7 @@ describe('dataplane forwarding through vpc-gatewayd (netns, af_xdp)', function (
       );
       expect(out.trim()).to.equal('punt-path-ok');
       const after = await counters(d!);
-      expect(BigInt(port(after, 'eth1').puntPackets) - BigInt(port(before, 'eth1').puntPackets) >= 3n).to.equal(true);
+      expect(BigInt(portCounters(after, 'eth1').puntPackets) - BigInt(portCounters(before, 'eth1').puntPackets) >= 3n).to.equal(true);
     } finally {
       server.kill();
     }
