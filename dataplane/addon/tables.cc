@@ -61,18 +61,14 @@ const void *js_get(void *ctx, const void *obj, unsigned key) {
 
 int js_u32(void *ctx, const void *v, uint32_t *out) {
   double d;
-  if (napi_get_value_double(static_cast<JsReader *>(ctx)->env, js(v), &d) != napi_ok || d != d || d < 0 ||
-      d > 4294967295.0 || d != double(uint32_t(d)))
-    return -1;
-  *out = uint32_t(d);
-  return 0;
+  if (napi_get_value_double(static_cast<JsReader *>(ctx)->env, js(v), &d) != napi_ok) return -1;
+  return gw_tbl_u32_of_double(d, out);
 }
 
 int js_str(void *ctx, const void *v, char *buf, size_t len) {
   size_t n;
-  if (napi_get_value_string_utf8(static_cast<JsReader *>(ctx)->env, js(v), buf, len, &n) != napi_ok || n + 1 >= len)
-    return -1;
-  return 0;
+  if (napi_get_value_string_utf8(static_cast<JsReader *>(ctx)->env, js(v), buf, len, &n) != napi_ok) return -1;
+  return gw_tbl_str_fits(buf, n, len);
 }
 
 long js_len(void *ctx, const void *v) {

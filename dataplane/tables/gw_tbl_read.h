@@ -26,6 +26,25 @@ struct gw_tbl_reader {
 	const char *why; /* set when a decoder refuses an item: "field: expected ..." */
 };
 
+/* How a reader over JS values turns a number and a string into what the field readers take (the addon's reader
+ * calls these; fuzz/fuzz_decode.c drives the decoders through the same rules without a JS engine). */
+/* A JS number is a u32 when it is an integer in 0..UINT32_MAX (-0 is 0). */
+static inline int gw_tbl_u32_of_double(double d, uint32_t *out)
+{
+	if (d != d || d < 0 || d > 4294967295.0 || d != (double)(uint32_t)d)
+		return -1;
+	*out = (uint32_t)d;
+	return 0;
+}
+
+/* A string's n bytes, copied into buf (len bytes; the copy stops at len - 1), are taken when nothing was cut and
+ * none is a NUL: a JS string may hold one, and the C parsers would read only the text before it ("10.0.0.1\0x"
+ * would pass as 10.0.0.1 where the TS decoders refuse it). Found by fuzz/fuzz_decode.c. */
+static inline int gw_tbl_str_fits(const char *buf, size_t n, size_t len)
+{
+	return n + 1 >= len || memchr(buf, 0, n) ? -1 : 0;
+}
+
 /* A decoder's refusal: 1 is GW_TR_INVALID (gen/gw_tables.h checks it). */
 static inline int gw_tbl_bad(struct gw_tbl_reader *r, const char *why)
 {

@@ -47,6 +47,16 @@ int gw_dp_neigh_set(struct gw_dp *dp, uint16_t port, const struct gw_ip *ip, con
 	uint64_t d = GW_NEIGH_VALID;
 	memcpy(&d, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
 	rc = rte_hash_add_key_data(gw_neigh_table(dp), &k, (void *)(uintptr_t)d);
+	/* The key store may be full of deleted entries' slots waiting for their grace period: return those whose
+	 * period ended, then wait for the rest, before answering table_full. */
+	if (rc == -ENOSPC && dp->defer.n) {
+		gw_defer_reclaim(&dp->defer);
+		rc = rte_hash_add_key_data(gw_neigh_table(dp), &k, (void *)(uintptr_t)d);
+		if (rc == -ENOSPC && dp->defer.n) {
+			gw_defer_sync(&dp->defer);
+			rc = rte_hash_add_key_data(gw_neigh_table(dp), &k, (void *)(uintptr_t)d);
+		}
+	}
 	if (rc < 0)
 		return rc == -ENOSPC ? -ENOSPC : -EINVAL;
 	changed(dp, port, ip);
