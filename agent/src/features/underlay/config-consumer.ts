@@ -2,7 +2,7 @@
 // static routes (unicast, blackhole, reject). Validation covers what only the dataplane can judge (device
 // strings, boot-file ownership, port and table capacity); a device that turns out not to exist is refused at
 // apply time, and the config hub then re-applies the previous generation, which the realizer restores exactly.
-import { ConsumerRefusal, type ConfigConsumer } from '../../config/consumer.ts';
+import { ConsumerRefusal, type ConfigConsumer, type FixedPort } from '../../config/consumer.ts';
 import type { Feature } from '../../config/features.ts';
 import type { DesiredState, Generation } from '../../config/model.ts';
 import type { Problem } from '../../config/problem.ts';
@@ -13,12 +13,15 @@ import type { DataplaneSection } from './section.ts';
 export class DataplaneConfigConsumer implements ConfigConsumer {
   readonly name = 'dataplane';
   readonly realizes: readonly Feature[] = ['ports', 'staticRoutes'];
+  readonly fixedPorts: readonly FixedPort[];
 
   constructor(
     private readonly realizer: Realizer,
     private readonly boot: Pick<DataplaneSection, 'ports' | 'staticRoutes' | 'netns'>,
     private readonly limits: DesiredLimits,
-  ) {}
+  ) {
+    this.fixedPorts = boot.ports.map((p) => ({ name: p.name, tapName: p.tapName, addresses: [...p.hostAddresses] }));
+  }
 
   private tables(doc: DesiredState): ReturnType<typeof desiredTables> {
     return desiredTables(doc, this.boot, { limits: this.limits, ...(this.boot.netns ? { netns: this.boot.netns } : {}) });
