@@ -551,6 +551,8 @@ export interface components {
             blackhole?: boolean;
             /** @description drop and answer ICMP unreachable (no next hops) */
             reject?: boolean;
+            /** @description administrative distance (default 1). The route is a zebra static route: zebra installs the route with the lowest distance for the prefix (eBGP 20, iBGP 200), so 1..19 overrides a BGP-learned route and 21..255 is a floating backup for one. */
+            distance?: number;
         };
         ConfigGeneration: {
             generation: number;

@@ -14,6 +14,7 @@ import { DataplaneError } from '../../dataplane/errors.ts';
 import { parseDevice, type ParsedDevice } from '../../dataplane/device.ts';
 import { ip } from './iproute.ts';
 import { NativeDataplane } from '../../dataplane/native.ts';
+import { staticRoutesViaZebra } from '../frr/options.ts';
 import { DataplaneConfigConsumer } from './config-consumer.ts';
 import type { PortWant } from './desired.ts';
 import { NeighborLearner, type TapBinding } from './neighbors.ts';
@@ -242,7 +243,7 @@ export class DataplaneComponent implements Component {
         maxRoutes6: sec.eal.tables?.maxRoutes6 ?? TABLE_DEFAULTS.maxRoutes6,
         ids: nexthops.available(),
         ports: Math.floor(MAX_ETHPORTS / 2) - sec.ports.length,
-      });
+      }, staticRoutesViaZebra(this.ctx.boot));
       hub.addConsumer(consumer);
       const cur = hub.applied();
       if (cur) await consumer.apply(cur);

@@ -35,6 +35,8 @@ export interface DesiredTables {
   ports: Map<string, PortWant>;
   /** By canonical prefix; all in VRF 0 (VPC VRFs are not realized by the dataplane yet). */
   routes: Map<string, RouteWant>;
+  /** Which of `routes` are the document's static routes (the rest: the ports' local and connected routes). */
+  statics: Set<string>;
 }
 
 /** Limits of the running dataplane that validation checks against. */
@@ -127,6 +129,7 @@ export function desiredTables(
   }
 
   const portNames = new Set([...boot.ports.map((p) => p.name), ...ports.keys()]);
+  const statics = new Set<string>();
   doc.staticRoutes.forEach((r, i) => {
     const at = `/staticRoutes/${i}`;
     const prefix = parsePrefix(r.prefix);
@@ -135,6 +138,7 @@ export function desiredTables(
       bad('NOT_SUPPORTED', `${at}/vpc`, 'static routes in VPCs are not realized by the dataplane yet (underlay only)');
       return;
     }
+    statics.add(prefix.text);
     if (r.blackhole || r.reject) {
       addRoute({ prefix: prefix.text, kind: r.blackhole ? 'blackhole' : 'reject' }, `${at}/prefix`);
       return;
@@ -174,5 +178,5 @@ export function desiredTables(
   if (nhIds.size > opts.limits.ids || groupIds.size > opts.limits.ids) {
     bad('REFUSED', '/staticRoutes', `the document needs more next hops/groups than the ${opts.limits.ids} ids the dataplane reserves for it`);
   }
-  return { tables: { ports, routes }, problems };
+  return { tables: { ports, routes, statics }, problems };
 }
