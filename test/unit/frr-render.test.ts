@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { emptyState, type DesiredState } from '../../agent/src/config/model.ts';
 import { parseFrrOptions, staticRoutesViaZebra } from '../../agent/src/features/frr/options.ts';
-import { renderFrrConfig, type RenderOptions } from '../../agent/src/features/frr/render.ts';
+import { renderFrrConfig, renderProblems, type RenderOptions } from '../../agent/src/features/frr/render.ts';
 import { reloadFailures } from '../../agent/src/features/frr/reload.ts';
 
 function spec(): DesiredState {
@@ -147,6 +147,11 @@ describe('FRR rendering', () => {
     ]);
     // Without staticd the routes are not FRR's to realize (the dataplane writes them).
     expect(renderFrrConfig(spec(), { kernelForwarding: false, maximumPaths: 4 })).to.not.match(/ route /);
+  });
+
+  it('refuses static routes in VPCs when it realizes static routes (FRR has no VPC VRFs yet)', () => {
+    expect(renderProblems(spec(), { staticRoutes: true }).map((p) => `${p.code} ${p.path}`)).to.deep.equal(['NOT_SUPPORTED /staticRoutes/4/vpc']);
+    expect(renderProblems(spec(), {})).to.deep.equal([]);
   });
 
   it("sources a BGP session from the port's kernel interface", () => {

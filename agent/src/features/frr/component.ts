@@ -4,7 +4,8 @@
 import { join } from 'node:path';
 import { ConsumerRefusal, type ConfigConsumer } from '../../config/consumer.ts';
 import type { Feature } from '../../config/features.ts';
-import type { Generation } from '../../config/model.ts';
+import type { DesiredState, Generation } from '../../config/model.ts';
+import type { Problem } from '../../config/problem.ts';
 import { parseDataplaneSection } from '../underlay/section.ts';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
 import { CONFIG, FRR, FRR_NEIGHBORS, IFMGR } from '../../core/keys.ts';
@@ -13,7 +14,7 @@ import { loadInitialConfig } from './initial-config.ts';
 import { vtyshNeighbors } from './neighbors.ts';
 import { frrBootOptions, type FrrBootOptions } from './options.ts';
 import { applyFrrConfig, FrrApplyError } from './reload.ts';
-import { renderFrrConfig } from './render.ts';
+import { renderFrrConfig, renderProblems } from './render.ts';
 import type { FrrSnapshot, FrrStatusSource } from './status.ts';
 import { FrrSupervisor } from './supervisor.ts';
 
@@ -35,6 +36,10 @@ export class FrrService implements ConfigConsumer, FrrStatusSource {
     private readonly interfaces: Readonly<Record<string, string>> = {},
   ) {
     this.realizes = opts.daemons.includes('staticd') ? ['bgp', 'bfd', 'staticRoutes'] : ['bgp', 'bfd'];
+  }
+
+  validate(next: DesiredState): Problem[] {
+    return renderProblems(next, { staticRoutes: this.opts.daemons.includes('staticd') });
   }
 
   apply(next: Generation): Promise<void> {

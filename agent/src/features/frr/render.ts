@@ -3,6 +3,7 @@
 // a re-render of an unchanged generation changes nothing.
 import { isIP } from 'node:net';
 import type { DesiredState, StaticRoute } from '../../config/model.ts';
+import { problem, type Problem } from '../../config/problem.ts';
 import { parseIp, parsePrefix } from '../../dataplane/addr.ts';
 import type { FrrBootOptions } from './options.ts';
 
@@ -16,6 +17,14 @@ export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPa
 
 /** bfdd's defaults (FRR 8.4). */
 const BFD_DEFAULTS = { detectMultiplier: 3, intervalMs: 300 };
+
+/** What the renderer cannot express: static routes in VPCs (no VRFs in FRR yet) when it realizes static routes. */
+export function renderProblems(spec: DesiredState, o: Pick<RenderOptions, 'staticRoutes'>): Problem[] {
+  if (!o.staticRoutes) return [];
+  return spec.staticRoutes.flatMap((r, i) =>
+    r.vpc === undefined ? [] : [problem('NOT_SUPPORTED', `/staticRoutes/${i}/vpc`, 'static routes in VPCs are not realized by FRR yet (underlay only)')],
+  );
+}
 
 /** staticd's default distance: not shown by `show running-config`, so never rendered (frr-reload would re-add it). */
 const STATIC_DISTANCE = 1;
