@@ -12,6 +12,8 @@ const BOOT = {
   api: { listen: '127.0.0.1:42481', anonymousReads: true, tokens: [{ name: 'ci', token: 'gwmg-api-token-0123456789' }] },
 };
 const TCP: Target = { host: '127.0.0.1', port: 42481 };
+/** A host address no document of this test knows (TEST-NET-2). */
+const LOCAL_ONLY = '198.51.100.254/32';
 
 function underlay() {
   return {
@@ -90,16 +92,21 @@ describe('agent API with FRR as a real consumer', () => {
   });
 
   it('a generation FRR refuses leaves the previous one in force in FRR itself', async () => {
-    // FRR refuses its own router-id as a neighbor: a refusal by the real consumer, not by our validation.
+    // FRR refuses a neighbor that is an address of the host. The router-id and port addresses are refused by
+    // our validation already; an address on `lo` that the document does not know is only FRR's to find: a
+    // refusal by the real consumer.
+    execFileSync('ip', ['addr', 'replace', LOCAL_ONLY, 'dev', 'lo']);
+    const vtysh = (cmd: string): string => execFileSync('vtysh', ['-N', 'gwmg-api', '-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    await waitFor('zebra knows the address', async () => vtysh('show interface lo').includes(LOCAL_ONLY));
     const doc = underlay();
-    (doc.gateway.neighbors as { ip: string; asn: number }[]).push({ ip: '10.255.0.1', asn: 65300 });
-    const r = await call(u, 'PUT', '/v1/config', doc, { 'if-match': '"1"' });
+    (doc.gateway.neighbors as { ip: string; asn: number }[]).push({ ip: LOCAL_ONLY.split('/')[0]!, asn: 65300 });
+    const r = await call(u, 'PUT', '/v1/config', doc, { 'if-match': '"1"' }).finally(() => execFileSync('ip', ['addr', 'del', LOCAL_ONLY, 'dev', 'lo']));
     expect(r.status, r.text).to.equal(409);
     expect(r.body).to.include({ code: 'REFUSED', currentGeneration: 2 });
     expect(r.body.problems[0].detail).to.match(/^frr: FRR_/);
     const running = execFileSync('vtysh', ['-N', 'gwmg-api', '-c', 'show running-config'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     expect(running).to.match(/neighbor 10\.1\.0\.0 remote-as 65100/);
-    expect(running).to.not.include('10.255.0.1 remote-as');
+    expect(running).to.not.include(`${LOCAL_ONLY.split('/')[0]} remote-as`);
     const s = (await call(u, 'GET', '/v1/status')).body;
     expect(s).to.include({ generation: 2, observedGeneration: 1, state: 'failed' });
     expect((await call(u, 'GET', '/v1/frr')).body.generation).to.equal(1);

@@ -4,6 +4,7 @@
 // would: the tap carries the address, pings pass (punt path and DPDK workers, proven by the counters), and a
 // refused document is explained by the API while the previous generation keeps forwarding.
 import { expect } from 'chai';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, type Reply } from '../api/http.ts';
@@ -118,6 +119,20 @@ describe('dataplane ports and static routes from the desired-state document (net
     expect(Number((await txOf(p2.name)) - before)).to.be.at.least(10);
     const text = (await call({ socket: d!.socket }, 'GET', '/metrics')).text;
     expect(Number(/^gw_dp_runtime_config_apply_failures_total(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0)).to.be.at.least(1);
+  });
+
+  it('refuses a device off the allow-list (a pcap vdev writing a file as root) at the field, before DPDK sees it', async () => {
+    const file = join(tmpdir(), `${PREFIX}-pcap-out`);
+    const bad = structuredClone(doc);
+    bad.gateway.ports.push({ name: `${PREFIX}-p4`, device: `net_pcap9,rx_iface=lo,tx_pcap=${file}`, mtu: 1500, addresses: [] });
+    const r = await put(bad);
+    expect(r.status, r.text).to.equal(422);
+    const problems = r.body.problems as { code: string; path: string; detail: string }[];
+    expect(problems.map((p) => `${p.code} ${p.path}`)).to.deep.equal(['INVALID_VALUE /gateway/ports/2/device']);
+    expect(problems[0]!.detail).to.match(/not a supported device/);
+    expect(existsSync(file), 'no file written').to.equal(false);
+    const ports = (await call({ socket: d!.socket }, 'GET', '/v1/dataplane/ports')).body.items as { name: string }[];
+    expect(ports.map((p) => p.name).sort()).to.deep.equal([p1.name, p2.name]);
   });
 
   it('adds and removes an address on a port in place: the tap and the local route follow, the port stays', async () => {

@@ -18,6 +18,9 @@ import { labScenario, REPO } from '../lab/scenario.ts';
 type Doc = { gateway: { neighbors: { ip: string; asn: number; bfdProfile?: string }[]; bfdProfiles: { name: string; transmitIntervalMs: number }[] } };
 const initial = JSON.parse(readFileSync(`${REPO}/containerlab/frr-reload/gw/config.json`, 'utf8')) as Doc;
 
+/** An address of the gateway's host that no document of this test knows (TEST-NET-2). */
+const HOST_ONLY = '198.51.100.254';
+
 type Nb = Record<string, { bgpState: string; connectionsEstablished?: number; bgpTimerUpMsec?: number }>;
 
 describe('frr: rendering, reload without session loss, refusal, supervision', function () {
@@ -66,13 +69,16 @@ describe('frr: rendering, reload without session loss, refusal, supervision', fu
     const runningBefore = (await vtysh(gw.frrInstance, ['-c', 'show running-config'])).stdout;
     const doc = structuredClone(initial);
     doc.gateway.neighbors.push({ ip: '10.0.2.0', asn: 65002, bfdProfile: 'fast' });
-    // Schema-valid, but FRR refuses to peer with its own address (the router-id on lo).
-    doc.gateway.neighbors.push({ ip: '10.255.0.1', asn: 65009 });
-    const r = await apiPutConfig(gw.apiSocket, doc);
+    // Valid for the agent, but FRR refuses to peer with an address of its own host: one on lo that the document
+    // does not know (the router-id and port addresses are refused by validation already).
+    await run('ip', ['-n', gw.netns, 'addr', 'replace', `${HOST_ONLY}/32`, 'dev', 'lo']);
+    await waitFor('zebra knows the address', async () => (await vtysh(gw.frrInstance, ['-c', 'show interface lo'])).stdout.includes(HOST_ONLY), 10_000);
+    doc.gateway.neighbors.push({ ip: HOST_ONLY, asn: 65009 });
+    const r = await apiPutConfig(gw.apiSocket, doc).finally(() => run('ip', ['-n', gw.netns, 'addr', 'del', `${HOST_ONLY}/32`, 'dev', 'lo']));
     expect(r.status).to.equal(409);
     expect(JSON.stringify(r.body)).to.contain('FRR_RELOAD_FAILED');
     const runningAfter = (await vtysh(gw.frrInstance, ['-c', 'show running-config'])).stdout;
-    expect(runningAfter).to.not.contain('10.255.0.1 remote-as');
+    expect(runningAfter).to.not.contain(`${HOST_ONLY} remote-as`);
     expect(runningAfter).to.contain('neighbor 10.0.2.0 remote-as 65002');
     expect(runningAfter.replace(/\n!\n/g, '\n')).to.equal(runningBefore.replace(/\n!\n/g, '\n'));
     expect((await neighbor('10.0.2.0')).connectionsEstablished).to.equal(before.connectionsEstablished);

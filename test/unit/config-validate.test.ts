@@ -123,7 +123,7 @@ describe('config semantic validation', () => {
     const d = validDoc();
     d.staticRoutes.push(
       { prefix: '198.51.110.0/24', nexthops: [], blackhole: true, reject: true },
-      { prefix: '198.51.111.0/24', nexthops: [{ ip: '10.1.0.1' }], reject: true },
+      { prefix: '198.51.111.0/24', nexthops: [{ ip: '10.1.0.0' }], reject: true },
       { prefix: '198.51.112.0/24', nexthops: [], reject: true },
     );
     expect(codes(validateDocument(d))).to.deep.equal(['INVALID_VALUE /staticRoutes/1/reject', 'INVALID_VALUE /staticRoutes/2/nexthops']);
@@ -134,5 +134,80 @@ describe('config semantic validation', () => {
     const c = codes(unsupported(validDoc(), realized));
     expect(c).to.deep.equal(['NOT_SUPPORTED /vpcs/0', 'NOT_SUPPORTED /vpcs/1', 'NOT_SUPPORTED /peerings/0', 'NOT_SUPPORTED /peerings/0/sides/1/expose/0/nat']);
     expect(unsupported(validDoc(), new Set(FEATURES))).to.deep.equal([]);
+  });
+  describe('canonical addresses, each refused at its path', () => {
+    const only = (d: ReturnType<typeof validDoc>, ctx = {}) => codes(validateDocument(d, ctx));
+
+    it('refuses prefix lengths with leading zeros (route, subnet, port address)', () => {
+      const d = validDoc();
+      d.staticRoutes.push({ prefix: '10.9.0.0/024', nexthops: [{ ip: '10.1.0.0' }] });
+      d.vpcs[0]!.subnets[0]!.cidr = '10.10.0.0/024';
+      d.gateway.ports[0]!.addresses = ['10.1.0.1/031'];
+      expect(only(d)).to.include.members([
+        'INVALID_VALUE /staticRoutes/1/prefix',
+        'INVALID_VALUE /vpcs/0/subnets/0/cidr',
+        'INVALID_VALUE /gateway/ports/0/addresses/0',
+      ]);
+    });
+
+    it('keeps refusing host bits in a routed prefix and names the network meant', () => {
+      const d = validDoc();
+      d.staticRoutes[0]!.prefix = '198.51.100.7/24';
+      const ps = validateDocument(d);
+      expect(codes(ps)).to.deep.equal(['INVALID_VALUE /staticRoutes/0/prefix']);
+      expect(ps[0]!.detail).to.match(/host bits set .*198\.51\.100\.0\/24/);
+    });
+
+    it('refuses IPv4-mapped IPv6 addresses (RFC 4291 2.5.5.2) as neighbors, next hops and prefixes', () => {
+      const d = validDoc();
+      d.gateway.neighbors.push({ ip: '::ffff:10.1.0.2', asn: 65100 });
+      d.staticRoutes.push({ prefix: '2001:db8:9::/48', nexthops: [{ ip: '::ffff:a01:2', port: 'eth1' }] });
+      d.staticRoutes.push({ prefix: '::ffff:10.9.0.0/120', nexthops: [], blackhole: true });
+      expect(only(d)).to.deep.equal([
+        'INVALID_VALUE /gateway/neighbors/2/ip',
+        'INVALID_VALUE /staticRoutes/1/nexthops/0/ip',
+        'INVALID_VALUE /staticRoutes/2/prefix',
+      ]);
+    });
+
+    it("refuses the gateway's own addresses as next hops and BGP neighbors", () => {
+      const d = validDoc();
+      d.gateway.neighbors.push({ ip: '10.1.0.3', asn: 65100 }); // eth2's address
+      d.gateway.neighbors.push({ ip: '10.0.0.1', asn: 65100 }); // the router-id
+      d.gateway.neighbors.push({ ip: '10.7.0.1', asn: 65100 }); // a boot port's address
+      d.staticRoutes.push({ prefix: '198.51.101.0/24', nexthops: [{ ip: '10.1.0.1', port: 'eth1' }] });
+      d.staticRoutes.push({ prefix: '198.51.102.0/24', nexthops: [{ ip: '10.7.0.1', port: 'boot1' }] });
+      const ps = validateDocument(d, { fixedPorts: [{ name: 'boot1', addresses: ['10.7.0.1/24'] }] });
+      expect(codes(ps)).to.deep.equal([
+        'INVALID_VALUE /gateway/neighbors/2/ip',
+        'INVALID_VALUE /gateway/neighbors/3/ip',
+        'INVALID_VALUE /gateway/neighbors/4/ip',
+        'INVALID_VALUE /staticRoutes/1/nexthops/0/ip',
+        'INVALID_VALUE /staticRoutes/2/nexthops/0/ip',
+      ]);
+      expect(ps[0]!.detail).to.include('/gateway/ports/1/addresses/0');
+      expect(ps[2]!.detail).to.include('boot port boot1');
+    });
+
+    it('refuses the same next hop twice in one route; a link-local one is the same only on the same port', () => {
+      const d = validDoc();
+      d.staticRoutes[0]!.nexthops = [{ ip: '10.1.0.0', port: 'eth1' }, { ip: '10.1.0.2' }, { ip: '10.1.0.0' }];
+      d.staticRoutes.push({ prefix: '2001:db8:9::/48', nexthops: [{ ip: 'fe80::1', port: 'eth1' }, { ip: 'fe80::1', port: 'eth2' }] });
+      d.staticRoutes.push({ prefix: '2001:db8:a::/48', nexthops: [{ ip: 'fe80::1', port: 'eth1' }, { ip: 'FE80::0:1', port: 'eth1' }] });
+      expect(only(d)).to.deep.equal(['DUPLICATE /staticRoutes/0/nexthops/2/ip', 'DUPLICATE /staticRoutes/2/nexthops/1/ip']);
+    });
+
+    it('lets static routes and neighbors name a boot port; a link-local IPv6 next hop needs its port', () => {
+      const d = validDoc();
+      const fixedPorts = [{ name: 'boot1', addresses: ['10.7.0.1/24', '2001:db8:7::1/64'] }];
+      d.staticRoutes.push({ prefix: '2001:db8:9::/48', nexthops: [{ ip: 'fe80::7', port: 'boot1' }] });
+      d.staticRoutes.push({ prefix: '198.51.103.0/24', nexthops: [{ ip: '10.7.0.2', port: 'boot1' }] });
+      d.gateway.neighbors.push({ ip: 'fe80::7', asn: 65107, port: 'boot1' });
+      expect(only(d, { fixedPorts })).to.deep.equal([]);
+      // Without the boot port (an agent without that dataplane section) the same names are unknown.
+      expect(only(d)).to.deep.equal(['NO_SUCH_REF /gateway/neighbors/2/port', 'NO_SUCH_REF /staticRoutes/1/nexthops/0/port', 'NO_SUCH_REF /staticRoutes/2/nexthops/0/port']);
+      d.staticRoutes[1]!.nexthops = [{ ip: 'fe80::7' }];
+      expect(only(d, { fixedPorts })).to.deep.equal(['INVALID_VALUE /staticRoutes/1/nexthops/0/ip']);
+    });
   });
 });

@@ -2,7 +2,11 @@
 // the dataplane refuses, and that diffs (including the re-apply after a refusal) leave exactly the tables the
 // target generation asks for.
 import { expect } from 'chai';
+import { pino } from 'pino';
+import type { AuditLog } from '../../agent/src/audit/log.ts';
 import { applyAtomically } from '../../agent/src/config/consumer.ts';
+import { ConfigService } from '../../agent/src/config/service.ts';
+import type { ConfigStore } from '../../agent/src/store/store.ts';
 import { emptyState, type DesiredState, type Generation } from '../../agent/src/config/model.ts';
 import { DataplaneConfigConsumer } from '../../agent/src/features/underlay/config-consumer.ts';
 import { desiredTables, type DesiredLimits } from '../../agent/src/features/underlay/desired.ts';
@@ -25,13 +29,13 @@ function doc(edit: (d: DesiredState) => void): DesiredState {
 
 const port3 = { name: 'eth3', device: 'net_af_xdp3,iface=veth3', mtu: 1500, addresses: ['10.0.3.1/24', '2001:db8:3::1/64'] };
 
-function setup(): { dp: FakeDataplane; ops: FakePortOps; consumer: DataplaneConfigConsumer; realizer: Realizer } {
+function setup(staticsViaZebra = false): { dp: FakeDataplane; ops: FakePortOps; consumer: DataplaneConfigConsumer; realizer: Realizer } {
   const dp = new FakeDataplane();
   dp.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 128 });
   const eth1 = dp.addPort({ name: 'eth1', device: 'net_af_xdp0,iface=veth1', mtu: 1500, vrf: 0 });
   const ops = new FakePortOps(dp);
   const realizer = new Realizer(dp, ops, { nexthops: new IdRange(61441, 65530), groups: new IdRange(61441, 65530) }, new Map([['eth1', eth1]]));
-  return { dp, ops, realizer, consumer: new DataplaneConfigConsumer(realizer, boot, LIMITS) };
+  return { dp, ops, realizer, consumer: new DataplaneConfigConsumer(realizer, boot, LIMITS, staticsViaZebra) };
 }
 
 /** The dataplane's tables with ids replaced by what they point at, so two realizations compare equal. */
@@ -209,5 +213,26 @@ describe('dataplane realizer (diffs applied to the dataplane)', () => {
     const r = await applyAtomically([consumer], g(1, doc((d) => d.gateway.ports.push({ ...port3, device: 'eth3' }))), null);
     expect(r.problems.map((p) => `${p.code} ${p.path}`)).to.deep.equal(['INVALID_VALUE /gateway/ports/0/device']);
     expect(dp.ports().map((p) => p.name)).to.deep.equal(['eth1']);
+  });
+
+  it('with static routes going through zebra, writes only the ports\' routes but still checks the statics', async () => {
+    const { dp, consumer } = setup(true);
+    await consumer.apply(gen1);
+    expect((tables(dp) as { routes: string[] }).routes).to.deep.equal(['10.0.3.0/24 eth3/*1', '10.0.3.1/32 local', '2001:db8:3::/64 eth3/*1', '2001:db8:3::1/128 local']);
+    const bad = doc((d) => d.staticRoutes.push({ prefix: '10.9.0.0/16', nexthops: [{ ip: '10.0.77.1' }] }));
+    expect(consumer.validate(bad).map((p) => `${p.code} ${p.path}`)).to.deep.equal(['INVALID_VALUE /staticRoutes/0/nexthops/0/ip']);
+  });
+
+  it('offers its boot ports to the document: their names as next-hop ports, their addresses as the gateway\'s own', () => {
+    const { consumer } = setup();
+    expect(consumer.fixedPorts).to.deep.equal([{ name: 'eth1', tapName: 'eth1', addresses: ['10.0.1.1/24'] }]);
+    // check() reads neither the store nor the audit log.
+    const svc = new ConfigService({ onExternalCommit: () => undefined } as unknown as ConfigStore, {} as AuditLog, pino({ level: 'silent' }), ['bgp']);
+    svc.addConsumer(consumer);
+    const d = doc((x) => {
+      x.staticRoutes.push({ prefix: '2001:db8:9::/48', nexthops: [{ ip: 'fe80::7', port: 'eth1' }] });
+      x.gateway.neighbors.push({ ip: '10.0.1.1', asn: 65001 });
+    });
+    expect(svc.check(d).map((p) => `${p.code} ${p.path}`)).to.deep.equal(['INVALID_VALUE /gateway/neighbors/0/ip']);
   });
 });

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { emptyState, type DesiredState } from '../../agent/src/config/model.ts';
-import { parseFrrOptions } from '../../agent/src/features/frr/options.ts';
-import { renderFrrConfig, type RenderOptions } from '../../agent/src/features/frr/render.ts';
+import { parseFrrOptions, staticRoutesViaZebra } from '../../agent/src/features/frr/options.ts';
+import { renderFrrConfig, renderProblems, type RenderOptions } from '../../agent/src/features/frr/render.ts';
 import { reloadFailures } from '../../agent/src/features/frr/reload.ts';
 
 function spec(): DesiredState {
@@ -22,10 +22,18 @@ function spec(): DesiredState {
     ],
     bfdProfiles: [{ name: 'fast', detectMultiplier: 3, receiveIntervalMs: 100, transmitIntervalMs: 50 }],
   };
+  s.staticRoutes = [
+    { prefix: '198.51.100.0/24', nexthops: [{ ip: '10.0.1.0', port: 'eth1' }, { ip: '10.0.2.0' }], distance: 10 },
+    { prefix: '2001:db8:60::/48', nexthops: [{ ip: 'FE80::0:7', port: 'eth2' }] },
+    { prefix: '203.0.113.0/24', nexthops: [], blackhole: true, distance: 1 },
+    { prefix: '2001:db8:61::/48', nexthops: [], reject: true, distance: 250 },
+    { vpc: 'blue', prefix: '10.10.0.0/16', nexthops: [], blackhole: true },
+  ];
   return s;
 }
 
-const render = (s = spec(), kernelForwarding = false): string => renderFrrConfig(s, { kernelForwarding, maximumPaths: 4 });
+const OPTS: RenderOptions = { kernelForwarding: false, maximumPaths: 4, staticRoutes: true, interfaces: { eth2: 'gw-tap2' } };
+const render = (s = spec(), kernelForwarding = false): string => renderFrrConfig(s, { ...OPTS, kernelForwarding });
 
 /** The same value with every object's keys inserted in reverse order (as another writer's JSON may list them). */
 function keysReversed<T>(v: T): T {
@@ -124,14 +132,50 @@ describe('FRR rendering', () => {
     expect(JSON.stringify(reordered)).to.not.equal(JSON.stringify(spec()));
     expect(render()).to.equal(golden);
     expect(render(reordered)).to.equal(golden);
-    expect(renderInChild(reordered, { kernelForwarding: false, maximumPaths: 4 })).to.equal(golden);
+    expect(renderInChild(reordered, OPTS)).to.equal(golden);
+  });
+
+  it('renders underlay static routes for staticd in the canonical form FRR shows, default distance left out', () => {
+    const lines = render().split('\n').filter((l) => / route /.test(l));
+    expect(lines).to.deep.equal([
+      'ip route 198.51.100.0/24 10.0.1.0 eth1 10',
+      'ip route 198.51.100.0/24 10.0.2.0 10',
+      // a link-local next hop through the kernel interface (punt tap) of its port
+      'ipv6 route 2001:db8:60::/48 fe80::7 gw-tap2',
+      'ip route 203.0.113.0/24 blackhole',
+      'ipv6 route 2001:db8:61::/48 reject 250',
+    ]);
+    // Without staticd the routes are not FRR's to realize (the dataplane writes them).
+    expect(renderFrrConfig(spec(), { kernelForwarding: false, maximumPaths: 4 })).to.not.match(/ route /);
+  });
+
+  it('refuses static routes in VPCs when it realizes static routes (FRR has no VPC VRFs yet)', () => {
+    expect(renderProblems(spec(), { staticRoutes: true }).map((p) => `${p.code} ${p.path}`)).to.deep.equal(['NOT_SUPPORTED /staticRoutes/4/vpc']);
+    expect(renderProblems(spec(), {})).to.deep.equal([]);
+  });
+
+  it("sources a BGP session from the port's kernel interface", () => {
+    const s = spec();
+    s.gateway.neighbors.push({ ip: 'fe80::9', asn: 65009, port: 'eth2' });
+    expect(render(s)).to.include(' neighbor fe80::9 update-source gw-tap2');
   });
 });
 
 describe('FRR boot options', () => {
-  it('defaults: instance = gateway instance, kernel forwarding off, bgpd + bfdd', () => {
+  it('defaults: instance = gateway instance, kernel forwarding off, bgpd + bfdd + staticd', () => {
     const o = parseFrrOptions({ plugin: false }, 'gw7');
-    expect(o).to.deep.include({ instance: 'gw7', plugin: null, kernelForwarding: false, maximumPaths: 8, daemons: ['bgpd', 'bfdd'] });
+    expect(o).to.deep.include({ instance: 'gw7', plugin: null, kernelForwarding: false, maximumPaths: 8, daemons: ['bgpd', 'bfdd', 'staticd'] });
+  });
+
+  it('hands static routes to zebra only when staticd runs and the plugin feeds the dataplane', () => {
+    const boot = (frr: unknown, cpi = true) => ({
+      instance: 'gw', runDir: '/run/x', stateDir: '/var/x',
+      sections: { ...(frr !== undefined ? { frr } : {}), ...(cpi ? { cpi: { endpoint: 'ipc:///run/x/zebra.sock' } } : {}) },
+    });
+    expect(staticRoutesViaZebra(boot({ plugin: '/bin/true' }))).to.equal(true);
+    expect(staticRoutesViaZebra(boot({ plugin: '/bin/true', daemons: ['bgpd', 'bfdd'] }))).to.equal(false);
+    expect(staticRoutesViaZebra(boot({ plugin: false }))).to.equal(false);
+    expect(staticRoutesViaZebra(boot(undefined))).to.equal(false);
   });
 
   it('loads the plugin only when the agent listens for it, with the agent\'s endpoint', () => {

@@ -63,6 +63,18 @@ describe('routing FIB (zebra routes -> dataplane tables)', () => {
     expect(d.groups(), 'the refused route released its group').to.deep.equal([]);
   });
 
+  it("never replaces or deletes a boot file route: zebra's route for its prefix is refused", () => {
+    const d = dp();
+    // As the dataplane component installed it before FRR ran.
+    d.applyRoutes([{ op: 'add', vrf: 0, prefix: '192.0.2.0/24', target: { kind: 'blackhole' } }]);
+    const f = new Fib(d, ports, {}, new Set(['0 192.0.2.0/24']));
+    const r = f.apply([route('ROUTE_INSTALL', '192.0.2.0', 24), route('ROUTE_INSTALL', '10.1.0.0', 24)], 1);
+    expect(r.map((x) => x.code)).to.deep.equal(['unsupported', 'ok']);
+    expect(r[0]!.reason).to.match(/boot file/);
+    expect(f.apply([route('ROUTE_DELETE', '192.0.2.0', 24)], 1)[0]!.code).to.equal('ok');
+    expect(d.routes(0).map((x) => `${x.prefix} ${x.target.kind}`).sort()).to.deep.equal(['10.1.0.0/24 unicast', '192.0.2.0/24 blackhole']);
+  });
+
   it('refuses EVPN nexthops (no overlay yet) and invalid prefixes with host bits', () => {
     const f = new Fib(dp(), ports);
     const e = route('ROUTE_INSTALL', '10.55.0.0', 24);

@@ -434,9 +434,9 @@ export interface components {
         IPv4: string;
         /** @description IPv4 or IPv6 address (parsed semantically). */
         IP: string;
-        /** @description IPv4 or IPv6 prefix, address/length; host bits must be zero (checked semantically). */
+        /** @description IPv4 or IPv6 prefix, address/length (length without leading zeros); host bits must be zero (checked semantically). */
         Prefix: string;
-        /** @description interface address with prefix length (host bits allowed). */
+        /** @description interface address with prefix length (host bits allowed; length without leading zeros). */
         Address: string;
         Mac: string;
         Asn: number;
@@ -463,6 +463,7 @@ export interface components {
         };
         Port: {
             name: string;
+            /** @description DPDK device, from an allow-list (checked semantically, INVALID_VALUE at this field otherwise): net_af_xdp<n>,iface=IF[,start_queue|queue_count|busy_budget|force_copy=N]; net_af_packet<n>,iface=IF[,qpairs|blocksz|framesz|framecnt|qdisc_bypass=N]; net_tap<n>[,iface=IF][,mac=fixed|MAC]; net_ring<n>. Canonical PCI addresses (0000:01:00.0) only in the boot file. */
             device: string;
             mtu: number;
             addresses: components["schemas"]["Address"][];
@@ -550,6 +551,8 @@ export interface components {
             blackhole?: boolean;
             /** @description drop and answer ICMP unreachable (no next hops) */
             reject?: boolean;
+            /** @description administrative distance (default 1). The route is a zebra static route: zebra installs the route with the lowest distance for the prefix (eBGP 20, iBGP 200), so 1..19 overrides a BGP-learned route and 21..255 is a floating backup for one. */
+            distance?: number;
         };
         ConfigGeneration: {
             generation: number;

@@ -21,10 +21,23 @@ export interface ConfigConsumer {
   readonly name: string;
   /** Document features this consumer realizes; a feature nobody realizes is refused with NOT_SUPPORTED. */
   readonly realizes?: readonly Feature[];
+  /**
+   * Ports this consumer runs outside the document (the boot file's): the document may use them as next-hop or
+   * BGP source ports, and their addresses are the gateway's own as much as the document's ports' are.
+   */
+  readonly fixedPorts?: readonly FixedPort[];
   /** Checks this consumer can realize `next` (capacity, devices that exist ...). Pure, no side effects. */
   validate?(next: DesiredState): Problem[];
   /** Makes `next` the realized state. Throws (preferably ConsumerRefusal) to refuse it. */
   apply(next: Generation, prev: Generation | null): Promise<void>;
+}
+
+export interface FixedPort {
+  name: string;
+  /** Kernel interface (punt tap) FRR sees for it. */
+  tapName: string;
+  /** The gateway's addresses on it, with prefix length ("10.0.1.1/24"). */
+  addresses: readonly string[];
 }
 
 /** A consumer's refusal with the offending path in the document. */

@@ -138,6 +138,11 @@ export interface StaticRoute {
   nexthops: StaticNexthop[];
   blackhole?: boolean;
   reject?: boolean;
+  /**
+   * Administrative distance 1..255 (default 1): zebra installs, of all routes for the prefix, the one with the
+   * lowest distance (eBGP 20, iBGP 200), so a static route can be a preferred path or a floating backup.
+   */
+  distance?: number;
 }
 
 export interface StaticNexthop {

@@ -114,7 +114,11 @@ export class ConfigService implements ConfigHub {
 
   /** Every problem of a candidate document: semantics, unsupported features, consumers' own checks. */
   check(next: DesiredState): Problem[] {
-    return [...validateDocument(next), ...unsupported(next, this.realized()), ...validateWithConsumers(this.consumers, next)];
+    const fixedPorts = this.consumers.flatMap((c) => c.fixedPorts ?? []);
+    const all = [...validateDocument(next, { fixedPorts }), ...unsupported(next, this.realized()), ...validateWithConsumers(this.consumers, next)];
+    // One problem per (code, path): a consumer may see again what the document rules saw (a bad device).
+    const seen = new Set<string>();
+    return all.filter((p) => !seen.has(`${p.code} ${p.path}`) && seen.add(`${p.code} ${p.path}`));
   }
 
   /** Features some consumer realizes (plus boot `acceptUnrealized`). */

@@ -2,11 +2,16 @@
 // fixes a document in one round; each problem carries a stable code and the JSON pointer of the field.
 // Rules follow what operators of Hedgehog-style gateways expect (see docs/config.md for the list and why).
 import { parseIp, parsePrefix, type ParsedPrefix } from '../dataplane/addr.ts';
+import { parseDevice } from '../dataplane/device.ts';
+import type { FixedPort } from './consumer.ts';
 import type { DesiredState, Expose, Peering } from './model.ts';
 import { problem, type Problem } from './problem.ts';
 
-/** Prefixes that never belong in a routed document: this-network, loopback, link-local, multicast, reserved. */
-const SPECIAL_USE = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4', '240.0.0.0/4', '::1/128', 'fe80::/10', 'ff00::/8'].map(
+/**
+ * Prefixes that never belong in a routed document: this-network, loopback, link-local, multicast, reserved, and
+ * IPv4-mapped IPv6 (RFC 4291 2.5.5.2: an IPv4 host seen through an IPv6 socket, never a router on the wire).
+ */
+const SPECIAL_USE = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4', '240.0.0.0/4', '::1/128', '::ffff:0:0/96', 'fe80::/10', 'ff00::/8'].map(
   (s) => parsePrefix(s)!,
 );
 
@@ -61,6 +66,21 @@ class Checker {
     if (!a) this.add('INVALID_VALUE', path, `"${s}" is not an IP address`);
     return a;
   }
+  /**
+   * A router address (BGP neighbor, next hop): a unicast address that is not the gateway's own. A link-local
+   * one only together with the port it is reached through.
+   */
+  peer(s: string, path: string, port: string | undefined, own: Map<string, string>): ReturnType<typeof parseIp> {
+    const a = this.ip(s, path);
+    if (!a) return a;
+    const special = specialHost(a.text);
+    if (special && !(special.text === 'fe80::/10' && port !== undefined)) {
+      this.add('INVALID_VALUE', path, `${s} is inside special-use ${special.text}${special.text === 'fe80::/10' ? ' (name the port)' : ''}`);
+    }
+    const mine = own.get(a.text);
+    if (mine) this.add('INVALID_VALUE', path, `${s} is the gateway's own address (${mine})`);
+    return a;
+  }
   unique<T>(items: readonly T[], keyOf: (t: T) => string | number | undefined, path: (i: number) => string, what: string): void {
     const seen = new Map<string | number, number>();
     items.forEach((t, i) => {
@@ -82,38 +102,52 @@ class Checker {
   }
 }
 
-export function validateDocument(doc: DesiredState): Problem[] {
+/** What the document is validated against besides itself. */
+export interface ValidationContext {
+  /** Ports outside the document (the boot file's): usable by name, their addresses are the gateway's own. */
+  fixedPorts?: readonly Pick<FixedPort, 'name' | 'addresses'>[];
+}
+
+export function validateDocument(doc: DesiredState, ctx: ValidationContext = {}): Problem[] {
   const c = new Checker();
   const gw = doc.gateway;
   const rid = c.ip(gw.routerId, '/gateway/routerId');
   if (rid && specialHost(rid.text)) c.add('INVALID_VALUE', '/gateway/routerId', `${gw.routerId} is a special-use address`);
 
-  // Ports: unique names and devices; interface subnets of different ports must not overlap.
+  // Ports: devices on the allow-list, unique names and devices; interface subnets of different ports must not
+  // overlap.
+  gw.ports.forEach((p, i) => {
+    const dev = parseDevice(p.device);
+    if (!dev.ok) c.add('INVALID_VALUE', `/gateway/ports/${i}/device`, dev.reason);
+  });
   c.unique(gw.ports, (p) => p.name, (i) => `/gateway/ports/${i}/name`, 'port name');
   c.unique(gw.ports, (p) => p.device, (i) => `/gateway/ports/${i}/device`, 'device');
   const portNets: { p: ParsedPrefix; path: string }[] = [];
+  // The gateway's own addresses, each with where it is defined: never a neighbor or a next hop.
+  const own = new Map<string, string>();
+  if (rid) own.set(rid.text, '/gateway/routerId');
+  for (const fp of ctx.fixedPorts ?? []) for (const a of fp.addresses) own.set(parseIp(a.split('/')[0])?.text ?? a, `boot port ${fp.name}`);
   gw.ports.forEach((port, i) =>
     port.addresses.forEach((a, j) => {
       const path = `/gateway/ports/${i}/addresses/${j}`;
       const p = parsePrefix(a);
-      if (!p || !parseIp(a.slice(0, a.indexOf('/')))) c.add('INVALID_VALUE', path, `"${a}" is not address/length`);
-      else portNets.push({ p, path });
+      const ip = parseIp(a.slice(0, a.indexOf('/')));
+      if (!p || !ip) c.add('INVALID_VALUE', path, `"${a}" is not address/length`);
+      else {
+        portNets.push({ p, path });
+        own.set(ip.text, path);
+      }
     }),
   );
   c.disjoint(portNets, 'port subnet');
-  const portNames = new Set(gw.ports.map((p) => p.name));
+  const portNames = new Set([...gw.ports.map((p) => p.name), ...(ctx.fixedPorts ?? []).map((p) => p.name)]);
 
   // BFD profiles and BGP neighbors.
   c.unique(gw.bfdProfiles, (b) => b.name, (i) => `/gateway/bfdProfiles/${i}/name`, 'BFD profile');
   const profiles = new Set(gw.bfdProfiles.map((b) => b.name));
   c.unique(gw.neighbors, (n) => parseIp(n.ip)?.text, (i) => `/gateway/neighbors/${i}/ip`, 'neighbor');
   gw.neighbors.forEach((n, i) => {
-    const a = c.ip(n.ip, `/gateway/neighbors/${i}/ip`);
-    // A link-local neighbor is only reachable through a named port; other special-use addresses never peer.
-    const special = a ? specialHost(a.text) : undefined;
-    if (special && !(special.text === 'fe80::/10' && n.port !== undefined)) {
-      c.add('INVALID_VALUE', `/gateway/neighbors/${i}/ip`, `${n.ip} is inside special-use ${special.text}${special.text === 'fe80::/10' ? ' (name the port)' : ''}`);
-    }
+    c.peer(n.ip, `/gateway/neighbors/${i}/ip`, n.port, own);
     if (n.bfdProfile !== undefined && !profiles.has(n.bfdProfile)) {
       c.add('NO_SUCH_REF', `/gateway/neighbors/${i}/bfdProfile`, `no BFD profile named ${n.bfdProfile}`);
     }
@@ -165,10 +199,20 @@ export function validateDocument(doc: DesiredState): Problem[] {
     if (drop && r.nexthops.length > 0) c.add('INVALID_VALUE', `${at}/nexthops`, `a ${drop} route has no next hops`);
     if (!drop && r.nexthops.length === 0) c.add('MISSING', `${at}/nexthops`, 'next hops required (or blackhole/reject: true)');
     r.nexthops.forEach((nh, j) => {
-      const a = c.ip(nh.ip, `${at}/nexthops/${j}/ip`);
+      const a = c.peer(nh.ip, `${at}/nexthops/${j}/ip`, nh.port, own);
       if (a && p && a.family !== p.family) c.add('INVALID_VALUE', `${at}/nexthops/${j}/ip`, `IPv${a.family} next hop for an IPv${p.family} prefix`);
       if (nh.port !== undefined && !portNames.has(nh.port)) c.add('NO_SUCH_REF', `${at}/nexthops/${j}/port`, `no port named ${nh.port}`);
     });
+    // The same router twice is one path, not ECMP; a link-local address is only the same router on the same port.
+    c.unique(
+      r.nexthops,
+      (nh) => {
+        const a = parseIp(nh.ip);
+        return a && (a.family === 6 && specialHost(a.text)?.text === 'fe80::/10' ? `${a.text}%${nh.port ?? ''}` : a.text);
+      },
+      (j) => `${at}/nexthops/${j}/ip`,
+      'next hop',
+    );
   });
   // One problem per (code, path): two rules can see the same fault (an overlap of untranslated exposes).
   const seen = new Set<string>();

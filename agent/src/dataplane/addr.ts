@@ -84,14 +84,14 @@ export function parseIp(s: unknown): { family: 4 | 6; bytes: Uint8Array; text: s
   return undefined;
 }
 
-/** Parses "addr/len"; host bits are cleared. Undefined if invalid. */
+/** Parses "addr/len" (len in decimal without leading zeros: "/024" is not a length); host bits are cleared. Undefined if invalid. */
 export function parsePrefix(s: unknown): ParsedPrefix | undefined {
   if (typeof s !== 'string') return undefined;
   const slash = s.indexOf('/');
   if (slash < 0) return undefined;
   const ip = parseIp(s.slice(0, slash));
   const lenText = s.slice(slash + 1);
-  if (!ip || !/^\d{1,3}$/.test(lenText)) return undefined;
+  if (!ip || !/^(0|[1-9][0-9]{0,2})$/.test(lenText)) return undefined;
   const len = Number(lenText);
   if (len > (ip.family === 4 ? 32 : 128)) return undefined;
   const bytes = ip.bytes.slice();

@@ -29,6 +29,7 @@ import type {
 import { DataplaneError } from './errors.ts';
 import { ealArgs, type HugepagePlan, planHugepages } from './hugepages.ts';
 import { parseIp } from './addr.ts';
+import { parseDevice } from './device.ts';
 import { TABLE_RESULTS, type TablesAddon } from '../../../dataplane/tables/gen/tables.gen.ts';
 
 /** Shape of the binding (dataplane/addon/*.cc); its table writes are generated from dataplane/tables/tables.yaml. */
@@ -165,6 +166,10 @@ export class NativeDataplane implements DataplaneApi {
     if (!Number.isInteger(cfg.mtu) || cfg.mtu < 68 || cfg.mtu > 9600) {
       throw new DataplaneError('DP_BAD_CONFIG', `port ${cfg.name}: mtu must be 68..9600`);
     }
+    // Checked again here although the document and the boot file refuse the same strings: this is the last
+    // place before DPDK, whose drivers would act on any argument as root.
+    const dev = parseDevice(cfg.device);
+    if (!dev.ok) throw new DataplaneError('DP_BAD_CONFIG', `port ${cfg.name}: device ${dev.reason}`);
     try {
       return this.addon.addPort({ name: cfg.name, tapName, device: cfg.device, mtu: cfg.mtu, vrf: cfg.vrf, ...(cfg.netns ? { netns: cfg.netns } : {}) });
     } catch (e) {

@@ -1,23 +1,26 @@
-// The gateway's FRR: supervises zebra (+ zebra plugin), bgpd and bfdd of this instance and realizes the
-// desired state's underlay (BGP neighbors, BFD profiles, router-id) as a ConfigConsumer. Changes go through
+// The gateway's FRR: supervises zebra (+ zebra plugin), bgpd, bfdd and staticd of this instance and realizes the
+// desired state's underlay (BGP neighbors, BFD profiles, router-id, static routes) as a ConfigConsumer. Changes go through
 // frr-reload.py (sessions stay up); a refused config is reported and the previous one stays in force.
 import { join } from 'node:path';
 import { ConsumerRefusal, type ConfigConsumer } from '../../config/consumer.ts';
-import type { Generation } from '../../config/model.ts';
+import type { Feature } from '../../config/features.ts';
+import type { DesiredState, Generation } from '../../config/model.ts';
+import type { Problem } from '../../config/problem.ts';
+import { parseDataplaneSection } from '../underlay/section.ts';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
 import { CONFIG, FRR, FRR_NEIGHBORS, IFMGR } from '../../core/keys.ts';
 import type { FrrDaemon } from './daemons.ts';
 import { loadInitialConfig } from './initial-config.ts';
 import { vtyshNeighbors } from './neighbors.ts';
-import { parseFrrOptions, type FrrBootOptions } from './options.ts';
+import { frrBootOptions, type FrrBootOptions } from './options.ts';
 import { applyFrrConfig, FrrApplyError } from './reload.ts';
-import { renderFrrConfig } from './render.ts';
+import { renderFrrConfig, renderProblems } from './render.ts';
 import type { FrrSnapshot, FrrStatusSource } from './status.ts';
 import { FrrSupervisor } from './supervisor.ts';
 
 export class FrrService implements ConfigConsumer, FrrStatusSource {
   readonly name = 'frr';
-  readonly realizes = ['bgp', 'bfd'] as const;
+  readonly realizes: readonly Feature[];
   private applied: { generation: number; text: string } | null = null;
   private lastApply: FrrSnapshot['lastApply'] = null;
   private readonly counters: FrrSnapshot['counters'] = { applies: 0, applyFailures: {}, daemonRestarts: 0 };
@@ -29,7 +32,15 @@ export class FrrService implements ConfigConsumer, FrrStatusSource {
     readonly opts: FrrBootOptions,
     private readonly dir: string,
     readonly supervisor: FrrSupervisor,
-  ) {}
+    /** Kernel interfaces of boot ports whose tap is not named like the port. */
+    private readonly interfaces: Readonly<Record<string, string>> = {},
+  ) {
+    this.realizes = opts.daemons.includes('staticd') ? ['bgp', 'bfd', 'staticRoutes'] : ['bgp', 'bfd'];
+  }
+
+  validate(next: DesiredState): Problem[] {
+    return renderProblems(next, { staticRoutes: this.opts.daemons.includes('staticd') });
+  }
 
   apply(next: Generation): Promise<void> {
     const run = this.queue.then(() => this.applyNow(next));
@@ -42,7 +53,7 @@ export class FrrService implements ConfigConsumer, FrrStatusSource {
     const ifmgr = this.ctx.registry.find(IFMGR);
     // The router-id is the protocol address: it must exist on lo before bgpd's `network <id>/32` can match.
     await ifmgr?.set('frr', { loopbackAddresses: [`${spec.gateway.routerId}/32`], vxlans: [], bridges: [] });
-    const text = renderFrrConfig(spec, this.opts);
+    const text = renderFrrConfig(spec, { ...this.opts, staticRoutes: this.opts.daemons.includes('staticd'), interfaces: this.interfaces });
     try {
       await applyFrrConfig(this.opts.instance, this.dir, text);
     } catch (e) {
@@ -93,8 +104,7 @@ export function frrComponent(ctx: DaemonContext): Component {
   return {
     name: 'frr',
     async start() {
-      const cpi = ctx.boot.sections.cpi as { endpoint?: unknown } | undefined;
-      const opts = parseFrrOptions(ctx.boot.sections.frr, ctx.boot.instance, typeof cpi?.endpoint === 'string' ? cpi.endpoint : undefined);
+      const opts = frrBootOptions(ctx.boot);
       const dir = join(ctx.boot.runDir, 'frr');
       let svc: FrrService | null = null;
       const daemons: FrrDaemon[] = ['zebra', ...opts.daemons];
@@ -109,7 +119,7 @@ export function frrComponent(ctx: DaemonContext): Component {
           await svc?.reapply();
         },
       });
-      svc = new FrrService(ctx, opts, dir, sup);
+      svc = new FrrService(ctx, opts, dir, sup, bootInterfaces(ctx.boot.sections.dataplane));
       ctx.log.info({ mod: 'frr', instance: opts.instance, plugin: opts.plugin, kernelForwarding: opts.kernelForwarding }, 'starting FRR');
       await sup.start();
       ctx.registry.provide(FRR, svc);
@@ -127,4 +137,12 @@ export function frrComponent(ctx: DaemonContext): Component {
       await sup?.stop();
     },
   };
+}
+
+/** Boot ports whose punt tap (what FRR sees) has another name than the port the document refers to. */
+function bootInterfaces(dataplane: unknown): Record<string, string> {
+  if (dataplane === undefined) return {};
+  const out: Record<string, string> = {};
+  for (const p of parseDataplaneSection(dataplane).ports) if (p.tapName !== p.name) out[p.name] = p.tapName;
+  return out;
 }

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BootConfig } from '../../boot/config.ts';
 import { isValidInstance } from './daemons.ts';
 
 export interface FrrBootOptions {
@@ -20,7 +21,7 @@ export interface FrrBootOptions {
    * gateway port; the desired state does not model announced networks yet.
    */
   redistributeConnected: boolean;
-  /** Which daemons to run; zebra always. */
+  /** Which daemons to run; zebra always. staticd realizes the document's static routes. */
   daemons: ('bgpd' | 'bfdd' | 'staticd')[];
 }
 
@@ -76,7 +77,7 @@ export function parseFrrOptions(raw: unknown, gatewayInstance: string, cpiEndpoi
   if (typeof mp !== 'number' || !Number.isInteger(mp) || mp < 1 || mp > 256) throw new FrrOptionsError('maximumPaths', 'must be an integer 1..256');
   const ic = o.initialConfig;
   if (ic !== undefined && (typeof ic !== 'string' || ic === '')) throw new FrrOptionsError('initialConfig', 'must be a file path');
-  const ds = o.daemons ?? ['bgpd', 'bfdd'];
+  const ds = o.daemons ?? ['bgpd', 'bfdd', 'staticd'];
   if (!Array.isArray(ds) || !ds.every((d) => d === 'bgpd' || d === 'bfdd' || d === 'staticd')) {
     throw new FrrOptionsError('daemons', 'must be a list of bgpd, bfdd, staticd');
   }
@@ -91,4 +92,21 @@ export function parseFrrOptions(raw: unknown, gatewayInstance: string, cpiEndpoi
     daemons: ds as FrrBootOptions['daemons'],
     redistributeConnected: rc,
   };
+}
+
+/** The `frr:` section of a boot config, with the agent's plugin endpoint from its `cpi:` section. */
+export function frrBootOptions(boot: BootConfig): FrrBootOptions {
+  const cpi = boot.sections.cpi as { endpoint?: unknown } | undefined;
+  return parseFrrOptions(boot.sections.frr, boot.instance, typeof cpi?.endpoint === 'string' ? cpi.endpoint : undefined);
+}
+
+/**
+ * True when this agent's FRR realizes the document's static routes (staticd runs) and zebra's choice reaches the
+ * dataplane (the plugin is loaded): the dataplane then must not write them itself, or a static and a BGP route for
+ * one prefix would overwrite each other there behind zebra's back.
+ */
+export function staticRoutesViaZebra(boot: BootConfig): boolean {
+  if (boot.sections.frr === undefined) return false;
+  const o = frrBootOptions(boot);
+  return o.plugin !== null && o.daemons.includes('staticd');
 }

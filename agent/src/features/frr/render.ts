@@ -1,25 +1,67 @@
-// Renders the gateway's FRR configuration (one integrated frr.conf for zebra, bgpd, bfdd) from the desired
-// state. Pure: same input, same text, so frr-reload.py's diff against the running config is minimal and a
-// re-render of an unchanged generation changes nothing.
+// Renders the gateway's FRR configuration (one integrated frr.conf for zebra, bgpd, bfdd, staticd) from the
+// desired state. Pure: same input, same text, so frr-reload.py's diff against the running config is minimal and
+// a re-render of an unchanged generation changes nothing.
 import { isIP } from 'node:net';
-import type { DesiredState } from '../../config/model.ts';
+import type { DesiredState, StaticRoute } from '../../config/model.ts';
+import { problem, type Problem } from '../../config/problem.ts';
+import { parseIp, parsePrefix } from '../../dataplane/addr.ts';
 import type { FrrBootOptions } from './options.ts';
 
-export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPaths'> & Partial<Pick<FrrBootOptions, 'redistributeConnected'>>;
+export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPaths'> &
+  Partial<Pick<FrrBootOptions, 'redistributeConnected'>> & {
+    /** Render the document's underlay static routes (staticd runs): zebra is then the one RIB for them. */
+    staticRoutes?: boolean;
+    /** Kernel interface of a port where it is not the port's name (a boot port with its own `tapName`). */
+    interfaces?: Readonly<Record<string, string>>;
+  };
 
 /** bfdd's defaults (FRR 8.4). */
 const BFD_DEFAULTS = { detectMultiplier: 3, intervalMs: 300 };
+
+/** What the renderer cannot express: static routes in VPCs (no VRFs in FRR yet) when it realizes static routes. */
+export function renderProblems(spec: DesiredState, o: Pick<RenderOptions, 'staticRoutes'>): Problem[] {
+  if (!o.staticRoutes) return [];
+  return spec.staticRoutes.flatMap((r, i) =>
+    r.vpc === undefined ? [] : [problem('NOT_SUPPORTED', `/staticRoutes/${i}/vpc`, 'static routes in VPCs are not realized by FRR yet (underlay only)')],
+  );
+}
+
+/** staticd's default distance: not shown by `show running-config`, so never rendered (frr-reload would re-add it). */
+const STATIC_DISTANCE = 1;
+
+/**
+ * `ip route` / `ipv6 route` lines of one static route in the canonical text `show running-config` prints, one
+ * per next hop (zebra makes them one ECMP route).
+ */
+export function staticRouteLines(r: StaticRoute, ifname: (port: string) => string): string[] {
+  const p = parsePrefix(r.prefix);
+  if (!p) return [];
+  const head = `${p.family === 4 ? 'ip' : 'ipv6'} route ${p.text}`;
+  const dist = r.distance !== undefined && r.distance !== STATIC_DISTANCE ? ` ${r.distance}` : '';
+  if (r.blackhole) return [`${head} blackhole${dist}`];
+  if (r.reject) return [`${head} reject${dist}`];
+  return r.nexthops.map((nh) => `${head} ${parseIp(nh.ip)?.text ?? nh.ip}${nh.port !== undefined ? ` ${ifname(nh.port)}` : ''}${dist}`);
+}
 
 export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
   const g = spec.gateway;
   const out: string[] = [];
   const line = (s: string): void => void out.push(s);
+  const ifname = (port: string): string => o.interfaces?.[port] ?? port;
   line('frr defaults traditional');
   line(`hostname ${g.name}`);
   // Explicit both ways: frr-reload.py turns an absent line into the default, i.e. forwarding ON.
   line(o.kernelForwarding ? 'ip forwarding' : 'no ip forwarding');
   line(o.kernelForwarding ? 'ipv6 forwarding' : 'no ipv6 forwarding');
   line('!');
+
+  // Underlay static routes go to zebra like BGP's, so zebra arbitrates by distance and the plugin hands the
+  // winner to the dataplane; a removed static falls back to the next best route. VPC routes are not realized.
+  if (o.staticRoutes) {
+    const statics = spec.staticRoutes.filter((r) => r.vpc === undefined).flatMap((r) => staticRouteLines(r, ifname));
+    for (const l of statics) line(l);
+    if (statics.length > 0) line('!');
+  }
 
   if (g.bfdProfiles.length > 0) {
     line('bfd');
@@ -53,7 +95,7 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
   line(' bgp log-neighbor-changes');
   for (const n of g.neighbors) {
     line(` neighbor ${n.ip} remote-as ${n.asn}`);
-    if (n.port) line(` neighbor ${n.ip} update-source ${n.port}`);
+    if (n.port) line(` neighbor ${n.ip} update-source ${ifname(n.port)}`);
     if (n.bfdProfile) {
       line(` neighbor ${n.ip} bfd`);
       line(` neighbor ${n.ip} bfd profile ${n.bfdProfile}`);

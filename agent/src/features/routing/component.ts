@@ -14,6 +14,7 @@ import { BootConfigError } from '../../boot/config.ts';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
 import { CPI, DATAPLANE } from '../../core/keys.ts';
 import { EvpnModel, KernelVniMap, type VniMap, type VxlanLink } from './evpn.ts';
+import { parsePrefix } from '../../dataplane/addr.ts';
 import { Fib } from './fib.ts';
 import { TapPortResolver } from './ports.ts';
 import { CpiDebugSocket } from './debug.ts';
@@ -108,13 +109,17 @@ export class CpiComponent implements Component {
     const sec = parseCpiSection(this.ctx.boot.sections.cpi);
     const log = this.ctx.log.child({ mod: 'cpi' });
     const dp = this.ctx.registry.get(DATAPLANE);
-    const dpSec = this.ctx.boot.sections.dataplane as { netns?: string; ports?: { name?: string; netns?: string }[]; eal?: { tables?: { maxNexthops?: number; maxGroups?: number } } } | undefined;
+    const dpSec = this.ctx.boot.sections.dataplane as
+      | { netns?: string; ports?: { name?: string; netns?: string }[]; staticRoutes?: { vrf?: number; prefix?: string }[]; eal?: { tables?: { maxNexthops?: number; maxGroups?: number } } }
+      | undefined;
     // Boot ports name their own namespace; ports from the desired-state document live in `dataplane.netns`.
     const netnsOf = (port: string): string | undefined => {
       const boot = dpSec?.ports?.find((p) => p.name === port);
       return boot ? boot.netns : dpSec?.netns;
     };
-    const fib = new Fib(dp, new TapPortResolver(dp, netnsOf), dpSec?.eal?.tables ?? {});
+    // The dataplane component parsed and installed them already (DATAPLANE exists): canonical prefixes here.
+    const bootRoutes = new Set((dpSec?.staticRoutes ?? []).map((r) => `${r.vrf ?? 0} ${parsePrefix(r.prefix)?.text ?? ''}`));
+    const fib = new Fib(dp, new TapPortResolver(dp, netnsOf), dpSec?.eal?.tables ?? {}, bootRoutes);
     const kernel = new KernelVniMap(() => kernelVxlans(sec.netns), Date.now, () => kernelVxlansAsync(sec.netns));
     const vnis: VniMap = { vniOf: (n) => sec.vnis[n] ?? kernel.vniOf(n), cached: (n) => sec.vnis[n] ?? kernel.cached(n) };
     const evpn = new EvpnModel(vnis);

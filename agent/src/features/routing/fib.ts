@@ -133,6 +133,11 @@ export class Fib {
     private readonly dp: DataplaneApi,
     private readonly ports: PortResolver,
     limits: TableSizes = {},
+    /**
+     * Routes of the boot file's dataplane section ("<vrf> <prefix>"): written before FRR runs and outside zebra,
+     * so zebra may not replace them (or delete them with a withdraw). Its route for such a prefix is refused.
+     */
+    private readonly bootRoutes: ReadonlySet<string> = new Set(),
   ) {
     // Group ids must fit the packed Installed value.
     this.nexthops = new NexthopOwner(idPools(limits, GROUP_SPAN - 1).fib);
@@ -154,6 +159,9 @@ export class Fib {
     if (op.proto === ZEBRA_ROUTE_CONNECT || op.proto === ZEBRA_ROUTE_KERNEL) return { kind: 'skip', code: 'ok' };
     const p = canonicalPrefix(op.dst, op.plen);
     if (!p) return { kind: 'fail', code: 'invalid', reason: `bad prefix ${op.dst}/${op.plen}` };
+    if (this.bootRoutes.size > 0 && this.bootRoutes.has(`${op.vrf} ${p}`)) {
+      return op.op === 'ROUTE_DELETE' ? { kind: 'skip', code: 'ok' } : { kind: 'fail', code: 'unsupported', reason: `${p} is a route of the boot file's dataplane section` };
+    }
     if (op.op === 'ROUTE_DELETE') return { kind: 'del', vrf: op.vrf, prefix: p };
     const bh = op.nexthops.find((n) => n.type === NH_BLACKHOLE);
     if (bh) {

@@ -11,8 +11,10 @@ import { CONFIG, DATAPLANE } from '../../core/keys.ts';
 import { idPools, NexthopBatch, NexthopOwner, RESERVED_IDS, TABLE_DEFAULTS, type NexthopSpec } from '../../core/nexthops.ts';
 import type { DataplaneApi, Nexthop, NexthopGroup, PortInfo, RouteOp, RouteTarget } from '../../dataplane/api.ts';
 import { DataplaneError } from '../../dataplane/errors.ts';
+import { parseDevice, type ParsedDevice } from '../../dataplane/device.ts';
 import { ip } from './iproute.ts';
 import { NativeDataplane } from '../../dataplane/native.ts';
+import { staticRoutesViaZebra } from '../frr/options.ts';
 import { DataplaneConfigConsumer } from './config-consumer.ts';
 import type { PortWant } from './desired.ts';
 import { NeighborLearner, type TapBinding } from './neighbors.ts';
@@ -57,11 +59,14 @@ export function bootTables(
   return { nexthops: batch.newNexthops, groups: batch.newGroups, routes };
 }
 
-const PCI_RE = /^([0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/i;
+const parsedDevice = (device: string): ParsedDevice | undefined => {
+  const d = parseDevice(device);
+  return d.ok ? d.device : undefined;
+};
 
 /** Only the configured PCI devices are probed (never every NIC of the host); none at all without PCI ports. */
 export function pciArgs(ports: PortSection[]): string[] {
-  const pci = ports.filter((p) => PCI_RE.test(p.device));
+  const pci = ports.filter((p) => parsedDevice(p.device)?.kind === 'pci');
   return pci.length ? pci.flatMap((p) => ['-a', p.device]) : ['--no-pci'];
 }
 
@@ -70,12 +75,15 @@ function check(what: string, results: string[], items: unknown[]): void {
   if (bad >= 0) throw new DataplaneError('DP_BAD_CONFIG', `${what} ${JSON.stringify(items[bad])}: ${results[bad]}`);
 }
 
-/** An af_xdp port's XDP program outlives a crashed daemon and makes the next attach fail; only the PMD's own
- *  default program (xsk_def_prog) is removed, never one an operator attached. Returns true if one was removed. */
-const xdpIface = (device: string): string | undefined => /^net_af_xdp[^,]*,(?:.*,)?iface=([^,]+)/.exec(device)?.[1];
+const xdpIface = (device: string): string | undefined => {
+  const d = parsedDevice(device);
+  return d?.kind === 'af_xdp' ? d.args.get('iface') : undefined;
+};
 
 type PortSetup = Pick<PortSection, 'name' | 'device' | 'mtu' | 'vrf' | 'netns' | 'tapName' | 'hostAddresses'>;
 
+/** An af_xdp port's XDP program outlives a crashed daemon and makes the next attach fail; only the PMD's own
+ *  default program (xsk_def_prog) is removed, never one an operator attached. Returns true if one was removed. */
 export async function clearStaleXsk(p: Pick<PortSection, 'device' | 'netns'>, run = ip): Promise<boolean> {
   const iface = xdpIface(p.device);
   if (!iface) return false;
@@ -235,7 +243,7 @@ export class DataplaneComponent implements Component {
         maxRoutes6: sec.eal.tables?.maxRoutes6 ?? TABLE_DEFAULTS.maxRoutes6,
         ids: nexthops.available(),
         ports: Math.floor(MAX_ETHPORTS / 2) - sec.ports.length,
-      });
+      }, staticRoutesViaZebra(this.ctx.boot));
       hub.addConsumer(consumer);
       const cur = hub.applied();
       if (cur) await consumer.apply(cur);

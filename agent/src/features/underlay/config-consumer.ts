@@ -1,8 +1,8 @@
 // The dataplane as a ConfigConsumer: realizes the document's ports (with addresses and MTU) and its underlay
-// static routes (unicast, blackhole, reject). Validation covers what only the dataplane can judge (device
+// static routes (unicast, blackhole, reject) when no FRR feeds the dataplane (else zebra arbitrates them). Validation covers what only the dataplane can judge (device
 // strings, boot-file ownership, port and table capacity); a device that turns out not to exist is refused at
 // apply time, and the config hub then re-applies the previous generation, which the realizer restores exactly.
-import { ConsumerRefusal, type ConfigConsumer } from '../../config/consumer.ts';
+import { ConsumerRefusal, type ConfigConsumer, type FixedPort } from '../../config/consumer.ts';
 import type { Feature } from '../../config/features.ts';
 import type { DesiredState, Generation } from '../../config/model.ts';
 import type { Problem } from '../../config/problem.ts';
@@ -13,12 +13,20 @@ import type { DataplaneSection } from './section.ts';
 export class DataplaneConfigConsumer implements ConfigConsumer {
   readonly name = 'dataplane';
   readonly realizes: readonly Feature[] = ['ports', 'staticRoutes'];
+  readonly fixedPorts: readonly FixedPort[];
 
   constructor(
     private readonly realizer: Realizer,
     private readonly boot: Pick<DataplaneSection, 'ports' | 'staticRoutes' | 'netns'>,
     private readonly limits: DesiredLimits,
-  ) {}
+    /**
+     * The document's static routes reach the dataplane through zebra (FRR's staticd, the plugin): they are still
+     * checked here, but only zebra's choice among them and BGP's routes is written, by the routing FIB.
+     */
+    private readonly staticsViaZebra = false,
+  ) {
+    this.fixedPorts = boot.ports.map((p) => ({ name: p.name, tapName: p.tapName, addresses: [...p.hostAddresses] }));
+  }
 
   private tables(doc: DesiredState): ReturnType<typeof desiredTables> {
     return desiredTables(doc, this.boot, { limits: this.limits, ...(this.boot.netns ? { netns: this.boot.netns } : {}) });
@@ -32,6 +40,7 @@ export class DataplaneConfigConsumer implements ConfigConsumer {
     const { tables, problems } = this.tables(next.spec);
     // validate() ran on this document already; this only guards a re-apply of a stored generation.
     if (problems.length > 0) throw new ConsumerRefusal(problems[0]!.path, problems[0]!.detail);
+    if (this.staticsViaZebra) for (const p of tables.statics) tables.routes.delete(p);
     try {
       await this.realizer.apply(tables);
     } catch (e) {

@@ -9,6 +9,7 @@
 import type { DesiredState } from '../../config/model.ts';
 import { problem, type Problem } from '../../config/problem.ts';
 import { parseIp, parsePrefix, type ParsedPrefix } from '../../dataplane/addr.ts';
+import { parseDevice } from '../../dataplane/device.ts';
 import type { DataplaneSection } from './section.ts';
 
 export interface PortWant {
@@ -34,6 +35,8 @@ export interface DesiredTables {
   ports: Map<string, PortWant>;
   /** By canonical prefix; all in VRF 0 (VPC VRFs are not realized by the dataplane yet). */
   routes: Map<string, RouteWant>;
+  /** Which of `routes` are the document's static routes (the rest: the ports' local and connected routes). */
+  statics: Set<string>;
 }
 
 /** Limits of the running dataplane that validation checks against. */
@@ -47,8 +50,6 @@ export interface DesiredLimits {
 }
 
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
-/** vdevs can be hot-plugged; PCI devices are probed only at EAL init (the allow-list is fixed then). */
-const VDEV = /^net_[A-Za-z0-9_-]+(,[^,=\s]+=[^,\s]*)*$/;
 const vdevName = (device: string): string => device.split(',')[0]!;
 
 function contains(net: ParsedPrefix, ip: { family: 4 | 6; bytes: Uint8Array }): boolean {
@@ -98,8 +99,12 @@ export function desiredTables(
     const boots = boot.ports.find((b) => b.name === p.name || b.tapName === p.name);
     if (boots) bad('DUPLICATE', `${at}/name`, `port ${p.name} is defined by the boot file (boot ports cannot be redefined by the document)`);
     if (!IFNAME.test(p.name)) bad('INVALID_VALUE', `${at}/name`, `${p.name} cannot name the punt tap (1-15 of A-Z a-z 0-9 _ . -)`);
-    if (!VDEV.test(p.device)) {
-      bad('INVALID_VALUE', `${at}/device`, `"${p.device}" is not a DPDK vdev ("net_af_xdp0,iface=eth1"); PCI ports are probed at start and belong in the boot file`);
+    const dev = parseDevice(p.device);
+    // PCI devices are probed only at EAL init (the EAL allow-list is fixed then); vdevs can be hot-plugged.
+    if (!dev.ok) {
+      bad('INVALID_VALUE', `${at}/device`, dev.reason);
+    } else if (dev.device.kind === 'pci') {
+      bad('INVALID_VALUE', `${at}/device`, `"${p.device}" is a PCI device: PCI ports are probed at start and belong in the boot file`);
     } else if (boot.ports.some((b) => vdevName(b.device) === vdevName(p.device))) {
       bad('DUPLICATE', `${at}/device`, `device ${vdevName(p.device)} is a boot file port`);
     }
@@ -124,6 +129,7 @@ export function desiredTables(
   }
 
   const portNames = new Set([...boot.ports.map((p) => p.name), ...ports.keys()]);
+  const statics = new Set<string>();
   doc.staticRoutes.forEach((r, i) => {
     const at = `/staticRoutes/${i}`;
     const prefix = parsePrefix(r.prefix);
@@ -132,6 +138,7 @@ export function desiredTables(
       bad('NOT_SUPPORTED', `${at}/vpc`, 'static routes in VPCs are not realized by the dataplane yet (underlay only)');
       return;
     }
+    statics.add(prefix.text);
     if (r.blackhole || r.reject) {
       addRoute({ prefix: prefix.text, kind: r.blackhole ? 'blackhole' : 'reject' }, `${at}/prefix`);
       return;
@@ -171,5 +178,5 @@ export function desiredTables(
   if (nhIds.size > opts.limits.ids || groupIds.size > opts.limits.ids) {
     bad('REFUSED', '/staticRoutes', `the document needs more next hops/groups than the ${opts.limits.ids} ids the dataplane reserves for it`);
   }
-  return { tables: { ports, routes }, problems };
+  return { tables: { ports, routes, statics }, problems };
 }

@@ -3,6 +3,7 @@
 import { BootConfigError } from '../../boot/config.ts';
 import type { EalConfig, TableLimits } from '../../dataplane/api.ts';
 import { parseIp, parsePrefix, type ParsedPrefix } from '../../dataplane/addr.ts';
+import { parseDevice } from '../../dataplane/device.ts';
 
 export interface PortSection {
   name: string;
@@ -112,9 +113,12 @@ function parsePort(v: unknown, path: string): PortSection {
     addresses.push(p);
     hostAddresses.push(`${ip.text}/${p.len}`);
   });
+  const device = str(o.device, `${path}.device`);
+  const dev = parseDevice(device);
+  if (!dev.ok) throw new BootConfigError(`${path}.device`, dev.reason);
   return {
     name,
-    device: str(o.device, `${path}.device`),
+    device,
     mtu: int(o.mtu, `${path}.mtu`, 68, 9600, 1500),
     vrf: int(o.vrf, `${path}.vrf`, 0, 65535, 0),
     ...(o.netns !== undefined ? { netns: str(o.netns, `${path}.netns`, NSNAME) } : {}),
