@@ -808,6 +808,7 @@ export interface components {
         };
         LogLevels: {
             default?: components["schemas"]["LogLevel"];
+            /** @description registered components only (GET lists them); an unknown name is refused (422 UNKNOWN_COMPONENT) */
             levels: {
                 [key: string]: components["schemas"]["LogLevel"];
             };
@@ -837,7 +838,7 @@ export interface components {
         };
     };
     parameters: {
-        /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+        /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
         IfMatch: string;
         /** @description Validate and return the diff; store and apply nothing. */
         DryRun: boolean;
@@ -845,7 +846,7 @@ export interface components {
     };
     requestBodies: never;
     headers: {
-        /** @description Generation of the document, quoted ("\"7\""); send it back in If-Match. */
+        /** @description Generation of the document as a strong ETag ("\"7\""); send it back in If-Match as is. */
         ETag: string;
     };
     pathItems: never;
@@ -881,7 +882,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path?: never;
@@ -980,7 +981,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path?: never;
@@ -1053,7 +1054,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -1078,7 +1079,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -1147,7 +1148,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -1172,7 +1173,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -1241,7 +1242,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -1266,7 +1267,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
