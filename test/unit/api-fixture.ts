@@ -3,7 +3,7 @@
 // FakeFrr, FakeFrrNeighbors and a fake FRR config consumer. TCP has a read and a write token and, when asked,
 // anonymous reads; every log line is kept so tests can look for what must never be logged.
 import { expect } from 'chai';
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,4 +131,39 @@ export function expectProblem(r: Pick<Reply, 'status' | 'headers' | 'body'>, sta
   expect(r.body).to.include({ status, code });
   expect(r.body.type).to.be.a('string');
   if (path !== undefined) expect(r.body.path).to.equal(path);
+}
+
+/** A request whose body is absent, sent as given (Buffer) or never ends (`endless`: chunks keep coming until the answer). */
+export function send(t: Target, method: string, path: string, headers: Record<string, string>, body: Buffer | { endless: Buffer } | undefined): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const r = request({ ...(t.socket ? { socketPath: t.socket } : { host: t.host, port: t.port }), method, path, headers }, (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: /json/.test(String(res.headers['content-type'])) ? JSON.parse(text) : undefined });
+        r.destroy();
+      });
+    });
+    r.on('error', (e) => (answered ? undefined : reject(e)));
+    if (body === undefined) {
+      r.end();
+      return;
+    }
+    if (Buffer.isBuffer(body)) {
+      r.setHeader('content-length', String(body.length));
+      r.end(body);
+      return;
+    }
+    // Chunked and endless: only an answer that does not wait for the end of the body can arrive.
+    r.setHeader('transfer-encoding', 'chunked');
+    const pump = (): void => {
+      if (answered || r.destroyed) return;
+      if (r.write(body.endless)) setImmediate(pump);
+      else r.once('drain', pump);
+    };
+    pump();
+  });
 }

@@ -4,14 +4,13 @@
 // canonical If-Match (RFC 9110 §13.1.1) and generation parameters.
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { gzipSync, deflateSync } from 'node:zlib';
 import { logComponents } from '../../agent/src/api/routes-system.ts';
 import { parseApiOptions } from '../../agent/src/config/boot.ts';
-import { call, type Reply, type Target } from '../api/http.ts';
-import { expectProblem, READ_TOKEN, startApi, WRITE_TOKEN, type ApiFixture } from './api-fixture.ts';
+import { call } from '../api/http.ts';
+import { expectProblem, READ_TOKEN, send, startApi, WRITE_TOKEN, type ApiFixture } from './api-fixture.ts';
 import { validDoc } from './config-fixtures.ts';
 
 const W = { authorization: `Bearer ${WRITE_TOKEN}` };
@@ -19,37 +18,6 @@ const R = { authorization: `Bearer ${READ_TOKEN}` };
 
 /** 4 M nested arrays: 7.8 KB gzipped, 8 MB inflated (the issue's request). */
 const NESTED = gzipSync(Buffer.from('['.repeat(4_000_000) + ']'.repeat(4_000_000)), { level: 9 });
-
-/** A request whose body is sent as given (Buffer) or never ends (`endless`: chunks keep coming until the answer). */
-function send(t: Target, method: string, path: string, headers: Record<string, string>, body: Buffer | { endless: Buffer }): Promise<Reply & { sentAfterAnswer: boolean }> {
-  return new Promise((resolve, reject) => {
-    let answered = false;
-    const r = request({ ...(t.socket ? { socketPath: t.socket } : { host: t.host, port: t.port }), method, path, headers }, (res) => {
-      answered = true;
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: /json/.test(String(res.headers['content-type'])) ? JSON.parse(text) : undefined, sentAfterAnswer: true });
-        r.destroy();
-      });
-    });
-    r.on('error', (e) => (answered ? undefined : reject(e)));
-    if (Buffer.isBuffer(body)) {
-      r.setHeader('content-length', String(body.length));
-      r.end(body);
-      return;
-    }
-    // Chunked and endless: only an answer that does not wait for the end of the body can arrive.
-    r.setHeader('transfer-encoding', 'chunked');
-    const pump = (): void => {
-      if (answered || r.destroyed) return;
-      if (r.write(body.endless)) setImmediate(pump);
-      else r.once('drain', pump);
-    };
-    pump();
-  });
-}
 
 /** Longest event-loop stall (ms) while `fn` runs in this process, next to the server it calls. */
 async function maxStall<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
