@@ -106,6 +106,24 @@ function mutate(v: unknown): fc.Arbitrary<unknown> {
   });
 }
 
+/** The value with its first array (or itself, when it has none) replaced by n wrong items. */
+function widen(v: unknown, n: number): unknown {
+  const wide = new Array<number>(n).fill(0);
+  const copy = structuredClone(v) as unknown;
+  const visit = (x: unknown): boolean => {
+    if (!x || typeof x !== 'object' || Array.isArray(x)) return false;
+    for (const [k, y] of Object.entries(x)) {
+      if (Array.isArray(y)) {
+        (x as Json)[k] = wide;
+        return true;
+      }
+      if (visit(y)) return true;
+    }
+    return false;
+  };
+  return visit(copy) ? copy : wide;
+}
+
 interface Op {
   method: string;
   template: string;
@@ -154,6 +172,7 @@ function bodyFor(op: Op): fc.Arbitrary<Body> {
     choices.push(valid.map((value) => ({ kind: 'json', value })));
     choices.push(valid.chain(mutate).map((value) => ({ kind: 'json', value })));
     choices.push(valid.chain(mutate).map((value) => ({ kind: 'json', value })));
+    choices.push(fc.tuple(valid, fc.integer({ min: 1000, max: 70_000 })).map(([value, n]) => ({ kind: 'json', value: widen(value, n) })));
   } else {
     choices.push(fc.jsonValue({ maxDepth: 2 }).map((value) => ({ kind: 'json', value })));
   }

@@ -4,7 +4,7 @@
 // operation that takes none is refused unread (Node discards the rest of it).
 import type { Request } from 'express';
 import { createGunzip, createInflate, type Gunzip, type Inflate } from 'node:zlib';
-import { tooDeepAt } from './json-depth.ts';
+import { scanJson } from './json-depth.ts';
 import type { Operation } from './operations.ts';
 import { ApiProblem } from './problem.ts';
 
@@ -87,15 +87,21 @@ function collect(req: Request, limit: number): Promise<Buffer> {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+export interface Body {
+  value: unknown;
+  /** JSON values in it (scanJson): how many problems validating it may find. */
+  values: number;
+}
+
 /** The parsed body of `op`'s request, or undefined for a request without one. */
-export async function readBody(req: Request, op: Operation | undefined): Promise<unknown> {
+export async function readBody(req: Request, op: Operation | undefined): Promise<Body | undefined> {
   // Without an operation the validator answers 404/405; the body stays unread either way.
   if (!hasBody(req) || !op) return undefined;
   if (op.bodyLimit === undefined) throw new ApiProblem(400, 'BODY_NOT_ALLOWED', `${req.method} ${op.template} takes no request body`, { path: '' });
   mediaType(req);
   const buf = await collect(req, op.bodyLimit);
-  const at = tooDeepAt(buf, MAX_JSON_DEPTH);
-  if (at >= 0) throw new ApiProblem(400, 'TOO_DEEP', `the body nests deeper than ${MAX_JSON_DEPTH} levels (at byte ${at})`, { path: '' });
+  const shape = scanJson(buf, MAX_JSON_DEPTH);
+  if (shape.tooDeepAt >= 0) throw new ApiProblem(400, 'TOO_DEEP', `the body nests deeper than ${MAX_JSON_DEPTH} levels (at byte ${shape.tooDeepAt})`, { path: '' });
   let text: string;
   try {
     text = utf8.decode(buf);
@@ -103,7 +109,7 @@ export async function readBody(req: Request, op: Operation | undefined): Promise
     throw new ApiProblem(400, 'BAD_JSON', 'request body is not valid UTF-8', { path: '' });
   }
   try {
-    return JSON.parse(text) as unknown;
+    return { value: JSON.parse(text) as unknown, values: shape.values };
   } catch (e) {
     throw new ApiProblem(400, 'BAD_JSON', `request body is not valid JSON: ${(e as Error).message}`, { path: '' });
   }

@@ -127,6 +127,7 @@ export function pathOf(req: Request): string {
 
 export function sendProblem(res: Response, req: Request, e: unknown): ProblemBody {
   const p = toProblem(e, pathOf(req));
+  if (p.code === 'SCHEMA' && res.locals.firstProblemOnly === true) p.detail = `${p.detail} (first problem only: the body is too large to list them all)`;
   res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
   return p;
 }
