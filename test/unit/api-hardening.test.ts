@@ -7,6 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { gzipSync, deflateSync } from 'node:zlib';
+import { loadSpec } from '../../agent/src/api/app.ts';
+import { operationTable } from '../../agent/src/api/operations.ts';
 import { logComponents } from '../../agent/src/api/routes-system.ts';
 import { parseApiOptions } from '../../agent/src/config/boot.ts';
 import { call } from '../api/http.ts';
@@ -136,6 +138,19 @@ describe('API hardening (issue 10)', () => {
         expectProblem(r, 401, 'UNAUTHORIZED');
         expect(r.text).to.not.include('10.10.0.0');
       }
+    });
+
+    it('the spec decides each operation\'s scope; a write without write scope or open to anonymous stops the app from starting', () => {
+      const table = operationTable(loadSpec());
+      const anon = table.all.filter((o) => o.anonymous).map((o) => `${o.method} ${o.template}`);
+      expect(anon.sort()).to.deep.equal(['GET /metrics', 'GET /v1/cpi', 'GET /v1/dataplane/counters', 'GET /v1/status']);
+      expect(table.all.filter((o) => o.method !== 'GET').every((o) => o.scope === 'write')).to.equal(true);
+      const spec = loadSpec() as { paths: Record<string, Record<string, { security?: unknown }>> };
+      delete spec.paths['/v1/config']!.put!.security;
+      expect(() => operationTable(spec)).to.throw('PUT /v1/config: a write must need the write scope');
+      const open = loadSpec() as typeof spec;
+      open.paths['/v1/config/rollback']!.post!.security = [{}, { bearer: ['write'] }];
+      expect(() => operationTable(open)).to.throw('POST /v1/config/rollback: a write must need the write scope');
     });
 
     it('reads the scope from the boot file: write when absent (tokens from before scopes keep working), read or write only', () => {
