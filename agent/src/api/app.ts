@@ -98,6 +98,8 @@ export function buildApp(ctx: ApiContext, opts: AppOptions): express.Express {
   systemRoutes(r, ctx);
   for (const f of FEATURE_MODULES) f.routes?.(r, ctx);
   app.use(r);
+  // The validator forgives a trailing slash the strict router does not: still a problem, never express's HTML.
+  app.use((req: Request, _res: Response, next: NextFunction) => next(new ApiProblem(404, 'NOT_FOUND', `no operation ${req.method} ${pathOf(req)}`)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const p = sendProblem(res, req, err);
     ctx.metrics.apiProblems.inc({ code: p.code });
