@@ -4,6 +4,7 @@
 // anonymous reads; every log line is kept so tests can look for what must never be logged.
 import { expect } from 'chai';
 import { request, type Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -166,4 +167,24 @@ export function send(t: Target, method: string, path: string, headers: Record<st
     };
     pump();
   });
+}
+
+/**
+ * Runs `fn` (requests to an in-process server) and measures the longest time this process's event loop went
+ * without running a 5 ms heartbeat timer: what a synchronous stall of the server costs every other client.
+ */
+export async function stallWhile<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  let last = performance.now();
+  let max = 0;
+  const beat = setInterval(() => {
+    const now = performance.now();
+    max = Math.max(max, now - last);
+    last = now;
+  }, 5);
+  try {
+    const value = await fn();
+    return { value, ms: Math.max(max, performance.now() - last) };
+  } finally {
+    clearInterval(beat);
+  }
 }

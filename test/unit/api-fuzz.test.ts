@@ -6,13 +6,12 @@
 // responsive. Bounded: API_FUZZ_MS (default 30 s); the seed is logged and API_FUZZ_SEED replays a run.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { loadSpec } from '../../agent/src/api/app.ts';
-import { call, type Reply } from '../api/http.ts';
-import { READ_TOKEN, send, startApi, WRITE_TOKEN, type ApiFixture } from './api-fixture.ts';
+import { call } from '../api/http.ts';
+import { READ_TOKEN, send, stallWhile, startApi, WRITE_TOKEN, type ApiFixture } from './api-fixture.ts';
 import { validDoc } from './config-fixtures.ts';
 
 type Json = Record<string, unknown>;
@@ -106,22 +105,23 @@ function mutate(v: unknown): fc.Arbitrary<unknown> {
   });
 }
 
-/** The value with its first array (or itself, when it has none) replaced by n wrong items. */
-function widen(v: unknown, n: number): unknown {
+/** The value with its `pick`-th array (modulo their number; itself when it has none) replaced by n wrong items. */
+function widen(v: unknown, n: number, pick: number): unknown {
   const wide = new Array<number>(n).fill(0);
   const copy = structuredClone(v) as unknown;
-  const visit = (x: unknown): boolean => {
-    if (!x || typeof x !== 'object' || Array.isArray(x)) return false;
+  const arrays: [Json, string][] = [];
+  const visit = (x: unknown): void => {
+    if (!x || typeof x !== 'object' || Array.isArray(x)) return;
     for (const [k, y] of Object.entries(x)) {
-      if (Array.isArray(y)) {
-        (x as Json)[k] = wide;
-        return true;
-      }
-      if (visit(y)) return true;
+      if (Array.isArray(y)) arrays.push([x as Json, k]);
+      else visit(y);
     }
-    return false;
   };
-  return visit(copy) ? copy : wide;
+  visit(copy);
+  if (arrays.length === 0) return wide;
+  const [parent, key] = arrays[pick % arrays.length]!;
+  parent[key] = wide;
+  return copy;
 }
 
 interface Op {
@@ -172,7 +172,7 @@ function bodyFor(op: Op): fc.Arbitrary<Body> {
     choices.push(valid.map((value) => ({ kind: 'json', value })));
     choices.push(valid.chain(mutate).map((value) => ({ kind: 'json', value })));
     choices.push(valid.chain(mutate).map((value) => ({ kind: 'json', value })));
-    choices.push(fc.tuple(valid, fc.integer({ min: 1000, max: 70_000 })).map(([value, n]) => ({ kind: 'json', value: widen(value, n) })));
+    choices.push(fc.tuple(valid, fc.integer({ min: 1000, max: 70_000 }), fc.nat()).map(([value, n, pick]) => ({ kind: 'json', value: widen(value, n, pick) })));
   } else {
     choices.push(fc.jsonValue({ maxDepth: 2 }).map((value) => ({ kind: 'json', value })));
   }
@@ -258,8 +258,8 @@ describe('API property-based fuzz from openapi/gateway.yaml (fast-check, fakes)'
   it(`never 5xx, problem+json on 4xx, responses per spec, event loop responsive (seed ${SEED}, ${MS} ms)`, async function () {
     this.timeout(MS + 60_000);
     console.log(`      api fuzz: API_FUZZ_SEED=${SEED} API_FUZZ_MS=${MS}`);
-    const stall = monitorEventLoopDelay({ resolution: 10 });
-    stall.enable();
+    // Measured only while a request is in flight: generating the next request is the test's own time.
+    let maxStall = 0;
     const seen = new Map<number, number>();
     let runs = 0;
     await fc.assert(
@@ -282,7 +282,8 @@ describe('API property-based fuzz from openapi/gateway.yaml (fast-check, fakes)'
           }
         }
         const url = q.query ? `${q.path}?${q.query}` : q.path;
-        const r: Reply = await send(q.transport === 'unix' ? api.unix : api.tcp, q.op.method, url, headers, bytes);
+        const { value: r, ms } = await stallWhile(() => send(q.transport === 'unix' ? api.unix : api.tcp, q.op.method, url, headers, bytes));
+        maxStall = Math.max(maxStall, ms);
         seen.set(r.status, (seen.get(r.status) ?? 0) + 1);
         const what = `${q.op.method} ${url} -> ${r.status} ${r.text.slice(0, 400)}`;
         expect(r.status, what).to.be.below(500);
@@ -295,12 +296,11 @@ describe('API property-based fuzz from openapi/gateway.yaml (fast-check, fakes)'
           expect(responseOk(q.op, r.body), `${what}: response breaks the spec`).to.equal(true);
         }
       }),
-      { seed: SEED, numRuns: 1_000_000, interruptAfterTimeLimit: MS, markInterruptAsFailure: false, endOnFailure: true },
+      { seed: SEED, numRuns: 1_000_000, interruptAfterTimeLimit: MS, markInterruptAsFailure: false, endOnFailure: true, timeout: 10_000 },
     );
-    stall.disable();
     const byStatus = [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}:${n}`).join(' ');
-    console.log(`      api fuzz: ${runs} requests, statuses ${byStatus}, longest event-loop stall ${Math.round(stall.max / 1e6)} ms`);
-    expect(stall.max / 1e6, 'longest event-loop stall (ms)').to.be.below(MAX_STALL_MS);
+    console.log(`      api fuzz: ${runs} requests, statuses ${byStatus}, longest event-loop stall ${Math.round(maxStall)} ms`);
+    expect(maxStall, 'longest event-loop stall (ms)').to.be.below(MAX_STALL_MS);
     // The generators must reach the handlers, not only the refusals in front of them.
     expect(seen.get(200) ?? 0, byStatus).to.be.above(runs / 20);
   });
