@@ -1,7 +1,7 @@
 // docs/management.md "Auth by transport": TCP without tokens is refused at boot unless anonymousReads. A real
 // daemon with FRR as a consumer: the refusal comes before anything starts (no FRR daemon of the instance ever
-// runs, no API socket), with an error naming the field; the same boot file with anonymousReads serves reads
-// over TCP and still refuses writes there.
+// runs, no API socket), with an error naming the field; the same boot file with anonymousReads serves status
+// reads over TCP (not the config) and still refuses writes there, also to a read-scope token.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ const INSTANCE = `gwmg-${NAME}`;
 const FRR_RUN = `/var/run/frr/${INSTANCE}`;
 const PORT = 42483;
 const FRR = { plugin: false, daemons: ['bgpd'] };
+const READ = 'gwmg-tcptok-read-0123456789';
 
 describe('API over TCP without tokens', () => {
   let d: DaemonHandle | undefined;
@@ -46,16 +47,26 @@ describe('API over TCP without tokens', () => {
     expect(existsSync(join(DIR, 'run', 'api.sock'))).to.equal(false);
   });
 
-  it('with anonymousReads the same boot serves reads over TCP and refuses writes there', async function () {
+  it('with anonymousReads the same boot serves status reads over TCP, not the config, and refuses writes there', async function () {
     this.timeout(90_000);
-    d = await startDaemon(NAME, { frr: FRR, api: { listen: `127.0.0.1:${PORT}`, anonymousReads: true } });
+    const tokens = [{ name: 'viewer', token: READ, scope: 'read' }];
+    d = await startDaemon(NAME, { frr: FRR, api: { listen: `127.0.0.1:${PORT}`, anonymousReads: true, tokens } });
     // The oracle of the refusal test: a booted daemon does have FRR's run directory.
     expect(existsSync(join(FRR_RUN, 'zebra.pid'))).to.equal(true);
     const tcp = { host: '127.0.0.1', port: PORT };
     expect((await call(tcp, 'GET', '/v1/status')).status).to.equal(200);
-    const cfg = (await call(tcp, 'GET', '/v1/config')).body;
+    expect((await call(tcp, 'GET', '/metrics')).status).to.equal(200);
+    // Anonymous readers see no configuration (issue 10): the document, the audit, FRR's rendered config.
+    for (const p of ['/v1/config', '/v1/audit', '/v1/frr/config']) expect((await call(tcp, 'GET', p)).body.code, p).to.equal('UNAUTHORIZED');
+    // A read-scope token from the boot file reads it, and still cannot write.
+    const R = { authorization: `Bearer ${READ}` };
+    const cfg = (await call(tcp, 'GET', '/v1/config', undefined, R)).body;
+    expect(cfg.generation).to.be.a('number');
     const w = await call(tcp, 'PUT', '/v1/config', cfg.spec, { 'if-match': `"${cfg.generation}"` });
     expect(w.status).to.equal(401);
     expect(w.body.code).to.equal('UNAUTHORIZED');
+    const r = await call(tcp, 'PUT', '/v1/config', cfg.spec, { ...R, 'if-match': `"${cfg.generation}"` });
+    expect(r.status).to.equal(403);
+    expect(r.body.code).to.equal('INSUFFICIENT_SCOPE');
   });
 });

@@ -8,6 +8,7 @@ import { ALL_FEATURES, ROOT, startDaemon, type DaemonHandle } from '../api/harne
 import { waitFor } from '../api/http.ts';
 
 const TOKEN = 'gwmg-cli-token-0123456789';
+const READ_TOKEN = 'gwmg-cli-read-token-0123456789';
 const TCP = 'http://127.0.0.1:42480';
 
 interface Run {
@@ -60,7 +61,7 @@ describe('gwctl against a running agent', () => {
     ip('link', 'set', 'gwmgc1', 'up');
     d = await startDaemon('cli', {
       config: { acceptUnrealized: ALL_FEATURES },
-      api: { listen: '127.0.0.1:42480', tokens: [{ name: 'ci', token: TOKEN }] },
+      api: { listen: '127.0.0.1:42480', tokens: [{ name: 'ci', token: TOKEN }, { name: 'viewer', token: READ_TOKEN, scope: 'read' }] },
       dataplane: {
         eal: { workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 1024, mbufs: 4095 },
         ports: [{ name: 'gwmgcp', device: 'net_af_packet0,iface=gwmgc0', mtu: 1500, addresses: ['10.98.0.1/24'] }],
@@ -201,5 +202,12 @@ describe('gwctl against a running agent', () => {
     const no = await gwctl(['--url', TCP, 'apply', '-f', join(d.dir, 'v2.yaml')]);
     expect(no.code).to.equal(1);
     expect(no.stderr).to.match(/^error: UNAUTHORIZED/m);
+    // A read-scope token shows, and cannot change anything (docs/management.md "Token scopes").
+    const view = await gwctl(['--url', TCP, 'show', 'config', '-j'], { GWCTL_TOKEN: READ_TOKEN });
+    expect(view.code, view.stderr).to.equal(0);
+    expect(JSON.parse(view.stdout).generation).to.equal(3);
+    const ro = await gwctl(['--url', TCP, 'clear', 'counters'], { GWCTL_TOKEN: READ_TOKEN });
+    expect(ro.code).to.equal(1);
+    expect(ro.stderr).to.match(/^error: INSUFFICIENT_SCOPE: token:viewer has the read scope; POST \/v1\/dataplane\/counters\/clear needs a token with the write scope$/m);
   });
 });

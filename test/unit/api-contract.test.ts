@@ -1,112 +1,28 @@
 // Contract tests of every endpoint, in process: the real express app (request and response validation against
 // openapi/gateway.yaml) over a real unix socket and TCP, with FakeDataplane, a fake CPI and fake consumers.
 import { expect } from 'chai';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { buildApp } from '../../agent/src/api/app.ts';
-import { makeApiContext } from '../../agent/src/api/context.ts';
-import type { FrrNeighborSource } from '../../agent/src/features/frr/neighbors.ts';
-import { closeServer, listenTcp, listenUnix } from '../../agent/src/api/server.ts';
-import { AuditLog } from '../../agent/src/audit/log.ts';
-import { FEATURES } from '../../agent/src/config/features.ts';
-import { ConfigService } from '../../agent/src/config/service.ts';
-import type { CpiStatus, CpiStatusSource } from '../../agent/src/features/routing/status.ts';
-import { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
-import type { FrrSnapshot, FrrStatusSource } from '../../agent/src/features/frr/status.ts';
-import { FileStore } from '../../agent/src/store/file-store.ts';
+import { statSync } from 'node:fs';
+import type { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
 import { call, type Target } from '../api/http.ts';
-import { dataplaneConsumer, FakeRecordingConsumer } from './config-consumers.ts';
+import { expectProblem, startApi, WRITE_TOKEN, type ApiFixture } from './api-fixture.ts';
+import type { FakeRecordingConsumer } from './config-consumers.ts';
 import { validDoc } from './config-fixtures.ts';
 
-class FakeCpi implements CpiStatusSource {
-  snapshot(): CpiStatus {
-    return {
-      state: 'established', endpoint: 'ipc:///tmp/gwmg-fake.sock', schemaVersion: 1, peerSchemaVersion: 1, frrVersion: '8.4.4',
-      pluginInstance: 'gwmg', epoch: 3, epochComplete: true, lastSweepRemoved: 0, lastMessageAt: null,
-      ops: { ROUTE_INSTALL: { received: 10, ok: 9, failed: 1 } }, pendingOps: 0, malformed: { BAD_TYPE: 2 },
-      messagesReceived: 12, batchesAnswered: 11, recentFailures: [], rib: { vrfs: 1, routes: 9, nexthops: 2, groups: 1 },
-      evpn: { macs: 0, neighbors: 0, vteps: 0, vnis: 0 },
-    };
-  }
-}
-
-class FakeFrr implements FrrStatusSource {
-  snapshot(): FrrSnapshot {
-    return {
-      instance: 'gwmg', plugin: null, kernelForwarding: false, generation: 1,
-      daemons: [{ daemon: 'bgpd', pid: 42, running: true, restarts: 1, lastExit: null }],
-      lastApply: { ok: false, at: '2026-01-01T00:00:00.000Z', generation: 2, code: 'FRR_CONFIG_INVALID', detail: 'line 3' },
-      counters: { applies: 1, applyFailures: { FRR_CONFIG_INVALID: 1 }, daemonRestarts: 1 },
-    };
-  }
-  config(): string {
-    return 'router bgp 65001\n';
-  }
-}
-
-class FakeFrrNeighbors implements FrrNeighborSource {
-  async bgp() {
-    return [{ peer: '10.1.0.0', state: 'Established', pfxRcd: 12 }, { peer: '10.1.0.2', state: 'Active', pfxRcd: 0 }];
-  }
-  async bfd() {
-    return [{ peer: '10.1.0.0', status: 'up', iface: 'eth1' }];
-  }
-}
-
-const TOKEN = 'gwmg-test-token-0123456789';
-
 describe('management API contract', () => {
-  let dir: string;
+  let api: ApiFixture;
   let dp: FakeDataplane;
   let frr: FakeRecordingConsumer;
-  const servers: Server[] = [];
   let unix: Target;
   let tcp: Target;
   const U = { 'x-gw-user': 'tester' };
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'gwmg-api-'));
-    dp = new FakeDataplane({ maxPorts: 4 });
-    dp.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 64 });
-    const log = pino({ level: 'silent' });
-    const store = new FileStore(dir);
-    await store.open();
-    const audit = new AuditLog(dir);
-    audit.open();
-    const config = new ConfigService(store, audit, log);
-    config.addConsumer(dataplaneConsumer(dp).consumer);
-    frr = new FakeRecordingConsumer('fake-frr', FEATURES.filter((f) => !['ports', 'groups', 'rateLimit'].includes(f)));
-    config.addConsumer(frr);
-    await config.start();
-    const cpi = new FakeCpi();
-    const frrSrc = new FakeFrr();
-    const neighbors = new FakeFrrNeighbors();
-    const ctx = makeApiContext({ config, audit, log, dataplane: () => dp, cpi: () => cpi, frr: () => frrSrc, frrNeighbors: () => neighbors });
-    const sock = join(dir, 'api.sock');
-    servers.push(await listenUnix(buildApp(ctx, { transport: 'unix' }), sock, 0o600));
-    const t = await listenTcp(buildApp(ctx, { transport: 'tcp', tokens: [{ name: 'ops', token: TOKEN }] }), '127.0.0.1', 0);
-    servers.push(t);
-    unix = { socket: sock };
-    tcp = { host: '127.0.0.1', port: (t.address() as AddressInfo).port };
+    api = await startApi();
+    ({ dp, frr, unix, tcp } = api);
   });
-  after(async () => {
-    await Promise.all(servers.map(closeServer));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => api.close());
 
   const put = (doc: unknown, etag?: string, q = '') => call(unix, 'PUT', `/v1/config${q}`, doc, { ...U, ...(etag ? { 'if-match': etag } : {}) });
-  const expectProblem = (r: { status: number; headers: Record<string, unknown>; body: Record<string, unknown> }, status: number, code: string, path?: string) => {
-    expect(r.status, JSON.stringify(r.body)).to.equal(status);
-    expect(String(r.headers['content-type'])).to.match(/^application\/problem\+json/);
-    expect(r.body).to.include({ status, code });
-    expect(r.body.type).to.be.a('string');
-    if (path !== undefined) expect(r.body.path).to.equal(path);
-  };
-
   describe('desired state', () => {
     it('serves generation 0 with its ETag and a unix socket only its owner can open', async () => {
       const r = await call(unix, 'GET', '/v1/config');
@@ -216,7 +132,7 @@ describe('management API contract', () => {
       expect(h.body.items[0]).to.include({ result: 'applied', author: 'unix:unknown' });
       expect((await call(unix, 'GET', '/v1/config/history/1')).body.spec.vpcs).to.have.length(2);
       expectProblem(await call(unix, 'GET', '/v1/config/history/999'), 404, 'NOT_FOUND');
-      expectProblem(await call(unix, 'GET', '/v1/config/history/zero'), 400, 'SCHEMA');
+      expectProblem(await call(unix, 'GET', '/v1/config/history/zero'), 400, 'BAD_PARAMETER', '/path/generation');
     });
 
     it('diffs any two generations', async () => {
@@ -285,7 +201,8 @@ describe('management API contract', () => {
       dp.setNeighbors([{ port: eth1, ip: '10.1.0.0', mac: '02:aa:00:00:00:01' }]);
       expect((await call(unix, 'GET', '/v1/dataplane/routes?vrf=7')).body).to.deep.equal({ vrf: 7, items: [{ prefix: '10.77.0.0/16', kind: 'unicast', group: 1 }] });
       expect((await call(unix, 'GET', '/v1/dataplane/routes')).body.items).to.deep.include({ prefix: '192.0.2.0/24', kind: 'blackhole' });
-      expectProblem(await call(unix, 'GET', '/v1/dataplane/routes?vrf=-1'), 400, 'SCHEMA');
+      expectProblem(await call(unix, 'GET', '/v1/dataplane/routes?vrf=-1'), 400, 'BAD_PARAMETER', '/query/vrf');
+      expectProblem(await call(unix, 'GET', '/v1/dataplane/routes?vrf=70000'), 400, 'SCHEMA');
       // Pages in address order; a route added between pages neither shifts nor repeats entries.
       dp.applyRoutes(['10.9.0.0/16', '9.0.0.0/8', '10.10.0.0/16', '10.1.0.0/16'].map((prefix) => ({ op: 'add' as const, vrf: 7, prefix, target: { kind: 'blackhole' as const } })));
       const p1 = (await call(unix, 'GET', '/v1/dataplane/routes?vrf=7&page_size=2')).body;
@@ -397,7 +314,7 @@ describe('management API contract', () => {
     });
 
     it('accepts a valid token and audits its name', async () => {
-      const auth = { authorization: `Bearer ${TOKEN}` };
+      const auth = { authorization: `Bearer ${WRITE_TOKEN}` };
       const cur = (await call(tcp, 'GET', '/v1/config', undefined, auth)).body;
       cur.spec.gateway.asn = 65002;
       const r = await call(tcp, 'PUT', '/v1/config', cur.spec, { ...auth, 'if-match': '"9"' });

@@ -9,6 +9,7 @@ import type { Services } from '../core/feature.ts';
 import { LogLevels } from '../log/levels.ts';
 import { Metrics } from '../metrics/collectors.ts';
 import { CounterBaseline } from './counter-baseline.ts';
+import { parseIfMatch } from './if-match.ts';
 import { ApiProblem } from './problem.ts';
 
 export interface ApiContext {
@@ -68,13 +69,12 @@ export function setEtag(res: Response, generation: number): void {
   res.set('ETag', `"${generation}"`);
 }
 
-/** If-Match → generation; undefined when absent. Weak and quoted forms accepted; "*" is not (lost updates). */
-export function ifMatch(req: Request): number | undefined {
-  const h = req.get('if-match');
-  if (h === undefined) return undefined;
-  const m = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(h);
-  if (!m) throw new ApiProblem(400, 'BAD_IF_MATCH', `If-Match must be the ETag of a generation, like "7" (got ${h})`, { path: '/header/If-Match' });
-  return Number(m[1]);
+/** If-Match → the generations it names; undefined when absent. See if-match.ts for what is refused. */
+export function ifMatch(req: Request, ctx: ApiContext): readonly number[] | undefined {
+  const m = parseIfMatch(req);
+  if (m.kind === 'absent') return undefined;
+  if (m.kind === 'generations') return m.generations;
+  throw new ApiProblem(412, 'ETAG_NO_MATCH', m.detail, { path: '/header/If-Match', currentGeneration: ctx.config.current()?.generation ?? 0 });
 }
 
 export function dryRun(req: Request): boolean {

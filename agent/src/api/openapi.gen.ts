@@ -811,6 +811,7 @@ export interface components {
         };
         LogLevels: {
             default?: components["schemas"]["LogLevel"];
+            /** @description registered components only (GET lists them); an unknown name is refused (422 UNKNOWN_COMPONENT) */
             levels: {
                 [key: string]: components["schemas"]["LogLevel"];
             };
@@ -840,7 +841,7 @@ export interface components {
         };
     };
     parameters: {
-        /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+        /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
         IfMatch: string;
         /** @description Validate and return the diff; store and apply nothing. */
         DryRun: boolean;
@@ -848,7 +849,7 @@ export interface components {
     };
     requestBodies: never;
     headers: {
-        /** @description Generation of the document, quoted ("\"7\""); send it back in If-Match. */
+        /** @description Generation of the document as a strong ETag ("\"7\""); send it back in If-Match as is. */
         ETag: string;
     };
     pathItems: never;
@@ -884,7 +885,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path?: never;
@@ -983,7 +984,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path?: never;
@@ -1056,7 +1057,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -1081,7 +1082,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -1150,7 +1151,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -1175,7 +1176,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -1244,7 +1245,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -1269,7 +1270,7 @@ export interface operations {
                 dryRun?: components["parameters"]["DryRun"];
             };
             header?: {
-                /** @description ETag of the generation this write is based on. Required (428 without); stale → 412. */
+                /** @description ETag of the generation this write is based on, exactly as issued ("7" in double quotes), or a list of them. Required (428 without); stale, weak (W/"7") or not an ETag this API issues → 412; malformed (7, "7) or * → 400. */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {

@@ -5,6 +5,13 @@ import { ConfigError, type ConfigErrorCode } from '../config/errors.ts';
 import type { Problem } from '../config/problem.ts';
 import { StoreError } from '../store/store.ts';
 
+/** One offending field; document validation's codes (config/problem.ts) and the API's own. */
+export interface ProblemItem {
+  code: string;
+  path: string;
+  detail: string;
+}
+
 export interface ProblemBody {
   type: string;
   title: string;
@@ -13,7 +20,7 @@ export interface ProblemBody {
   detail?: string;
   instance?: string;
   path?: string;
-  problems?: Problem[];
+  problems?: ProblemItem[];
   currentGeneration?: number;
 }
 
@@ -22,7 +29,7 @@ export class ApiProblem extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly extra: { path?: string; problems?: Problem[]; currentGeneration?: number } = {},
+    readonly extra: { path?: string; problems?: ProblemItem[]; currentGeneration?: number } = {},
   ) {
     super(message);
     this.name = 'ApiProblem';
@@ -113,8 +120,14 @@ export function toProblem(e: unknown, instance: string): ProblemBody {
   return body(500, 'INTERNAL', 'internal error (see the agent log)');
 }
 
+/** The request's path without its query: what logs and problem `instance`s show (a query may hold a token). */
+export function pathOf(req: Request): string {
+  return req.originalUrl.split('?', 1)[0]!;
+}
+
 export function sendProblem(res: Response, req: Request, e: unknown): ProblemBody {
-  const p = toProblem(e, req.originalUrl);
+  const p = toProblem(e, pathOf(req));
+  if (p.code === 'SCHEMA' && res.locals.firstProblemOnly === true) p.detail = `${p.detail} (first problem only: the body is too large to list them all)`;
   res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
   return p;
 }

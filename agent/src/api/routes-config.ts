@@ -27,7 +27,7 @@ export function configRoutes(r: Router, ctx: ApiContext): void {
 
   r.put('/v1/config', async (req, res) => {
     const body = req.body as DesiredState;
-    sendWrite(res, await ctx.config.write({ who: who(res), action: 'put-config', ifMatch: ifMatch(req), dryRun: dryRun(req), build: () => body }));
+    sendWrite(res, await ctx.config.write({ who: who(res), action: 'put-config', ifMatch: ifMatch(req, ctx), dryRun: dryRun(req), build: () => body }));
   });
 
   r.get('/v1/config/history', async (req, res) => {
@@ -73,7 +73,7 @@ export function configRoutes(r: Router, ctx: ApiContext): void {
     if (!old) throw new ApiProblem(404, 'NOT_FOUND', `no generation ${target} to roll back to`, { path: '/generation' });
     sendWrite(
       res,
-      await ctx.config.write({ who: who(res), action: 'rollback', ifMatch: ifMatch(req), dryRun: dryRun(req), rollbackOf: target, build: () => old.spec }),
+      await ctx.config.write({ who: who(res), action: 'rollback', ifMatch: ifMatch(req, ctx), dryRun: dryRun(req), rollbackOf: target, build: () => old.spec }),
     );
   });
 
@@ -113,7 +113,7 @@ function resource(
     const out = await ctx.config.write({
       who: who(res),
       action: `put-${singular}`,
-      ifMatch: ifMatch(req),
+      ifMatch: ifMatch(req, ctx),
       dryRun: dryRun(req),
       build: (d) => {
         const items = get(d);
@@ -129,7 +129,7 @@ function resource(
     const out = await ctx.config.write({
       who: who(res),
       action: `delete-${singular}`,
-      ifMatch: ifMatch(req),
+      ifMatch: ifMatch(req, ctx),
       dryRun: dryRun(req),
       build: (d) => {
         if (!find(d, name)) throw new ConfigError('NOT_FOUND', `no ${singular} named ${name}`, { path: `/${plural}` });

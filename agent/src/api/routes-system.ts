@@ -2,8 +2,15 @@
 import type { Router } from 'express';
 import { conditions } from '../config/conditions.ts';
 import { FEATURES } from '../config/features.ts';
-import type { LogLevel } from '../log/levels.ts';
+import { FEATURE_MODULES } from '../features/index.ts';
+import { CORE_LOG_COMPONENTS, type LogLevel } from '../log/levels.ts';
 import { who, type ApiContext } from './context.ts';
+import { ApiProblem } from './problem.ts';
+
+/** Components whose level can be set: the management plane's and each feature's registered ones. */
+export function logComponents(): string[] {
+  return [...new Set([...CORE_LOG_COMPONENTS, ...FEATURE_MODULES.flatMap((f) => f.logComponents ?? [])])].sort();
+}
 
 export function systemRoutes(r: Router, ctx: ApiContext): void {
   r.get('/v1/status', (_req, res) => {
@@ -31,15 +38,26 @@ export function systemRoutes(r: Router, ctx: ApiContext): void {
     res.json({ items: ctx.audit.query({ limit, ...(generation !== undefined ? { generation } : {}) }) });
   });
 
+  const known = logComponents();
   r.get('/v1/log-levels', (_req, res) => {
-    res.json(ctx.logs.snapshot());
+    res.json(ctx.logs.snapshot(known));
   });
 
   r.put('/v1/log-levels', async (req, res) => {
     const body = req.body as { default?: LogLevel; levels: Record<string, LogLevel> };
+    // Unknown names were kept for ever (200k of them in one request): only registered components.
+    const problems = Object.keys(body.levels)
+      .filter((c) => !known.includes(c))
+      .map((c) => ({ code: 'UNKNOWN_COMPONENT', path: `/levels/${c}`, detail: `no component ${c} (known: ${known.join(', ')})` }));
+    if (problems.length > 0) {
+      throw new ApiProblem(422, 'UNKNOWN_COMPONENT', `${problems.length} unknown component(s): ${problems.map((p) => p.path).join(', ')}`, {
+        path: problems[0]!.path,
+        problems,
+      });
+    }
     ctx.logs.set(body);
     await ctx.audit.append({ who: who(res), action: 'log-levels', result: 'ok', detail: JSON.stringify(body) });
-    res.json(ctx.logs.snapshot());
+    res.json(ctx.logs.snapshot(known));
   });
 
   r.get('/metrics', async (_req, res) => {

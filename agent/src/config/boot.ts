@@ -1,7 +1,7 @@
 // Boot sections of the management plane, parsed at the edge into typed options:
 //   store:  { kind: file } | { kind: etcd, endpoints: [url...], prefix, timeoutMs?, probeIntervalMs? }
 //   config: { acceptUnrealized?: [feature...] }   (labs/API tests: accept features no component realizes)
-//   api:    { socket?, socketMode?, listen?: "host:port", tokens?: [{name, token}], anonymousReads? }
+//   api:    { socket?, socketMode?, listen?: "host:port", tokens?: [{name, token, scope?: read|write}], anonymousReads? }
 import { BootConfigError } from '../boot/config.ts';
 import { FEATURES, type Feature } from './features.ts';
 
@@ -13,7 +13,7 @@ export interface ApiOptions {
   socket: string;
   socketMode: number;
   listen?: { host: string; port: number };
-  tokens: { name: string; token: string }[];
+  tokens: { name: string; token: string; scope: 'read' | 'write' }[];
   anonymousReads: boolean;
 }
 
@@ -80,10 +80,13 @@ export function parseApiOptions(v: unknown, runDir: string): ApiOptions {
   if (o.tokens !== undefined) {
     if (!Array.isArray(o.tokens)) throw new BootConfigError('api.tokens', 'must be a list of {name, token}');
     out.tokens = o.tokens.map((t: unknown, i) => {
-      const tt = section(t, `api.tokens[${i}]`, ['name', 'token']);
+      const tt = section(t, `api.tokens[${i}]`, ['name', 'token', 'scope']);
       if (typeof tt.name !== 'string' || !/^[\w.-]{1,64}$/.test(tt.name)) throw new BootConfigError(`api.tokens[${i}].name`, 'must be a short name');
       if (typeof tt.token !== 'string' || tt.token.length < 16) throw new BootConfigError(`api.tokens[${i}].token`, 'must be at least 16 characters');
-      return { name: tt.name, token: tt.token };
+      // Without a scope a token keeps what every token could do before scopes existed: write (docs/management.md).
+      const scope = tt.scope ?? 'write';
+      if (scope !== 'read' && scope !== 'write') throw new BootConfigError(`api.tokens[${i}].scope`, 'must be read or write');
+      return { name: tt.name, token: tt.token, scope };
     });
   }
   if (out.listen && out.tokens.length === 0 && !out.anonymousReads) {

@@ -17,8 +17,8 @@ import { validateDocument } from './validate.ts';
 export interface WriteRequest {
   who: string;
   action: string;
-  /** Generation parsed from If-Match; undefined when the header is missing. */
-  ifMatch: number | undefined;
+  /** Generation(s) parsed from If-Match (a list matches when any is the newest); undefined when the header is missing. */
+  ifMatch: number | readonly number[] | undefined;
   dryRun: boolean;
   /** Builds the next document from (a private copy of) the newest one; may throw ConfigError NOT_FOUND. */
   build(current: DesiredState): DesiredState;
@@ -147,8 +147,9 @@ export class ConfigService implements ConfigHub {
         current: baseGen,
       });
     }
-    if (req.ifMatch !== baseGen) {
-      throw new ConfigError('STALE_GENERATION', `generation ${req.ifMatch} is not the newest (${baseGen}): re-read and retry`, {
+    const tags = typeof req.ifMatch === 'number' ? [req.ifMatch] : req.ifMatch;
+    if (!tags.includes(baseGen)) {
+      throw new ConfigError('STALE_GENERATION', `generation ${tags.join(', ')} is not the newest (${baseGen}): re-read and retry`, {
         current: baseGen,
       });
     }

@@ -22,6 +22,8 @@ export interface Collectors {
 
 export interface FeatureModule {
   readonly name: string;
+  /** The `mod` names its components log under: PUT /v1/log-levels accepts only registered names. */
+  readonly logComponents?: readonly string[];
   /** Components in start order; none when the feature's boot section is absent. */
   components?(ctx: DaemonContext): Component[];
   /** REST routes (each must be in openapi/gateway.yaml: requests and responses are validated against it). */

@@ -7,6 +7,9 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Components of the management plane itself; features register theirs (FeatureModule.logComponents). */
+export const CORE_LOG_COMPONENTS = ['daemon', 'config', 'store', 'api'] as const;
+
 const VALUE: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
 
 export class LogLevels {
@@ -54,9 +57,10 @@ export class LogLevels {
     return this.root.child({ mod });
   }
 
-  snapshot(): { default: LogLevel; levels: Record<string, LogLevel> } {
+  /** Levels of every component seen logging and of `known` ones (settable before they first log). */
+  snapshot(known: readonly string[] = []): { default: LogLevel; levels: Record<string, LogLevel> } {
     const levels: Record<string, LogLevel> = {};
-    for (const mod of [...this.seen].sort()) levels[mod] = this.overrides.get(mod) ?? this.defaultLevel;
+    for (const mod of [...new Set([...this.seen, ...known])].sort()) levels[mod] = this.overrides.get(mod) ?? this.defaultLevel;
     return { default: this.defaultLevel, levels };
   }
 

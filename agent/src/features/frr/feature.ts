@@ -6,6 +6,7 @@ import { frrRoutes } from './routes.ts';
 
 export const frr: FeatureModule = {
   name: 'frr',
+  logComponents: ['frr'],
   components: (ctx) => (ctx.boot.sections.frr !== undefined ? [frrComponent(ctx)] : []),
   routes: frrRoutes,
   collectors: frrCollectors,

@@ -6,6 +6,7 @@ import { registerIfmgrMetrics } from './metrics.ts';
 
 export const ifmgr: FeatureModule = {
   name: 'ifmgr',
+  logComponents: ['ifmgr'],
   components: (ctx) => (ctx.boot.sections.frr !== undefined || ctx.boot.sections.ifmgr !== undefined ? [ifmgrComponent(ctx)] : []),
   collectors: (c) => registerIfmgrMetrics(c.registry, () => c.services.find(IFMGR)),
 };

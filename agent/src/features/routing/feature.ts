@@ -7,6 +7,7 @@ import { cpiRoutes } from './routes.ts';
 
 export const routing: FeatureModule = {
   name: 'routing',
+  logComponents: ['cpi'],
   components: (ctx) => (ctx.boot.sections.cpi !== undefined ? [new CpiComponent(ctx)] : []),
   routes: cpiRoutes,
   collectors: cpiCollectors,

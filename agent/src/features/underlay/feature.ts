@@ -7,6 +7,7 @@ import { dataplaneRoutes } from './routes.ts';
 
 export const underlay: FeatureModule = {
   name: 'underlay',
+  logComponents: ['dataplane'],
   // Without a `dataplane:` section the component provides nothing (an agent without packets: API tests).
   components: (ctx) => [new DataplaneComponent(ctx)],
   routes: dataplaneRoutes,
