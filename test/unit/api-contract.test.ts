@@ -28,7 +28,8 @@ class FakeCpi implements CpiStatusSource {
       state: 'established', endpoint: 'ipc:///tmp/gwmg-fake.sock', schemaVersion: 1, peerSchemaVersion: 1, frrVersion: '8.4.4',
       pluginInstance: 'gwmg', epoch: 3, epochComplete: true, lastSweepRemoved: 0, lastMessageAt: null,
       ops: { ROUTE_INSTALL: { received: 10, ok: 9, failed: 1 } }, pendingOps: 0, malformed: { BAD_TYPE: 2 },
-      messagesReceived: 12, batchesAnswered: 11, recentFailures: [], rib: { vrfs: 1, routes: 9, nexthops: 2, groups: 1 },
+      peer: { pid: 4242, connections: { accepted: 1, refused: 3 }, refused: { not_zebra: 3 }, lastRefusal: { at: '2026-12-06T00:00:00.000Z', reason: 'pid 7 runs as uid 0' } },
+      logSuppressed: 0, messagesReceived: 12, batchesAnswered: 11, recentFailures: [], rib: { vrfs: 1, routes: 9, nexthops: 2, groups: 1 },
       evpn: { macs: 0, neighbors: 0, vteps: 0, vnis: 0 },
     };
   }
@@ -333,6 +334,9 @@ describe('management API contract', () => {
       expect(m).to.include('gw_cpi_ops_total{op="ROUTE_INSTALL",result="failed"} 1');
       expect(m).to.include('gw_cpi_malformed_total{code="BAD_TYPE"} 2');
       expect(m).to.include('gw_cpi_state{state="established"} 1');
+      expect(m).to.include('gw_cpi_peer_refused_total{code="not_zebra"} 3');
+      expect(m).to.include('gw_cpi_peer_connections_total{result="refused"} 3');
+      expect(m).to.include('gw_cpi_peer_pid 4242');
     });
 
     it('shows FRR status and its rendered config, and exports FRR series', async () => {
