@@ -2,6 +2,7 @@
 // zebra executable is accepted, and a verified process is told apart from a later one with the same pid.
 import { expect } from 'chai';
 import { parsePeerCred, ZebraPeers, type ProcessProbe } from '../../agent/src/features/routing/peer-auth.ts';
+import { parseCpiSection } from '../../agent/src/features/routing/component.ts';
 
 /** FakeProbe: a /proc of three processes, editable per test. */
 class FakeProbe implements ProcessProbe {
@@ -58,5 +59,12 @@ describe('CPI peer credentials (ZAP)', () => {
     expect(p.verified(100)).to.equal(undefined);
     probe.procs.delete(100);
     expect(p.alive(v!.process)).to.equal(false);
+  });
+
+  it('boot cpi.user / cpi.zebra: defaults frr and /usr/lib/frr/zebra, bad values refused at their path', () => {
+    expect(parseCpiSection({ endpoint: 'ipc:///run/x/zebra.sock' })).to.include({ user: 'frr', zebra: '/usr/lib/frr/zebra' });
+    expect(parseCpiSection({ endpoint: 'ipc:///run/x/zebra.sock', user: 'frr2', zebra: '/opt/frr/zebra' })).to.include({ user: 'frr2', zebra: '/opt/frr/zebra' });
+    expect(() => parseCpiSection({ endpoint: 'ipc:///run/x/zebra.sock', user: 'a:b' })).to.throw(/cpi\.user/);
+    expect(() => parseCpiSection({ endpoint: 'ipc:///run/x/zebra.sock', zebra: 'zebra' })).to.throw(/cpi\.zebra/);
   });
 });
