@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
-import { routeMessages, HELLO } from './wire-messages.ts';
+import { benchPeers, hello, routeMessages } from './wire-messages.ts';
 
 const arg = (name: string, d: string): string => {
   const i = process.argv.indexOf(name);
@@ -31,6 +31,7 @@ async function agent<T>(...paths: string[]): Promise<T> {
 }
 
 // Typed as this checkout's modules: the classes used here have the same shape in the older layout.
+const { WIRE_VERSION } = (await import(pathToFileURL(join(ROOT, 'wire/gen/wire.gen.ts')).href)) as { WIRE_VERSION: number };
 const { CpiSession } = await agent<typeof import('../agent/src/features/routing/session.ts')>('features/routing/session.ts', 'cpi/session.ts');
 const { Fib } = await agent<typeof import('../agent/src/features/routing/fib.ts')>('features/routing/fib.ts', 'routing/fib.ts');
 const { EvpnModel, KernelVniMap } = await agent<typeof import('../agent/src/features/routing/evpn.ts')>('features/routing/evpn.ts', 'routing/evpn.ts');
@@ -66,8 +67,11 @@ async function setup(): Promise<{ handle: (m: Uint8Array) => void; scrape: () =>
     evpn.mac('MAC_INSTALL', { vrf: 0, ifindex: 100 + (i % 64), ifname: `br${i % 64}`, mac, vtep: `192.0.2.${1 + (i % 200)}`, sticky: false, vlan: 0, brIfindex: 0 }, 1);
     if (i % 10 === 0) evpn.neigh('NEIGH_INSTALL', { vrf: 0, ifindex: 100 + (i % 64), ifname: `br${i % 64}`, ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, mac, flags: 0, state: 0 }, 1);
   }
-  const session = new CpiSession('ipc:///x', new Fib(dp, new StaticPortResolver(new Map([[7, 0]]))), evpn, { info: () => undefined, warn: () => undefined });
-  session.handle('p', HELLO);
+  // The checkout under test may predate wire schema 2: its fifth argument was firstEpoch (undefined = default),
+  // its HELLO had no pid.
+  const peers = WIRE_VERSION >= 2 ? benchPeers : (undefined as unknown as typeof benchPeers);
+  const session = new CpiSession('ipc:///x', new Fib(dp, new StaticPortResolver(new Map([[7, 0]]))), evpn, { info: () => undefined, warn: () => undefined }, peers);
+  session.handle('p', hello(WIRE_VERSION));
   const store = new FileStore(join(dir, `s${Math.random()}`));
   await store.open();
   const log = pino({ level: 'silent' });

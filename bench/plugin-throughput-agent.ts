@@ -10,7 +10,8 @@ import { FakeDataplane } from '../agent/src/dataplane/fake.ts';
 import { EvpnModel } from '../agent/src/features/routing/evpn.ts';
 import { Fib } from '../agent/src/features/routing/fib.ts';
 import { StaticPortResolver } from '../agent/src/features/routing/ports.ts';
-import { BATCH, HELLO, routeMessages } from './wire-messages.ts';
+import { WIRE_VERSION } from '../wire/gen/wire.gen.ts';
+import { BATCH, benchPeers, hello, routeMessages } from './wire-messages.ts';
 
 const arg = (name: string, d: number): number => {
   const i = process.argv.indexOf(name);
@@ -29,8 +30,8 @@ function run(): { agentUs: number; unpackUs: number } {
   const d = new NullTablesDataplane();
   d.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 64 });
   d.addPort({ name: 'eth1', device: 'x', mtu: 1500, vrf: 0 });
-  const s = new CpiSession('ipc:///x', new Fib(d, new StaticPortResolver(new Map([[7, 0]]))), new EvpnModel({ vniOf: () => undefined }), { info: () => undefined, warn: () => undefined });
-  s.handle('p', HELLO);
+  const s = new CpiSession('ipc:///x', new Fib(d, new StaticPortResolver(new Map([[7, 0]]))), new EvpnModel({ vniOf: () => undefined }), { info: () => undefined, warn: () => undefined }, benchPeers);
+  s.handle('p', hello(WIRE_VERSION));
   const msgs = routeMessages(N, 1);
   let t = performance.now();
   for (const m of msgs) unpack(m);

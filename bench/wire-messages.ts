@@ -1,11 +1,24 @@
 // Plugin messages for the agent-side benches, as the zebra plugin packs them (plain msgpack, wire/schema.yaml).
 import { Packr } from 'msgpackr';
+import type { PeerVerifier } from '../agent/src/features/routing/peer-auth.ts';
 
 export const BATCH = 500;
 const packr = new Packr({ useRecords: false });
 
-/** The plugin's HELLO (schema 1, FRR 8.4.4). */
-export const HELLO = packr.pack([1, 1, 1, '8.4.4', 'z', false]);
+/** The plugin's HELLO (FRR 8.4.4) in the layout of wire schema `schema` (2 added zebra's pid). */
+export function hello(schema: number): Uint8Array {
+  return packr.pack(schema >= 2 ? [1, 1, schema, '8.4.4', 'z', false, 1] : [1, 1, schema, '8.4.4', 'z', false]);
+}
+
+/**
+ * FakePeers for the benches: every pid verified and alive. They measure the session's route path, not the
+ * credential check (which runs once per connection, in the ZAP handler).
+ */
+export const benchPeers: PeerVerifier = {
+  verified: (pid) => ({ process: { pid, start: '1' }, seq: 1 }),
+  alive: () => true,
+  stats: () => ({ accepted: 1, refused: 0 }),
+};
 
 /** BATCH messages of N route installs: half IPv4 /32, half IPv6 /64, one nexthop each (ifindex 7). */
 export function routeMessages(N: number, epoch: number): Uint8Array[] {

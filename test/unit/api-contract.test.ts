@@ -250,6 +250,9 @@ describe('management API contract', () => {
       expect(m).to.include('gw_cpi_ops_total{op="ROUTE_INSTALL",result="failed"} 1');
       expect(m).to.include('gw_cpi_malformed_total{code="BAD_TYPE"} 2');
       expect(m).to.include('gw_cpi_state{state="established"} 1');
+      expect(m).to.include('gw_cpi_peer_refused_total{code="not_zebra"} 3');
+      expect(m).to.include('gw_cpi_peer_connections_total{result="refused"} 3');
+      expect(m).to.include('gw_cpi_peer_pid 4242');
     });
 
     it('shows FRR status and its rendered config, and exports FRR series', async () => {

@@ -32,7 +32,8 @@ export class FakeCpi implements CpiStatusSource {
       state: 'established', endpoint: 'ipc:///tmp/gwmg-fake.sock', schemaVersion: 1, peerSchemaVersion: 1, frrVersion: '8.4.4',
       pluginInstance: 'gwmg', epoch: 3, epochComplete: true, lastSweepRemoved: 0, lastMessageAt: null,
       ops: { ROUTE_INSTALL: { received: 10, ok: 9, failed: 1 } }, pendingOps: 0, malformed: { BAD_TYPE: 2 },
-      messagesReceived: 12, batchesAnswered: 11, recentFailures: [], rib: { vrfs: 1, routes: 9, nexthops: 2, groups: 1 },
+      peer: { pid: 4242, connections: { accepted: 1, refused: 3 }, refused: { not_zebra: 3 }, lastRefusal: { at: '2026-12-06T00:00:00.000Z', reason: 'pid 7 runs as uid 0' } },
+      logSuppressed: 0, messagesReceived: 12, batchesAnswered: 11, recentFailures: [], rib: { vrfs: 1, routes: 9, nexthops: 2, groups: 1 },
       evpn: { macs: 0, neighbors: 0, vteps: 0, vnis: 0 },
     };
   }

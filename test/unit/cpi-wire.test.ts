@@ -21,8 +21,10 @@ describe('cpi wire schema', () => {
   });
 
   it('decodes a HELLO and a BATCH route op into validated types with canonical addresses', () => {
-    const h = decodeMessage([1, 1, WIRE_VERSION, '8.4.4', 'zebra/1/2', false]);
-    expect(h).to.deep.equal({ type: 'HELLO', seq: 1, schema: WIRE_VERSION, frrVersion: '8.4.4', instance: 'zebra/1/2', kernel: false });
+    const h = decodeMessage([1, 1, WIRE_VERSION, '8.4.4', 'zebra/1/2', false, 4242]);
+    expect(h).to.deep.equal({ type: 'HELLO', seq: 1, schema: WIRE_VERSION, frrVersion: '8.4.4', instance: 'zebra/1/2', kernel: false, pid: 4242 });
+    // A schema-1 HELLO (no pid) is refused before anything else is read.
+    expect(() => decodeMessage([1, 1, 1, '8.4.4', 'zebra/1/2', false])).to.throw(WireDecodeError, /expected 7 elements/);
     const gate6 = new Uint8Array(16);
     gate6.set([0x20, 0x01, 0x0d, 0xb8], 0);
     gate6[15] = 1;
@@ -44,7 +46,7 @@ describe('cpi wire schema', () => {
     };
     expect(code(() => decodeMessage({ a: 1 }))).to.match(/^bad_envelope/);
     expect(code(() => decodeMessage([99, 1]))).to.match(/^bad_envelope: unknown message type 99/);
-    expect(code(() => decodeMessage([1, 1, 1, '8.4.4']))).to.match(/^bad_envelope: .*expected 6/);
+    expect(code(() => decodeMessage([1, 1, 1, '8.4.4']))).to.match(/^bad_envelope: .*expected 7/);
     expect(code(() => decodeMessage([3, -1, 1, []]))).to.match(/^bad_field: seq/);
     expect(code(() => decodeOp(routeOp(1, '10.1.0.0', 24, [[3, 0, 7, new Uint8Array(5), 1, 1, 0, 0]]), 'ops[0]'))).to.match(/^bad_field: ops\[0\]\.nexthops\[0\]\.gate/);
     expect(code(() => decodeOp([77, 1], 'ops[3]'))).to.match(/^bad_field: ops\[3\]: unknown op 77/);
@@ -60,7 +62,7 @@ describe('cpi wire schema', () => {
       return (seed >>> 0) % n;
     };
     const valid = [
-      packr.pack([1, 1, WIRE_VERSION, '8.4.4', 'z', true]),
+      packr.pack([1, 1, WIRE_VERSION, '8.4.4', 'z', true, 1]),
       packr.pack([3, 2, 1, [routeOp(), routeOp(3)]]),
       packr.pack([6, 3, 1, 2]),
       pack([3, 2, 1, [[8, 1, 0, 4, 'br', v4('10.0.0.1'), null, 0, 0]]]),

@@ -3,7 +3,13 @@
 #ifndef GW_WIRE_H
 #define GW_WIRE_H
 
-#define GW_WIRE_VERSION 1
+#define GW_WIRE_VERSION 2
+
+/* No message may be bigger (the agent drops the connection). A BATCH or replay chunk takes no further op
+ * once its ops fill GW_MAX_BATCH_BODY_BYTES: the next op (at most GW_MAX_OP_BYTES) then still fits. */
+#define GW_MAX_MESSAGE_BYTES 4194304
+#define GW_MAX_OP_BYTES 11575
+#define GW_MAX_BATCH_BODY_BYTES 4182697
 
 /* Message = msgpack array [type, seq, fields...]; GW_MSG_<T>_LEN is the whole array length. */
 enum gw_msg {
@@ -16,7 +22,7 @@ enum gw_msg {
 	GW_MSG_SYNC_DONE = 7, /* agent_to_plugin */
 	GW_MSG_ERROR = 8, /* agent_to_plugin */
 };
-#define GW_MSG_HELLO_LEN 6
+#define GW_MSG_HELLO_LEN 7
 #define GW_MSG_HELLO_ACK_LEN 4
 #define GW_MSG_BATCH_LEN 4
 #define GW_MSG_RESULT_LEN 3
@@ -72,6 +78,8 @@ enum gw_error {
 	GW_ERR_BAD_VERSION = 3,
 	GW_ERR_NO_SESSION = 4,
 	GW_ERR_BAD_FIELD = 5,
+	GW_ERR_PEER_BUSY = 6,
+	GW_ERR_NOT_AUTHENTICATED = 7,
 };
 
 static inline const char *gw_result_str(unsigned int r)

@@ -4,12 +4,16 @@
 import { rdList, rd_bool, rd_ip, rd_ip4, rd_mac, rd_opt_ip, rd_opt_mac, rd_str, rd_u16, rd_u32, rd_u8, WireDecodeError } from '../runtime.ts';
 export { WireDecodeError } from '../runtime.ts';
 
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
+/** Bound on one message in bytes (the ROUTER's ZMQ_MAXMSGSIZE); the plugin never sends a bigger one. */
+export const WIRE_MAX_MESSAGE_BYTES = 4194304;
+/** Worst-case encoded size of one op (a route with the most nexthops). */
+export const WIRE_MAX_OP_BYTES = 11575;
 
 export const MSG = { HELLO: 1, HELLO_ACK: 2, BATCH: 3, RESULT: 4, SYNC_BEGIN: 5, SYNC_END: 6, SYNC_DONE: 7, ERROR: 8 } as const;
 export const OP = { ROUTE_INSTALL: 1, ROUTE_UPDATE: 2, ROUTE_DELETE: 3, ADDR_INSTALL: 4, ADDR_UNINSTALL: 5, MAC_INSTALL: 6, MAC_DELETE: 7, NEIGH_INSTALL: 8, NEIGH_UPDATE: 9, NEIGH_DELETE: 10, VTEP_ADD: 11, VTEP_DELETE: 12 } as const;
 export const RESULT = { ok: 0, invalid: 1, unsupported: 2, table_full: 3, no_vrf: 4, no_memory: 5, internal: 6 } as const;
-export const WIRE_ERROR = { not_msgpack: 1, bad_envelope: 2, bad_version: 3, no_session: 4, bad_field: 5 } as const;
+export const WIRE_ERROR = { not_msgpack: 1, bad_envelope: 2, bad_version: 3, no_session: 4, bad_field: 5, peer_busy: 6, not_authenticated: 7 } as const;
 export type OpName = keyof typeof OP;
 export type ResultName = keyof typeof RESULT;
 export type WireErrorName = keyof typeof WIRE_ERROR;
@@ -123,6 +127,7 @@ export interface HelloMsg {
   frrVersion: string;
   instance: string;
   kernel: boolean;
+  pid: number;
 }
 export interface HelloAckMsg {
   type: 'HELLO_ACK';
@@ -294,8 +299,8 @@ export function decodeMessage(v: unknown): WireMessage {
   };
   switch (v[0]) {
     case 1:
-      len(6);
-      return { type: 'HELLO', seq, schema: rd_u32(v[2], 'HELLO', 'schema'), frrVersion: rd_str(v[3], 'HELLO', 'frr_version', 64), instance: rd_str(v[4], 'HELLO', 'instance', 64), kernel: rd_bool(v[5], 'HELLO', 'kernel') };
+      len(7);
+      return { type: 'HELLO', seq, schema: rd_u32(v[2], 'HELLO', 'schema'), frrVersion: rd_str(v[3], 'HELLO', 'frr_version', 64), instance: rd_str(v[4], 'HELLO', 'instance', 64), kernel: rd_bool(v[5], 'HELLO', 'kernel'), pid: rd_u32(v[6], 'HELLO', 'pid') };
     case 2:
       len(4);
       return { type: 'HELLO_ACK', seq, schema: rd_u32(v[2], 'HELLO_ACK', 'schema'), epoch: rd_u32(v[3], 'HELLO_ACK', 'epoch') };
@@ -326,7 +331,7 @@ export function decodeMessage(v: unknown): WireMessage {
 export function encodeMessage(m: WireMessage): unknown[] {
   switch (m.type) {
     case 'HELLO':
-      return [1, m.seq, m.schema, m.frrVersion, m.instance, m.kernel];
+      return [1, m.seq, m.schema, m.frrVersion, m.instance, m.kernel, m.pid];
     case 'HELLO_ACK':
       return [2, m.seq, m.schema, m.epoch];
     case 'BATCH':

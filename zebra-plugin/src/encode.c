@@ -121,7 +121,8 @@ void gw_enc_vtep(msgpack_packer *pk, enum gw_op op, uint32_t id, const struct gw
 	pk_addr(pk, vtep);
 }
 
-void gw_enc_hello(msgpack_packer *pk, uint32_t seq, const char *frr_version, const char *instance, bool kernel)
+void gw_enc_hello(msgpack_packer *pk, uint32_t seq, const char *frr_version, const char *instance, bool kernel,
+		  uint32_t pid)
 {
 	pk_head(pk, GW_MSG_HELLO_LEN, GW_MSG_HELLO, seq);
 	msgpack_pack_uint32(pk, GW_WIRE_VERSION);
@@ -131,6 +132,12 @@ void gw_enc_hello(msgpack_packer *pk, uint32_t seq, const char *frr_version, con
 		msgpack_pack_true(pk);
 	else
 		msgpack_pack_false(pk);
+	msgpack_pack_uint32(pk, pid);
+}
+
+bool gw_batch_full(size_t body_bytes, uint32_t ops, uint32_t max_ops)
+{
+	return ops >= max_ops || ops >= GW_MAX_BATCH_OPS || body_bytes > GW_MAX_BATCH_BODY_BYTES;
 }
 
 void gw_enc_batch_head(msgpack_packer *pk, uint32_t seq, uint32_t epoch, uint32_t count)

@@ -71,10 +71,16 @@ void gw_enc_vtep(msgpack_packer *pk, enum gw_op op, uint32_t id, const struct gw
 		 const struct gw_addr *vtep);
 
 /* Messages. A BATCH is its header followed by `count` already-encoded ops (msgpack concatenates). */
-void gw_enc_hello(msgpack_packer *pk, uint32_t seq, const char *frr_version, const char *instance, bool kernel);
+void gw_enc_hello(msgpack_packer *pk, uint32_t seq, const char *frr_version, const char *instance, bool kernel,
+		  uint32_t pid);
 void gw_enc_batch_head(msgpack_packer *pk, uint32_t seq, uint32_t epoch, uint32_t count);
 void gw_enc_sync_begin(msgpack_packer *pk, uint32_t seq, uint32_t epoch);
 void gw_enc_sync_end(msgpack_packer *pk, uint32_t seq, uint32_t epoch, uint32_t ops);
+
+/* Whether a BATCH body (or replay chunk) of `ops` ops in `body_bytes` bytes takes no further op: at `max_ops`,
+ * or once one more maximal op could push the message past GW_MAX_MESSAGE_BYTES (the agent drops the
+ * connection of a peer that sends a bigger message). */
+bool gw_batch_full(size_t body_bytes, uint32_t ops, uint32_t max_ops);
 
 /* Agent -> plugin messages, decoded. */
 struct gw_reply {

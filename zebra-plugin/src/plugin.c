@@ -99,6 +99,7 @@ static struct {
 	struct gw_sent *sent_head, *sent_tail;
 	uint64_t failed_ops;
 	uint64_t unknown_ops; /* contexts refused because their op has no wire op */
+	uint64_t refused_hellos;
 
 	/* Main thread only (walk_light: written by the I/O thread before it schedules the walk). */
 	atomic_bool walk_light;
@@ -394,7 +395,7 @@ struct gw_walk {
 static bool walk_next(struct gw_walk *w)
 {
 	w->total++;
-	if (++w->c->count < GW_CHUNK_OPS)
+	if (!gw_batch_full(w->c->buf.size, ++w->c->count, GW_CHUNK_OPS))
 		return true;
 	chunk_push(w->c);
 	w->c = chunk_new();
@@ -613,7 +614,8 @@ static void send_hello(void)
 
 	msgpack_sbuffer_init(&b);
 	msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
-	gw_enc_hello(&pk, ++G.seq, FRR_VERSION, G.instance, G.kernel);
+	/* The agent checks the pid against the kernel's credentials of this connection (SO_PEERCRED). */
+	gw_enc_hello(&pk, ++G.seq, FRR_VERSION, G.instance, G.kernel, (uint32_t)getpid());
 	if (send_buf(&b) == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &G.last_hello);
 		G.hello_seq = G.seq;
@@ -781,17 +783,27 @@ static void flush(void)
 			}
 			msgpack_sbuffer_init(&ops);
 			msgpack_packer_init(&opk, &ops, msgpack_sbuffer_write);
-			/* ctxs[0..m) were encoded; an op without a wire op is kept at the end, ctxs[nbad..n), and fails. */
+			/* ctxs[0..m) were encoded; an op without a wire op is kept at the end, ctxs[nbad..n), and fails.
+			 * The batch also closes at the message byte bound (routes with many nexthops): the rest of the
+			 * run stays in the outbox for the next batch. */
 			it = first;
-			uint32_t m = 0, nbad = n;
+			uint32_t m = 0, nbad = n, taken = 0;
 
-			for (uint32_t i = 0; i < n; i++, it = it->next) {
+			for (; taken < n; taken++, it = it->next) {
+				if (taken && gw_batch_full(ops.size, m, G.batch))
+					break;
 				if (encode_ctx(&opk, G.op_id + 1, it->ctx)) {
 					G.op_id++;
 					ctxs[m++] = it->ctx;
 				} else {
 					ctxs[--nbad] = it->ctx;
 				}
+				last = it;
+			}
+			if (taken < n) { /* cut short: the refused ones move down next to the encoded ones */
+				memmove(ctxs + m, ctxs + nbad, (n - nbad) * sizeof(*ctxs));
+				nbad = m;
+				n = taken;
 			}
 			gw_enc_batch_head(&pk, G.seq + 1, G.epoch, m);
 			msgpack_sbuffer_write(&b, ops.data, ops.size);
@@ -944,6 +956,14 @@ static void on_reply(const struct gw_reply *r)
 		zlog_info(GW_LOG "epoch %u complete; agent removed %u stale entries", r->epoch, r->removed);
 		return;
 	case GW_MSG_ERROR:
+		/* A refused HELLO is retried every second (the previous zebra's session ends when the agent sees
+		 * that process gone): log the first few and then one a minute, not one a second. */
+		if (r->code == GW_ERR_PEER_BUSY || r->code == GW_ERR_NOT_AUTHENTICATED) {
+			if (++G.refused_hellos <= 5 || G.refused_hellos % 60 == 0)
+				zlog_warn(GW_LOG "agent refused HELLO (%" PRIu64 " so far): %s", G.refused_hellos,
+					  r->detail);
+			return;
+		}
 		zlog_warn(GW_LOG "agent error %u for seq %u: %s", r->code, r->seq, r->detail);
 		if (r->code == GW_ERR_NO_SESSION)
 			session_lost("agent does not know this session");

@@ -98,6 +98,50 @@ static void test_route_limits(void)
 	free(nh);
 }
 
+/* The plugin's batching against the agent's message bound: the worst-case op the generator derived is an
+ * upper bound of what the encoder produces, and a batch closed by gw_batch_full() never passes
+ * GW_MAX_MESSAGE_BYTES, neither of maximal routes nor of the smallest ops. */
+static void test_batch_bound(void)
+{
+	struct gw_nexthop *nh = calloc(GW_MAX_ROUTE_NEXTHOPS, sizeof(*nh));
+	struct gw_route r = { .vrf = UINT32_MAX, .table = UINT32_MAX, .dst = { 16, { 0x20, 0x01 } }, .plen = 128,
+			      .proto = 255, .distance = 255, .metric = UINT32_MAX, .nhe_id = UINT32_MAX,
+			      .nh_count = GW_MAX_ROUTE_NEXTHOPS, .nh = nh };
+	struct gw_if_ref ifr = { .ifname = "" };
+	struct gw_addr a = { 4, { 192, 0, 2, 1 } };
+	msgpack_sbuffer body, msg;
+	msgpack_packer bpk, mpk;
+	uint32_t n;
+
+	for (int i = 0; i < GW_MAX_ROUTE_NEXTHOPS; i++)
+		nh[i] = (struct gw_nexthop){ .type = 255, .vrf = UINT32_MAX, .ifindex = UINT32_MAX, .gate = { 16, { 1 } },
+					     .weight = 255, .flags = UINT32_MAX, .vni = UINT32_MAX, .bh_type = 255 };
+	reset();
+	gw_enc_route(&pk, GW_OP_ROUTE_UPDATE, UINT32_MAX, &r);
+	CHECK(sb.size <= GW_MAX_OP_BYTES);
+	CHECK(sb.size > GW_MAX_OP_BYTES - 64); /* the derived bound is tight, not a guess */
+
+	for (int small = 0; small < 2; small++) {
+		msgpack_sbuffer_init(&body);
+		msgpack_packer_init(&bpk, &body, msgpack_sbuffer_write);
+		for (n = 0; !gw_batch_full(body.size, n, UINT32_MAX); n++) {
+			if (small)
+				gw_enc_addr(&bpk, GW_OP_ADDR_INSTALL, n, &ifr, &a, 32);
+			else
+				gw_enc_route(&bpk, GW_OP_ROUTE_INSTALL, UINT32_MAX, &r);
+		}
+		msgpack_sbuffer_init(&msg);
+		msgpack_packer_init(&mpk, &msg, msgpack_sbuffer_write);
+		gw_enc_batch_head(&mpk, UINT32_MAX, UINT32_MAX, n);
+		msgpack_sbuffer_write(&msg, body.data, body.size);
+		CHECK(msg.size <= GW_MAX_MESSAGE_BYTES);
+		CHECK(small ? n == GW_MAX_BATCH_OPS : msg.size > GW_MAX_MESSAGE_BYTES - 2 * GW_MAX_OP_BYTES);
+		msgpack_sbuffer_destroy(&body);
+		msgpack_sbuffer_destroy(&msg);
+	}
+	free(nh);
+}
+
 static void test_evpn_ops(void)
 {
 	struct gw_if_ref ifr = { .vrf = 0, .ifindex = 12, .ifname = "vx100" };
@@ -138,12 +182,13 @@ static void test_messages(void)
 	struct gw_if_ref ifr = { .ifname = "lo" };
 
 	reset();
-	gw_enc_hello(&pk, 1, "8.4.4", "zebra/1/2", false);
+	gw_enc_hello(&pk, 1, "8.4.4", "zebra/1/2", false, 4242);
 	gw_enc_batch_head(&pk, 2, 7, 1);
 	gw_enc_addr(&pk, GW_OP_ADDR_INSTALL, 9, &ifr, &a, 32);
 	gw_enc_sync_end(&pk, 3, 7, 1);
 	o = next(&off);
 	CHECK(o && o->via.array.size == GW_MSG_HELLO_LEN && u(o, 0) == GW_MSG_HELLO && u(o, 2) == GW_WIRE_VERSION);
+	CHECK(o && u(o, GW_MSG_HELLO_LEN - 1) == 4242); /* pid, last field */
 	o = next(&off);
 	/* The BATCH header's ops array is followed by exactly its ops: the whole message is one object. */
 	CHECK(o && o->via.array.size == GW_MSG_BATCH_LEN && o->via.array.ptr[3].via.array.size == 1);
@@ -258,6 +303,7 @@ static const struct {
 } tests[] = {
 	{ "route", test_route },
 	{ "route_limits", test_route_limits },
+	{ "batch_bound", test_batch_bound },
 	{ "evpn_ops", test_evpn_ops },
 	{ "messages", test_messages },
 	{ "replies", test_replies },

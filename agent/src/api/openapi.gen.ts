@@ -745,6 +745,23 @@ export interface components {
             malformed: {
                 [key: string]: number;
             };
+            /** @description the zebra holding the plugin session (kernel-verified pid) and the peers refused */
+            peer: {
+                pid: number | null;
+                connections: {
+                    accepted: number;
+                    refused: number;
+                };
+                refused: {
+                    [key: string]: number;
+                };
+                lastRefusal: {
+                    at: string;
+                    reason: string;
+                } | null;
+            };
+            /** @description warning lines withheld by the rate limit (events still counted) */
+            logSuppressed: number;
             messagesReceived: number;
             batchesAnswered: number;
             recentFailures: {

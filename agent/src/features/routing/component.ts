@@ -4,6 +4,8 @@
 //   cpi:
 //     endpoint: ipc:///run/vpc-gateway/gw/zebra.sock   # required; zebra's -M ...:endpoint= must match
 //     group: frr            # group allowed to connect (default frr)
+//     user: frr             # user zebra runs as: only its connections are accepted (default frr)
+//     zebra: /usr/lib/frr/zebra  # zebra's executable: only connections of such a process are accepted
 //     netns: gwns           # netns of zebra's vxlan/bridge netdevs, for the netdev -> VNI map (default: own)
 //     vnis: { vx100: 100 }  # fixed netdev -> VNI entries (else read from the kernel)
 import { execFile, execFileSync } from 'node:child_process';
@@ -19,11 +21,14 @@ import { Fib } from './fib.ts';
 import { TapPortResolver } from './ports.ts';
 import { CpiDebugSocket } from './debug.ts';
 import { CpiServer } from './server.ts';
+import { ZebraPeers, zebraIdentity } from './peer-auth.ts';
 import { CpiSession } from './session.ts';
 
 export interface CpiSection {
   endpoint: string;
   group: string;
+  user: string;
+  zebra: string;
   netns?: string;
   vnis: Record<string, number>;
 }
@@ -34,12 +39,16 @@ const execFileAsync = promisify(execFile);
 export function parseCpiSection(v: unknown, path = 'cpi'): CpiSection {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BootConfigError(path, 'must be a mapping');
   const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['endpoint', 'group', 'netns', 'vnis'].includes(k)) throw new BootConfigError(`${path}.${k}`, 'unknown key');
+  for (const k of Object.keys(o)) if (!['endpoint', 'group', 'user', 'zebra', 'netns', 'vnis'].includes(k)) throw new BootConfigError(`${path}.${k}`, 'unknown key');
   if (typeof o.endpoint !== 'string' || !/^ipc:\/\/\/[^:]+$/.test(o.endpoint)) {
     throw new BootConfigError(`${path}.endpoint`, 'must be ipc:///<absolute path> without ":"');
   }
   const group = o.group ?? 'frr';
   if (typeof group !== 'string' || !NAME.test(group)) throw new BootConfigError(`${path}.group`, 'must be a group name');
+  const user = o.user ?? 'frr';
+  if (typeof user !== 'string' || !NAME.test(user)) throw new BootConfigError(`${path}.user`, 'must be a user name');
+  const zebra = o.zebra ?? '/usr/lib/frr/zebra';
+  if (typeof zebra !== 'string' || !/^\/[^\0]{1,255}$/.test(zebra)) throw new BootConfigError(`${path}.zebra`, 'must be an absolute path');
   if (o.netns !== undefined && (typeof o.netns !== 'string' || !NAME.test(o.netns))) throw new BootConfigError(`${path}.netns`, 'must be a netns name');
   const vnis: Record<string, number> = {};
   if (o.vnis !== undefined) {
@@ -51,14 +60,15 @@ export function parseCpiSection(v: unknown, path = 'cpi'): CpiSection {
       vnis[k] = n;
     }
   }
-  return { endpoint: o.endpoint, group, ...(typeof o.netns === 'string' ? { netns: o.netns } : {}), vnis };
+  return { endpoint: o.endpoint, group, user, zebra, ...(typeof o.netns === 'string' ? { netns: o.netns } : {}), vnis };
 }
 
-function groupId(name: string): number | undefined {
+/** uid or gid (third field) of a name in /etc/passwd or /etc/group. */
+function idOf(file: '/etc/passwd' | '/etc/group', name: string): number | undefined {
   try {
-    const line = readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
-    const gid = line ? Number(line.split(':')[2]) : NaN;
-    return Number.isInteger(gid) ? gid : undefined;
+    const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+    const id = line ? Number(line.split(':')[2]) : NaN;
+    return Number.isInteger(id) ? id : undefined;
   } catch {
     return undefined;
   }
@@ -102,6 +112,7 @@ export class CpiComponent implements Component {
   readonly name = 'cpi';
   private server: CpiServer | undefined;
   private debug: CpiDebugSocket | undefined;
+  private flush: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: DaemonContext) {}
 
@@ -123,9 +134,20 @@ export class CpiComponent implements Component {
     const kernel = new KernelVniMap(() => kernelVxlans(sec.netns), Date.now, () => kernelVxlansAsync(sec.netns));
     const vnis: VniMap = { vniOf: (n) => sec.vnis[n] ?? kernel.vniOf(n), cached: (n) => sec.vnis[n] ?? kernel.cached(n) };
     const evpn = new EvpnModel(vnis);
-    const session = new CpiSession(sec.endpoint, fib, evpn, log);
-    this.server = new CpiServer(sec.endpoint, session, { gid: groupId(sec.group) }, (e) => log.error({ err: e }, 'cpi socket failed'));
+    const uid = idOf('/etc/passwd', sec.user);
+    if (uid === undefined) throw new BootConfigError('cpi.user', `no user ${sec.user} (the user zebra runs as)`);
+    const peers = new ZebraPeers(zebraIdentity(uid, sec.zebra));
+    const session = new CpiSession(sec.endpoint, fib, evpn, log, peers);
+    const authorize = (cred: Parameters<ZebraPeers['check']>[0]): string | null => {
+      const why = peers.check(cred);
+      if (why) session.refuse('not_zebra', `connection refused: ${why}`);
+      return why;
+    };
+    this.server = new CpiServer(sec.endpoint, session, { gid: idOf('/etc/group', sec.group), authorize }, (e) => log.error({ err: e }, 'cpi socket failed'));
     await this.server.start();
+    // Summaries of withheld warnings are written even when the events stop.
+    this.flush = setInterval(() => session.limited.flush(), 10_000);
+    this.flush.unref();
     this.debug = new CpiDebugSocket(join(this.ctx.boot.runDir, 'cpi-debug.sock'), () => ({
       status: session.snapshot(),
       fib: Object.fromEntries([...new Set([0, ...dp.ports().map((p) => p.vrf)])].map((v) => [v, fib.prefixes(v)])),
@@ -137,6 +159,7 @@ export class CpiComponent implements Component {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.flush);
     await this.debug?.stop();
     await this.server?.stop();
   }

@@ -19,12 +19,24 @@ export function cpiCollectors(c: Collectors): void {
   mirrored(reg, 'gw_cpi_malformed_total', 'plugin messages that failed decoding or validation', ['code'], () =>
     Object.entries(snap()?.malformed ?? {}).map(([code, v]) => [{ code }, v]),
   );
+  mirrored(reg, 'gw_cpi_peer_refused_total', 'plugin peers turned away: not_zebra (connection), peer_busy / not_authenticated (HELLO)', ['code'], () =>
+    Object.entries(snap()?.peer.refused ?? {}).map(([code, v]) => [{ code }, v]),
+  );
+  mirrored(reg, 'gw_cpi_peer_connections_total', 'plugin socket connections by the kernel-credential check', ['result'], () => {
+    const c = snap()?.peer.connections;
+    return c ? [[{ result: 'accepted' }, c.accepted], [{ result: 'refused' }, c.refused]] : [];
+  });
   const scalar = (f: (s: CpiStatus) => number) => (): [Labels, number][] => {
     const s = snap();
     return s ? [[{}, f(s)]] : [];
   };
   mirrored(reg, 'gw_cpi_messages_received_total', 'messages received from the plugin', [], scalar((s) => s.messagesReceived));
   mirrored(reg, 'gw_cpi_batches_answered_total', 'reply batches sent to the plugin', [], scalar((s) => s.batchesAnswered));
+  mirrored(reg, 'gw_cpi_log_suppressed_total', 'warning lines about plugin input withheld by the rate limit', [], scalar((s) => s.logSuppressed));
+  gauge(reg, 'gw_cpi_peer_pid', 'pid of the zebra holding the plugin session (kernel-verified)', [], () => {
+    const p = snap()?.peer.pid;
+    return p ? [[{}, p]] : [];
+  });
   gauge(reg, 'gw_cpi_pending_ops', 'ops received and not answered yet', [], scalar((s) => s.pendingOps));
   gauge(reg, 'gw_cpi_epoch', 'plugin session epoch (increments on every reconnect)', [], scalar((s) => s.epoch));
   gauge(reg, 'gw_cpi_state', '1 for the current plugin link state', ['state'], () => {

@@ -7,6 +7,7 @@ import {
   decodeMessage,
   decodeOp,
   encodeMessage,
+  MSG,
   WIRE_ERROR,
   WIRE_VERSION,
   RESULT,
@@ -20,6 +21,9 @@ import {
 } from '../../../../wire/gen/wire.gen.ts';
 import type { EvpnModel } from './evpn.ts';
 import type { Fib } from './fib.ts';
+import { LimitedLog } from './log-limit.ts';
+import { admit, type SessionPeer } from './peer-admission.ts';
+import type { PeerVerifier } from './peer-auth.ts';
 import type { CpiFailure, CpiOpCounters, CpiStatus } from './status.ts';
 
 const MAX_FAILURES = 100;
@@ -31,6 +35,12 @@ export interface SessionLog {
 
 export class CpiSession {
   private peer: string | null = null;
+  /** The verified zebra behind `peer` (kept after a disconnect: status shows the last one). */
+  private holder: SessionPeer | null = null;
+  private readonly refused: Record<string, number> = {};
+  private lastRefusal: { at: string; reason: string } | null = null;
+  /** Warnings a peer can cause, rate-limited (also used by the socket for refused connections). */
+  readonly limited: LimitedLog;
   private epoch = 0;
   private syncing = false;
   private epochComplete = false;
@@ -52,10 +62,20 @@ export class CpiSession {
     private readonly fib: Fib,
     private readonly evpn: EvpnModel,
     private readonly log: SessionLog,
+    /** Which processes connected with verified kernel credentials (peer-auth.ts). */
+    private readonly peers: PeerVerifier,
     /** Epoch numbers continue across agent restarts only if the caller persists them; a fresh start is fine. */
     firstEpoch = 0,
   ) {
     this.epoch = firstEpoch;
+    this.limited = new LimitedLog((o, msg) => this.log.warn({ mod: 'cpi', ...o }, msg), { burst: 10, intervalMs: 60_000 });
+  }
+
+  /** Counts and logs (rate-limited) a peer the agent turned away, at the socket or at HELLO. */
+  refuse(code: string, reason: string): void {
+    this.refused[code] = (this.refused[code] ?? 0) + 1;
+    this.lastRefusal = { at: new Date().toISOString(), reason };
+    this.limited.event(`refused:${code}`, { code, reason }, 'plugin peer refused');
   }
 
   /** Handles one message from `peer` (the ROUTER identity); returns the messages to send back to that peer. */
@@ -71,12 +91,16 @@ export class CpiSession {
         throw new WireDecodeError('not_msgpack', (e as Error).message);
       }
       if (Array.isArray(v) && typeof v[1] === 'number') seq = v[1] >>> 0;
+      // A HELLO of another schema may have another arity: name the version, not the shape.
+      if (Array.isArray(v) && v[0] === MSG.HELLO && typeof v[2] === 'number' && v[2] !== WIRE_VERSION) {
+        throw new WireDecodeError('bad_version', `plugin speaks wire schema ${v[2]}, agent ${WIRE_VERSION}`);
+      }
       const m = decodeMessage(v);
       return this.dispatch(peer, m);
     } catch (e) {
       const code: WireErrorName = e instanceof WireDecodeError ? e.code : 'bad_field';
       this.malformed[code] = (this.malformed[code] ?? 0) + 1;
-      this.log.warn({ mod: 'cpi', code, err: (e as Error).message }, 'malformed message from plugin');
+      this.limited.event(`malformed:${code}`, { code, err: (e as Error).message }, 'malformed message from plugin');
       return [this.reply({ type: 'ERROR', seq, code: WIRE_ERROR[code], detail: (e as Error).message.slice(0, 256) })];
     }
   }
@@ -99,14 +123,21 @@ export class CpiSession {
         if (m.schema !== WIRE_VERSION) {
           throw new WireDecodeError('bad_version', `plugin speaks wire schema ${m.schema}, agent ${WIRE_VERSION}`);
         }
+        const a = admit(this.peers, this.peer === null ? null : this.holder, peer, m.pid);
+        if (!a.ok) {
+          this.refuse(a.code, a.reason);
+          return [this.reply({ type: 'ERROR', seq: m.seq, code: WIRE_ERROR[a.code], detail: a.reason.slice(0, 256) })];
+        }
+        if (this.holder && a.peer.process.pid !== this.holder.process.pid) this.log.info({ mod: 'cpi', why: a.why, pid: a.peer.process.pid }, 'new zebra takes the session');
         this.peer = peer;
+        this.holder = a.peer;
         this.epoch++;
         this.syncing = false;
         this.epochComplete = false;
         this.everConnected = true;
         this.lost = false;
         this.hello = { schema: m.schema, frr: m.frrVersion, instance: m.instance };
-        this.log.info({ mod: 'cpi', epoch: this.epoch, frr: m.frrVersion, instance: m.instance, kernel: m.kernel }, 'plugin session');
+        this.log.info({ mod: 'cpi', epoch: this.epoch, frr: m.frrVersion, instance: m.instance, kernel: m.kernel, pid: m.pid }, 'plugin session');
         return [this.reply({ type: 'HELLO_ACK', seq: m.seq, schema: WIRE_VERSION, epoch: this.epoch })];
       }
       case 'SYNC_BEGIN':
@@ -223,6 +254,13 @@ export class CpiSession {
       ops: structuredClone(this.ops),
       pendingOps: this.pendingOps,
       malformed: { ...this.malformed },
+      peer: {
+        pid: this.holder?.process.pid ?? null,
+        connections: this.peers.stats(),
+        refused: { ...this.refused },
+        lastRefusal: this.lastRefusal ? { ...this.lastRefusal } : null,
+      },
+      logSuppressed: this.limited.suppressed,
       messagesReceived: this.messages,
       batchesAnswered: this.answered,
       recentFailures: this.failures.map((f) => ({ ...f })),

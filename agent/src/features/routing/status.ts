@@ -30,6 +30,17 @@ export interface CpiFailure {
   reason: string;
 }
 
+export interface CpiPeerStatus {
+  /** pid of the zebra holding (or that last held) the session, as verified by the kernel; null before. */
+  pid: number | null;
+  /** Socket connections whose kernel credentials named a zebra process (accepted) or not (refused). */
+  connections: { accepted: number; refused: number };
+  /** Refusals by code: not_zebra (connection), peer_busy and not_authenticated (HELLO, wire error codes). */
+  refused: Record<string, number>;
+  /** The newest refusal; null before. */
+  lastRefusal: { at: string; reason: string } | null;
+}
+
 export interface CpiStatus {
   state: CpiConnectionState;
   /** ZeroMQ endpoint the agent listens on. */
@@ -53,6 +64,10 @@ export interface CpiStatus {
   pendingOps: number;
   /** Messages that failed decoding or validation, keyed by error code (each answered with an error reply). */
   malformed: Record<string, number>;
+  /** Who holds the plugin session and who was turned away (agent/src/features/routing/peer-auth.ts). */
+  peer: CpiPeerStatus;
+  /** Warning lines withheld by the rate limit (the counters above still count every event). */
+  logSuppressed: number;
   messagesReceived: number;
   batchesAnswered: number;
   /** Newest last, at most 100. */
