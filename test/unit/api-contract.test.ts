@@ -27,6 +27,7 @@ class FakeCpi implements CpiStatusSource {
     return {
       state: 'established', endpoint: 'ipc:///tmp/gwmg-fake.sock', schemaVersion: 1, peerSchemaVersion: 1, frrVersion: '8.4.4',
       pluginInstance: 'gwmg', epoch: 3, epochComplete: true, lastSweepRemoved: 0, lastMessageAt: null,
+      stale: { entries: 4, sweepPending: true, reason: 'peer 10.0.1.0: Active', holding: null, since: '2026-01-01T00:00:00.000Z', maxSeconds: 120, lastSweep: null },
       ops: { ROUTE_INSTALL: { received: 10, ok: 9, failed: 1 } }, pendingOps: 0, malformed: { BAD_TYPE: 2 },
       messagesReceived: 12, batchesAnswered: 11, recentFailures: [], rib: { vrfs: 1, routes: 9, nexthops: 2, groups: 1 },
       evpn: { macs: 0, neighbors: 0, vteps: 0, vnis: 0 },

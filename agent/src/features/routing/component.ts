@@ -6,13 +6,15 @@
 //     group: frr            # group allowed to connect (default frr)
 //     netns: gwns           # netns of zebra's vxlan/bridge netdevs, for the netdev -> VNI map (default: own)
 //     vnis: { vx100: 100 }  # fixed netdev -> VNI entries (else read from the kernel)
+//     staleMaxSeconds: 120  # longest a lost epoch's routes keep forwarding while the RIB re-converges
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootConfigError } from '../../boot/config.ts';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
-import { CPI, DATAPLANE } from '../../core/keys.ts';
+import { CPI, DATAPLANE, FRR_CONVERGENCE, ROUTE_HOLD } from '../../core/keys.ts';
+import { routeHold, STALE_DEFAULTS } from './stale.ts';
 import { EvpnModel, KernelVniMap, type VniMap, type VxlanLink } from './evpn.ts';
 import { Fib } from './fib.ts';
 import { TapPortResolver } from './ports.ts';
@@ -25,6 +27,7 @@ export interface CpiSection {
   group: string;
   netns?: string;
   vnis: Record<string, number>;
+  staleMaxSeconds: number;
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,32}$/;
@@ -33,7 +36,7 @@ const execFileAsync = promisify(execFile);
 export function parseCpiSection(v: unknown, path = 'cpi'): CpiSection {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BootConfigError(path, 'must be a mapping');
   const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['endpoint', 'group', 'netns', 'vnis'].includes(k)) throw new BootConfigError(`${path}.${k}`, 'unknown key');
+  for (const k of Object.keys(o)) if (!['endpoint', 'group', 'netns', 'vnis', 'staleMaxSeconds'].includes(k)) throw new BootConfigError(`${path}.${k}`, 'unknown key');
   if (typeof o.endpoint !== 'string' || !/^ipc:\/\/\/[^:]+$/.test(o.endpoint)) {
     throw new BootConfigError(`${path}.endpoint`, 'must be ipc:///<absolute path> without ":"');
   }
@@ -50,7 +53,11 @@ export function parseCpiSection(v: unknown, path = 'cpi'): CpiSection {
       vnis[k] = n;
     }
   }
-  return { endpoint: o.endpoint, group, ...(typeof o.netns === 'string' ? { netns: o.netns } : {}), vnis };
+  const stale = o.staleMaxSeconds ?? STALE_DEFAULTS.maxMs / 1000;
+  if (typeof stale !== 'number' || !Number.isInteger(stale) || stale < 0 || stale > 3600) {
+    throw new BootConfigError(`${path}.staleMaxSeconds`, 'must be an integer 0..3600');
+  }
+  return { endpoint: o.endpoint, group, ...(typeof o.netns === 'string' ? { netns: o.netns } : {}), vnis, staleMaxSeconds: stale };
 }
 
 function groupId(name: string): number | undefined {
@@ -101,6 +108,7 @@ export class CpiComponent implements Component {
   readonly name = 'cpi';
   private server: CpiServer | undefined;
   private debug: CpiDebugSocket | undefined;
+  private session: CpiSession | undefined;
 
   constructor(private readonly ctx: DaemonContext) {}
 
@@ -118,7 +126,11 @@ export class CpiComponent implements Component {
     const kernel = new KernelVniMap(() => kernelVxlans(sec.netns), Date.now, () => kernelVxlansAsync(sec.netns));
     const vnis: VniMap = { vniOf: (n) => sec.vnis[n] ?? kernel.vniOf(n), cached: (n) => sec.vnis[n] ?? kernel.cached(n) };
     const evpn = new EvpnModel(vnis);
-    const session = new CpiSession(sec.endpoint, fib, evpn, log);
+    const session = new CpiSession(sec.endpoint, fib, evpn, log, 0, () => this.ctx.registry.find(FRR_CONVERGENCE), {
+      ...STALE_DEFAULTS,
+      maxMs: sec.staleMaxSeconds * 1000,
+    });
+    this.session = session;
     this.server = new CpiServer(sec.endpoint, session, { gid: groupId(sec.group) }, (e) => log.error({ err: e }, 'cpi socket failed'));
     await this.server.start();
     this.debug = new CpiDebugSocket(join(this.ctx.boot.runDir, 'cpi-debug.sock'), () => ({
@@ -128,10 +140,12 @@ export class CpiComponent implements Component {
     }));
     await this.debug.start();
     this.ctx.registry.provide(CPI, session);
+    this.ctx.registry.provide(ROUTE_HOLD, routeHold(session.stale));
     log.info({ endpoint: sec.endpoint }, 'listening for the zebra plugin');
   }
 
   async stop(): Promise<void> {
+    this.session?.stale.stop();
     await this.debug?.stop();
     await this.server?.stop();
   }
