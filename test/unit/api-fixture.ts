@@ -31,6 +31,7 @@ export class FakeCpi implements CpiStatusSource {
     return {
       state: 'established', endpoint: 'ipc:///tmp/gwmg-fake.sock', schemaVersion: 1, peerSchemaVersion: 1, frrVersion: '8.4.4',
       pluginInstance: 'gwmg', epoch: 3, epochComplete: true, lastSweepRemoved: 0, lastMessageAt: null,
+      stale: { entries: 4, sweepPending: true, reason: 'peer 10.0.1.0: Active', holding: null, since: '2026-01-01T00:00:00.000Z', maxSeconds: 120, lastSweep: null },
       ops: { ROUTE_INSTALL: { received: 10, ok: 9, failed: 1 } }, pendingOps: 0, malformed: { BAD_TYPE: 2 },
       peer: { pid: 4242, connections: { accepted: 1, refused: 3 }, refused: { not_zebra: 3 }, lastRefusal: { at: '2026-12-06T00:00:00.000Z', reason: 'pid 7 runs as uid 0' } },
       logSuppressed: 0, messagesReceived: 12, batchesAnswered: 11, recentFailures: [], rib: { vrfs: 1, routes: 9, nexthops: 2, groups: 1 },

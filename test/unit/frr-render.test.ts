@@ -124,6 +124,15 @@ describe('FRR rendering', () => {
     expect(block(text, ' address-family ipv6 unicast')).to.include('  redistribute connected');
   });
 
+  it('enables BGP graceful restart with preserved forwarding state (RFC 4724 section 3, F bit) so peers ride through a bgpd restart', () => {
+    const b = block(render(), 'router bgp 65000');
+    expect(b).to.include(' bgp graceful-restart');
+    expect(b).to.include(' bgp graceful-restart preserve-fw-state');
+    // Our BFD says it shares fate with the control plane (C bit clear): the peers' check-control-plane-failure
+    // can then ride through a restart of our bfdd. Setting it here would set the C bit.
+    expect(b).to.not.include('check-control-plane-failure');
+  });
+
   it('is deterministic: a fixed document renders the golden text (frr-render.golden.conf), whatever its key order, in another process too', () => {
     // frr-reload diffs this text against the running config: a render that depended on key insertion order,
     // process state or time would show a change (and reload) for an unchanged generation.

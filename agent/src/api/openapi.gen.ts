@@ -733,6 +733,21 @@ export interface components {
             epoch: number;
             epochComplete: boolean;
             lastSweepRemoved: number;
+            /** @description entries of a lost epoch still forwarding until the RIB re-converged (docs/zebra-plugin.md) */
+            stale: {
+                entries: number;
+                sweepPending: boolean;
+                reason: string | null;
+                holding: string | null;
+                since: string | null;
+                maxSeconds: number;
+                lastSweep: {
+                    at: string;
+                    removed: number;
+                    /** @enum {unknown} */
+                    trigger: "immediate" | "converged" | "bound";
+                } | null;
+            };
             lastMessageAt: string | null;
             ops: {
                 [key: string]: {

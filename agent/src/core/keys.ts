@@ -29,3 +29,10 @@ import type { FrrNeighborSource } from '../features/frr/neighbors.ts';
 
 /** BGP/BFD neighbor states as FRR reports them (asked when read); provided by features/frr. */
 export const FRR_NEIGHBORS = key<FrrNeighborSource>('frrNeighbors');
+import type { ConvergenceProbe, RouteHold } from '../features/routing/stale.ts';
+
+/** Whether bgpd re-learned its RIB (end-of-RIB from every peer); provided by features/frr, asked by the CPI sweep. */
+export const FRR_CONVERGENCE = key<ConvergenceProbe>('frrConvergence');
+
+/** Keeps a restarting routing daemon's deleted routes forwarding until the RIB converged; provided by features/routing. */
+export const ROUTE_HOLD = key<RouteHold>('routeHold');

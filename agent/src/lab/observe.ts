@@ -213,6 +213,8 @@ export interface UdpFlowResult {
   received: number;
   /** Longest run of consecutive sequence numbers that never arrived. */
   longestGap: number;
+  /** Sequence number where that run starts (when it happened: longestGapStart * paceMs after the start). */
+  longestGapStart: number;
   /** Sender's actual pace (ms between packets). */
   paceMs: number;
 }
@@ -269,12 +271,16 @@ export function udpFlow(srcNs: string, dstNs: string, dstIp: string, count: numb
     if (src.code !== 0 || !m) throw new LabError('LAB_COMMAND_FAILED', `UDP source: ${src.stderr.trim()}`);
     const seen = new Set(JSON.parse(lastLine) as number[]);
     let longestGap = 0;
+    let longestGapStart = 0;
     let gap = 0;
     for (let i = 0; i < count; i++) {
       gap = seen.has(i) ? 0 : gap + 1;
-      longestGap = Math.max(longestGap, gap);
+      if (gap > longestGap) {
+        longestGap = gap;
+        longestGapStart = i - gap + 1;
+      }
     }
-    return { sent: count, received: seen.size, longestGap, paceMs: (Number(m[2]) * 1000) / Math.max(1, count - 1) };
+    return { sent: count, received: seen.size, longestGap, longestGapStart, paceMs: (Number(m[2]) * 1000) / Math.max(1, count - 1) };
   })();
   return { started, done };
 }

@@ -8,12 +8,14 @@ import type { DesiredState, Generation } from '../../config/model.ts';
 import type { Problem } from '../../config/problem.ts';
 import { parseDataplaneSection } from '../underlay/section.ts';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
-import { CONFIG, FRR, FRR_NEIGHBORS, IFMGR } from '../../core/keys.ts';
+import { CONFIG, FRR, FRR_CONVERGENCE, FRR_NEIGHBORS, IFMGR, ROUTE_HOLD } from '../../core/keys.ts';
+import { bgpConvergence } from './convergence.ts';
 import type { FrrDaemon } from './daemons.ts';
 import { loadInitialConfig } from './initial-config.ts';
 import { vtyshNeighbors } from './neighbors.ts';
 import { frrBootOptions, type FrrBootOptions } from './options.ts';
 import { applyFrrConfig, FrrApplyError } from './reload.ts';
+import { restoreAfterRestart } from './restore.ts';
 import { renderFrrConfig, renderProblems } from './render.ts';
 import type { FrrSnapshot, FrrStatusSource } from './status.ts';
 import { FrrSupervisor } from './supervisor.ts';
@@ -78,8 +80,30 @@ export class FrrService implements ConfigConsumer, FrrStatusSource {
     this.ctx.log.info({ mod: 'frr', generation: this.applied.generation }, 'FRR config re-applied');
   }
 
-  onDaemonExit(): void {
+  /** After a restart: the config in force into the restarted daemons (restore.ts); a diff reload if that fails. */
+  restore(): Promise<void> {
+    const run = this.queue.then(() => this.restoreNow());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async restoreNow(): Promise<void> {
+    if (!this.applied) return;
+    try {
+      await restoreAfterRestart(this.opts.instance, this.dir, this.applied.text, this.ctx.log);
+      this.ctx.log.info({ mod: 'frr', generation: this.applied.generation }, 'FRR config restored');
+    } catch (e) {
+      this.ctx.log.warn({ mod: 'frr', err: (e as Error).message }, 'FRR config restore incomplete; reloading');
+      await this.reapply();
+    }
+  }
+
+  onDaemonExit(d: FrrDaemon): void {
     this.counters.daemonRestarts++;
+    // bgpd restarts with each of these (restart-policy.ts): its routes may be deleted in zebra meanwhile.
+    if (this.opts.daemons.includes('bgpd') && (d === 'bgpd' || d === 'zebra' || d === 'bfdd')) {
+      this.ctx.registry.find(ROUTE_HOLD)?.clientRestarting('bgp', `${d} exited; bgpd restarts`);
+    }
   }
 
   snapshot(): FrrSnapshot {
@@ -114,9 +138,9 @@ export function frrComponent(ctx: DaemonContext): Component {
         dir,
         modules: opts.plugin ? [opts.plugin] : [],
         log: ctx.log,
-        onExit: () => svc?.onDaemonExit(),
+        onExit: (d) => svc?.onDaemonExit(d),
         onRestart: async () => {
-          await svc?.reapply();
+          await svc?.restore();
         },
       });
       svc = new FrrService(ctx, opts, dir, sup, bootInterfaces(ctx.boot.sections.dataplane));
@@ -124,6 +148,7 @@ export function frrComponent(ctx: DaemonContext): Component {
       await sup.start();
       ctx.registry.provide(FRR, svc);
       ctx.registry.provide(FRR_NEIGHBORS, vtyshNeighbors(opts.instance));
+      if (opts.daemons.includes('bgpd')) ctx.registry.provide(FRR_CONVERGENCE, bgpConvergence(opts.instance));
       const hub = ctx.registry.find(CONFIG);
       if (hub) {
         hub.addConsumer(svc);

@@ -61,3 +61,13 @@ export async function applyFrrConfig(instance: string, dir: string, text: string
   }
   renameSync(candidate, join(dir, 'frr.conf'));
 }
+
+/**
+ * Loads `<dir>/<file>` in one `vtysh -f` pass, into daemons that restarted empty (restore.ts says why not
+ * frr-reload.py there). One pass is one configuration transaction: bgpd holds the peers it creates until it ends.
+ */
+export async function restoreFrrConfig(instance: string, dir: string, file = 'frr.conf'): Promise<void> {
+  const r = await vtysh(instance, ['-f', join(dir, file)]);
+  const bad = reloadFailures(`${r.stdout}\n${r.stderr}`);
+  if (r.code !== 0 || bad.length > 0) throw new FrrApplyError('FRR_RELOAD_FAILED', bad.join('; ') || `vtysh -f exited ${r.code}`);
+}

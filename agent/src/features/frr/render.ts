@@ -93,6 +93,12 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
   // Session resets (BFD down, notifications) land in the gateway log with their reason: the timeline an
   // operator needs when traffic stopped for longer than the failover (`traditional` defaults leave it off).
   line(' bgp log-neighbor-changes');
+  // Graceful restart (RFC 4724): when our bgpd (or all of FRR) restarts, the leafs keep forwarding to us on
+  // the routes we announced, and zebra keeps bgpd's routes while it is away (zebra client graceful restart).
+  // preserve-fw-state sets the F bit (section 3): it is true here, the dataplane forwards on across the restart.
+  // Timers stay FRR's defaults (restart 120 s, stale path 360 s), which `show running-config` omits.
+  line(' bgp graceful-restart');
+  line(' bgp graceful-restart preserve-fw-state');
   for (const n of g.neighbors) {
     line(` neighbor ${n.ip} remote-as ${n.asn}`);
     if (n.port) line(` neighbor ${n.ip} update-source ${ifname(n.port)}`);

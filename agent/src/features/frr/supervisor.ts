@@ -1,11 +1,13 @@
 // Runs zebra (with the zebra plugin when present), bgpd and bfdd of one instance as children of the agent
-// and restarts any that exits. Children run in the foreground (no -d) so their exit is seen at once; a
-// restart re-applies the last good config, because a restarted daemon starts empty.
+// and restarts any that exits, together with the clients that lose their state with it (restart-policy.ts).
+// Children run in the foreground (no -d) so their exit is seen at once; a restart re-applies the last good
+// config, because a restarted daemon starts empty.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { daemonArgs, daemonPath, instanceRunDir, type FrrDaemon } from './daemons.ts';
+import { Backoff, restartGroup, startOrder } from './restart-policy.ts';
 import { sleep, terminate } from './proc.ts';
 import { vtysh } from './vtysh.ts';
 
@@ -24,7 +26,7 @@ export interface SupervisorOptions {
   dir: string;
   modules: string[];
   log: Logger;
-  /** Called after a daemon was restarted and answers again. */
+  /** Called after a daemon (and the clients restarted with it) answers again. */
   onRestart: (d: FrrDaemon) => Promise<void>;
   onExit?: (d: FrrDaemon) => void;
 }
@@ -32,21 +34,28 @@ export interface SupervisorOptions {
 interface Slot {
   status: DaemonStatus;
   child: ChildProcess | null;
-  timer: NodeJS.Timeout | null;
+  startedAt: number;
+  backoff: Backoff;
+  /** Set when the supervisor killed it because a daemon it depends on died: an expected exit. */
+  killedFor: FrrDaemon | null;
 }
-
-const BACKOFF_MS = [200, 500, 1000, 2000, 5000, 10_000];
 
 export class FrrSupervisor {
   private readonly slots = new Map<FrrDaemon, Slot>();
   private stopping = false;
   private readonly empty: string;
+  /** Daemons waiting for the scheduled restart (one timer for all: a group restarts in start order). */
+  private readonly pending = new Set<FrrDaemon>();
+  private pendingFor: FrrDaemon | null = null;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: SupervisorOptions) {
     mkdirSync(o.dir, { recursive: true });
     this.empty = join(o.dir, 'empty.conf');
     writeFileSync(this.empty, '', { mode: 0o644 });
-    for (const d of o.daemons) this.slots.set(d, { status: { daemon: d, pid: null, running: false, restarts: 0, lastExit: null }, child: null, timer: null });
+    for (const d of o.daemons) {
+      this.slots.set(d, { status: { daemon: d, pid: null, running: false, restarts: 0, lastExit: null }, child: null, startedAt: 0, backoff: new Backoff(), killedFor: null });
+    }
   }
 
   status(): DaemonStatus[] {
@@ -76,14 +85,21 @@ export class FrrSupervisor {
 
   async start(): Promise<void> {
     await this.killLeftovers();
-    // Servers before their clients: bgpd registers its BFD sessions through zebra with bfdd, and a
-    // registration sent before bfdd is connected to zebra can be lost.
-    const rank = (d: FrrDaemon): number => (d === 'zebra' ? 0 : d === 'bgpd' ? 2 : 1);
-    for (const d of [...this.o.daemons].sort((a, b) => rank(a) - rank(b))) {
+    await this.spawnInOrder(this.o.daemons);
+    await this.waitAnswering(10_000);
+  }
+
+  /**
+   * Servers before their clients: bgpd registers its BFD sessions through zebra with bfdd, and a registration
+   * sent before bfdd is connected to zebra can be lost.
+   */
+  private async spawnInOrder(daemons: readonly FrrDaemon[]): Promise<void> {
+    for (const d of startOrder(daemons)) {
+      // A restarted zebra unlinks and re-creates zserv.api: wait for the new one, not the old path.
+      if (d === 'zebra') rmSync(join(instanceRunDir(this.o.instance), 'zserv.api'), { force: true });
       this.spawn(d);
       if (d === 'zebra') await this.waitFor(() => existsSync(join(instanceRunDir(this.o.instance), 'zserv.api')), 'zebra zserv.api', 10_000);
     }
-    await this.waitAnswering(10_000);
   }
 
   async waitAnswering(timeoutMs: number): Promise<void> {
@@ -112,41 +128,65 @@ export class FrrSupervisor {
     slot.child = child;
     slot.status.pid = child.pid ?? null;
     slot.status.running = true;
+    slot.startedAt = Date.now();
+    slot.killedFor = null;
     this.o.log.info({ mod: 'frr', daemon: d, pid: child.pid, args }, 'started');
     child.on('exit', (code, sig) => {
       slot.child = null;
       slot.status.running = false;
       slot.status.pid = null;
-      slot.status.lastExit = sig ? `signal ${sig}` : `exit ${code}`;
-      if (this.stopping) return;
+      slot.status.lastExit = slot.killedFor ? `killed: ${slot.killedFor} restarts` : sig ? `signal ${sig}` : `exit ${code}`;
+      if (this.stopping || slot.killedFor) return;
       this.o.onExit?.(d);
-      const delay = BACKOFF_MS[Math.min(slot.status.restarts, BACKOFF_MS.length - 1)]!;
-      this.o.log.error({ mod: 'frr', daemon: d, exit: slot.status.lastExit, restartInMs: delay, log: logFile }, 'FRR daemon exited');
-      slot.timer = setTimeout(() => void this.restart(d), delay);
+      this.scheduleRestart(d, logFile);
     });
   }
 
-  private async restart(d: FrrDaemon): Promise<void> {
-    const slot = this.slots.get(d)!;
-    slot.timer = null;
+  /** `dead` exited on its own: restart it with its clients after its back-off (a pending restart absorbs it). */
+  private scheduleRestart(dead: FrrDaemon, logFile: string): void {
+    const slot = this.slots.get(dead)!;
+    const delay = slot.backoff.next(slot.startedAt, Date.now());
+    const group = restartGroup(dead, this.o.daemons);
+    // Clients are killed, not stopped: a stopping bgpd sends its peers a Cease NOTIFICATION (they flush our
+    // routes), a killed one only closes its TCP sessions, which graceful-restart helpers ride through.
+    for (const d of group) {
+      const s = this.slots.get(d)!;
+      this.pending.add(d);
+      if (d !== dead && s.child) {
+        s.killedFor = dead;
+        s.child.kill('SIGKILL');
+      }
+    }
+    this.o.log.error({ mod: 'frr', daemon: dead, exit: slot.status.lastExit, restart: group, restartInMs: delay, log: logFile }, 'FRR daemon exited');
+    if (this.timer) return;
+    this.pendingFor = dead;
+    this.timer = setTimeout(() => void this.restart(), delay);
+  }
+
+  private async restart(): Promise<void> {
+    this.timer = null;
     if (this.stopping) return;
-    slot.status.restarts++;
-    this.spawn(d);
+    const group = startOrder([...this.pending]);
+    const cause = this.pendingFor!;
+    this.pending.clear();
     try {
+      // The killed clients must be gone before their successors bind the same sockets.
+      await this.waitFor(() => group.every((d) => !this.slots.get(d)!.child), `${group.join(', ')} to exit`, 5000);
+      for (const d of group) this.slots.get(d)!.status.restarts++;
+      await this.spawnInOrder(group);
       await this.waitAnswering(10_000);
-      await this.o.onRestart(d);
+      await this.o.onRestart(cause);
+      this.o.log.info({ mod: 'frr', cause, restarted: group }, 'FRR daemons restarted');
     } catch (e) {
-      this.o.log.error({ mod: 'frr', daemon: d, err: e }, 'restart did not complete');
+      this.o.log.error({ mod: 'frr', restarted: group, err: e }, 'restart did not complete');
     }
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     const children: ChildProcess[] = [];
-    for (const s of this.slots.values()) {
-      if (s.timer) clearTimeout(s.timer);
-      if (s.child) children.push(s.child);
-    }
+    if (this.timer) clearTimeout(this.timer);
+    for (const s of this.slots.values()) if (s.child) children.push(s.child);
     // Reverse start order: bgpd/bfdd first so zebra sees clean client disconnects.
     for (const c of children.reverse()) c.kill('SIGTERM');
     const end = Date.now() + 5000;

@@ -8,13 +8,15 @@
 //     zebra: /usr/lib/frr/zebra  # zebra's executable: only connections of such a process are accepted
 //     netns: gwns           # netns of zebra's vxlan/bridge netdevs, for the netdev -> VNI map (default: own)
 //     vnis: { vx100: 100 }  # fixed netdev -> VNI entries (else read from the kernel)
+//     staleMaxSeconds: 120  # longest a lost epoch's routes keep forwarding while the RIB re-converges
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootConfigError } from '../../boot/config.ts';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
-import { CPI, DATAPLANE } from '../../core/keys.ts';
+import { CPI, DATAPLANE, FRR_CONVERGENCE, ROUTE_HOLD } from '../../core/keys.ts';
+import { routeHold, STALE_DEFAULTS } from './stale.ts';
 import { EvpnModel, KernelVniMap, type VniMap, type VxlanLink } from './evpn.ts';
 import { parsePrefix } from '../../dataplane/addr.ts';
 import { Fib } from './fib.ts';
@@ -31,6 +33,7 @@ export interface CpiSection {
   zebra: string;
   netns?: string;
   vnis: Record<string, number>;
+  staleMaxSeconds: number;
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,32}$/;
@@ -39,7 +42,7 @@ const execFileAsync = promisify(execFile);
 export function parseCpiSection(v: unknown, path = 'cpi'): CpiSection {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BootConfigError(path, 'must be a mapping');
   const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['endpoint', 'group', 'user', 'zebra', 'netns', 'vnis'].includes(k)) throw new BootConfigError(`${path}.${k}`, 'unknown key');
+  for (const k of Object.keys(o)) if (!['endpoint', 'group', 'user', 'zebra', 'netns', 'vnis', 'staleMaxSeconds'].includes(k)) throw new BootConfigError(`${path}.${k}`, 'unknown key');
   if (typeof o.endpoint !== 'string' || !/^ipc:\/\/\/[^:]+$/.test(o.endpoint)) {
     throw new BootConfigError(`${path}.endpoint`, 'must be ipc:///<absolute path> without ":"');
   }
@@ -60,7 +63,11 @@ export function parseCpiSection(v: unknown, path = 'cpi'): CpiSection {
       vnis[k] = n;
     }
   }
-  return { endpoint: o.endpoint, group, user, zebra, ...(typeof o.netns === 'string' ? { netns: o.netns } : {}), vnis };
+  const stale = o.staleMaxSeconds ?? STALE_DEFAULTS.maxMs / 1000;
+  if (typeof stale !== 'number' || !Number.isInteger(stale) || stale < 0 || stale > 3600) {
+    throw new BootConfigError(`${path}.staleMaxSeconds`, 'must be an integer 0..3600');
+  }
+  return { endpoint: o.endpoint, group, user, zebra, ...(typeof o.netns === 'string' ? { netns: o.netns } : {}), vnis, staleMaxSeconds: stale };
 }
 
 /** uid or gid (third field) of a name in /etc/passwd or /etc/group. */
@@ -113,6 +120,7 @@ export class CpiComponent implements Component {
   private server: CpiServer | undefined;
   private debug: CpiDebugSocket | undefined;
   private flush: NodeJS.Timeout | undefined;
+  private session: CpiSession | undefined;
 
   constructor(private readonly ctx: DaemonContext) {}
 
@@ -137,7 +145,11 @@ export class CpiComponent implements Component {
     const uid = idOf('/etc/passwd', sec.user);
     if (uid === undefined) throw new BootConfigError('cpi.user', `no user ${sec.user} (the user zebra runs as)`);
     const peers = new ZebraPeers(zebraIdentity(uid, sec.zebra));
-    const session = new CpiSession(sec.endpoint, fib, evpn, log, peers);
+    const session = new CpiSession(sec.endpoint, fib, evpn, log, peers, 0, () => this.ctx.registry.find(FRR_CONVERGENCE), {
+      ...STALE_DEFAULTS,
+      maxMs: sec.staleMaxSeconds * 1000,
+    });
+    this.session = session;
     const authorize = (cred: Parameters<ZebraPeers['check']>[0]): string | null => {
       const why = peers.check(cred);
       if (why) session.refuse('not_zebra', `connection refused: ${why}`);
@@ -155,11 +167,13 @@ export class CpiComponent implements Component {
     }));
     await this.debug.start();
     this.ctx.registry.provide(CPI, session);
+    this.ctx.registry.provide(ROUTE_HOLD, routeHold(session.stale));
     log.info({ endpoint: sec.endpoint }, 'listening for the zebra plugin');
   }
 
   async stop(): Promise<void> {
     clearInterval(this.flush);
+    this.session?.stale.stop();
     await this.debug?.stop();
     await this.server?.stop();
   }

@@ -135,6 +135,13 @@ export class EvpnModel {
     for (const v of this.vteps.values()) this.vtepIps.add(v.vtep);
   }
 
+  /** Entries last announced before `epoch`. */
+  staleCount(epoch: number): number {
+    let n = 0;
+    for (const e of this.epochs.values()) if (e < epoch) n++;
+    return n;
+  }
+
   /** Removes entries last announced before `epoch` (the plugin replays all EVPN state in each epoch). */
   sweep(epoch: number): number {
     let n = 0;

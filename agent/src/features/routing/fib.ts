@@ -11,6 +11,7 @@ import type { PortResolver } from './ports.ts';
 /** FRR constants the FIB reads from route ops (lib/route_types.h, lib/nexthop.h). */
 export const ZEBRA_ROUTE_KERNEL = 1;
 export const ZEBRA_ROUTE_CONNECT = 2;
+export const ZEBRA_ROUTE_BGP = 9;
 const RT_TABLE_MAIN = 254;
 const NH_BLACKHOLE = 6;
 const BH_REJECT = 2;
@@ -320,6 +321,25 @@ export class Fib {
     this.routeCount--;
     if (groupOf(prev)) this.nexthops.release(groupOf(prev), batch);
     if (t.size === 0) this.routes.delete(vrf);
+  }
+
+  /**
+   * Keeps a route zebra deleted in the dataplane as stale (as if last announced before `epoch`): the next sweep
+   * removes it unless the route is announced again first. False when the FIB does not hold it.
+   */
+  retire(vrf: number, prefix: string, epoch: number): boolean {
+    const t = this.routes.get(vrf);
+    const prev = t?.get(prefix);
+    if (!t || prev === undefined) return false;
+    t.set(prefix, installed(Math.min(epochOf(prev), epoch - 1), groupOf(prev)));
+    return true;
+  }
+
+  /** Routes last announced before `epoch` (stale until swept). */
+  staleCount(epoch: number): number {
+    let n = 0;
+    for (const t of this.routes.values()) for (const r of t.values()) if (epochOf(r) < epoch) n++;
+    return n;
   }
 
   /** Removes every route last announced before `epoch` (mark-and-sweep after a complete replay). */

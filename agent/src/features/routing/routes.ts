@@ -6,7 +6,7 @@ import { CPI } from '../../core/keys.ts';
 /** What /v1/cpi shows when no CPI component runs in this agent. */
 const ABSENT_CPI = {
   state: 'absent', endpoint: '', schemaVersion: 0, peerSchemaVersion: null, frrVersion: null, pluginInstance: null, epoch: 0,
-  epochComplete: false, lastSweepRemoved: 0, lastMessageAt: null, ops: {}, pendingOps: 0, malformed: {},
+  epochComplete: false, lastSweepRemoved: 0, stale: { entries: 0, sweepPending: false, reason: null, holding: null, since: null, maxSeconds: 0, lastSweep: null }, lastMessageAt: null, ops: {}, pendingOps: 0, malformed: {},
   peer: { pid: null, connections: { accepted: 0, refused: 0 }, refused: {}, lastRefusal: null }, logSuppressed: 0, messagesReceived: 0,
   batchesAnswered: 0, recentFailures: [], rib: { vrfs: 0, routes: 0, nexthops: 0, groups: 0 }, evpn: { macs: 0, neighbors: 0, vteps: 0, vnis: 0 },
 } as const;

@@ -24,6 +24,7 @@ import type { Fib } from './fib.ts';
 import { LimitedLog } from './log-limit.ts';
 import { admit, type SessionPeer } from './peer-admission.ts';
 import type { PeerVerifier } from './peer-auth.ts';
+import { STALE_DEFAULTS, StaleSweeper, type ConvergenceProbe, type StaleOptions } from './stale.ts';
 import type { CpiFailure, CpiOpCounters, CpiStatus } from './status.ts';
 
 const MAX_FAILURES = 100;
@@ -56,6 +57,8 @@ export class CpiSession {
   private lastAt: string | null = null;
   /** Ops received by the socket and not answered yet; set by the server. */
   pendingOps = 0;
+  /** Keeps a lost epoch's entries forwarding until the RIB re-converged (stale.ts). */
+  readonly stale: StaleSweeper;
 
   constructor(
     private readonly endpoint: string,
@@ -66,9 +69,13 @@ export class CpiSession {
     private readonly peers: PeerVerifier,
     /** Epoch numbers continue across agent restarts only if the caller persists them; a fresh start is fine. */
     firstEpoch = 0,
+    probe: () => ConvergenceProbe | undefined = () => undefined,
+    staleOptions: StaleOptions = STALE_DEFAULTS,
   ) {
     this.epoch = firstEpoch;
     this.limited = new LimitedLog((o, msg) => this.log.warn({ mod: 'cpi', ...o }, msg), { burst: 10, intervalMs: 60_000 });
+    const tables = { sweep: (e: number) => fib.sweep(e) + evpn.sweep(e), count: (e: number) => fib.staleCount(e) + evpn.staleCount(e) };
+    this.stale = new StaleSweeper(tables, probe, log, staleOptions);
   }
 
   /** Counts and logs (rate-limited) a peer the agent turned away, at the socket or at HELLO. */
@@ -110,6 +117,7 @@ export class CpiSession {
     if (this.peer === null) return;
     this.lost = true;
     this.peer = null;
+    this.stale.lost();
     this.log.warn({ mod: 'cpi', epoch: this.epoch }, 'plugin disconnected; keeping the FIB until the next epoch completes');
   }
 
@@ -137,6 +145,7 @@ export class CpiSession {
         this.everConnected = true;
         this.lost = false;
         this.hello = { schema: m.schema, frr: m.frrVersion, instance: m.instance };
+        this.stale.epochStarted(this.epoch);
         this.log.info({ mod: 'cpi', epoch: this.epoch, frr: m.frrVersion, instance: m.instance, kernel: m.kernel, pid: m.pid }, 'plugin session');
         return [this.reply({ type: 'HELLO_ACK', seq: m.seq, schema: WIRE_VERSION, epoch: this.epoch })];
       }
@@ -148,9 +157,10 @@ export class CpiSession {
         this.requireSession(peer, m.epoch);
         this.syncing = false;
         this.epochComplete = true;
-        // Everything zebra has was announced in this epoch (replayed or live); older entries are stale.
-        this.lastSweep = this.fib.sweep(this.epoch) + this.evpn.sweep(this.epoch);
-        this.log.info({ mod: 'cpi', epoch: this.epoch, replayed: m.ops, removed: this.lastSweep }, 'epoch complete');
+        // Everything zebra has was announced in this epoch (replayed or live); older entries are stale and
+        // leave once the RIB re-converged (at once when nothing is stale).
+        this.lastSweep = this.stale.epochComplete(this.epoch);
+        this.log.info({ mod: 'cpi', epoch: this.epoch, replayed: m.ops, removed: this.lastSweep, stale: this.stale.status().entries }, 'epoch complete');
         return [this.reply({ type: 'SYNC_DONE', seq: m.seq, epoch: this.epoch, removed: this.lastSweep })];
       }
       case 'BATCH':
@@ -180,6 +190,7 @@ export class CpiSession {
   }
 
   private batch(m: BatchMsg): number[] {
+    if (m.ops.length) this.stale.touched();
     const codes: number[] = new Array(m.ops.length).fill(RESULT.ok);
     const routes: RouteOp[] = [];
     const routeIdx: number[] = [];
@@ -199,9 +210,17 @@ export class CpiSession {
       }
       (this.ops[op.op] ??= { received: 0, ok: 0, failed: 0 }).received++;
       switch (op.op) {
+        case 'ROUTE_DELETE':
+          // A restarting daemon's route: stays forwarding as stale until the RIB converged (stale.ts).
+          if (this.stale.holds(op.proto) && this.fib.retire(op.vrf, `${op.dst}/${op.plen}`, this.epoch)) {
+            this.count(op.op, true);
+            return;
+          }
+          routes.push(op);
+          routeIdx.push(i);
+          return;
         case 'ROUTE_INSTALL':
         case 'ROUTE_UPDATE':
-        case 'ROUTE_DELETE':
           routes.push(op);
           routeIdx.push(i);
           return;
@@ -249,7 +268,8 @@ export class CpiSession {
       pluginInstance: this.hello?.instance ?? null,
       epoch: this.epoch,
       epochComplete: this.epochComplete && !this.syncing,
-      lastSweepRemoved: this.lastSweep,
+      lastSweepRemoved: this.stale.status().lastSweep?.removed ?? this.lastSweep,
+      stale: this.stale.status(),
       lastMessageAt: this.lastAt,
       ops: structuredClone(this.ops),
       pendingOps: this.pendingOps,

@@ -1,6 +1,8 @@
 // What the control-plane interface (zebra plugin <-> agent) reports to operators: served by the management
 // API (`show cpi`), the CLI and /metrics. The CPI component owns the values; readers only call snapshot().
 
+import type { StaleStatus } from './stale.ts';
+
 export type CpiConnectionState =
   /** No plugin has connected since the agent started. */
   | 'waiting'
@@ -56,6 +58,8 @@ export interface CpiStatus {
   epochComplete: boolean;
   /** Entries removed by the last mark-and-sweep (present before the epoch, not re-announced). */
   lastSweepRemoved: number;
+  /** Entries of a lost epoch still forwarding, and why their sweep waits. */
+  stale: StaleStatus;
   /** ISO-8601 time of the last message from the plugin; null before. */
   lastMessageAt: string | null;
   /** Counters keyed by op name. */

@@ -1,0 +1,45 @@
+// Has bgpd re-learned its RIB? Asked by the CPI session before it sweeps a lost epoch's routes (routing/stale.ts).
+// bgpd knows it per peer: Established, and end-of-RIB received for every negotiated address family (RFC 4724
+// section 2: the marker ends the initial update). A peer without the graceful-restart capability sends no
+// marker that bgpd reports, so it counts once it has been Established for a while.
+import type { ConvergenceProbe } from '../routing/stale.ts';
+import { showJson } from './vtysh.ts';
+
+/** How long a peer without graceful restart must have been Established to count as converged. */
+export const NO_EOR_SETTLE_MS = 3000;
+
+export interface BgpNeighborJson {
+  bgpState?: string;
+  bgpTimerUpMsec?: number;
+  addressFamilyInfo?: Record<string, unknown>;
+  gracefulRestartInfo?: { endOfRibRecv?: Record<string, boolean>; remoteGrMode?: string };
+}
+
+/** The first reason `neighbors` (bgpd's `show bgp neighbors json`) is not converged, or null when it is. */
+export function notConverged(neighbors: Record<string, BgpNeighborJson>): string | null {
+  for (const [peer, n] of Object.entries(neighbors)) {
+    if (n.bgpState !== 'Established') return `peer ${peer}: ${n.bgpState ?? 'unknown'}`;
+    const afs = Object.keys(n.addressFamilyInfo ?? {});
+    const eor = n.gracefulRestartInfo?.endOfRibRecv ?? {};
+    const grPeer = n.gracefulRestartInfo?.remoteGrMode !== undefined && n.gracefulRestartInfo.remoteGrMode !== 'Disable';
+    if (grPeer) {
+      const missing = afs.filter((af) => eor[af] !== true);
+      if (missing.length) return `peer ${peer}: no end-of-RIB for ${missing.join(', ')}`;
+    } else if ((n.bgpTimerUpMsec ?? 0) < NO_EOR_SETTLE_MS) {
+      return `peer ${peer}: Established for less than ${NO_EOR_SETTLE_MS} ms (no graceful restart, no end-of-RIB)`;
+    }
+  }
+  return null;
+}
+
+/** The probe for one FRR instance (default VRF). */
+export function bgpConvergence(instance: string): ConvergenceProbe {
+  return {
+    async converged() {
+      const j = await showJson<Record<string, BgpNeighborJson>>(instance, 'show bgp neighbors json');
+      if (j === undefined) return { converged: false, reason: 'bgpd not answering' };
+      const why = notConverged(j);
+      return why === null ? { converged: true, reason: '' } : { converged: false, reason: why };
+    },
+  };
+}
