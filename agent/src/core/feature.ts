@@ -24,6 +24,10 @@ export interface FeatureModule {
   readonly name: string;
   /** Components in start order; none when the feature's boot section is absent. */
   components?(ctx: DaemonContext): Component[];
+  /** Removes what an agent of this instance that died without stopping left behind (its processes, XDP
+   *  programs on the ports' netdevs, sockets). Runs for every feature, in reverse feature order, once the state lock
+   *  is held and before any feature's component starts (core/leftovers.ts). */
+  clearLeftovers?(ctx: DaemonContext): Promise<void>;
   /** REST routes (each must be in openapi/gateway.yaml: requests and responses are validated against it). */
   routes?(r: Router, api: ApiContext): void;
   /** /metrics series, read from the feature's services at scrape time (cheaply: see docs/adding-a-feature.md). */

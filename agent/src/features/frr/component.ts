@@ -8,6 +8,7 @@ import type { Component, DaemonContext } from '../../core/daemon.ts';
 import { CONFIG, FRR, FRR_NEIGHBORS, IFMGR } from '../../core/keys.ts';
 import type { FrrDaemon } from './daemons.ts';
 import { loadInitialConfig } from './initial-config.ts';
+import { killLeftoverDaemons } from './leftovers.ts';
 import { vtyshNeighbors } from './neighbors.ts';
 import { parseFrrOptions, type FrrBootOptions } from './options.ts';
 import { applyFrrConfig, FrrApplyError } from './reload.ts';
@@ -88,13 +89,23 @@ export class FrrService implements ConfigConsumer, FrrStatusSource {
   }
 }
 
+function frrOptions(ctx: DaemonContext): FrrBootOptions {
+  const cpi = ctx.boot.sections.cpi as { endpoint?: unknown } | undefined;
+  return parseFrrOptions(ctx.boot.sections.frr, ctx.boot.instance, typeof cpi?.endpoint === 'string' ? cpi.endpoint : undefined);
+}
+
+/** The FRR daemons of this instance a killed agent left (the frr feature's clearLeftovers). */
+export async function clearFrrLeftovers(ctx: DaemonContext): Promise<void> {
+  if (ctx.boot.sections.frr === undefined) return;
+  await killLeftoverDaemons(frrOptions(ctx).instance, ctx.log);
+}
+
 export function frrComponent(ctx: DaemonContext): Component {
   let sup: FrrSupervisor | null = null;
   return {
     name: 'frr',
     async start() {
-      const cpi = ctx.boot.sections.cpi as { endpoint?: unknown } | undefined;
-      const opts = parseFrrOptions(ctx.boot.sections.frr, ctx.boot.instance, typeof cpi?.endpoint === 'string' ? cpi.endpoint : undefined);
+      const opts = frrOptions(ctx);
       const dir = join(ctx.boot.runDir, 'frr');
       let svc: FrrService | null = null;
       const daemons: FrrDaemon[] = ['zebra', ...opts.daemons];
