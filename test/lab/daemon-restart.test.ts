@@ -73,6 +73,34 @@ describe('lab: vpc-gatewayd killed (-9) while forwarding: supervised restart, no
     expect(await reachable(lab.netns('h1'), H2)).to.equal(true);
   });
 
+  it('reports degraded, naming the peer, while leaf1 shuts the BGP session; ok again once it is back', async () => {
+    type Status = { state: string; conditions: { object: string; status: string; reason: string; message?: string }[] };
+    await waitFor('green status', green, 30_000, 250);
+    const leaf = `clab-${lab.topo.name}-leaf1`;
+    const neighbor = async (no: string[]): Promise<void> => {
+      const r = await run('vtysh', ['-N', leaf, '-c', 'configure terminal', '-c', 'router bgp 65001', '-c', [...no, 'neighbor 10.0.1.1 shutdown'].join(' ')]);
+      expect(r.code, r.stderr).to.equal(0);
+    };
+    await neighbor([]);
+    try {
+      const s = await waitFor(
+        'degraded status',
+        async () => {
+          const x = await apiGet<Status>(gw.apiSocket, '/v1/status');
+          return x.state === 'degraded' ? x : undefined;
+        },
+        15_000,
+        250,
+      );
+      const bgp = s.conditions.find((c) => c.object === 'bgp/10.0.1.0');
+      expect(bgp, JSON.stringify(s.conditions)).to.include({ status: 'False', reason: 'PeerDown' });
+      expect(bgp!.message).to.match(/10\.0\.1\.0 \(AS 65001\) is (Idle|Active|Connect)/);
+    } finally {
+      await neighbor(['no']);
+    }
+    await waitFor('green status with the session back', green, 60_000, 250);
+  });
+
   it('leaves no dataplane descriptor (tun queue, XDP socket, BPF map) in the FRR daemons it spawned', async () => {
     const agent = daemonPid();
     const frr = frrChildren(agent);

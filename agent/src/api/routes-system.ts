@@ -2,16 +2,22 @@
 import type { Router } from 'express';
 import { conditions } from '../config/conditions.ts';
 import { FEATURES } from '../config/features.ts';
+import { FEATURE_MODULES } from '../features/index.ts';
+import { HealthChecks } from './health.ts';
 import type { LogLevel } from '../log/levels.ts';
 import { who, type ApiContext } from './context.ts';
 
 export function systemRoutes(r: Router, ctx: ApiContext): void {
-  r.get('/v1/status', (_req, res) => {
+  const checks = new HealthChecks(FEATURE_MODULES, ctx.services);
+  r.get('/v1/status', async (_req, res) => {
     const s = ctx.config.status();
     const health = ctx.config.store.health();
     const newest = ctx.config.current();
     const refusal = s.lastError && s.lastError.generation === s.generation ? s.lastError : null;
-    const state = !health.healthy ? 'degraded' : s.applying ? 'applying' : refusal ? 'failed' : 'ok';
+    // The running system's conditions (features' health): any False one makes the gateway degraded.
+    const running = await checks.get(ctx.config.applied()?.spec ?? null);
+    const sick = running.some((c) => c.status === 'False');
+    const state = !health.healthy || sick ? 'degraded' : s.applying ? 'applying' : refusal ? 'failed' : 'ok';
     res.json({
       generation: s.generation,
       observedGeneration: s.observedGeneration,
@@ -21,7 +27,7 @@ export function systemRoutes(r: Router, ctx: ApiContext): void {
       store: { kind: ctx.config.store.kind, healthy: health.healthy, ...(health.detail ? { detail: health.detail } : {}) },
       consumers: ctx.config.consumerNames(),
       features: FEATURES.filter((f) => ctx.config.realized().has(f)),
-      conditions: conditions(newest?.spec ?? null, ctx.config.applied()?.spec ?? null, refusal),
+      conditions: [...conditions(newest?.spec ?? null, ctx.config.applied()?.spec ?? null, refusal), ...running],
     });
   });
 

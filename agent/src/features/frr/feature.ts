@@ -2,12 +2,14 @@
 import type { FeatureModule } from '../../core/feature.ts';
 import { clearFrrLeftovers, frrComponent } from './component.ts';
 import { frrCollectors } from './metrics.ts';
+import { frrHealth } from './health.ts';
 import { frrRoutes } from './routes.ts';
 
 export const frr: FeatureModule = {
   name: 'frr',
   components: (ctx) => (ctx.boot.sections.frr !== undefined ? [frrComponent(ctx)] : []),
   clearLeftovers: clearFrrLeftovers,
+  health: frrHealth,
   routes: frrRoutes,
   collectors: frrCollectors,
 };
