@@ -39,6 +39,9 @@ describe('status health: checks bounded per second', () => {
     const [r1] = await Promise.all([h.get(null), h.get(null), h.get(null)]);
     await h.get(null);
     expect(calls).to.equal(1);
+    // A new generation in force changes what should be up: checked again at once.
+    await h.get(null, 2);
+    expect(calls).to.equal(2);
     expect(r1.map((c) => `${c.object} ${c.status} ${c.reason}`)).to.deep.equal(['bgp/x False PeerDown', 'feature/b Unknown CheckFailed']);
   });
 });

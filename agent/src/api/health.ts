@@ -8,15 +8,16 @@ import type { FeatureModule, Services } from '../core/feature.ts';
 const MAX_AGE_MS = 1000;
 
 export class HealthChecks {
-  private last: { at: number; value: Promise<Condition[]> } | null = null;
+  private last: { at: number; generation: number; value: Promise<Condition[]> } | null = null;
 
   constructor(
     private readonly features: readonly FeatureModule[],
     private readonly services: Services,
   ) {}
 
-  get(applied: DesiredState | null): Promise<Condition[]> {
-    if (this.last && Date.now() - this.last.at < MAX_AGE_MS) return this.last.value;
+  /** `generation`: of `applied`; a new one in force is checked at once (what should be up changed). */
+  get(applied: DesiredState | null, generation = 0): Promise<Condition[]> {
+    if (this.last && this.last.generation === generation && Date.now() - this.last.at < MAX_AGE_MS) return this.last.value;
     const value = Promise.all(
       this.features.map((f) =>
         (f.health?.(this.services, applied) ?? Promise.resolve([])).catch((e: unknown): Condition[] => [
@@ -24,7 +25,7 @@ export class HealthChecks {
         ]),
       ),
     ).then((xs) => xs.flat());
-    this.last = { at: Date.now(), value };
+    this.last = { at: Date.now(), generation, value };
     return value;
   }
 }

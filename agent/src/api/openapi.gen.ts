@@ -613,7 +613,7 @@ export interface components {
             /** @description generation in force */
             observedGeneration: number;
             /**
-             * @description degraded when the store is unhealthy or any Healthy condition is False (its reason says why)
+             * @description degraded when the store is unhealthy or any Healthy condition is False (its reason says why), unless the newest generation was refused (failed)
              * @enum {unknown}
              */
             state: "ok" | "applying" | "failed" | "degraded";

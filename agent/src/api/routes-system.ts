@@ -15,9 +15,11 @@ export function systemRoutes(r: Router, ctx: ApiContext): void {
     const newest = ctx.config.current();
     const refusal = s.lastError && s.lastError.generation === s.generation ? s.lastError : null;
     // The running system's conditions (features' health): any False one makes the gateway degraded.
-    const running = await checks.get(ctx.config.applied()?.spec ?? null);
+    const applied = ctx.config.applied();
+    const running = await checks.get(applied?.spec ?? null, applied?.generation ?? 0);
     const sick = running.some((c) => c.status === 'False');
-    const state = !health.healthy || sick ? 'degraded' : s.applying ? 'applying' : refusal ? 'failed' : 'ok';
+    // A refused generation is the more specific news: it says `failed`, the conditions still say what is down.
+    const state = !health.healthy ? 'degraded' : s.applying ? 'applying' : refusal ? 'failed' : sick ? 'degraded' : 'ok';
     res.json({
       generation: s.generation,
       observedGeneration: s.observedGeneration,
