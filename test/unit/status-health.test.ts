@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import { HealthChecks } from '../../agent/src/api/health.ts';
 import type { FeatureModule } from '../../agent/src/core/feature.ts';
-import { fibCondition, zebraInstalled } from '../../agent/src/features/routing/health.ts';
+import { zebraInstalled } from '../../agent/src/features/frr/zebra-fib.ts';
+import { fibCondition } from '../../agent/src/features/routing/health.ts';
 
 describe('status health: dataplane FIB vs zebra', () => {
   const zebra = {

@@ -29,3 +29,7 @@ import type { FrrNeighborSource } from '../features/frr/neighbors.ts';
 
 /** BGP/BFD neighbor states as FRR reports them (asked when read); provided by features/frr. */
 export const FRR_NEIGHBORS = key<FrrNeighborSource>('frrNeighbors');
+import type { ZebraFibSource } from '../features/frr/zebra-fib.ts';
+
+/** The routes zebra installed in its FIB (asked when read, for the status's FIB check); provided by features/frr. */
+export const ZEBRA_FIB = key<ZebraFibSource>('zebraFib');

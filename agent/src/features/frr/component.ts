@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { ConsumerRefusal, type ConfigConsumer } from '../../config/consumer.ts';
 import type { Generation } from '../../config/model.ts';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
-import { CONFIG, FRR, FRR_NEIGHBORS, IFMGR } from '../../core/keys.ts';
+import { CONFIG, FRR, FRR_NEIGHBORS, IFMGR, ZEBRA_FIB } from '../../core/keys.ts';
 import type { FrrDaemon } from './daemons.ts';
 import { loadInitialConfig } from './initial-config.ts';
 import { killLeftoverDaemons } from './leftovers.ts';
 import { vtyshNeighbors } from './neighbors.ts';
+import { vtyshZebraFib } from './zebra-fib.ts';
 import { parseFrrOptions, type FrrBootOptions } from './options.ts';
 import { applyFrrConfig, FrrApplyError } from './reload.ts';
 import { renderFrrConfig } from './render.ts';
@@ -125,6 +126,7 @@ export function frrComponent(ctx: DaemonContext): Component {
       await sup.start();
       ctx.registry.provide(FRR, svc);
       ctx.registry.provide(FRR_NEIGHBORS, vtyshNeighbors(opts.instance));
+      ctx.registry.provide(ZEBRA_FIB, vtyshZebraFib(opts.instance));
       const hub = ctx.registry.find(CONFIG);
       if (hub) {
         hub.addConsumer(svc);

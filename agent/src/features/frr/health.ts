@@ -3,8 +3,7 @@
 import type { Condition } from '../../config/conditions.ts';
 import type { DesiredState } from '../../config/model.ts';
 import type { Services } from '../../core/feature.ts';
-import { FRR } from '../../core/keys.ts';
-import { bfdPeers, bgpPeers } from './vtysh.ts';
+import { FRR, FRR_NEIGHBORS } from '../../core/keys.ts';
 
 export async function frrHealth(services: Services, applied: DesiredState | null): Promise<Condition[]> {
   const frr = services.find(FRR);
@@ -16,7 +15,10 @@ export async function frrHealth(services: Services, applied: DesiredState | null
   }
   const neighbors = applied.gateway.neighbors;
   if (neighbors.length === 0) return out;
-  const [bgp, bfd] = await Promise.all([bgpPeers(snap.instance), bfdPeers(snap.instance)]);
+  const source = services.find(FRR_NEIGHBORS);
+  if (!source) return out;
+  const [bgpList, bfd] = await Promise.all([source.bgp(), source.bfd()]);
+  const bgp = new Map(bgpList.map((p) => [p.peer, p]));
   for (const n of neighbors) {
     const p = bgp.get(n.ip);
     out.push(
