@@ -7,6 +7,7 @@ import { LogComponent } from './log/component.ts';
 import { ConfigComponent } from './config/component.ts';
 import { ApiComponent } from './api/component.ts';
 import { FEATURE_MODULES } from './features/index.ts';
+import { leftoversComponent } from './core/leftovers.ts';
 
 function usage(): never {
   process.stderr.write('usage: vpc-gatewayd --config <boot.yaml>\n');
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
   const components: Component[] = [];
   // Management plane first: per-component loggers, then the config store + CONFIG for consumers to register with.
   components.push(new LogComponent(ctx), new ConfigComponent(ctx));
+  // With the instance's state lock held: what a killed agent of this instance left goes before anything binds.
+  components.push(leftoversComponent(ctx, FEATURE_MODULES));
   // Each feature's components (features/index.ts: underlay, ifmgr, frr, routing), after the config component so
   // they can register as its consumers.
   for (const f of FEATURE_MODULES) components.push(...(f.components?.(ctx) ?? []));

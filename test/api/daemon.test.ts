@@ -62,8 +62,12 @@ describe('agent API with FRR as a real consumer', () => {
     const conf = (await call(u, 'GET', '/v1/frr/config')).text;
     expect(conf).to.match(/neighbor 10\.1\.0\.0 remote-as 65100/);
     const s = (await call(u, 'GET', '/v1/status')).body;
-    expect(s).to.include({ state: 'ok', observedGeneration: 1 });
+    // In force, but the neighbor is unreachable: the status says degraded and why, not ok.
+    expect(s).to.include({ state: 'degraded', observedGeneration: 1 });
     expect(s.conditions).to.deep.include({ object: 'neighbor/10.1.0.0', type: 'Ready', status: 'True', reason: 'InForce' });
+    const peer = (s.conditions as { object: string }[]).find((c) => c.object === 'bgp/10.1.0.0');
+    expect(peer).to.include({ type: 'Healthy', status: 'False', reason: 'PeerDown' });
+    expect((s.conditions as { object: string }[]).find((c) => c.object === 'bfd/10.1.0.0')).to.include({ status: 'False', reason: 'BfdDown' });
   });
 
   it('reads BGP and BFD neighbor states from FRR (the neighbor is unreachable: not Established, BFD down)', async () => {

@@ -6,6 +6,7 @@
 // with leaf2 no longer announcing fd02:2::/64 the next run reuses the lab, prints that network as missing
 // (and the IPv6 ping to host2 as not sent), every other line still ok, exit code 1; --down removes the lab.
 import { expect } from 'chai';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vtysh } from '../../agent/src/features/frr/vtysh.ts';
@@ -79,5 +80,7 @@ describe('lab: the main job (npm run lab) summary and exit code', function () {
     expect(c.ok).to.include.members(['FIB 10.1.1.0/24      via 10.0.1.0', 'FIB 10.2.2.0/24      via 10.0.2.0', 'ping host1 -> host2 10.2.2.10: 20/20 replies']);
     expect(r.out).to.contain('removed (--down)');
     expect([...(await netnsList())].filter((n) => n.startsWith('clab-underlay-'))).to.deep.equal([]);
+    // Nothing of the gateway either: its stored generations would be the next lab's starting point.
+    for (const p of [gw.runDir, gw.stateDir, `/var/run/frr/${gw.frrInstance}`]) expect(existsSync(p), p).to.equal(false);
   });
 });

@@ -173,7 +173,13 @@ describe('management API contract', () => {
       // Fix forward from the refused generation.
       d.gateway.ports.pop();
       expect((await put(d, '"8"')).body).to.include({ generation: 9, applied: true });
-      expect((await call(unix, 'GET', '/v1/status')).body).to.include({ state: 'ok', observedGeneration: 9 });
+      // In force, but FakeFrrNeighbors reports 10.1.0.2 Active: the running system is degraded, and says why.
+      const after = (await call(unix, 'GET', '/v1/status')).body;
+      expect(after).to.include({ state: 'degraded', observedGeneration: 9 });
+      const health = Object.fromEntries(
+        (after.conditions as { object: string; type: string; status: string; reason: string }[]).filter((c) => c.type === 'Healthy').map((c) => [c.object, `${c.status} ${c.reason}`]),
+      );
+      expect(health).to.deep.equal({ 'bgp/10.1.0.0': 'True Established', 'bfd/10.1.0.0': 'True Up', 'bgp/10.1.0.2': 'False PeerDown', 'cpi/epoch': 'True Synced' });
     });
 
     it('audits who changed what, including rejected attempts', async () => {

@@ -601,8 +601,9 @@ export interface components {
             detail?: string;
         };
         Condition: {
-            /** @description kind/name, e.g. "vpc/blue" */
+            /** @description kind/name, e.g. "vpc/blue", "bgp/10.0.1.0", "fib/default", "cpi/epoch" */
             object: string;
+            /** @description Ready (an object of the document is in force) or Healthy (a part of the running system works: BGP/BFD peers, FRR daemons, the plugin epoch, dataplane FIB vs zebra) */
             type: string;
             /** @enum {unknown} */
             status: "True" | "False" | "Unknown";
@@ -614,7 +615,10 @@ export interface components {
             generation: number;
             /** @description generation in force */
             observedGeneration: number;
-            /** @enum {unknown} */
+            /**
+             * @description degraded when the store is unhealthy or any Healthy condition is False (its reason says why), unless the newest generation was refused (failed)
+             * @enum {unknown}
+             */
             state: "ok" | "applying" | "failed" | "degraded";
             /** Format: date-time */
             lastAppliedAt?: string | null;

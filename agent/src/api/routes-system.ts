@@ -4,6 +4,7 @@ import { conditions } from '../config/conditions.ts';
 import { FEATURES } from '../config/features.ts';
 import { FEATURE_MODULES } from '../features/index.ts';
 import { CORE_LOG_COMPONENTS, type LogLevel } from '../log/levels.ts';
+import { HealthChecks } from './health.ts';
 import { who, type ApiContext } from './context.ts';
 import { ApiProblem } from './problem.ts';
 
@@ -13,12 +14,18 @@ export function logComponents(): string[] {
 }
 
 export function systemRoutes(r: Router, ctx: ApiContext): void {
-  r.get('/v1/status', (_req, res) => {
+  const checks = new HealthChecks(FEATURE_MODULES, ctx.services);
+  r.get('/v1/status', async (_req, res) => {
     const s = ctx.config.status();
     const health = ctx.config.store.health();
     const newest = ctx.config.current();
     const refusal = s.lastError && s.lastError.generation === s.generation ? s.lastError : null;
-    const state = !health.healthy ? 'degraded' : s.applying ? 'applying' : refusal ? 'failed' : 'ok';
+    // The running system's conditions (features' health): any False one makes the gateway degraded.
+    const applied = ctx.config.applied();
+    const running = await checks.get(applied?.spec ?? null, applied?.generation ?? 0);
+    const sick = running.some((c) => c.status === 'False');
+    // A refused generation is the more specific news: it says `failed`, the conditions still say what is down.
+    const state = !health.healthy ? 'degraded' : s.applying ? 'applying' : refusal ? 'failed' : sick ? 'degraded' : 'ok';
     res.json({
       generation: s.generation,
       observedGeneration: s.observedGeneration,
@@ -28,7 +35,7 @@ export function systemRoutes(r: Router, ctx: ApiContext): void {
       store: { kind: ctx.config.store.kind, healthy: health.healthy, ...(health.detail ? { detail: health.detail } : {}) },
       consumers: ctx.config.consumerNames(),
       features: FEATURES.filter((f) => ctx.config.realized().has(f)),
-      conditions: conditions(newest?.spec ?? null, ctx.config.applied()?.spec ?? null, refusal),
+      conditions: [...conditions(newest?.spec ?? null, ctx.config.applied()?.spec ?? null, refusal), ...running],
     });
   });
 

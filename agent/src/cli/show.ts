@@ -39,7 +39,7 @@ export function registerShow(program: Command): Command {
           out += `last error (generation ${s.lastError.generation} at ${s.lastError.at}):\n`;
           for (const p of s.lastError.problems) out += `  ${p.path || '/'}: ${p.code}: ${p.detail}\n`;
         }
-        if (s.conditions.length > 0) out += `\n${table(['OBJECT', 'READY', 'REASON', 'MESSAGE'], s.conditions.map((c) => [c.object, c.status, c.reason, c.message]))}`;
+        if (s.conditions.length > 0) out += `\n${table(['OBJECT', 'TYPE', 'STATUS', 'REASON', 'MESSAGE'], s.conditions.map((c) => [c.object, c.type, c.status, c.reason, c.message]))}`;
         return out;
       });
     });

@@ -6,7 +6,8 @@ import type { Problem } from './problem.ts';
 
 export interface Condition {
   object: string;
-  type: 'Ready';
+  /** Ready: an object of the document is in force. Healthy: a part of the running system works (features' health). */
+  type: 'Ready' | 'Healthy';
   status: 'True' | 'False' | 'Unknown';
   reason: string;
   message?: string;

@@ -5,6 +5,8 @@
 import type { Router } from 'express';
 import type { Registry as PromRegistry } from 'prom-client';
 import type { ApiContext } from '../api/context.ts';
+import type { Condition } from '../config/conditions.ts';
+import type { DesiredState } from '../config/model.ts';
 import type { Component, DaemonContext, Key } from './daemon.ts';
 
 /** Late-bound lookup of the services components provide: one may be absent (no boot section) or not started. */
@@ -26,6 +28,14 @@ export interface FeatureModule {
   readonly logComponents?: readonly string[];
   /** Components in start order; none when the feature's boot section is absent. */
   components?(ctx: DaemonContext): Component[];
+  /** Removes what an agent of this instance that died without stopping left behind (its processes, XDP
+   *  programs on the ports' netdevs, sockets). Runs for every feature, in reverse feature order, once the state lock
+   *  is held and before any feature's component starts (core/leftovers.ts). */
+  clearLeftovers?(ctx: DaemonContext): Promise<void>;
+  /** Conditions of the running system for GET /v1/status (type Healthy): a False one makes the status
+   *  degraded and names why. `applied` is the document in force (what should be up). Called at most once per
+   *  second whatever the poll rate (api/health.ts), so a check may ask FRR. */
+  health?(services: Services, applied: DesiredState | null): Promise<Condition[]>;
   /** REST routes (each must be in openapi/gateway.yaml: requests and responses are validated against it). */
   routes?(r: Router, api: ApiContext): void;
   /** /metrics series, read from the feature's services at scrape time (cheaply: see docs/adding-a-feature.md). */

@@ -36,3 +36,8 @@ export const FRR_CONVERGENCE = key<ConvergenceProbe>('frrConvergence');
 
 /** Keeps a restarting routing daemon's deleted routes forwarding until the RIB converged; provided by features/routing. */
 export const ROUTE_HOLD = key<RouteHold>('routeHold');
+
+import type { ZebraFibSource } from '../features/frr/zebra-fib.ts';
+
+/** The routes zebra installed in its FIB (asked when read, for the status's FIB check); provided by features/frr. */
+export const ZEBRA_FIB = key<ZebraFibSource>('zebraFib');

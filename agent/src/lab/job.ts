@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { run } from './sh.ts';
 import { LabError } from './errors.ts';
 import { fibComplete, fibLines, hostNetworks, hostNodes, unroutable } from './expect.ts';
-import { bfdNeighbors, bfdState, bgpState, fib, forwardedDelta, gatewayNodes, nodeAddresses, ping, portCounters, reachable, tcpTransfer, type GatewayNode } from './observe.ts';
+import { apiGet, bfdNeighbors, bfdState, bgpState, fib, forwardedDelta, gatewayNodes, nodeAddresses, ping, portCounters, reachable, tcpTransfer, type GatewayNode } from './observe.ts';
 import { down, up } from './runner.ts';
 import { loadTopology, type Topology } from './topology.ts';
 
@@ -62,6 +62,11 @@ async function converge(gw: GatewayNode, expectedPeers: number, expectedNets: st
   // ECMP is expected where the gateway has two or more IPv4 BGP peers (the leaf pairs of the topologies).
   const v4Peers = bgp.filter((p) => p.state === 'Established' && !p.peer.includes(':')).length;
   say(`${v4Peers >= 2 ? mark(ecmp.length > 0) : 'ok  '} FIB ${routes.length} routes, ${ecmp.length} with ECMP`);
+  // What the gateway says of itself: ok, or degraded with the reason of each condition that is not.
+  type Status = { state: string; conditions: { object: string; status: string; reason: string; message?: string }[] };
+  const st = await poll(`an ok status from ${gw.node}`, () => apiGet<Status>(gw.apiSocket, '/v1/status'), (x) => x.state === 'ok', 20_000);
+  say(`${mark(st.state === 'ok')} status ${st.state}`);
+  for (const c of st.conditions.filter((x) => x.status !== 'True')) say(`     ${c.object} ${c.status} ${c.reason}${c.message ? `: ${c.message}` : ''}`);
   return expectedNets.filter((n) => !routes.some((r) => r.prefix === n));
 }
 

@@ -12,9 +12,14 @@ import type { LabNode, Topology } from './topology.ts';
 export interface GatewayNode {
   node: string;
   netns: string;
+  /** The gateway's instance name (boot `instance`). */
+  instance: string;
   /** FRR path space of the gateway (boot frr.instance, else the gateway instance). */
   frrInstance: string;
   apiSocket: string;
+  /** The gateway's run and state directories (sockets, pid files, stored generations): removed with the lab. */
+  runDir: string;
+  stateDir: string;
 }
 
 /** Gateway nodes of a topology: nodes whose cmd runs vpc-gatewayd, with paths read from their boot config. */
@@ -25,10 +30,11 @@ export function gatewayNodes(t: Topology): GatewayNode[] {
     if (!m) continue;
     const bind = n.binds.find((b) => b.target === m[1]);
     if (!bind) throw new LabError('LAB_TOPOLOGY_INVALID', `node ${n.name}: boot config ${m[1]} is not bound from the host`);
-    const boot = parse(readFileSync(bind.source, 'utf8')) as { instance?: string; runDir?: string; frr?: { instance?: string }; api?: { socket?: string } };
+    const boot = parse(readFileSync(bind.source, 'utf8')) as { instance?: string; runDir?: string; stateDir?: string; frr?: { instance?: string }; api?: { socket?: string } };
     const instance = boot.instance ?? 'gw';
     const runDir = boot.runDir ?? `/run/vpc-gateway/${instance}`;
-    out.push({ node: n.name, netns: n.netns, frrInstance: boot.frr?.instance ?? instance, apiSocket: boot.api?.socket ?? `${runDir}/api.sock` });
+    const stateDir = boot.stateDir ?? `/var/lib/vpc-gateway/${instance}`;
+    out.push({ node: n.name, netns: n.netns, instance, frrInstance: boot.frr?.instance ?? instance, apiSocket: boot.api?.socket ?? `${runDir}/api.sock`, runDir, stateDir });
   }
   return out;
 }

@@ -1,7 +1,8 @@
 // Realizes a containerlab topology with network namespaces: one netns per node (clab-<lab>-<node>), a veth
 // pair per link, binds overlaid through /etc/netns/<ns>/, FRR daemons per router node (-N <netns>), the
 // node's cmd started detached, exec lines in order. `up` is idempotent and first removes what a crashed run
-// left; `down` works from names alone, so it also cleans a lab whose state file is gone.
+// left; `down` works from names alone, so it also cleans a lab whose state file is gone. A node's cmd runs
+// under supervise.sh, which restarts it whenever it exits (a killed gateway comes back by itself).
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import { vtysh } from '../features/frr/vtysh.ts';
 import { LabError } from './errors.ts';
 import { must, run, spawnDetached, waitFor } from './sh.ts';
 import { alive, terminate } from '../features/frr/proc.ts';
+import { gatewayNodes } from './observe.ts';
 import type { LabNode, Topology } from './topology.ts';
 
 export const LAB_RUN = process.env.GWLAB_RUN_DIR ?? '/run/gwlab';
@@ -18,14 +20,41 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export interface LabState {
   lab: string;
   file: string;
-  nodes: { name: string; netns: string; frr: boolean; cmdPid?: number }[];
+  /** cmdPid: the node cmd's supervisor (supervise.sh); the cmd's own pid is in cmdPidFile while it runs. */
+  nodes: { name: string; netns: string; frr: boolean; cmdPid?: number; cmdPidFile?: string }[];
+  /** What the lab's gateways keep outside the namespaces (run and state directories, FRR path spaces). */
+  owned?: string[];
   startedAt: string;
 }
 
 export type Progress = (msg: string) => void;
 
+const SUPERVISE = join(REPO, 'agent/src/lab/supervise.sh');
+
 function labDir(lab: string): string {
   return join(LAB_RUN, lab);
+}
+
+/** The pid of a node's cmd while it runs (written by its supervisor), else undefined. */
+export function cmdPid(lab: string, node: string): number | undefined {
+  const f = readState(lab)?.nodes.find((n) => n.name === node)?.cmdPidFile;
+  try {
+    const pid = Number(readFileSync(f ?? '', 'utf8').trim());
+    return pid > 0 && alive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Directories a gateway of the topology keeps outside its netns; a path that is not its own is never listed. */
+function ownedPaths(topo: Topology): string[] {
+  const out: string[] = [];
+  for (const g of gatewayNodes(topo)) {
+    out.push(instanceRunDir(g.frrInstance));
+    // Only directories named for the gateway's instance (or inside one): a boot file pointing elsewhere keeps its data.
+    for (const d of [g.runDir, g.stateDir]) if (d.split('/').includes(g.instance)) out.push(d);
+  }
+  return out;
 }
 
 export function readState(lab: string): LabState | undefined {
@@ -116,7 +145,7 @@ export async function notUpReason(topo: Topology): Promise<string | undefined> {
     if (!have.has(n.netns)) return `netns ${n.netns} missing`;
     const sn = st.nodes.find((x) => x.name === n.name);
     if (!sn) return `node ${n.name} not in state`;
-    if (sn.cmdPid !== undefined && !alive(sn.cmdPid)) return `node ${n.name}: cmd exited`;
+    if (sn.cmdPid !== undefined && !alive(sn.cmdPid)) return `node ${n.name}: the supervisor of its cmd is gone`;
     for (const d of n.frr?.daemons ?? []) {
       let pid = NaN;
       try {
@@ -140,7 +169,7 @@ export async function up(topo: Topology, progress: Progress = () => {}): Promise
   await down(topo, progress);
   rmSync(labDir(topo.name), { recursive: true, force: true });
   mkdirSync(labDir(topo.name), { recursive: true });
-  const state: LabState = { lab: topo.name, file: topo.file, nodes: [], startedAt: new Date().toISOString() };
+  const state: LabState = { lab: topo.name, file: topo.file, nodes: [], owned: ownedPaths(topo), startedAt: new Date().toISOString() };
   const save = (): void => writeFileSync(join(labDir(topo.name), 'state.json'), JSON.stringify(state, null, 2));
   // Written first so a failed `up` is still cleaned by `down <lab>`.
   for (const n of topo.nodes) state.nodes.push({ name: n.name, netns: n.netns, frr: !!n.frr });
@@ -173,9 +202,12 @@ export async function up(topo: Topology, progress: Progress = () => {}): Promise
       if (n.cmd) {
         progress(`node ${n.name}: ${n.cmd}`);
         const logFile = join(labDir(topo.name), `${n.name}.log`);
+        const pidFile = join(labDir(topo.name), `${n.name}.pid`);
         const fd = openSync(logFile, 'a');
-        const [cmd, argv] = nsExec(n.netns, ['sh', '-c', `exec ${n.cmd}`]);
-        state.nodes.find((x) => x.name === n.name)!.cmdPid = spawnDetached(cmd, argv, fd, nodeEnv(n));
+        const [cmd, argv] = nsExec(n.netns, ['sh', SUPERVISE, pidFile, n.cmd]);
+        const sn = state.nodes.find((x) => x.name === n.name)!;
+        sn.cmdPid = spawnDetached(cmd, argv, fd, nodeEnv(n));
+        sn.cmdPidFile = pidFile;
         closeSync(fd);
         save();
       }
@@ -193,12 +225,21 @@ export async function up(topo: Topology, progress: Progress = () => {}): Promise
   return 'created';
 }
 
-/** Removes a lab: every process in its namespaces, the namespaces, per-namespace /etc overlays, FRR run dirs. */
+/** Removes a lab: every process in its namespaces, the namespaces, per-namespace /etc overlays, FRR run dirs,
+ *  and what its gateways keep outside them (run and state directories: sockets, pid files, stored generations,
+ *  which the next lab would otherwise start from). */
 export async function down(topoOrLab: Topology | string, progress: Progress = () => {}): Promise<number> {
   const lab = typeof topoOrLab === 'string' ? topoOrLab : topoOrLab.name;
+  const st = readState(lab);
   const names = new Set<string>();
-  if (typeof topoOrLab !== 'string') for (const n of topoOrLab.nodes) names.add(n.netns);
-  for (const n of readState(lab)?.nodes ?? []) names.add(n.netns);
+  const owned = new Set<string>(st?.owned ?? []);
+  if (typeof topoOrLab !== 'string') {
+    for (const n of topoOrLab.nodes) names.add(n.netns);
+    for (const p of ownedPaths(topoOrLab)) owned.add(p);
+  }
+  for (const n of st?.nodes ?? []) names.add(n.netns);
+  // Supervisors first, so that nothing is restarted while the namespaces are emptied.
+  await terminate((st?.nodes ?? []).flatMap((n) => (n.cmdPid !== undefined && isSupervisor(n.cmdPid) ? [n.cmdPid] : [])));
   const have = await netnsList();
   let removed = 0;
   for (const ns of names) {
@@ -211,9 +252,20 @@ export async function down(topoOrLab: Topology | string, progress: Progress = ()
     rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
     rmSync(instanceRunDir(ns), { recursive: true, force: true });
   }
+  for (const p of owned) rmSync(p, { recursive: true, force: true });
   // Logs stay for post-mortem (a failed `up` removes the lab right away); the next `up` starts them afresh.
+  for (const n of st?.nodes ?? []) if (n.cmdPidFile) rmSync(n.cmdPidFile, { force: true });
   rmSync(join(labDir(lab), 'state.json'), { force: true });
   return removed;
+}
+
+/** A recorded supervisor pid that still is one (pids are reused after a reboot or a long time). */
+function isSupervisor(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(SUPERVISE);
+  } catch {
+    return false;
+  }
 }
 
 export interface NodeStatus {

@@ -182,6 +182,7 @@ int rt_eal_init(const struct rt_eal_conf *c)
 		}
 		rt.workers[i] = w;
 	}
+	rt_fds_cloexec();
 	return 0;
 }
 

@@ -58,5 +58,7 @@ struct rt_state {
 extern struct rt_state rt;
 
 void rt_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Marks every fd above stderr close-on-exec (rt_fds.c); returns how many were not yet, -1 if /proc is unreadable. */
+int rt_fds_cloexec(void);
 
 #endif

@@ -271,6 +271,8 @@ int rt_port_add(const struct rt_port_conf *c, struct rt_port_info *out)
 		goto fail_tables;
 	}
 	*out = *pi;
+	/* The port's XSK sockets and the tap's queue fds exist now: children exec'd from here on must not hold them. */
+	rt_fds_cloexec();
 	return resume_workers(was);
 
 fail_tables:

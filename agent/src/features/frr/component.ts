@@ -8,11 +8,13 @@ import type { DesiredState, Generation } from '../../config/model.ts';
 import type { Problem } from '../../config/problem.ts';
 import { parseDataplaneSection } from '../underlay/section.ts';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
-import { CONFIG, FRR, FRR_CONVERGENCE, FRR_NEIGHBORS, IFMGR, ROUTE_HOLD } from '../../core/keys.ts';
+import { CONFIG, FRR, FRR_CONVERGENCE, FRR_NEIGHBORS, IFMGR, ROUTE_HOLD, ZEBRA_FIB } from '../../core/keys.ts';
 import { bgpConvergence } from './convergence.ts';
 import type { FrrDaemon } from './daemons.ts';
 import { loadInitialConfig } from './initial-config.ts';
+import { killLeftoverDaemons } from './leftovers.ts';
 import { vtyshNeighbors } from './neighbors.ts';
+import { vtyshZebraFib } from './zebra-fib.ts';
 import { frrBootOptions, type FrrBootOptions } from './options.ts';
 import { applyFrrConfig, FrrApplyError } from './reload.ts';
 import { restoreAfterRestart } from './restore.ts';
@@ -123,12 +125,22 @@ export class FrrService implements ConfigConsumer, FrrStatusSource {
   }
 }
 
+function frrOptions(ctx: DaemonContext): FrrBootOptions {
+  return frrBootOptions(ctx.boot);
+}
+
+/** The FRR daemons of this instance a killed agent left (the frr feature's clearLeftovers). */
+export async function clearFrrLeftovers(ctx: DaemonContext): Promise<void> {
+  if (ctx.boot.sections.frr === undefined) return;
+  await killLeftoverDaemons(frrOptions(ctx).instance, ctx.log);
+}
+
 export function frrComponent(ctx: DaemonContext): Component {
   let sup: FrrSupervisor | null = null;
   return {
     name: 'frr',
     async start() {
-      const opts = frrBootOptions(ctx.boot);
+      const opts = frrOptions(ctx);
       const dir = join(ctx.boot.runDir, 'frr');
       let svc: FrrService | null = null;
       const daemons: FrrDaemon[] = ['zebra', ...opts.daemons];
@@ -149,6 +161,7 @@ export function frrComponent(ctx: DaemonContext): Component {
       ctx.registry.provide(FRR, svc);
       ctx.registry.provide(FRR_NEIGHBORS, vtyshNeighbors(opts.instance));
       if (opts.daemons.includes('bgpd')) ctx.registry.provide(FRR_CONVERGENCE, bgpConvergence(opts.instance));
+      ctx.registry.provide(ZEBRA_FIB, vtyshZebraFib(opts.instance));
       const hub = ctx.registry.find(CONFIG);
       if (hub) {
         hub.addConsumer(svc);

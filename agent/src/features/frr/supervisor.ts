@@ -3,12 +3,14 @@
 // Children run in the foreground (no -d) so their exit is seen at once; a restart re-applies the last good
 // config, because a restarted daemon starts empty.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { daemonArgs, daemonPath, instanceRunDir, type FrrDaemon } from './daemons.ts';
 import { Backoff, restartGroup, startOrder } from './restart-policy.ts';
-import { sleep, terminate } from './proc.ts';
+import { Reaper } from '../../core/tied.ts';
+import { killLeftoverDaemons } from './leftovers.ts';
+import { sleep } from './proc.ts';
 import { vtysh } from './vtysh.ts';
 
 export interface DaemonStatus {
@@ -48,6 +50,8 @@ export class FrrSupervisor {
   private readonly pending = new Set<FrrDaemon>();
   private pendingFor: FrrDaemon | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** FRR daemons drop to the frr user, which clears a parent-death signal: the reaper stops them if we die. */
+  private readonly reaper = new Reaper();
 
   constructor(private readonly o: SupervisorOptions) {
     mkdirSync(o.dir, { recursive: true });
@@ -62,25 +66,10 @@ export class FrrSupervisor {
     return [...this.slots.values()].map((s) => ({ ...s.status }));
   }
 
-  /** Daemons of this instance left by a crashed agent: same path space, so they must go before we start. */
+  /** Daemons of this instance left by a crashed agent: same path space, so they must go before we start. The
+   *  daemon runs this first of all (features' clearLeftovers); here it covers a supervisor started alone. */
   private async killLeftovers(): Promise<void> {
-    const dir = instanceRunDir(this.o.instance);
-    if (!existsSync(dir)) return;
-    const pids: number[] = [];
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('.pid'))) {
-      const pid = Number(readFileSync(join(dir, f), 'utf8').trim());
-      const name = f.slice(0, -4);
-      let comm = '';
-      try {
-        comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      } catch {
-        continue;
-      }
-      // Pid files outlive their process: only signal a process that still is that daemon.
-      if (comm === name) pids.push(pid);
-    }
-    await terminate(pids);
-    if (pids.length > 0) this.o.log.warn({ mod: 'frr', pids }, 'killed FRR daemons left by an earlier run');
+    await killLeftoverDaemons(this.o.instance, this.o.log);
   }
 
   async start(): Promise<void> {
@@ -125,6 +114,7 @@ export class FrrSupervisor {
     args.push('--log', 'stdout');
     const child = spawn(daemonPath(d), args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
+    this.reaper.adopt(child.pid, d);
     slot.child = child;
     slot.status.pid = child.pid ?? null;
     slot.status.running = true;

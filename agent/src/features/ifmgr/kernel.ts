@@ -1,6 +1,7 @@
 // The kernel as the interface manager sees it: links with their alias (ownership mark) and lo's addresses.
 // IpKernel drives iproute2 in the current network namespace; unit tests use a fake with the same interface.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { spawnTied } from '../../core/tied.ts';
 import { IfmgrError, type BridgeIntent, type VxlanIntent } from './intent.ts';
 
 export interface KernelLink {
@@ -98,7 +99,7 @@ export class IpKernel implements Kernel {
   }
   watch(onChange: () => void): () => void {
     const ns = this.netns ? ['-n', this.netns] : [];
-    let child: ChildProcess | null = spawn('ip', [...ns, '-o', 'monitor', 'link', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let child: ChildProcess | null = spawnTied('ip', [...ns, '-o', 'monitor', 'link', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout?.on('data', () => onChange());
     child.on('exit', () => {
       child = null;

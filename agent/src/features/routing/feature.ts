@@ -3,12 +3,14 @@
 import type { FeatureModule } from '../../core/feature.ts';
 import { CpiComponent } from './component.ts';
 import { cpiCollectors } from './metrics.ts';
+import { routingHealth } from './health.ts';
 import { cpiRoutes } from './routes.ts';
 
 export const routing: FeatureModule = {
   name: 'routing',
   logComponents: ['cpi'],
   components: (ctx) => (ctx.boot.sections.cpi !== undefined ? [new CpiComponent(ctx)] : []),
+  health: (services) => routingHealth(services),
   routes: cpiRoutes,
   collectors: cpiCollectors,
 };

@@ -5,6 +5,7 @@
 //
 // Nexthop and group ids come from the core owner (core/nexthops.ts): the boot tables and the document's routes
 // share one owner over the reserved top of each id space; the routing FIB allocates below it.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
 import { CONFIG, DATAPLANE } from '../../core/keys.ts';
@@ -98,6 +99,21 @@ export async function clearStaleXsk(p: Pick<PortSection, 'device' | 'netns'>, ru
   return true;
 }
 
+/** Other processes holding a tun queue or an XDP socket's BPF map (what a child of a DPDK process inherits):
+ *  named in the error of a port that does not attach, since one of them is the likely holder of its queue. */
+function dpdkFdHolders(): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((x) => /^\d+$/.test(x) && Number(x) !== process.pid)) {
+    try {
+      const fds = readdirSync(`/proc/${pid}/fd`).map((f) => readlinkSync(`/proc/${pid}/fd/${f}`));
+      if (fds.some((l) => l === '/dev/net/tun' || l === 'anon_inode:bpf-map')) out.push(`${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}(${pid})`);
+    } catch {
+      // exited meanwhile, or a kernel thread
+    }
+  }
+  return out;
+}
+
 /** The kernel releases the AF_XDP socket of a process that just exited asynchronously; until then binding the
  *  queue again fails. Measured: a restart right after SIGKILL failed once, then attached. */
 async function addPortRetrying(dp: NativeDataplane, p: PortSetup, log: Logger): Promise<PortInfo> {
@@ -108,8 +124,13 @@ async function addPortRetrying(dp: NativeDataplane, p: PortSetup, log: Logger): 
     try {
       return dp.addPort(cfg);
     } catch (e) {
-      if (!iface || attempt >= 20 || (e as DataplaneError).code !== 'DP_PORT_FAILED' || !(await exists())) throw e;
-      log.warn({ port: p.name, attempt, err: (e as Error).message }, 'af_xdp queue busy, retrying');
+      if (!iface || (e as DataplaneError).code !== 'DP_PORT_FAILED' || !(await exists())) throw e;
+      if (attempt >= 20) {
+        const held = dpdkFdHolders();
+        throw new DataplaneError('DP_PORT_FAILED', `${(e as Error).message} (after ${attempt} attempts; ${held.length ? `processes holding DPDK fds: ${held.join(', ')}` : 'no other process holds DPDK fds'})`);
+      }
+      // Not necessarily busy: the PMD reports a queue still bound elsewhere as EINVAL, like any other failure.
+      log.warn({ port: p.name, attempt, err: (e as Error).message }, 'af_xdp port did not attach (is its queue still bound by an exited process?), retrying');
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -155,6 +176,16 @@ function documentPortOps(dp: NativeDataplane, log: Logger, tapsChanged: (taps: T
   };
 }
 
+/** Start-up clean-up of the boot ports (the underlay's clearLeftovers): the XDP programs a killed agent left. */
+export async function clearBootPortLeftovers(ctx: DaemonContext): Promise<void> {
+  const raw = ctx.boot.sections.dataplane;
+  if (raw === undefined) return;
+  const log = ctx.log.child({ mod: 'dataplane' });
+  for (const p of parseDataplaneSection(raw).ports) {
+    if (await clearStaleXsk(p)) log.warn({ port: p.name, device: p.device }, 'removed the XDP program a previous run left');
+  }
+}
+
 export class DataplaneComponent implements Component {
   readonly name = 'dataplane';
   private dp: NativeDataplane | undefined;
@@ -196,8 +227,8 @@ export class DataplaneComponent implements Component {
       if (vrf !== 0) check('vrf', [dp.addVrf(vrf)], [vrf]);
     }
     const ports = new Map<string, PortInfo>();
+    // The XDP programs a killed agent left on the boot ports were removed before (clearBootPortLeftovers).
     for (const p of sec.ports) {
-      if (await clearStaleXsk(p)) log.warn({ port: p.name, device: p.device }, 'removed the XDP program a previous run left');
       const info = await addPortRetrying(dp, p, log);
       ports.set(p.name, info);
       await configureTap(p, info);

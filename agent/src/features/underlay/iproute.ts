@@ -1,6 +1,7 @@
 // iproute2 in a network namespace: the agent's only way of touching the kernel side of the punt path
 // (addresses on taps, neighbor table). `ip -n` needs no setns in this process.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { spawnTied } from '../../core/tied.ts';
 
 export class IpCommandError extends Error {
   readonly code = 'DP_IP_COMMAND';
@@ -26,12 +27,9 @@ export function ip(netns: string | undefined, args: string[]): Promise<string> {
   });
 }
 
-/** `ip monitor <what>`: calls onLine per line until the returned process is killed. It inherits the agent's
- *  descriptors (the dataplane's AF_XDP sockets among them), so it must not outlive the agent: a monitor left by
- *  a killed agent kept the ports' queues bound and no restart could attach them. setpriv gives it SIGKILL when
- *  the agent dies. */
+/** `ip monitor <what>`: calls onLine per line until the returned process is killed; it dies with the agent. */
 export function ipMonitor(netns: string | undefined, what: string[], onLine: (l: string) => void): ChildProcess {
-  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'ip', ...withNs(netns, ['monitor', ...what])], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawnTied('ip', withNs(netns, ['monitor', ...what]), { stdio: ['ignore', 'pipe', 'ignore'] });
   let buf = '';
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (d: string) => {

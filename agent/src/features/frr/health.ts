@@ -1,0 +1,38 @@
+// Health of the gateway's FRR for GET /v1/status: every BGP neighbor of the document in force Established,
+// and its BFD session up where it has a BFD profile. A peer down is a named condition, not an `ok` status.
+import type { Condition } from '../../config/conditions.ts';
+import type { DesiredState } from '../../config/model.ts';
+import type { Services } from '../../core/feature.ts';
+import { FRR, FRR_NEIGHBORS } from '../../core/keys.ts';
+
+export async function frrHealth(services: Services, applied: DesiredState | null): Promise<Condition[]> {
+  const frr = services.find(FRR);
+  if (!frr || !applied) return [];
+  const snap = frr.snapshot();
+  const out: Condition[] = [];
+  for (const d of snap.daemons) {
+    if (!d.running) out.push({ object: `frr/${d.daemon}`, type: 'Healthy', status: 'False', reason: 'DaemonNotRunning', message: `${d.daemon} is not running (last exit: ${d.lastExit ?? 'none'}, ${d.restarts} restarts)` });
+  }
+  const neighbors = applied.gateway.neighbors;
+  if (neighbors.length === 0) return out;
+  const source = services.find(FRR_NEIGHBORS);
+  if (!source) return out;
+  const [bgpList, bfd] = await Promise.all([source.bgp(), source.bfd()]);
+  const bgp = new Map(bgpList.map((p) => [p.peer, p]));
+  for (const n of neighbors) {
+    const p = bgp.get(n.ip);
+    out.push(
+      p?.state === 'Established'
+        ? { object: `bgp/${n.ip}`, type: 'Healthy', status: 'True', reason: 'Established' }
+        : { object: `bgp/${n.ip}`, type: 'Healthy', status: 'False', reason: 'PeerDown', message: `BGP session with ${n.ip} (AS ${n.asn}) is ${p?.state ?? 'not configured in bgpd'}` },
+    );
+    if (!n.bfdProfile) continue;
+    const b = bfd.find((x) => x.peer === n.ip);
+    out.push(
+      b?.status === 'up'
+        ? { object: `bfd/${n.ip}`, type: 'Healthy', status: 'True', reason: 'Up' }
+        : { object: `bfd/${n.ip}`, type: 'Healthy', status: 'False', reason: 'BfdDown', message: `BFD session with ${n.ip} is ${b?.status ?? 'absent from bfdd'}` },
+    );
+  }
+  return out;
+}
