@@ -89,10 +89,12 @@ describe('gwctl against a running agent', () => {
     expect(r.stderr).to.include('is vpc-gatewayd running?');
   });
 
-  it('shows the status as aligned fields', async () => {
+  // The agent listens for the plugin but no zebra runs here: status must say so (issue 10, truthful status).
+  it('shows the status as aligned fields, degraded with the reason while no plugin is connected', async () => {
     const r = await gwctl([...s, 'show', 'status']);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/^state: +ok$/m);
+    expect(r.stdout).to.match(/^state: +degraded$/m);
+    expect(r.stdout).to.match(/^cpi\/epoch +\S+ +\S+ +PluginNotConnected\b/m);
     expect(r.stdout).to.match(/^store: +file healthy$/m);
   });
 
