@@ -44,8 +44,13 @@ describe('dataplane addon in-process (net_ring ports)', function () {
     expect(dp!.ports().map((p) => p.name)).to.deep.equal(['ring0']);
     expect(() => dp!.addPort({ name: 'ring0', device: 'net_ring_gwrtu1', mtu: 1500, vrf: 0, netns: NS, tapName: 'gwrt-u1' }))
       .to.throw().with.property('code', 'DP_PORT_EXISTS');
+    // A driver off the allow-list never reaches DPDK (issue 10: device strings were passed as given).
     expect(() => dp!.addPort({ name: 'bad', device: 'net_nonexistent0', mtu: 1500, vrf: 0, tapName: 'gwrt-u2' }))
+      .to.throw().with.property('code', 'DP_BAD_CONFIG');
+    // An allowed kind that DPDK cannot open is a port failure, and leaves the port list as it was.
+    expect(() => dp!.addPort({ name: 'bad', device: 'net_af_packet_gwrtu,iface=gwrt-nosuch0', mtu: 1500, vrf: 0, tapName: 'gwrt-u2' }))
       .to.throw().with.property('code', 'DP_PORT_FAILED');
+    expect(dp!.ports().map((p) => p.name)).to.deep.equal(['ring0']);
   });
 
   it('answers every item of a table batch with its own result code', () => {

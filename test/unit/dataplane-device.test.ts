@@ -12,6 +12,7 @@ const ACCEPTED = [
   '0000:af:1f.7',
   'net_af_xdp0,iface=eth1',
   'net_af_xdp_tpa,iface=veth-a.10',
+  'net_af_xdp_gwrt-fa,iface=gwrt-f-ga',
   'net_af_xdp1,iface=eth2,start_queue=0,queue_count=2,busy_budget=64,force_copy=1',
   'net_af_packet0,iface=veth1',
   'net_af_packet3,iface=eth0,qpairs=2,blocksz=4096,framesz=2048,framecnt=512,qdisc_bypass=1',

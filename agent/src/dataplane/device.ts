@@ -22,7 +22,8 @@ const PCI_LOOSE = /^([0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/i;
 /** Linux netdev names (dev_valid_name): 1-15 chars, no '/', ':' or space; we also leave out anything exotic. */
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
-const SUFFIX = /^[A-Za-z0-9_]{0,32}$/;
+// DPDK binds a vdev by driver-name prefix, so the rest of the name is free text: our labs use the netdev's name.
+const SUFFIX = /^[A-Za-z0-9_-]{0,32}$/;
 
 type ValueCheck = (v: string) => string | undefined;
 
@@ -65,7 +66,7 @@ const RULES: KindRule[] = [
   { kind: 'ring', prefix: 'net_ring', keys: {}, required: [] },
 ];
 
-const KINDS = 'a PCI address (0000:01:00.0) or net_af_xdp<n>, net_af_packet<n>, net_tap<n>, net_ring<n>';
+const KINDS = 'a PCI address (0000:01:00.0) or net_af_xdp, net_af_packet, net_tap or net_ring followed by up to 32 of [A-Za-z0-9_-]';
 
 /** Parses a port's device string against the allow-list; the reason says what is wrong, for the operator. */
 export function parseDevice(s: string): DeviceResult {
