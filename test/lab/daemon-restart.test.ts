@@ -104,7 +104,7 @@ describe('lab: vpc-gatewayd killed (-9) while forwarding: supervised restart, no
   it('leaves no dataplane descriptor (tun queue, XDP socket, BPF map) in the FRR daemons it spawned', async () => {
     const agent = daemonPid();
     const frr = frrChildren(agent);
-    expect(frr.map((c) => c.comm).sort()).to.deep.equal(['bfdd', 'bgpd', 'zebra']);
+    expect(frr.map((c) => c.comm).sort()).to.deep.equal(['bfdd', 'bgpd', 'staticd', 'zebra']);
     const agentFds = fdTargets(agent);
     // The agent itself holds them (the check is not vacuous) ...
     expect(agentFds, 'agent fds').to.include('/dev/net/tun');
