@@ -67,4 +67,13 @@ describe('CPI peer credentials (ZAP)', () => {
     expect(() => parseCpiSection({ endpoint: 'ipc:///run/x/zebra.sock', user: 'a:b' })).to.throw(/cpi\.user/);
     expect(() => parseCpiSection({ endpoint: 'ipc:///run/x/zebra.sock', zebra: 'zebra' })).to.throw(/cpi\.zebra/);
   });
+
+  it('boot cpi.staleMaxSeconds: default 120, non-integers and values outside 0..3600 refused at their path', () => {
+    const ep = 'ipc:///run/x/zebra.sock';
+    expect(parseCpiSection({ endpoint: ep }).staleMaxSeconds).to.equal(120);
+    expect(parseCpiSection({ endpoint: ep, staleMaxSeconds: 0 }).staleMaxSeconds).to.equal(0);
+    for (const bad of [-1, 3601, 1.5, '60']) {
+      expect(() => parseCpiSection({ endpoint: ep, staleMaxSeconds: bad }), String(bad)).to.throw(/cpi\.staleMaxSeconds/);
+    }
+  });
 });
