@@ -8,6 +8,15 @@ import { Dealer } from 'zeromq';
 import { WIRE_VERSION } from '../../wire/gen/wire.gen.ts';
 
 const [endpoint, pidArg, epochArg, mibArg] = process.argv.slice(2);
+// Started as root so it can load its modules from any checkout (CI's is a private mktemp dir), then it drops to
+// the identity under test before the socket exists: the kernel credentials the agent sees are taken at connect.
+const asUid = process.env.ATTACKER_UID;
+const asGid = process.env.ATTACKER_GID;
+if (asUid !== undefined && asGid !== undefined) {
+  process.setgroups!([Number(asGid)]);
+  process.setgid!(Number(asGid));
+  process.setuid!(Number(asUid));
+}
 const pid = Number(pidArg);
 const epoch = Number(epochArg);
 const packr = new Packr({ useRecords: false });

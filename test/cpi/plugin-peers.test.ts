@@ -37,9 +37,8 @@ function idOf(file: string, name: string): number {
 function attack(args: string[], ids: { uid: number; gid: number }): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ['--import', join(ROOT, 'node_modules/tsx/dist/esm/index.mjs'), join(ROOT, 'test/cpi/attacker.ts'), h.ENDPOINT, ...args], {
-      ...ids,
       cwd: '/tmp',
-      env: { ...process.env, HOME: '/tmp' },
+      env: { ...process.env, HOME: '/tmp', ATTACKER_UID: String(ids.uid), ATTACKER_GID: String(ids.gid) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
