@@ -102,6 +102,23 @@ describe('config semantic validation', () => {
     expect(codes(validateDocument(d))).to.deep.equal(['INVALID_VALUE /gateway/neighbors/0/ip', 'INVALID_VALUE /gateway/neighbors/1/ip', 'INVALID_VALUE /gateway/neighbors/2/ip']);
   });
 
+  it('takes an unnumbered neighbor by port alone (one per port, a known port); a neighbor needs an ip or a port', () => {
+    const d = validDoc();
+    d.gateway.neighbors = [
+      { port: 'eth1', asn: 'external', bfdProfile: 'fast' },
+      { port: 'eth1', asn: 65101 },
+      { asn: 65102 },
+      { port: 'nope', asn: 'external' },
+    ];
+    expect(codes(validateDocument(d))).to.deep.equal([
+      'DUPLICATE /gateway/neighbors/1/port',
+      'MISSING /gateway/neighbors/2/ip',
+      'NO_SUCH_REF /gateway/neighbors/3/port',
+    ]);
+    d.gateway.neighbors = [{ port: 'eth1', asn: 'external' }, { ip: 'fe80::2', asn: 65100, port: 'eth1' }];
+    expect(codes(validateDocument(d))).to.deep.equal([]);
+  });
+
   it('refuses overlapping port subnets, duplicate ports and neighbors, bad static routes', () => {
     const d = validDoc();
     d.gateway.ports[1]!.addresses = ['10.1.0.0/30'];

@@ -163,6 +163,20 @@ describe('FRR rendering', () => {
     expect(renderProblems(spec(), {})).to.deep.equal([]);
   });
 
+  it('renders an unnumbered neighbor on its port\'s kernel interface, active in both families (RFC 8950 next hops)', () => {
+    const s = spec();
+    s.gateway.neighbors = [{ port: 'eth2', asn: 'external', bfdProfile: 'fast' }, { port: 'eth1', asn: 65001 }];
+    const text = render(s);
+    expect(text).to.include(' neighbor gw-tap2 interface remote-as external\n neighbor gw-tap2 bfd\n neighbor gw-tap2 bfd profile fast\n');
+    expect(text).to.include(' neighbor eth1 interface remote-as 65001\n');
+    // FRR turns extended next hop on by itself for interface peers and does not print it: rendering it would
+    // make every frr-reload see a difference.
+    expect(text).to.not.match(/extended-nexthop/);
+    const v4 = text.slice(text.indexOf(' address-family ipv4 unicast'), text.indexOf(' address-family ipv6 unicast'));
+    const v6 = text.slice(text.indexOf(' address-family ipv6 unicast'));
+    for (const af of [v4, v6]) expect(af).to.include('  neighbor gw-tap2 activate\n').and.include('  neighbor eth1 activate\n');
+  });
+
   it("sources a BGP session from the port's kernel interface", () => {
     const s = spec();
     s.gateway.neighbors.push({ ip: 'fe80::9', asn: 65009, port: 'eth2' });

@@ -41,6 +41,33 @@ describe('routing FIB (zebra routes -> dataplane tables)', () => {
     expect(f.sizes()).to.deep.equal({ vrfs: 1, routes: 1, nexthops: 1, groups: 1 });
   });
 
+  it('installs IPv4 routes over IPv6 link-local next hops (RFC 8950, unnumbered ports): one nexthop per port and address, shared with IPv6', () => {
+    const d = dp();
+    const f = new Fib(d, ports);
+    // zebra hands an unnumbered peer's IPv4 routes over as IPV6_IFINDEX next hops (type 5): the peer's
+    // link-local address and the tap it was learned on. Both leafs may use the same link-local address.
+    const r = f.apply([
+      route('ROUTE_INSTALL', '10.1.1.0', 24, [[7, 'fe80::1']]),
+      route('ROUTE_INSTALL', '10.100.0.0', 24, [[7, 'fe80::1'], [8, 'fe80::1']]),
+      route('ROUTE_INSTALL', 'fd01:1::', 64, [[7, 'fe80::1']]),
+    ], 1);
+    expect(r.map((x) => x.code)).to.deep.equal(['ok', 'ok', 'ok']);
+    expect(r.every((x) => x.reason === undefined)).to.equal(true);
+    const nhs = d.nexthops();
+    expect(nhs.map((n) => `${n.port} ${n.gateway}`).sort()).to.deep.equal(['0 fe80::1', '2 fe80::1']);
+    const via = (prefix: string): string[] => {
+      const t = d.routes(0).find((x) => x.prefix === prefix)?.target;
+      const g = d.groups().find((x) => t?.kind === 'unicast' && x.id === t.group);
+      return (g?.members ?? []).map((m) => nhs.find((n) => n.id === m.nexthop)!).map((n) => `${n.port} ${n.gateway}`).sort();
+    };
+    expect(via('10.1.1.0/24')).to.deep.equal(['0 fe80::1']);
+    expect(via('10.100.0.0/24')).to.deep.equal(['0 fe80::1', '2 fe80::1']);
+    // The IPv4 and the IPv6 route through the same neighbour are one dataplane group: one MAC to follow.
+    expect(d.routes(0).find((x) => x.prefix === 'fd01:1::/64')?.target).to.deep.equal(d.routes(0).find((x) => x.prefix === '10.1.1.0/24')?.target);
+    f.apply([route('ROUTE_DELETE', '10.1.1.0', 24), route('ROUTE_DELETE', 'fd01:1::', 64), route('ROUTE_DELETE', '10.100.0.0', 24)], 1);
+    expect([d.routes(0), d.groups(), d.nexthops()]).to.deep.equal([[], [], []]);
+  });
+
   it('refuses a nexthop that is not a dataplane port and removes the prefix it replaced', () => {
     const d = dp();
     const f = new Fib(d, ports);

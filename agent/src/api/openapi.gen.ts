@@ -468,9 +468,11 @@ export interface components {
             mtu: number;
             addresses: components["schemas"]["Address"][];
         };
+        /** @description A BGP peer given by its address (`ip`, optionally sourced from `port`), or an unnumbered session given by `port` alone: BGP over the port's IPv6 link-local address, IPv4 routes with IPv6 next hops (RFC 8950). One of `ip` and `port` is required (MISSING at `ip` otherwise). */
         BgpNeighbor: {
-            ip: components["schemas"]["IP"];
-            asn: components["schemas"]["Asn"];
+            ip?: components["schemas"]["IP"];
+            /** @description The peer's AS, or `external` (any AS but the gateway's). */
+            asn: components["schemas"]["Asn"] | "external";
             bfdProfile?: components["schemas"]["Name"];
             port?: components["schemas"]["Name"];
         };

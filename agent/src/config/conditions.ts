@@ -1,7 +1,7 @@
 // Per-object conditions for GET /v1/status: for each object of the newest document, is it in force, and if
 // not, which problem holds it back. Operators read "vpc/blue Ready=False OVERLAP ..." instead of diffing.
 import { isDeepStrictEqual } from 'node:util';
-import type { DesiredState } from './model.ts';
+import { neighborName, type DesiredState } from './model.ts';
 import type { Problem } from './problem.ts';
 
 export interface Condition {
@@ -22,7 +22,7 @@ interface Obj {
 function objects(doc: DesiredState): Obj[] {
   return [
     ...doc.gateway.ports.map((p, i) => ({ id: `port/${p.name}`, path: `/gateway/ports/${i}`, value: p })),
-    ...doc.gateway.neighbors.map((n, i) => ({ id: `neighbor/${n.ip}`, path: `/gateway/neighbors/${i}`, value: n })),
+    ...doc.gateway.neighbors.map((n, i) => ({ id: `neighbor/${neighborName(n)}`, path: `/gateway/neighbors/${i}`, value: n })),
     ...doc.vpcs.map((v, i) => ({ id: `vpc/${v.name}`, path: `/vpcs/${i}`, value: v })),
     ...doc.peerings.map((p, i) => ({ id: `peering/${p.name}`, path: `/peerings/${i}`, value: p })),
     ...doc.groups.map((g, i) => ({ id: `group/${g.name}`, path: `/groups/${i}`, value: g })),

@@ -50,12 +50,22 @@ export interface Port {
 }
 
 export interface BgpNeighbor {
-  ip: string;
-  asn: number;
+  /** The peer's address; absent = an unnumbered (interface) session on `port`. */
+  ip?: string;
+  /** The peer's AS, or "external": any AS but ours (the usual choice for unnumbered fabric ports). */
+  asn: number | 'external';
   /** Name of a BfdProfile; absent = no BFD for this session. */
   bfdProfile?: string;
-  /** Port the session is sourced from (unnumbered/interface sessions are not modelled yet). */
+  /**
+   * With `ip`: the port the session is sourced from. Without: the session runs over this port's IPv6 link-local
+   * address (the peer is found by its router advertisements) and IPv4 routes arrive with IPv6 next hops (RFC 8950).
+   */
   port?: string;
+}
+
+/** How FRR and the status name a neighbor: its address, or the port of an unnumbered session. */
+export function neighborName(n: Pick<BgpNeighbor, 'ip' | 'port'>): string {
+  return n.ip ?? n.port ?? '';
 }
 
 export interface BfdProfile {

@@ -145,9 +145,12 @@ export function validateDocument(doc: DesiredState, ctx: ValidationContext = {})
   // BFD profiles and BGP neighbors.
   c.unique(gw.bfdProfiles, (b) => b.name, (i) => `/gateway/bfdProfiles/${i}/name`, 'BFD profile');
   const profiles = new Set(gw.bfdProfiles.map((b) => b.name));
-  c.unique(gw.neighbors, (n) => parseIp(n.ip)?.text, (i) => `/gateway/neighbors/${i}/ip`, 'neighbor');
+  c.unique(gw.neighbors, (n) => (n.ip === undefined ? undefined : parseIp(n.ip)?.text), (i) => `/gateway/neighbors/${i}/ip`, 'neighbor');
+  // One unnumbered session per port: FRR names the peer by its interface.
+  c.unique(gw.neighbors, (n) => (n.ip === undefined ? n.port : undefined), (i) => `/gateway/neighbors/${i}/port`, 'unnumbered neighbor on port');
   gw.neighbors.forEach((n, i) => {
-    c.peer(n.ip, `/gateway/neighbors/${i}/ip`, n.port, own);
+    if (n.ip !== undefined) c.peer(n.ip, `/gateway/neighbors/${i}/ip`, n.port, own);
+    else if (n.port === undefined) c.add('MISSING', `/gateway/neighbors/${i}/ip`, 'a neighbor needs an ip, or a port for an unnumbered (interface) session');
     if (n.bfdProfile !== undefined && !profiles.has(n.bfdProfile)) {
       c.add('NO_SUCH_REF', `/gateway/neighbors/${i}/bfdProfile`, `no BFD profile named ${n.bfdProfile}`);
     }

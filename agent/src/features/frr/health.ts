@@ -1,7 +1,7 @@
 // Health of the gateway's FRR for GET /v1/status: every BGP neighbor of the document in force Established,
 // and its BFD session up where it has a BFD profile. A peer down is a named condition, not an `ok` status.
 import type { Condition } from '../../config/conditions.ts';
-import type { DesiredState } from '../../config/model.ts';
+import { neighborName, type DesiredState } from '../../config/model.ts';
 import type { Services } from '../../core/feature.ts';
 import { FRR, FRR_NEIGHBORS } from '../../core/keys.ts';
 
@@ -20,18 +20,20 @@ export async function frrHealth(services: Services, applied: DesiredState | null
   const [bgpList, bfd] = await Promise.all([source.bgp(), source.bfd()]);
   const bgp = new Map(bgpList.map((p) => [p.peer, p]));
   for (const n of neighbors) {
-    const p = bgp.get(n.ip);
+    // bgpd names an unnumbered peer by its interface; bfdd by the peer's link-local address on that interface.
+    const name = neighborName(n);
+    const p = bgp.get(name);
     out.push(
       p?.state === 'Established'
-        ? { object: `bgp/${n.ip}`, type: 'Healthy', status: 'True', reason: 'Established' }
-        : { object: `bgp/${n.ip}`, type: 'Healthy', status: 'False', reason: 'PeerDown', message: `BGP session with ${n.ip} (AS ${n.asn}) is ${p?.state ?? 'not configured in bgpd'}` },
+        ? { object: `bgp/${name}`, type: 'Healthy', status: 'True', reason: 'Established' }
+        : { object: `bgp/${name}`, type: 'Healthy', status: 'False', reason: 'PeerDown', message: `BGP session with ${name} (AS ${n.asn}) is ${p?.state ?? 'not configured in bgpd'}` },
     );
     if (!n.bfdProfile) continue;
-    const b = bfd.find((x) => x.peer === n.ip);
+    const b = bfd.find((x) => (n.ip === undefined ? x.iface === n.port : x.peer === n.ip));
     out.push(
       b?.status === 'up'
-        ? { object: `bfd/${n.ip}`, type: 'Healthy', status: 'True', reason: 'Up' }
-        : { object: `bfd/${n.ip}`, type: 'Healthy', status: 'False', reason: 'BfdDown', message: `BFD session with ${n.ip} is ${b?.status ?? 'absent from bfdd'}` },
+        ? { object: `bfd/${name}`, type: 'Healthy', status: 'True', reason: 'Up' }
+        : { object: `bfd/${name}`, type: 'Healthy', status: 'False', reason: 'BfdDown', message: `BFD session with ${name} is ${b?.status ?? 'absent from bfdd'}` },
     );
   }
   return out;

@@ -42,8 +42,8 @@ export function loadInitialConfig(file: string): DesiredState {
     profiles.add(p.name);
   });
   g.neighbors.forEach((n, i) => {
-    if (isIP(String(n.ip)) === 0) bad(`/gateway/neighbors/${i}/ip`, 'must be an IP address');
-    if (!Number.isInteger(n.asn) || n.asn < 1) bad(`/gateway/neighbors/${i}/asn`, 'must be an ASN');
+    if (n.ip === undefined ? n.port === undefined : isIP(String(n.ip)) === 0) bad(`/gateway/neighbors/${i}/ip`, 'must be an IP address (or absent with a port: unnumbered)');
+    if (n.asn !== 'external' && (!Number.isInteger(n.asn) || n.asn < 1)) bad(`/gateway/neighbors/${i}/asn`, 'must be an ASN or "external"');
     if (n.bfdProfile !== undefined && !profiles.has(n.bfdProfile)) bad(`/gateway/neighbors/${i}/bfdProfile`, `no profile ${n.bfdProfile}`);
     if (n.port !== undefined && !/^[A-Za-z0-9_.-]{1,15}$/.test(n.port)) bad(`/gateway/neighbors/${i}/port`, 'must be an interface name');
   });

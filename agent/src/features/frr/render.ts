@@ -2,7 +2,7 @@
 // desired state. Pure: same input, same text, so frr-reload.py's diff against the running config is minimal and
 // a re-render of an unchanged generation changes nothing.
 import { isIP } from 'node:net';
-import type { DesiredState, StaticRoute } from '../../config/model.ts';
+import type { BgpNeighbor, DesiredState, StaticRoute } from '../../config/model.ts';
 import { problem, type Problem } from '../../config/problem.ts';
 import { parseIp, parsePrefix } from '../../dataplane/addr.ts';
 import type { FrrBootOptions } from './options.ts';
@@ -79,8 +79,11 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
     line('!');
   }
 
-  const v4 = g.neighbors.filter((n) => isIP(n.ip) === 4);
-  const v6 = g.neighbors.filter((n) => isIP(n.ip) === 6);
+  // An unnumbered (interface) session carries both families: IPv4 with IPv6 next hops (RFC 8950), which FRR
+  // negotiates by itself for interface peers (`capability extended-nexthop` is on and not shown in running-config).
+  const peer = (n: BgpNeighbor): string => n.ip ?? ifname(n.port!);
+  const v4 = g.neighbors.filter((n) => n.ip === undefined || isIP(n.ip) === 4);
+  const v6 = g.neighbors.filter((n) => n.ip === undefined || isIP(n.ip) === 6);
   line(`router bgp ${g.asn}`);
   line(` bgp router-id ${g.routerId}`);
   // Debian's FRR defaults to RFC 8212 behaviour: without this, eBGP sessions exchange nothing until policies exist.
@@ -100,11 +103,12 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
   line(' bgp graceful-restart');
   line(' bgp graceful-restart preserve-fw-state');
   for (const n of g.neighbors) {
-    line(` neighbor ${n.ip} remote-as ${n.asn}`);
-    if (n.port) line(` neighbor ${n.ip} update-source ${ifname(n.port)}`);
+    if (n.ip === undefined) line(` neighbor ${peer(n)} interface remote-as ${n.asn}`);
+    else line(` neighbor ${n.ip} remote-as ${n.asn}`);
+    if (n.port && n.ip !== undefined) line(` neighbor ${n.ip} update-source ${ifname(n.port)}`);
     if (n.bfdProfile) {
-      line(` neighbor ${n.ip} bfd`);
-      line(` neighbor ${n.ip} bfd profile ${n.bfdProfile}`);
+      line(` neighbor ${peer(n)} bfd`);
+      line(` neighbor ${peer(n)} bfd profile ${n.bfdProfile}`);
     }
   }
   line(' !');
@@ -112,14 +116,14 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
   // The router-id is the gateway's loopback (protocol) address, put on lo by the interface manager.
   line(`  network ${g.routerId}/32`);
   if (o.redistributeConnected) line('  redistribute connected');
-  for (const n of v4) line(`  neighbor ${n.ip} activate`);
+  for (const n of v4) line(`  neighbor ${peer(n)} activate`);
   line(`  maximum-paths ${o.maximumPaths}`);
   line(' exit-address-family');
   if (v6.length > 0) {
     line(' !');
     line(' address-family ipv6 unicast');
     if (o.redistributeConnected) line('  redistribute connected');
-    for (const n of v6) line(`  neighbor ${n.ip} activate`);
+    for (const n of v6) line(`  neighbor ${peer(n)} activate`);
     line(`  maximum-paths ${o.maximumPaths}`);
     line(' exit-address-family');
   }
