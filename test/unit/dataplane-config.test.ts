@@ -159,6 +159,29 @@ describe('dataplane realizer (diffs applied to the dataplane)', () => {
     });
   });
 
+  it('sends ICMPv4 errors of ports without an IPv4 address (unnumbered) from the router-id, and follows its changes', async () => {
+    const dp = new FakeDataplane();
+    dp.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 128 });
+    const eth1 = dp.addPort({ name: 'eth1', device: 'net_af_xdp0,iface=veth1', mtu: 1500, vrf: 0 });
+    const eth2 = dp.addPort({ name: 'eth2', device: 'net_af_xdp1,iface=veth2', mtu: 1500, vrf: 0 });
+    const ops = new FakePortOps(dp);
+    const bootAddrs = new Map([['eth1', ['10.0.1.1/24']], ['eth2', []]]);
+    const realizer = new Realizer(dp, ops, { nexthops: new IdRange(61441, 65530), groups: new IdRange(61441, 65530) }, new Map([['eth1', eth1], ['eth2', eth2]]), bootAddrs);
+    const c = new DataplaneConfigConsumer(realizer, boot, LIMITS);
+    const v6only = { name: 'eth6', device: 'net_af_xdp6,iface=veth6', mtu: 1500, addresses: ['2001:db8:6::1/64'] };
+    const g = (generation: number, rid: string): Generation => ({ generation, spec: doc((d) => { d.gateway.routerId = rid; d.gateway.ports.push(v6only, port3); }) });
+    await c.apply(g(1, '10.255.0.1'));
+    const id6 = dp.ports().find((p) => p.name === 'eth6')!.id;
+    const id3 = dp.ports().find((p) => p.name === 'eth3')!.id;
+    expect(dp.portAddresses.get(eth1.id), 'numbered boot port: its own').to.deep.equal(['10.0.1.1']);
+    expect(dp.portAddresses.get(eth2.id), 'unnumbered boot port').to.deep.equal(['10.255.0.1']);
+    expect(dp.portAddresses.get(id6), 'IPv6-only document port').to.deep.equal(['2001:db8:6::1', '10.255.0.1']);
+    expect(dp.portAddresses.get(id3), 'numbered document port').to.deep.equal(['10.0.3.1', '2001:db8:3::1']);
+    await c.apply(g(2, '10.255.0.9'));
+    expect(dp.portAddresses.get(eth2.id)).to.deep.equal(['10.255.0.9']);
+    expect(dp.portAddresses.get(id6)).to.deep.equal(['2001:db8:6::1', '10.255.0.9']);
+  });
+
   it('moves addresses in place, replaces changed routes, removes what is gone and frees unused nexthops', async () => {
     const { dp, ops, consumer } = setup();
     await consumer.apply(gen1);

@@ -254,7 +254,7 @@ export class DataplaneComponent implements Component {
       neighbor_resyncs: BigInt(stats.resyncs),
       neighbor_errors: BigInt(stats.errors),
     }));
-    const realizer = new Realizer(dp, documentPortOps(dp, log, (taps) => learner.setTaps([...bootTaps, ...taps])), nexthops, ports);
+    const realizer = new Realizer(dp, documentPortOps(dp, log, (taps) => learner.setTaps([...bootTaps, ...taps])), nexthops, ports, new Map(sec.ports.map((p) => [p.name, p.hostAddresses])));
     const rs = realizer.stats;
     dp.addCounterSource(() => ({
       config_applies: BigInt(rs.applies),

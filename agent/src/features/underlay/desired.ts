@@ -37,6 +37,8 @@ export interface DesiredTables {
   routes: Map<string, RouteWant>;
   /** Which of `routes` are the document's static routes (the rest: the ports' local and connected routes). */
   statics: Set<string>;
+  /** The gateway's router-id: the IPv4 source of ICMP errors from ports without an IPv4 address (unnumbered). */
+  routerId?: string;
 }
 
 /** Limits of the running dataplane that validation checks against. */
@@ -178,5 +180,6 @@ export function desiredTables(
   if (nhIds.size > opts.limits.ids || groupIds.size > opts.limits.ids) {
     bad('REFUSED', '/staticRoutes', `the document needs more next hops/groups than the ${opts.limits.ids} ids the dataplane reserves for it`);
   }
-  return { tables: { ports, routes, statics }, problems };
+  const rid = parseIp(doc.gateway.routerId);
+  return { tables: { ports, routes, statics, ...(rid?.family === 4 ? { routerId: rid.text } : {}) }, problems };
 }

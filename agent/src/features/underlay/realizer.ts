@@ -52,6 +52,7 @@ export class Realizer {
   private readonly routes = new Map<string, { want: RouteWant; sig: string; group?: number }>();
   private readonly nexthops: NexthopOwner;
   private queue: Promise<void> = Promise.resolve();
+  private routerId: string | undefined;
 
   constructor(
     private readonly dp: DataplaneApi,
@@ -60,6 +61,8 @@ export class Realizer {
     ids: IdPools | NexthopOwner,
     /** Ports owned by the boot file, usable as next hops. */
     private readonly bootPorts: ReadonlyMap<string, PortInfo>,
+    /** The boot ports' addresses (their ICMP sources; an unnumbered one gets the router-id for IPv4). */
+    private readonly bootAddresses: ReadonlyMap<string, readonly string[]> = new Map(),
   ) {
     this.nexthops = ids instanceof NexthopOwner ? ids : new NexthopOwner(ids);
   }
@@ -114,6 +117,14 @@ export class Realizer {
 
     // 2. Ports: remove, then add new ones and move addresses of kept ones.
     let changed = false;
+    if (next.routerId !== this.routerId) {
+      // ICMPv4 errors need an IPv4 source; a port without an IPv4 address (an unnumbered fabric port) sends
+      // them from the router-id, the address the fabric routes to this gateway (RFC 7600-style practice; the
+      // interface itself can be named by RFC 5837, not done here). Ports with an address keep theirs.
+      this.routerId = next.routerId;
+      for (const [name, info] of this.bootPorts) this.portAddresses(name, info.id, [...(this.bootAddresses.get(name) ?? [])]);
+      for (const [name, cur] of this.ports) if (!going.has(name)) this.portAddresses(name, cur.info.id, cur.want.addresses);
+    }
     for (const name of going) {
       const cur = this.ports.get(name)!;
       try {
@@ -229,7 +240,8 @@ export class Realizer {
   }
 
   private portAddresses(name: string, id: PortId, addresses: string[]): void {
-    const code = this.dp.setPortAddresses(id, addresses);
+    const unnumbered = this.routerId !== undefined && !addresses.some((a) => !a.includes(':'));
+    const code = this.dp.setPortAddresses(id, unnumbered ? [...addresses, this.routerId!] : addresses);
     if (code !== 'ok') throw new RealizeError({ port: name }, `ICMP source addresses of ${name}: ${code}`);
   }
 
