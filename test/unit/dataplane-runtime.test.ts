@@ -184,10 +184,12 @@ describe('kernel neighbor learning', () => {
     try {
       for (let i = 0; i < 5; i++) dp.fakeEvent({ type: 'neigh_miss', port: p.id, ip: '10.0.1.7' });
       dp.fakeEvent({ type: 'neigh_miss', port: p.id, ip: '10.0.1.8' });
+      // An IPv4 route over an unnumbered port misses its IPv6 link-local next hop: resolved by ND on the tap.
+      dp.fakeEvent({ type: 'neigh_miss', port: p.id, ip: 'fe80::7' });
       const end = Date.now() + 2000;
-      while (l.stats.missEvents < 6 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-      expect(l.stats).to.include({ missEvents: 6, resolutions: 2, missSuppressed: 4 });
-      expect(k.resolves).to.deep.equal(['10.0.1.7@tap1', '10.0.1.8@tap1']);
+      while (l.stats.missEvents < 7 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      expect(l.stats).to.include({ missEvents: 7, resolutions: 3, missSuppressed: 4 });
+      expect(k.resolves).to.deep.equal(['10.0.1.7@tap1', '10.0.1.8@tap1', 'fe80::7@tap1']);
     } finally {
       await l.stop();
     }
