@@ -20,6 +20,7 @@ import { routeHold, STALE_DEFAULTS } from './stale.ts';
 import { EvpnModel, KernelVniMap, type VniMap, type VxlanLink } from './evpn.ts';
 import { parsePrefix } from '../../dataplane/addr.ts';
 import { Fib } from './fib.ts';
+import { VPCS_KEY, VpcVrfs, ZEBRA_VRFS_KEY } from './overlay-vrfs.ts';
 import { TapPortResolver } from './ports.ts';
 import { CpiDebugSocket } from './debug.ts';
 import { CpiServer } from './server.ts';
@@ -138,10 +139,12 @@ export class CpiComponent implements Component {
     };
     // The dataplane component parsed and installed them already (DATAPLANE exists): canonical prefixes here.
     const bootRoutes = new Set((dpSec?.staticRoutes ?? []).map((r) => `${r.vrf ?? 0} ${parsePrefix(r.prefix)?.text ?? ''}`));
-    const fib = new Fib(dp, new TapPortResolver(dp, netnsOf), dpSec?.eal?.tables ?? {}, bootRoutes);
     const kernel = new KernelVniMap(() => kernelVxlans(sec.netns), Date.now, () => kernelVxlansAsync(sec.netns));
     const vnis: VniMap = { vniOf: (n) => sec.vnis[n] ?? kernel.vniOf(n), cached: (n) => sec.vnis[n] ?? kernel.cached(n) };
     const evpn = new EvpnModel(vnis);
+    // Overlay routes: zebra VRF -> VPC (features/evpn) -> dataplane VRF (features/vpc), looked up per route.
+    const vrfs = new VpcVrfs(() => this.ctx.registry.find(ZEBRA_VRFS_KEY), () => this.ctx.registry.find(VPCS_KEY));
+    const fib = new Fib(dp, new TapPortResolver(dp, netnsOf), dpSec?.eal?.tables ?? {}, bootRoutes, { vrfs, rmacs: evpn });
     const uid = idOf('/etc/passwd', sec.user);
     if (uid === undefined) throw new BootConfigError('cpi.user', `no user ${sec.user} (the user zebra runs as)`);
     const peers = new ZebraPeers(zebraIdentity(uid, sec.zebra));

@@ -253,6 +253,11 @@ export class CpiSession {
         if (r.code !== 'ok') this.fail(op.op, `vrf ${op.vrf} ${op.dst}/${op.plen}`, r.code, r.reason ?? r.code);
       });
     }
+    // Router MACs that arrived or changed in this batch: tunnels rewritten, waiting overlay routes installed.
+    const rmacs = this.evpn.drainRmacChanges();
+    if (rmacs.length) {
+      for (const f of this.fib.rmacsChanged(rmacs)) this.fail('ROUTE_INSTALL', `vrf ${f.vrf} ${f.prefix} (router MAC arrived)`, f.result.code, f.result.reason ?? f.result.code);
+    }
     this.answered++;
     return codes;
   }
