@@ -7,6 +7,7 @@
 // VRF as before, and EVPN nexthops are refused: there is no VPC to put them in.
 import type { Key } from '../../core/daemon.ts';
 import { key } from '../../core/daemon.ts';
+import type { VniMap } from './evpn.ts';
 
 /** The part of features/evpn's ZebraVrfMap the FIB reads (COORDINATION.md contract). */
 export interface ZebraVrfLookup {
@@ -26,6 +27,8 @@ export interface VpcLookup {
  */
 export const ZEBRA_VRFS_KEY: Key<ZebraVrfLookup> = key<ZebraVrfLookup>('zebraVrfs');
 export const VPCS_KEY: Key<VpcLookup> = key<VpcLookup>('vpcs');
+/** features/evpn's netdev -> VNI map of the per-VPC vxlan and bridge (o-frr's EVPN_VNIS). */
+export const EVPN_VNIS_KEY: Key<VniMap> = key<VniMap>('evpnVnis');
 
 export type VrfBinding = { vrf: number; vpc: string | null } | { refuse: string };
 

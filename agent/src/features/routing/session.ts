@@ -78,6 +78,11 @@ export class CpiSession {
     this.stale = new StaleSweeper(tables, probe, log, staleOptions);
   }
 
+  /** The current (or last) epoch: entries announced before it are stale. */
+  get currentEpoch(): number {
+    return this.epoch;
+  }
+
   /** Counts and logs (rate-limited) a peer the agent turned away, at the socket or at HELLO. */
   refuse(code: string, reason: string): void {
     this.refused[code] = (this.refused[code] ?? 0) + 1;
