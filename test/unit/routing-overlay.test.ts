@@ -1,15 +1,15 @@
 // Overlay routes (EVPN nexthops) in the routing FIB: zebra VRF -> VPC -> dataplane VRF, groups of VXLAN tunnels
 // (vni, VTEP, router MAC joined from the EVPN model), routes waiting for their router MAC, MAC changes, deletes
-// in zebra's order (note section 11), resync. FakeTunnelDataplane / FakeVpcs stand in for modules/vxlan's table
-// and the VPC services (overlay-fixture.ts).
+// in zebra's order (note section 11), resync. FakeDataplane holds the tunnels; FakeVpcs stands in for the VPC
+// services (overlay-fixture.ts).
 import { expect } from 'chai';
 import { Packr, unpack } from 'msgpackr';
 import { Fib } from '../../agent/src/features/routing/fib.ts';
 import { EvpnModel } from '../../agent/src/features/routing/evpn.ts';
 import { CpiSession } from '../../agent/src/features/routing/session.ts';
 import { IDENTITY_VRFS, VpcVrfs } from '../../agent/src/features/routing/overlay-vrfs.ts';
-import { FakeTunnelDataplane, FakeVpcs, tdp } from './overlay-fixture.ts';
-import { dp, FakePeers, ports } from './routing-fixture.ts';
+import { FakeVpcs, tdp, type TunnelFake } from './overlay-fixture.ts';
+import { FakePeers, ports } from './routing-fixture.ts';
 import type { NeighBody, RouteOp } from '../../wire/gen/wire.gen.ts';
 import { WIRE_VERSION } from '../../wire/gen/wire.gen.ts';
 
@@ -30,7 +30,7 @@ function evpnRoute(op: RouteOp['op'], dst: string, plen: number, vteps: string[]
 
 const neigh = (ip: string, mac: string, ifname = 'br5000'): NeighBody => ({ vrf: 7, ifindex: 20, ifname, ip, mac, flags: 8, state: 0x40 });
 
-function setup(d: FakeTunnelDataplane = tdp()): { d: FakeTunnelDataplane; f: Fib; evpn: EvpnModel } {
+function setup(d: TunnelFake = tdp()): { d: TunnelFake; f: Fib; evpn: EvpnModel } {
   d.addVrf(3);
   const v = vpcs();
   const evpn = new EvpnModel({ vniOf: (n) => vnis[n] });
@@ -39,12 +39,12 @@ function setup(d: FakeTunnelDataplane = tdp()): { d: FakeTunnelDataplane; f: Fib
 }
 
 /** What the dataplane forwards a VRF's prefix to: its group's members as tunnels. */
-function via(d: FakeTunnelDataplane, vrf: number, prefix: string): { vni: number; vtep: string; mac: string }[] | undefined {
+function via(d: TunnelFake, vrf: number, prefix: string): { vni: number; vtep: string; mac: string }[] | undefined {
   const r = d.routes(vrf).find((x) => x.prefix === prefix);
   if (!r || r.target.kind !== 'unicast') return undefined;
   const g = r.target.group;
   return d.groups().find((x) => x.id === g)!.members.map((m) => {
-    const t = d.tunnelTable.get(m.nexthop)!;
+    const t = d.tunnels().find((x) => x.id === m.nexthop)!;
     return { vni: t.vni, vtep: t.vtep, mac: t.mac };
   });
 }
@@ -139,7 +139,7 @@ describe('routing FIB: overlay routes (EVPN nexthops -> VPC VRF over VXLAN tunne
     expect(d.routes(3)).to.deep.equal([]);
   });
 
-  it('refuses routes of a zebra VRF that maps to no VPC (no_vrf, with the reason), EVPN in the underlay, and a dataplane without tunnels', () => {
+  it('refuses routes of a zebra VRF that maps to no VPC (no_vrf, with the reason) and EVPN in the underlay', () => {
     const { f, evpn } = setup();
     evpn.neigh('NEIGH_INSTALL', neigh('10.11.0.2', RMAC), 1);
     const r = f.apply([
@@ -153,10 +153,6 @@ describe('routing FIB: overlay routes (EVPN nexthops -> VPC VRF over VXLAN tunne
     expect(r[2]!.reason).to.match(/zebra VRF 0, which is no VPC's/);
     // A zebra VRF's delete after it stopped mapping is answered ok (nothing of it is left to remove).
     expect(f.apply([evpnRoute('ROUTE_DELETE', '10.55.0.0', 24, ['10.11.0.2'], 8)], 1)[0]!.code).to.equal('ok');
-    const v = vpcs();
-    const plain = new Fib(dp(), ports, {}, new Set(), { vrfs: new VpcVrfs(() => v, () => v), rmacs: evpn });
-    const u = plain.apply([evpnRoute('ROUTE_INSTALL', '10.55.0.0', 24, ['10.11.0.2'])], 1)[0]!;
-    expect(u).to.deep.equal({ code: 'unsupported', reason: 'EVPN nexthop (vni 5000): the dataplane has no tunnels table' });
     // Without the VPC services the agent behaves as before: zebra's VRF id is the dataplane VRF.
     expect(new VpcVrfs(() => undefined, () => undefined).resolve(4)).to.deep.equal(IDENTITY_VRFS.resolve(4));
   });
@@ -196,5 +192,11 @@ describe('routing FIB: overlay routes (EVPN nexthops -> VPC VRF over VXLAN tunne
     evpn.neigh('NEIGH_INSTALL', neigh('10.11.0.2', RMAC), 1);
     expect(evpn.drainRmacChanges().filter((c) => c.vni === 5000), 'a value that came back is no change').to.deep.equal([]);
     expect(evpn.routerMacs().filter((m) => m.vni === 5000)).to.deep.equal([{ vni: 5000, vtep: '10.11.0.2', mac: RMAC, from: 'neighbor' }]);
+    // zebra moving the VTEP to a new RMAC and back: the new MAC on the vxlan comes and goes, the old one stays.
+    evpn.neigh('NEIGH_DELETE', neigh('10.11.0.2', RMAC), 1);
+    evpn.mac('MAC_INSTALL', { vrf: 0, ifindex: 21, ifname: 'vx5000', mac: '02:00:00:00:bb:07', vtep: '10.11.0.2', vlan: 0, brIfindex: 20, sticky: false, flags: 0 } as never, 1);
+    expect(evpn.rmac(5000, '10.11.0.2')).to.equal('02:00:00:00:bb:07');
+    evpn.mac('MAC_DELETE', { vrf: 0, ifindex: 21, ifname: 'vx5000', mac: '02:00:00:00:bb:07', vtep: '10.11.0.2', vlan: 0, brIfindex: 20, sticky: false, flags: 0 } as never, 1);
+    expect(evpn.rmac(5000, '10.11.0.2'), 'the MAC still installed for that VTEP').to.equal(RMAC2);
   });
 });

@@ -16,15 +16,10 @@
 // VXLAN nexthops (the `tunnels` table: remote VTEP, its L3VNI and router MAC) share the nexthop id space, so
 // an ECMP group lists them like port nexthops. One tunnel per (VNI, VTEP): the router MAC is an attribute, and
 // a new MAC for a live tunnel rewrites that tunnel in place (groups and routes over it stay as they are).
-import type { Nexthop, NexthopGroup, PortId, RouteTarget } from '../dataplane/api.ts';
+import type { Nexthop, NexthopGroup, PortId, RouteTarget, Tunnel } from '../dataplane/api.ts';
 
-/** An item of the dataplane's `tunnels` table (the same shape as the generated type of tables.yaml). */
-export interface VxlanTunnel {
-  id: number;
-  vni: number;
-  vtep: string;
-  mac: string;
-}
+/** An item of the dataplane's `tunnels` table (modules/vxlan). */
+export type VxlanTunnel = Tunnel;
 
 /** Table sizes when the boot file's `dataplane.eal.tables` leaves them out. The only copy. */
 export const TABLE_DEFAULTS = { maxNexthops: 1 << 16, maxGroups: 1 << 16, maxRoutes4: 16384, maxRoutes6: 4096 } as const;

@@ -79,8 +79,11 @@ export class EvpnModel implements RmacSource {
   private readonly vtepIps = new Set<string>();
   /** Entries per netdev and the VNI they were stored under: sizes() counts VNIs without copying the model. */
   private readonly byIfname = new Map<string, Map<number, number>>();
-  /** "vni/vtep" -> router MAC from a neighbor on the L3 SVI (n) and from a MAC on the L3VNI vxlan (m). */
-  private readonly rmacs = new Map<string, { n?: string; m?: string }>();
+  /**
+   * "vni/vtep" -> router MAC from a neighbor on the L3 SVI (n) and the MACs on the L3VNI vxlan that name this
+   * VTEP (m, newest last: while zebra moves a VTEP to a new RMAC both are installed for a moment).
+   */
+  private readonly rmacs = new Map<string, { n?: string; m: string[] }>();
   /** "vni/vtep" keys whose rmac() answer may have changed since the last drainRmacChanges(). */
   private readonly rmacDirty = new Map<string, string | undefined>();
 
@@ -122,13 +125,19 @@ export class EvpnModel implements RmacSource {
     const ip = neigh ? x.ip : x.vtep;
     if (!slot || !x.mac || !ip || e.vni === 0) return;
     const k = `${e.vni}/${ip}`;
-    const r = this.rmacs.get(k) ?? {};
-    const before = r.n ?? r.m;
-    if (d > 0) r[slot] = x.mac;
-    else if (r[slot] === x.mac) delete r[slot];
-    if (r.n === undefined && r.m === undefined) this.rmacs.delete(k);
+    const r = this.rmacs.get(k) ?? { m: [] };
+    const before = r.n ?? r.m.at(-1);
+    if (slot === 'n') {
+      if (d > 0) r.n = x.mac;
+      else if (r.n === x.mac) delete r.n;
+    } else {
+      const i = r.m.indexOf(x.mac);
+      if (i >= 0) r.m.splice(i, 1);
+      if (d > 0) r.m.push(x.mac);
+    }
+    if (r.n === undefined && r.m.length === 0) this.rmacs.delete(k);
     else this.rmacs.set(k, r);
-    const after = r.n ?? r.m;
+    const after = r.n ?? r.m.at(-1);
     if (after === before) return;
     // The first value before this drain is what the FIB last saw: a value that comes back is no change.
     if (!this.rmacDirty.has(k)) this.rmacDirty.set(k, before);
@@ -137,7 +146,7 @@ export class EvpnModel implements RmacSource {
 
   rmac(vni: number, vtep: string): string | undefined {
     const r = this.rmacs.get(`${vni}/${vtep}`);
-    return r?.n ?? r?.m;
+    return r?.n ?? r?.m.at(-1);
   }
 
   /** Router MACs changed since the last call (each (vni, vtep) once, with its current MAC). */
@@ -158,7 +167,7 @@ export class EvpnModel implements RmacSource {
   routerMacs(): { vni: number; vtep: string; mac: string; from: 'neighbor' | 'mac' }[] {
     return [...this.rmacs].map(([k, r]) => {
       const i = k.indexOf('/');
-      return { vni: Number(k.slice(0, i)), vtep: k.slice(i + 1), mac: (r.n ?? r.m)!, from: r.n !== undefined ? 'neighbor' : 'mac' };
+      return { vni: Number(k.slice(0, i)), vtep: k.slice(i + 1), mac: (r.n ?? r.m.at(-1))!, from: r.n !== undefined ? 'neighbor' : 'mac' };
     });
   }
 

@@ -11,18 +11,12 @@
 // in place; one that is deleted leaves the tunnel with its last MAC (zebra deletes the RMAC before the routes
 // over it, note section 11), and new routes to that VTEP use it too.
 import type { DataplaneApi, RouteOp, RouteTarget, TableErrorCode } from '../../dataplane/api.ts';
-import { idPools, NexthopBatch, NexthopOwner, type GroupRef, type Member, type TableSizes, type VxlanTunnel } from '../../core/nexthops.ts';
+import { idPools, NexthopBatch, NexthopOwner, type GroupRef, type Member, type TableSizes } from '../../core/nexthops.ts';
 import type { ResultName, RouteOp as WireRouteOp } from '../../../../wire/gen/wire.gen.ts';
 import { parsePrefix } from '../../dataplane/addr.ts';
 import type { PortResolver } from './ports.ts';
 import { unmapV4, type RmacChange, type RmacSource } from './evpn.ts';
 import { IDENTITY_VRFS, type OverlayVrfs } from './overlay-vrfs.ts';
-
-/** The dataplane's `tunnels` table (modules/vxlan); a dataplane without it cannot take overlay routes. */
-export interface TunnelTables {
-  setTunnels(items: VxlanTunnel[]): TableErrorCode[];
-  delTunnels(items: number[]): TableErrorCode[];
-}
 
 /** How the FIB places overlay routes: zebra VRF -> dataplane VRF, and the remote VTEPs' router MACs. */
 export interface FibOverlay {
@@ -178,7 +172,7 @@ export class Fib {
   private readonly rmacs: RmacSource | undefined;
 
   constructor(
-    private readonly dp: DataplaneApi & Partial<TunnelTables>,
+    private readonly dp: DataplaneApi,
     private readonly ports: PortResolver,
     limits: TableSizes = {},
     /**
@@ -265,7 +259,6 @@ export class Fib {
     const vrf = b.vrf;
     const no = (code: ResultName, reason: string): Plan => ({ kind: 'fail', code, reason, vrf, prefix: p });
     if (b.vpc === null) return no('no_vrf', `EVPN nexthop (vni ${op.nexthops[0]!.vni}) in zebra VRF ${op.vrf}, which is no VPC's`);
-    if (!this.dp.setTunnels || !this.dp.delTunnels) return no('unsupported', `EVPN nexthop (vni ${op.nexthops[0]!.vni}): the dataplane has no tunnels table`);
     const members: Member[] = [];
     for (const nh of op.nexthops) {
       if (nh.vni === 0) return no('unsupported', 'EVPN and underlay nexthops in one route');
@@ -406,7 +399,7 @@ export class Fib {
     if (liveGroups.length) this.dp.delGroups(liveGroups);
     if (delNhs.length) this.dp.delNexthops(delNhs.filter((n) => !badNh.has(n)));
     const deadTunnels = batch.deadTunnels.filter((n) => !badNh.has(n));
-    if (deadTunnels.length) this.dp.delTunnels!(deadTunnels);
+    if (deadTunnels.length) this.dp.delTunnels(deadTunnels);
     return results;
   }
 
@@ -422,7 +415,7 @@ export class Fib {
   /** New tunnels and router-MAC rewrites, before the groups that use them; refused ids join `bad`. */
   private writeTunnels(batch: NexthopBatch, bad: Set<number>): void {
     if (!batch.newTunnels.length) return;
-    const res = this.dp.setTunnels!(batch.newTunnels);
+    const res = this.dp.setTunnels(batch.newTunnels);
     batch.newTunnels.forEach((t, k) => {
       if (res[k] !== 'ok') bad.add(t.id);
     });
@@ -519,7 +512,7 @@ export class Fib {
     for (const s of stale) this.forget(s.vrf, s.prefix, batch);
     if (batch.deadGroups.length) this.dp.delGroups(batch.deadGroups);
     if (batch.deadNexthops.length) this.dp.delNexthops(batch.deadNexthops);
-    if (batch.deadTunnels.length) this.dp.delTunnels!(batch.deadTunnels);
+    if (batch.deadTunnels.length) this.dp.delTunnels(batch.deadTunnels);
     return stale.length + waited;
   }
 
