@@ -230,4 +230,28 @@ describe('overlay routes: EVPN type-5/type-2 of a VPC VRF (zebra netns backend) 
     const t = JSON.parse((await gwctl(['show', 'vteps', '-j'])).out) as { items: { vtep: string; vni: number }[] };
     expect(t.items.map((x) => `${x.vni}/${x.vtep}`)).to.deep.equal([`${VNI}/${VTEP1}`]);
   });
+
+  it('zebra and bgpd kill -9 and restart: the VPC routes keep forwarding meanwhile, the new epoch keeps what came back and sweeps what did not', async () => {
+    await h.gobgp(A, [...G, 'add', ...t5('10.88.0.0/24', RMAC_NEW)]);
+    await h.until('10.88.0.0/24 installed', async () => byPrefix(await vpcRoutes())['10.88.0.0/24']?.startsWith('installed'), 30_000, 250);
+    const epoch = (await h.api<{ epoch: number }>(d!, '/v1/cpi')).epoch;
+    const dpPrefixes = async (): Promise<string[]> => (await h.api<{ items: { prefix: string }[] }>(d!, `/v1/dataplane/routes?vrf=${DPVRF}`)).items.map((r) => r.prefix);
+    const held = ['10.100.0.20/32', '2001:db8:100::20/128'];
+    h.killFrr('SIGKILL');
+    // Withdrawn while FRR is away: nobody will announce it in the next epoch.
+    await h.gobgp(A, [...G, 'del', ...t5del('10.88.0.0/24')]);
+    await h.startFrrNetnsVrfs(l, [VPC], ZEBRA_VRF, BGP);
+    let missing: string[] = [];
+    await h.until('new epoch swept', async () => {
+      const now = await dpPrefixes();
+      // Sampled throughout: the routes that come back never leave the dataplane.
+      missing = missing.concat(held.filter((p) => !now.includes(p)));
+      const st = await h.api<{ epoch: number; epochComplete: boolean }>(d!, '/v1/cpi');
+      return st.epoch > epoch && st.epochComplete && !now.includes('10.88.0.0/24');
+    }, 90_000, 250);
+    expect(missing, 'routes gone while zebra restarted').to.deep.equal([]);
+    const v = await vpcRoutes();
+    expect(v.items.map((x) => `${x.prefix} ${x.state} ${x.stale}`).sort()).to.deep.equal(held.map((p) => `${p} installed false`));
+    expect((JSON.parse((await gwctl(['show', 'vteps', '-j'])).out) as { items: { vtep: string; rmac: string }[] }).items.map((t) => `${t.vtep} ${t.rmac}`)).to.deep.equal([`${VTEP1} ${RMAC_NEW}`]);
+  });
 });
