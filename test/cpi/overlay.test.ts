@@ -15,7 +15,7 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import * as h from './harness.ts';
-import { ROOT } from '../dataplane/lab.ts';
+import { apiText, ROOT } from '../dataplane/lab.ts';
 
 const VPC = 'ovl-blue';
 const VNI = 6000;
@@ -146,6 +146,9 @@ describe('overlay routes: EVPN type-5/type-2 of a VPC VRF (zebra netns backend) 
     // Nothing of it in the underlay VRF.
     const u = await h.api<{ items: { prefix: string }[] }>(d!, '/v1/dataplane/routes?vrf=0');
     expect(u.items.map((r) => r.prefix)).to.not.include('10.55.0.0/24');
+    const metrics = await apiText(d!, '/metrics');
+    expect(metrics).to.match(/^gw_cpi_overlay_tunnels 1$/m);
+    expect(metrics).to.match(/^gw_cpi_overlay_waiting_routes 0$/m);
     const bad = await gwctl(['show', 'routes', '--vpc', 'ovl-none', '-j']);
     expect(bad.code, 'unknown VPC').to.equal(1);
     expect(JSON.parse(bad.out || bad.err)).to.include({ status: 404, code: 'NOT_FOUND', path: '/query/vpc' });

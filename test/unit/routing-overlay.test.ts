@@ -101,11 +101,13 @@ describe('routing FIB: overlay routes (EVPN nexthops -> VPC VRF over VXLAN tunne
     const route = [1, 1, 7, 254, a4('10.55.0.0'), 24, 9, 20, 0, 1, [[3, 7, 20, a4('10.11.0.2'), 0, 0x109, 5000, 0]]];
     expect(send([3, 2, 1, [route]])).to.deep.equal([[4, 2, [0]]]);
     expect(d.routes(3)).to.deep.equal([]);
+    expect(f.waitingCount()).to.equal(1);
     expect(f.view(3, 1)).to.deep.equal([{ prefix: '10.55.0.0/24', state: 'waiting', target: 'unicast', nexthops: [{ kind: 'vxlan', vni: 5000, vtep: '10.11.0.2', rmac: null, tunnel: null, weight: 1 }], stale: false }]);
     // The RMAC neighbor on the L3 SVI (zebra: NEIGH_INSTALL br5000 ip=VTEP mac=RMAC).
     expect(send([3, 3, 1, [[8, 2, 7, 20, 'br5000', a4('10.11.0.2'), Uint8Array.from([2, 0, 0, 0, 0xbb, 2]), 8, 0x40]]])).to.deep.equal([[4, 3, [0]]]);
     expect(via(d, 3, '10.55.0.0/24')).to.deep.equal([{ vni: 5000, vtep: '10.11.0.2', mac: RMAC }]);
     expect(f.view(3, 1)[0]!.state).to.equal('installed');
+    expect(f.waitingCount()).to.equal(0);
     expect(s.snapshot().recentFailures).to.deep.equal([]);
   });
 

@@ -519,6 +519,11 @@ export class Fib {
   /** Routes of a dataplane VRF with their nexthops and tunnels (installed and waiting), for `show routes`. */
   view(vrf: number, epoch: number): FibRouteView[] {
     const out: FibRouteView[] = [];
+    let drops: Map<string, string> | undefined;
+    const dropKind = (prefix: string): 'blackhole' | 'reject' => {
+      drops ??= new Map(this.dp.routes(vrf).map((e) => [e.prefix, e.target.kind]));
+      return drops.get(prefix) === 'reject' ? 'reject' : 'blackhole';
+    };
     for (const [prefix, r] of this.routes.get(vrf) ?? []) {
       const g = groupOf(r);
       const nexthops: FibRouteView['nexthops'] = this.nexthops.describe(g).map((m) =>
@@ -526,7 +531,7 @@ export class Fib {
           ? { kind: 'vxlan', vni: m.tunnel.vni, vtep: m.tunnel.vtep, rmac: m.tunnel.mac, tunnel: m.tunnel.id, weight: m.weight }
           : { kind: 'port', port: m.nexthop?.port ?? -1, gateway: m.nexthop?.gateway ?? null, weight: m.weight },
       );
-      const target = g ? 'unicast' : this.dropKind(vrf, prefix);
+      const target = g ? 'unicast' : dropKind(prefix);
       out.push({ prefix, state: 'installed', target, nexthops, stale: epochOf(r) < epoch });
     }
     for (const [prefix, w] of this.waiting.get(vrf) ?? []) {
@@ -541,17 +546,19 @@ export class Fib {
     return out.sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
   }
 
-  private dropKind(vrf: number, prefix: string): 'blackhole' | 'reject' {
-    const e = this.dp.routes(vrf).find((r) => r.prefix === prefix);
-    return e?.target.kind === 'reject' ? 'reject' : 'blackhole';
-  }
-
   /** Live tunnels (remote VTEPs) with the groups using each, for `show vteps`. */
   tunnels(): { id: number; vni: number; vtep: string; rmac: string; groups: number }[] {
     return this.nexthops
       .tunnels()
       .map(({ tunnel: t, groups }) => ({ id: t.id, vni: t.vni, vtep: t.vtep, rmac: t.mac, groups }))
       .sort((a, b) => a.id - b.id);
+  }
+
+  /** Overlay routes waiting for a router MAC. */
+  waitingCount(): number {
+    let n = 0;
+    for (const t of this.waiting.values()) n += t.size;
+    return n;
   }
 
   /** Dataplane VRFs the FIB holds routes in (installed or waiting). */

@@ -35,6 +35,8 @@ export interface OverlayView {
   routes(vpc: string): OverlayRoutes | undefined;
   vteps(): OverlayVtep[];
   rmacs(): OverlayRmac[];
+  /** Routes waiting for a router MAC, over all VPCs. */
+  waiting(): number;
 }
 
 export function overlayView(fib: Fib, evpn: EvpnModel, vpcs: () => VpcLookup | undefined, epoch: () => number): OverlayView {
@@ -44,6 +46,7 @@ export function overlayView(fib: Fib, evpn: EvpnModel, vpcs: () => VpcLookup | u
       return v && { vpc: v.name, vrf: v.vrf, vni: v.vni, items: fib.view(v.vrf, epoch()) };
     },
     vteps: () => fib.tunnels().map((t) => ({ tunnel: t.id, vni: t.vni, vtep: t.vtep, rmac: t.rmac, groups: t.groups })),
+    waiting: () => fib.waitingCount(),
     rmacs: () => evpn.routerMacs().sort((a, b) => a.vni - b.vni || (a.vtep < b.vtep ? -1 : a.vtep > b.vtep ? 1 : 0)),
   };
 }

@@ -14,7 +14,7 @@ const ABSENT_CPI = {
 } as const;
 
 /** Without a routing FIB in this agent (no `cpi:` section) there is no overlay: no VPC routes, tunnels or RMACs. */
-const NO_OVERLAY: OverlayView = { routes: () => undefined, vteps: () => [], rmacs: () => [] };
+const NO_OVERLAY: OverlayView = { routes: () => undefined, vteps: () => [], rmacs: () => [], waiting: () => 0 };
 const overlay = (ctx: ApiContext): OverlayView => ctx.services.find(OVERLAY) ?? NO_OVERLAY;
 
 export function cpiRoutes(r: Router, ctx: ApiContext): void {
