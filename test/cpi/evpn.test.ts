@@ -54,7 +54,7 @@ describe('EVPN ops from a gobgp peer reach the agent keyed to their VNI', functi
     await h.teardown(l);
   });
 
-  it('type-3 -> VTEP on VNI 100, type-2 -> MAC on VNI 100, router MAC on VNI 5000, type-5 refused (no overlay yet)', async () => {
+  it('type-3 -> VTEP on VNI 100, type-2 -> MAC on VNI 100, router MAC on VNI 5000, type-5 in the default VRF refused no_vrf (no VPC)', async () => {
     const G = ['global', 'rib', '-a', 'evpn', 'add'];
     await h.gobgp(A, [...G, 'multicast', '10.0.1.2', 'etag', '0', 'rd', '10.0.1.2:100', 'rt', '65000:100', 'encap', 'vxlan', 'pmsi', 'ingress-repl', '100', '10.0.1.2']);
     await h.gobgp(A, [...G, 'macadv', '02:00:00:00:0b:0b', '0.0.0.0', 'etag', '0', 'label', '100', 'rd', '10.0.1.2:100', 'rt', '65000:100', 'encap', 'vxlan']);
@@ -75,10 +75,11 @@ describe('EVPN ops from a gobgp peer reach the agent keyed to their VNI', functi
     const e = view!.evpn;
     expect(e.vteps.find((v) => v.vtep === '10.0.1.2')).to.include({ vni: 100, ifname: 'vx100' });
     expect(e.macs.find((m) => m.mac === RMAC), 'RMAC on the L3VNI vxlan').to.include({ vni: 5000, ifname: 'vx5000' });
-    // The host route and the type-5 prefix carry EVPN nexthops (vni 5000): refused until the overlay exists.
+    // The host route and the type-5 prefix carry EVPN nexthops (vni 5000), here in the default VRF (the L3VNI
+    // is a top-level `vni`): overlay routes belong to a VPC's VRF (test/cpi/overlay.test.ts), so these are refused.
     await h.until('type-5 prefix answered', async () => {
-      const st = await h.api<{ recentFailures: { subject: string; reason: string }[] }>(d!, '/v1/cpi');
-      return st.recentFailures.some((f) => f.subject.includes('10.55.0.0/24') && /vni 5000/.test(f.reason));
+      const st = await h.api<{ recentFailures: { subject: string; code: string; reason: string }[] }>(d!, '/v1/cpi');
+      return st.recentFailures.some((f) => f.subject.includes('10.55.0.0/24') && f.code === 'no_vrf' && /vni 5000\) in zebra VRF 0, which is no VPC's/.test(f.reason));
     }, 20_000);
     // Withdrawals remove the entries again.
     await h.gobgp(A, ['global', 'rib', '-a', 'evpn', 'del', 'macadv', '02:00:00:00:0b:0b', '0.0.0.0', 'etag', '0', 'label', '100', 'rd', '10.0.1.2:100']);

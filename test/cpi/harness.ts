@@ -1,7 +1,8 @@
 // CPI integration lab: the dataplane lab (host A — gateway G — host B, DPDK ports eth1/eth2 with punt taps in
 // G) plus FRR (zebra with our plugin + bgpd, instance gwcp) in G and one gobgpd in A and one in B as
 // independent eBGP peers over the punt path. Also a plain veth in G that is not a dataplane port, so routes
-// over it are refused. Everything carries the gwcp prefix; leftovers of a crashed run are removed first.
+// over it are refused. Everything carries the gwcp prefix (another scenario's with useScenario); leftovers of
+// a crashed run are removed first.
 import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,10 +11,29 @@ import { api, createLab, destroyLab, killStale, must, nsExec, sh, until, type Da
 
 export { api, must, nsExec, sh, until, type Daemon, type Lab };
 
-export const PREFIX = 'gwcp';
-export const INST = 'gwcp';
-export const DIR = '/tmp/gwcp-cpi';
-export const ENDPOINT = `ipc://${DIR}/sock/zebra.sock`;
+export let PREFIX = 'gwcp';
+export let INST = 'gwcp';
+export let DIR = '/tmp/gwcp-cpi';
+export let ENDPOINT = `ipc://${DIR}/sock/zebra.sock`;
+/** The agent's command line before `--config` and extra environment (useScenario). */
+let agentCmd: string[] = [join(ROOT, 'bin/vpc-gatewayd')];
+let agentEnv: Record<string, string> = {};
+let cpiExtra = '';
+
+/**
+ * Names (netns, FRR instance, run directory) after another scenario than gwcp, so its test cannot collide with
+ * the gwcp tests' leftovers; optionally another agent entry (a test feature added), its environment and more
+ * `cpi:` keys (two-space indented lines).
+ */
+export function useScenario(prefix: string, o: { agentEntry?: string; env?: Record<string, string>; cpi?: string } = {}): void {
+  PREFIX = prefix;
+  INST = prefix;
+  DIR = `/tmp/${prefix}-cpi`;
+  ENDPOINT = `ipc://${DIR}/sock/zebra.sock`;
+  agentCmd = o.agentEntry ? ['node', '--import', join(ROOT, 'node_modules/tsx/dist/esm/index.mjs'), o.agentEntry] : [join(ROOT, 'bin/vpc-gatewayd')];
+  agentEnv = o.env ?? {};
+  cpiExtra = o.cpi ?? '';
+}
 export const PLUGIN = join(ROOT, 'zebra-plugin/build/gw_zebra_plugin.so');
 /** Plain veth in G (not a dataplane port) and its subnet. */
 export const FOREIGN = { dev: 'gwcp-xg', peer: 'gwcp-xh', addr: '10.0.9.1/24', nh: '10.0.9.2' };
@@ -30,7 +50,7 @@ dataplane:
 cpi:
   endpoint: ${ENDPOINT}
   netns: ${l.nsG}
-${extra}`;
+${cpiExtra}${extra}`;
 }
 
 /**
@@ -59,7 +79,7 @@ async function startAgentOnce(l: Lab, tables: string): Promise<Daemon> {
   const prof = process.env.GWCP_PROF;
   const child = prof
     ? spawn('node', [`--cpu-prof`, `--cpu-prof-dir=${prof}`, '--import', join(ROOT, 'node_modules/tsx/dist/esm/index.mjs'), join(ROOT, 'agent/src/main.ts'), '--config', join(DIR, 'boot.yaml')], { stdio: ['ignore', fd, fd] })
-    : spawn(join(ROOT, 'bin/vpc-gatewayd'), ['--config', join(DIR, 'boot.yaml')], { stdio: ['ignore', fd, fd] });
+    : spawn(agentCmd[0]!, [...agentCmd.slice(1), '--config', join(DIR, 'boot.yaml')], { stdio: ['ignore', fd, fd], env: { ...process.env, ...agentEnv } });
   writeFileSync(`/tmp/${PREFIX}.pid`, String(child.pid));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const d: Daemon = { child, dir: DIR, socket: join(DIR, 'run', 'api.sock'), logFile, exited };
@@ -164,15 +184,15 @@ export function debugView(): Promise<DebugView> {
 
 // ---- FRR ----
 
-const frrDir = join(DIR, 'frr');
+export const frrDir = (): string => join(DIR, 'frr');
 
 export function zebraConf(extra = ''): string {
-  return `hostname gwcp-gw\nlog file /tmp/gwcp-cpi/frr/zebra.log debugging\n${extra}`;
+  return `hostname ${INST}-gw\nlog file ${frrDir()}/zebra.log debugging\n${extra}`;
 }
 
 export function bgpdConf(extra = ''): string {
-  return `hostname gwcp-gw
-log file /tmp/gwcp-cpi/frr/bgpd.log
+  return `hostname ${INST}-gw
+log file ${frrDir()}/bgpd.log
 router bgp 65000
  bgp router-id 10.0.1.1
  no bgp ebgp-requires-policy
@@ -212,18 +232,43 @@ export function zebraPid(): number | undefined {
 }
 
 export async function startZebra(l: Lab, args = '', conf = ''): Promise<void> {
-  mkdirSync(frrDir, { recursive: true });
-  writeFileSync(join(frrDir, 'zebra.conf'), zebraConf(conf));
-  await must('chown', ['-R', 'frr:frr', frrDir]);
+  mkdirSync(frrDir(), { recursive: true });
+  writeFileSync(join(frrDir(), 'zebra.conf'), zebraConf(conf));
+  await must('chown', ['-R', 'frr:frr', frrDir()]);
   const spec = `${PLUGIN}:endpoint=${ENDPOINT},sync-delay=15000${args}`;
-  await must('ip', ['netns', 'exec', l.nsG, '/usr/lib/frr/zebra', '-d', '-N', INST, '-f', join(frrDir, 'zebra.conf'), '-P', '0', '-M', spec]);
+  await must('ip', ['netns', 'exec', l.nsG, '/usr/lib/frr/zebra', '-d', '-N', INST, '-f', join(frrDir(), 'zebra.conf'), '-P', '0', '-M', spec]);
   await until('zebra pid', async () => zebraPid() !== undefined && (await vtysh('show version')).includes('FRRouting'), 15_000);
 }
 
 export async function startBgpd(l: Lab, conf = ''): Promise<void> {
-  writeFileSync(join(frrDir, 'bgpd.conf'), bgpdConf(conf));
-  await must('chown', ['-R', 'frr:frr', frrDir]);
-  await must('ip', ['netns', 'exec', l.nsG, '/usr/lib/frr/bgpd', '-d', '-N', INST, '-f', join(frrDir, 'bgpd.conf'), '-P', '0']);
+  writeFileSync(join(frrDir(), 'bgpd.conf'), bgpdConf(conf));
+  await must('chown', ['-R', 'frr:frr', frrDir()]);
+  await must('ip', ['netns', 'exec', l.nsG, '/usr/lib/frr/bgpd', '-d', '-N', INST, '-f', join(frrDir(), 'bgpd.conf'), '-P', '0']);
+}
+
+/**
+ * zebra (with the plugin, netns VRF backend `-n`) and bgpd in G, in a private mount namespace whose /run/netns
+ * shows only `vrfs` (each a netns of the host: zebra makes every netns there a VRF; note section 12). bgpd must
+ * share that mount namespace. The VRF netns stay reachable under their names outside.
+ */
+export async function startFrrNetnsVrfs(l: Lab, vrfs: string[], zebraExtra: string, bgpdExtra: string, args = ''): Promise<void> {
+  const dir = frrDir();
+  mkdirSync(join(DIR, 'priv'), { recursive: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'zebra.conf'), zebraConf(zebraExtra));
+  writeFileSync(join(dir, 'bgpd.conf'), bgpdConf(bgpdExtra));
+  await must('chown', ['-R', 'frr:frr', dir]);
+  const spec = `${PLUGIN}:endpoint=${ENDPOINT},sync-delay=15000${args}`;
+  const keep = vrfs.map((v) => `touch ${DIR}/priv/${v} && mount --bind /run/netns/${v} ${DIR}/priv/${v}`).join(' && ');
+  const show = vrfs.map((v) => `touch /run/netns/${v} && mount --bind ${DIR}/priv/${v} /run/netns/${v}`).join(' && ');
+  await must('ip', ['netns', 'exec', l.nsG, 'unshare', '-m', '--propagation', 'private', 'sh', '-ec', [
+    keep,
+    'mount -t tmpfs tmpfs /run/netns',
+    show,
+    `/usr/lib/frr/zebra -d -n -N ${INST} -f ${dir}/zebra.conf -P 0 -M ${spec}`,
+    `/usr/lib/frr/bgpd -d -N ${INST} -f ${dir}/bgpd.conf -P 0`,
+  ].join('\n')]);
+  await until('zebra pid', async () => zebraPid() !== undefined && (await vtysh('show version')).includes('FRRouting'), 15_000);
 }
 
 export async function vtysh(cmd: string): Promise<string> {

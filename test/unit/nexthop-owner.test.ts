@@ -92,4 +92,28 @@ describe('nexthop owner', () => {
     expect(p.reserved.groups.available).to.equal(RESERVED_IDS - 1);
     expect(idPools({ maxGroups: 1 << 22 }, 2 ** 20 - 1).fib.groups.available).to.equal(2 ** 20 - 1);
   });
+
+  it('vxlan members: one tunnel per (vni, VTEP) in the nexthop id space, a new router MAC rewrites it in place, freed with its last group', () => {
+    const o = new NexthopOwner(idPools().fib);
+    const b = new NexthopBatch();
+    const port = o.holdGroup([{ port: 0, gateway: '10.0.1.2', weight: 1 }], b)!;
+    const g1 = o.holdGroup([{ vxlan: { vni: 5000, vtep: '10.11.0.2', mac: '02:00:00:00:bb:02' }, weight: 1 }], b)!;
+    const g2 = o.holdGroup([{ vxlan: { vni: 5000, vtep: '10.11.0.2', mac: '02:00:00:00:bb:02' }, weight: 1 }, { vxlan: { vni: 5000, vtep: '10.12.0.2', mac: '02:00:00:00:bb:03' }, weight: 1 }], b)!;
+    expect(b.newTunnels.map((t) => t.vtep)).to.deep.equal(['10.11.0.2', '10.12.0.2']);
+    expect(new Set([...b.newNexthops.map((n) => n.id), ...b.newTunnels.map((t) => t.id)]).size, 'one id space').to.equal(3);
+    expect(g1.value.members[0]!.nexthop).to.equal(b.newTunnels[0]!.id);
+    const r = new NexthopBatch();
+    expect(o.setTunnelMac(5000, '10.11.0.2', '02:00:00:00:bb:09', r)).to.equal(true);
+    expect(o.setTunnelMac(5000, '10.11.0.2', '02:00:00:00:bb:09', r), 'same MAC: nothing to write').to.equal(false);
+    expect(r.newTunnels).to.deep.equal([{ id: b.newTunnels[0]!.id, vni: 5000, vtep: '10.11.0.2', mac: '02:00:00:00:bb:09' }]);
+    expect(r.newGroups).to.deep.equal([]);
+    const d = new NexthopBatch();
+    o.release(g2.id, d);
+    expect(d.deadTunnels, '10.11.0.2 is still in g1').to.deep.equal([b.newTunnels[1]!.id]);
+    o.release(g1.id, d);
+    o.release(port.id, d);
+    expect(d.deadTunnels).to.have.length(2);
+    expect(d.deadNexthops).to.have.length(1);
+    expect(o.tunnels()).to.deep.equal([]);
+  });
 });

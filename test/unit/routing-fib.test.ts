@@ -102,12 +102,12 @@ describe('routing FIB (zebra routes -> dataplane tables)', () => {
     expect(d.routes(0).map((x) => `${x.prefix} ${x.target.kind}`).sort()).to.deep.equal(['10.1.0.0/24 unicast', '192.0.2.0/24 blackhole']);
   });
 
-  it('refuses EVPN nexthops (no overlay yet) and invalid prefixes with host bits', () => {
+  it('refuses EVPN nexthops outside a VPC (the underlay VRF) and invalid prefixes with host bits', () => {
     const f = new Fib(dp(), ports);
     const e = route('ROUTE_INSTALL', '10.55.0.0', 24);
     e.nexthops[0]!.vni = 5000;
     const r = f.apply([e, route('ROUTE_INSTALL', '10.1.0.1', 24)], 1);
-    expect(r.map((x) => x.code)).to.deep.equal(['unsupported', 'invalid']);
+    expect(r.map((x) => x.code)).to.deep.equal(['no_vrf', 'invalid']);
   });
 
   it('a nexthop set seen before reuses its group only while that group lives, and follows port changes', () => {

@@ -4,7 +4,11 @@ import { StaticPortResolver } from '../../agent/src/features/routing/ports.ts';
 import type { PeerProcess, PeerVerifier } from '../../agent/src/features/routing/peer-auth.ts';
 
 export function dp(limits = {}): FakeDataplane {
-  const d = new FakeDataplane(limits);
+  return withPorts(new FakeDataplane(limits));
+}
+
+/** Initialises a fake (or a subclass) with the two ports. */
+export function withPorts<T extends FakeDataplane>(d: T): T {
   d.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 64 });
   d.addPort({ name: 'eth1', device: 'x', mtu: 1500, vrf: 0 }); // port 0
   d.addPort({ name: 'eth2', device: 'y', mtu: 1500, vrf: 0 }); // port 2

@@ -340,6 +340,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/overlay/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Routes of one VPC as the routing FIB holds them (zebra's EVPN routes over VXLAN tunnels), incl. routes waiting for a router MAC. */
+        get: operations["listOverlayRoutes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/overlay/vteps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Remote VTEPs the overlay routes use (one VXLAN tunnel per L3VNI and VTEP). */
+        get: operations["listOverlayVteps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/overlay/rmacs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Router MACs of remote VTEPs per L3VNI, as zebra announced them (EVPN model). */
+        get: operations["listOverlayRmacs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/frr": {
         parameters: {
             query?: never;
@@ -679,6 +730,33 @@ export interface components {
             /** @enum {unknown} */
             kind: "unicast" | "blackhole" | "reject" | "local";
             group?: number;
+        };
+        OverlayRoute: {
+            prefix: string;
+            /**
+             * @description waiting: accepted from zebra, not in the dataplane until the router MAC of its VTEP is known
+             * @enum {unknown}
+             */
+            state: "installed" | "waiting";
+            /** @enum {unknown} */
+            target: "unicast" | "blackhole" | "reject";
+            /** @description announced in an earlier plugin epoch; removed by the next sweep unless announced again */
+            stale: boolean;
+            nexthops: ({
+                /** @constant */
+                kind: "vxlan";
+                vni: number;
+                vtep: string;
+                rmac: string | null;
+                tunnel: number | null;
+                weight: number;
+            } | {
+                /** @constant */
+                kind: "port";
+                port: number;
+                gateway: string | null;
+                weight: number;
+            })[];
         };
         DpNexthop: {
             id: number;
@@ -1525,6 +1603,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CpiStatus"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listOverlayRoutes: {
+        parameters: {
+            query: {
+                vpc: components["schemas"]["Name"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the VPC's routes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        vpc: string;
+                        /** @description the VPC's dataplane VRF */
+                        vrf: number;
+                        /** @description the VPC's L3VNI */
+                        vni: number;
+                        items: components["schemas"]["OverlayRoute"][];
+                    };
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listOverlayVteps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description live tunnels */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description id in the dataplane's tunnels table (nexthop id space) */
+                            tunnel: number;
+                            vni: number;
+                            vtep: string;
+                            /** @description the router MAC written to the tunnel (inner destination MAC) */
+                            rmac: string;
+                            /** @description ECMP groups listing the tunnel */
+                            groups: number;
+                        }[];
+                    };
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listOverlayRmacs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description router MACs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            vni: number;
+                            vtep: string;
+                            mac: string;
+                            /**
+                             * @description neighbor: VTEP -> RMAC on the L3 SVI; mac: RMAC on the L3VNI vxlan
+                             * @enum {unknown}
+                             */
+                            from: "neighbor" | "mac";
+                        }[];
+                    };
                 };
             };
             default: components["responses"]["Problem"];

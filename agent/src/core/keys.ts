@@ -41,3 +41,8 @@ import type { ZebraFibSource } from '../features/frr/zebra-fib.ts';
 
 /** The routes zebra installed in its FIB (asked when read, for the status's FIB check); provided by features/frr. */
 export const ZEBRA_FIB = key<ZebraFibSource>('zebraFib');
+
+import type { OverlayView } from '../features/routing/overlay-view.ts';
+
+/** Overlay routes per VPC, tunnels (remote VTEPs) and router MACs as the routing FIB holds them; provided by features/routing. */
+export const OVERLAY = key<OverlayView>('overlay');

@@ -12,7 +12,14 @@
 // document's (a handful, and they must never be crowded out by a full FIB); the FIB allocates below them.
 // An owner keeps the books of one pool: the underlay's owner serves the boot tables and the document, the
 // FIB has its own, so each reports its own sizes (/v1/cpi's rib counts stay the FIB's).
-import type { Nexthop, NexthopGroup, PortId, RouteTarget } from '../dataplane/api.ts';
+//
+// VXLAN nexthops (the `tunnels` table: remote VTEP, its L3VNI and router MAC) share the nexthop id space, so
+// an ECMP group lists them like port nexthops. One tunnel per (VNI, VTEP): the router MAC is an attribute, and
+// a new MAC for a live tunnel rewrites that tunnel in place (groups and routes over it stay as they are).
+import type { Nexthop, NexthopGroup, PortId, RouteTarget, Tunnel } from '../dataplane/api.ts';
+
+/** An item of the dataplane's `tunnels` table (modules/vxlan). */
+export type VxlanTunnel = Tunnel;
 
 /** Table sizes when the boot file's `dataplane.eal.tables` leaves them out. The only copy. */
 export const TABLE_DEFAULTS = { maxNexthops: 1 << 16, maxGroups: 1 << 16, maxRoutes4: 16384, maxRoutes6: 4096 } as const;
@@ -80,12 +87,15 @@ export type NexthopSpec =
   | { kind: 'blackhole' }
   | { kind: 'reject' };
 
-/** One forwarding member of a group (connected when it has no gateway). */
-export interface Member {
-  port: PortId;
-  gateway?: string;
-  weight: number;
+/** Where a VXLAN member sends: the remote VTEP, the VNI it decapsulates to, and its router MAC. */
+export interface VxlanDest {
+  vni: number;
+  vtep: string;
+  mac: string;
 }
+
+/** One forwarding member of a group: out of a port (connected when it has no gateway), or into a tunnel. */
+export type Member = { port: PortId; gateway?: string; weight: number; vxlan?: undefined } | { vxlan: VxlanDest; weight: number };
 
 /** Table writes one batch of holds and releases needs, in the order they must be written. */
 export class NexthopBatch {
@@ -93,12 +103,13 @@ export class NexthopBatch {
   readonly newGroups: NexthopGroup[] = [];
   readonly deadGroups: number[] = [];
   readonly deadNexthops: number[] = [];
+  /** Tunnels to write before the groups: new ones and live ones whose router MAC changed. */
+  readonly newTunnels: VxlanTunnel[] = [];
+  readonly deadTunnels: number[] = [];
 }
 
-interface NhRef {
-  refs: number;
-  value: Nexthop;
-}
+type NhRef = { refs: number; value: Nexthop; tunnel?: undefined } | { refs: number; value?: undefined; tunnel: VxlanTunnel };
+const refId = (r: NhRef): number => (r.tunnel ? r.tunnel.id : r.value.id);
 
 export interface GroupRef {
   readonly id: number;
@@ -108,6 +119,9 @@ export interface GroupRef {
 }
 
 const nhKey = (port: PortId, gateway: string | undefined): string => `${port}/${gateway ?? ''}`;
+const tunnelKey = (vni: number, vtep: string): string => `vx/${vni}/${vtep}`;
+const memberKey = (m: Member): string => (m.vxlan ? tunnelKey(m.vxlan.vni, m.vxlan.vtep) : nhKey(m.port, m.gateway));
+const refKey = (r: NhRef): string => (r.tunnel ? tunnelKey(r.tunnel.vni, r.tunnel.vtep) : nhKey(r.value.port, r.value.gateway));
 
 export class NexthopOwner {
   private readonly nhByKey = new Map<string, NhRef>();
@@ -151,9 +165,11 @@ export class NexthopOwner {
     const taken: NhRef[] = [];
     const refs: { nexthop: number; weight: number }[] = [];
     for (const m of members) {
-      const r = this.nhByKey.get(nhKey(m.port, m.gateway)) ?? this.makeNexthop(m, batch, taken);
+      const old = this.nhByKey.get(memberKey(m));
+      if (old?.tunnel && m.vxlan && old.tunnel.mac !== m.vxlan.mac) this.remac(old.tunnel, m.vxlan.mac, batch);
+      const r = old ?? this.makeNexthop(m, batch, taken);
       if (!r) return this.unmake(taken, batch);
-      refs.push({ nexthop: r.value.id, weight: m.weight });
+      refs.push({ nexthop: refId(r), weight: m.weight });
     }
     refs.sort((a, b) => a.nexthop - b.nexthop);
     const key = refs.map((m) => `${m.nexthop}:${m.weight}`).join(',');
@@ -174,19 +190,65 @@ export class NexthopOwner {
   private makeNexthop(m: Member, batch: NexthopBatch, taken: NhRef[]): NhRef | undefined {
     const id = this.ids.nexthops.tryTake();
     if (id === undefined) return undefined;
-    const r = { refs: 0, value: m.gateway !== undefined ? { id, port: m.port, gateway: m.gateway } : { id, port: m.port } };
-    this.nhByKey.set(nhKey(m.port, m.gateway), r);
+    let r: NhRef;
+    if (m.vxlan) {
+      r = { refs: 0, tunnel: { id, vni: m.vxlan.vni, vtep: m.vxlan.vtep, mac: m.vxlan.mac } };
+      batch.newTunnels.push(r.tunnel);
+    } else {
+      r = { refs: 0, value: m.gateway !== undefined ? { id, port: m.port, gateway: m.gateway } : { id, port: m.port } };
+      batch.newNexthops.push(r.value);
+    }
+    this.nhByKey.set(memberKey(m), r);
     this.nhById.set(id, r);
-    batch.newNexthops.push(r.value);
     taken.push(r);
     return r;
+  }
+
+  /** A live tunnel gets another router MAC: the entry is rewritten in place (same id, groups unchanged). */
+  private remac(t: VxlanTunnel, mac: string, batch: NexthopBatch): void {
+    t.mac = mac;
+    if (!batch.newTunnels.includes(t)) batch.newTunnels.push(t);
+  }
+
+  /**
+   * The router MAC of the remote VTEP behind (vni, vtep) is now `mac`: a live tunnel to it is rewritten in
+   * `batch`. False when no tunnel to it is live or it already has that MAC.
+   */
+  setTunnelMac(vni: number, vtep: string, mac: string, batch: NexthopBatch): boolean {
+    const r = this.nhByKey.get(tunnelKey(vni, vtep));
+    if (!r?.tunnel || r.tunnel.mac === mac) return false;
+    this.remac(r.tunnel, mac, batch);
+    return true;
+  }
+
+  /** The live tunnel to (vni, vtep), if any (its MAC is the last one written). */
+  tunnel(vni: number, vtep: string): Readonly<VxlanTunnel> | undefined {
+    return this.nhByKey.get(tunnelKey(vni, vtep))?.tunnel;
+  }
+
+  /** Live tunnels with the number of groups using each. */
+  tunnels(): { tunnel: Readonly<VxlanTunnel>; groups: number }[] {
+    const out: { tunnel: Readonly<VxlanTunnel>; groups: number }[] = [];
+    for (const r of this.nhById.values()) if (r.tunnel) out.push({ tunnel: r.tunnel, groups: r.refs });
+    return out;
+  }
+
+  /** Members of a live group as nexthops and tunnels (for show commands). */
+  describe(groupId: number): { weight: number; nexthop?: Readonly<Nexthop>; tunnel?: Readonly<VxlanTunnel> }[] {
+    const g = this.groupById.get(groupId);
+    if (!g) return [];
+    return g.value.members.map((m) => {
+      const r = this.nhById.get(m.nexthop);
+      return r?.tunnel ? { weight: m.weight, tunnel: r.tunnel } : { weight: m.weight, ...(r?.value ? { nexthop: r.value } : {}) };
+    });
   }
 
   /** Nexthops made for a group that could not be made after all: never written, so not deleted either. */
   private unmake(taken: NhRef[], batch: NexthopBatch): undefined {
     for (const r of taken) {
       this.forget(r);
-      batch.newNexthops.splice(batch.newNexthops.indexOf(r.value), 1);
+      if (r.tunnel) batch.newTunnels.splice(batch.newTunnels.indexOf(r.tunnel), 1);
+      else batch.newNexthops.splice(batch.newNexthops.indexOf(r.value), 1);
     }
     return undefined;
   }
@@ -208,14 +270,21 @@ export class NexthopOwner {
       const n = this.nhById.get(m.nexthop);
       if (n && --n.refs <= 0) {
         this.forget(n);
-        batch.deadNexthops.push(n.value.id);
+        if (n.tunnel) {
+          batch.deadTunnels.push(n.tunnel.id);
+          // A rewrite of it queued in this batch must not recreate it after the delete.
+          const k = batch.newTunnels.indexOf(n.tunnel);
+          if (k >= 0) batch.newTunnels.splice(k, 1);
+        } else {
+          batch.deadNexthops.push(n.value.id);
+        }
       }
     }
   }
 
   private forget(r: NhRef): void {
-    this.nhByKey.delete(nhKey(r.value.port, r.value.gateway));
-    this.nhById.delete(r.value.id);
-    this.ids.nexthops.give(r.value.id);
+    this.nhByKey.delete(refKey(r));
+    this.nhById.delete(refId(r));
+    this.ids.nexthops.give(refId(r));
   }
 }

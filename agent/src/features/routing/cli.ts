@@ -1,11 +1,45 @@
-// `gwctl show plugin` (alias cpi): the zebra plugin link that feeds the routing FIB.
+// `gwctl show plugin` (alias cpi): the zebra plugin link that feeds the routing FIB; `show vteps`, `show rmacs`
+// and the VPC routes behind `show routes --vpc X` (underlay's `show routes` hands --vpc over to showVpcRoutes).
 import type { Command } from 'commander';
 import { showCommand } from '../../cli/commands.ts';
 import { call, client, print } from '../../cli/output.ts';
 import { fields, table } from '../../cli/table.ts';
 
+/** A VPC's routes with their tunnels: PREFIX, STATE (installed / waiting for a router MAC), VNI, VTEP, RMAC. */
+export async function showVpcRoutes(cmd: Command, vpc: string): Promise<void> {
+  const r = await call(client(cmd).GET('/v1/overlay/routes', { params: { query: { vpc } } }));
+  print(cmd, r, () => {
+    const rows = r.items.flatMap((x) => {
+      const nh = x.nexthops.length ? x.nexthops : [null];
+      return nh.map((n, k) => [
+        k === 0 ? x.prefix : '',
+        k === 0 ? `${x.state}${x.stale ? ' (stale)' : ''}` : '',
+        n === null ? x.target : n.kind === 'vxlan' ? `vxlan vni ${n.vni}` : `port ${n.port}`,
+        n === null ? '' : n.kind === 'vxlan' ? n.vtep : (n.gateway ?? 'connected'),
+        n === null || n.kind !== 'vxlan' ? '' : (n.rmac ?? '(unknown)'),
+        n === null ? '' : n.weight,
+      ]);
+    });
+    return `VPC ${r.vpc} (VRF ${r.vrf}, L3VNI ${r.vni})\n${table(['PREFIX', 'STATE', 'VIA', 'VTEP/GATEWAY', 'RMAC', 'WEIGHT'], rows)}`;
+  });
+}
+
 export function register(program: Command): void {
   const show = showCommand(program);
+  show
+    .command('vteps')
+    .description('remote VTEPs the overlay routes use (a VXLAN tunnel per L3VNI and VTEP)')
+    .action(async (_o, cmd: Command) => {
+      const v = await call(client(cmd).GET('/v1/overlay/vteps'));
+      print(cmd, v, () => table(['VTEP', 'VNI', 'RMAC', 'TUNNEL', 'GROUPS'], v.items.map((x) => [x.vtep, x.vni, x.rmac, x.tunnel, x.groups])));
+    });
+  show
+    .command('rmacs')
+    .description('router MACs of remote VTEPs per L3VNI, as zebra announced them')
+    .action(async (_o, cmd: Command) => {
+      const v = await call(client(cmd).GET('/v1/overlay/rmacs'));
+      print(cmd, v, () => table(['VNI', 'VTEP', 'RMAC', 'FROM'], v.items.map((x) => [x.vni, x.vtep, x.mac, x.from])));
+    });
   show
     .command('plugin')
     .alias('cpi')

@@ -15,11 +15,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootConfigError } from '../../boot/config.ts';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
-import { CPI, DATAPLANE, FRR_CONVERGENCE, ROUTE_HOLD } from '../../core/keys.ts';
+import { CPI, DATAPLANE, FRR_CONVERGENCE, OVERLAY, ROUTE_HOLD } from '../../core/keys.ts';
+import { overlayView } from './overlay-view.ts';
 import { routeHold, STALE_DEFAULTS } from './stale.ts';
 import { EvpnModel, KernelVniMap, type VniMap, type VxlanLink } from './evpn.ts';
 import { parsePrefix } from '../../dataplane/addr.ts';
 import { Fib } from './fib.ts';
+import { EVPN_VNIS_KEY, VPCS_KEY, VpcVrfs, ZEBRA_VRFS_KEY } from './overlay-vrfs.ts';
 import { TapPortResolver } from './ports.ts';
 import { CpiDebugSocket } from './debug.ts';
 import { CpiServer } from './server.ts';
@@ -138,10 +140,20 @@ export class CpiComponent implements Component {
     };
     // The dataplane component parsed and installed them already (DATAPLANE exists): canonical prefixes here.
     const bootRoutes = new Set((dpSec?.staticRoutes ?? []).map((r) => `${r.vrf ?? 0} ${parsePrefix(r.prefix)?.text ?? ''}`));
-    const fib = new Fib(dp, new TapPortResolver(dp, netnsOf), dpSec?.eal?.tables ?? {}, bootRoutes);
     const kernel = new KernelVniMap(() => kernelVxlans(sec.netns), Date.now, () => kernelVxlansAsync(sec.netns));
-    const vnis: VniMap = { vniOf: (n) => sec.vnis[n] ?? kernel.vniOf(n), cached: (n) => sec.vnis[n] ?? kernel.cached(n) };
+    // The per-VPC netdevs (features/evpn knows them; with the netns backend they are not in cpi.netns), then the kernel.
+    const overlay = (): VniMap | undefined => this.ctx.registry.find(EVPN_VNIS_KEY);
+    const vnis: VniMap = {
+      vniOf: (n) => sec.vnis[n] ?? overlay()?.vniOf(n) ?? kernel.vniOf(n),
+      cached: (n) => {
+        const o = overlay();
+        return sec.vnis[n] ?? (o ? (o.cached ? o.cached(n) : o.vniOf(n)) : undefined) ?? kernel.cached(n);
+      },
+    };
     const evpn = new EvpnModel(vnis);
+    // Overlay routes: zebra VRF -> VPC (features/evpn) -> dataplane VRF (features/vpc), looked up per route.
+    const vrfs = new VpcVrfs(() => this.ctx.registry.find(ZEBRA_VRFS_KEY), () => this.ctx.registry.find(VPCS_KEY));
+    const fib = new Fib(dp, new TapPortResolver(dp, netnsOf), dpSec?.eal?.tables ?? {}, bootRoutes, { vrfs, rmacs: evpn });
     const uid = idOf('/etc/passwd', sec.user);
     if (uid === undefined) throw new BootConfigError('cpi.user', `no user ${sec.user} (the user zebra runs as)`);
     const peers = new ZebraPeers(zebraIdentity(uid, sec.zebra));
@@ -164,9 +176,11 @@ export class CpiComponent implements Component {
       status: session.snapshot(),
       fib: Object.fromEntries([...new Set([0, ...dp.ports().map((p) => p.vrf)])].map((v) => [v, fib.prefixes(v)])),
       evpn: evpn.snapshot(),
+      overlay: { vrfs: Object.fromEntries(fib.vrfIds().filter((v) => v !== 0).map((v) => [v, fib.view(v, session.currentEpoch)])), tunnels: fib.tunnels(), rmacs: evpn.routerMacs() },
     }));
     await this.debug.start();
     this.ctx.registry.provide(CPI, session);
+    this.ctx.registry.provide(OVERLAY, overlayView(fib, evpn, () => this.ctx.registry.find(VPCS_KEY), () => session.currentEpoch));
     this.ctx.registry.provide(ROUTE_HOLD, routeHold(session.stale));
     log.info({ endpoint: sec.endpoint }, 'listening for the zebra plugin');
   }

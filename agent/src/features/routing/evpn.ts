@@ -3,6 +3,10 @@
 // map (the interface manager creates those devices, so it knows it; tests give it directly). A MAC on an
 // SVI bridge is mapped through the vxlan enslaved to it (bridge name -> VNI). Entries whose netdev has no
 // VNI yet are kept under VNI 0 and re-keyed when the map learns it.
+//
+// Router MACs (RMAC) of remote VTEPs are what overlay routes need (zebra puts none on a route): per (L3VNI,
+// VTEP), the MAC of the neighbor VTEP on the L3 SVI, else the MAC installed on the L3VNI vxlan with that VTEP
+// (note section 10). Changes are collected for the FIB, which rewrites tunnels and installs waiting routes.
 import type { MacBody, NeighBody, VtepBody } from '../../../../wire/gen/wire.gen.ts';
 
 export interface VniMap {
@@ -37,6 +41,18 @@ export interface EvpnVtep {
   ifname: string;
 }
 
+/** A router MAC that appeared, changed or went (mac undefined) for (vni, vtep). */
+export interface RmacChange {
+  vni: number;
+  vtep: string;
+  mac: string | undefined;
+}
+
+/** Where the FIB finds a remote VTEP's router MAC. */
+export interface RmacSource {
+  rmac(vni: number, vtep: string): string | undefined;
+}
+
 export interface EvpnSnapshot {
   macs: EvpnMac[];
   neighbors: EvpnNeigh[];
@@ -54,7 +70,7 @@ export function unmapV4(ip: string): string {
   return `${a >> 8}.${a & 0xff}.${b >> 8}.${b & 0xff}`;
 }
 
-export class EvpnModel {
+export class EvpnModel implements RmacSource {
   private readonly macs = new Map<string, EvpnMac>();
   private readonly neighs = new Map<string, EvpnNeigh>();
   private readonly vteps = new Map<string, EvpnVtep>();
@@ -63,6 +79,13 @@ export class EvpnModel {
   private readonly vtepIps = new Set<string>();
   /** Entries per netdev and the VNI they were stored under: sizes() counts VNIs without copying the model. */
   private readonly byIfname = new Map<string, Map<number, number>>();
+  /**
+   * "vni/vtep" -> router MAC from a neighbor on the L3 SVI (n) and the MACs on the L3VNI vxlan that name this
+   * VTEP (m, newest last: while zebra moves a VTEP to a new RMAC both are installed for a moment).
+   */
+  private readonly rmacs = new Map<string, { n?: string; m: string[] }>();
+  /** "vni/vtep" keys whose rmac() answer may have changed since the last drainRmacChanges(). */
+  private readonly rmacDirty = new Map<string, string | undefined>();
 
   constructor(private readonly vnis: VniMap) {}
 
@@ -82,12 +105,70 @@ export class EvpnModel {
   }
 
   private count(e: Entry, d: number): void {
+    this.indexRmac(e, d);
     let m = this.byIfname.get(e.ifname);
     if (!m) this.byIfname.set(e.ifname, (m = new Map()));
     const n = (m.get(e.vni) ?? 0) + d;
     if (n > 0) m.set(e.vni, n);
     else m.delete(e.vni);
     if (m.size === 0) this.byIfname.delete(e.ifname);
+  }
+
+  /**
+   * Neighbors (ip, mac) and MACs (mac, vtep) index as router-MAC candidates of (vni, ip|vtep); host entries of
+   * L2VNIs land under their L2VNI, which no overlay route asks for. Entries without a known VNI are not indexed.
+   */
+  private indexRmac(e: Entry, d: number): void {
+    const x = e as Entry & Partial<EvpnMac & EvpnNeigh>;
+    const neigh = 'routerMac' in x;
+    const slot = neigh ? 'n' : 'sticky' in x ? 'm' : undefined;
+    const ip = neigh ? x.ip : x.vtep;
+    if (!slot || !x.mac || !ip || e.vni === 0) return;
+    const k = `${e.vni}/${ip}`;
+    const r = this.rmacs.get(k) ?? { m: [] };
+    const before = r.n ?? r.m.at(-1);
+    if (slot === 'n') {
+      if (d > 0) r.n = x.mac;
+      else if (r.n === x.mac) delete r.n;
+    } else {
+      const i = r.m.indexOf(x.mac);
+      if (i >= 0) r.m.splice(i, 1);
+      if (d > 0) r.m.push(x.mac);
+    }
+    if (r.n === undefined && r.m.length === 0) this.rmacs.delete(k);
+    else this.rmacs.set(k, r);
+    const after = r.n ?? r.m.at(-1);
+    if (after === before) return;
+    // The first value before this drain is what the FIB last saw: a value that comes back is no change.
+    if (!this.rmacDirty.has(k)) this.rmacDirty.set(k, before);
+    else if (this.rmacDirty.get(k) === after) this.rmacDirty.delete(k);
+  }
+
+  rmac(vni: number, vtep: string): string | undefined {
+    const r = this.rmacs.get(`${vni}/${vtep}`);
+    return r?.n ?? r?.m.at(-1);
+  }
+
+  /** Router MACs changed since the last call (each (vni, vtep) once, with its current MAC). */
+  drainRmacChanges(): RmacChange[] {
+    if (this.rmacDirty.size === 0) return [];
+    const out: RmacChange[] = [];
+    for (const k of this.rmacDirty.keys()) {
+      const i = k.indexOf('/');
+      const vni = Number(k.slice(0, i));
+      const vtep = k.slice(i + 1);
+      out.push({ vni, vtep, mac: this.rmac(vni, vtep) });
+    }
+    this.rmacDirty.clear();
+    return out;
+  }
+
+  /** Every known router MAC (for `show rmacs`). */
+  routerMacs(): { vni: number; vtep: string; mac: string; from: 'neighbor' | 'mac' }[] {
+    return [...this.rmacs].map(([k, r]) => {
+      const i = k.indexOf('/');
+      return { vni: Number(k.slice(0, i)), vtep: k.slice(i + 1), mac: (r.n ?? r.m.at(-1))!, from: r.n !== undefined ? 'neighbor' : 'mac' };
+    });
   }
 
   private vni(ifname: string): number {

@@ -2,11 +2,27 @@
 // nexthops and groups are deduplicated with reference counts so 1M routes over two peers cost two
 // nexthops and a few groups. Every batch of ops is applied with one call per table kind and each op gets
 // its own result, which the CPI sends back to zebra.
+//
+// Overlay routes (EVPN nexthops: vni != 0, gate = remote VTEP, ifindex = the L3 SVI) of a zebra VRF that is a
+// VPC's go to that VPC's dataplane VRF through groups of VXLAN tunnels (vni, VTEP, router MAC). zebra puts no
+// router MAC on a route: it comes from the EVPN model (RmacSource). A route whose VTEP has no known router MAC
+// yet is answered `ok` and waits (zebra sends the RMAC neighbor before the route, but a replay or a re-created
+// L3VNI can order them otherwise); it is installed when the MAC arrives. A MAC that changes rewrites the tunnel
+// in place; one that is deleted leaves the tunnel with its last MAC (zebra deletes the RMAC before the routes
+// over it, note section 11), and new routes to that VTEP use it too.
 import type { DataplaneApi, RouteOp, RouteTarget, TableErrorCode } from '../../dataplane/api.ts';
 import { idPools, NexthopBatch, NexthopOwner, type GroupRef, type Member, type TableSizes } from '../../core/nexthops.ts';
 import type { ResultName, RouteOp as WireRouteOp } from '../../../../wire/gen/wire.gen.ts';
 import { parsePrefix } from '../../dataplane/addr.ts';
 import type { PortResolver } from './ports.ts';
+import { unmapV4, type RmacChange, type RmacSource } from './evpn.ts';
+import { IDENTITY_VRFS, type OverlayVrfs } from './overlay-vrfs.ts';
+
+/** How the FIB places overlay routes: zebra VRF -> dataplane VRF, and the remote VTEPs' router MACs. */
+export interface FibOverlay {
+  vrfs: OverlayVrfs;
+  rmacs?: RmacSource;
+}
 
 /** FRR constants the FIB reads from route ops (lib/route_types.h, lib/nexthop.h). */
 export const ZEBRA_ROUTE_KERNEL = 1;
@@ -96,14 +112,17 @@ const epochOf = (v: Installed): number => Math.floor(v / GROUP_SPAN);
 /** What a route op resolves to before anything is written. */
 type Plan =
   | { kind: 'skip'; code: ResultName }
-  | { kind: 'fail'; code: ResultName; reason: string }
+  /** vrf: the dataplane VRF an older entry of the prefix would be in (when the VRF resolved). */
+  | { kind: 'fail'; code: ResultName; reason: string; vrf?: number; prefix?: string }
   | { kind: 'del'; vrf: number; prefix: string }
+  | { kind: 'wait'; vrf: number; prefix: string }
   | { kind: 'add'; vrf: number; prefix: string; target: RouteTarget; members?: Member[]; sig?: string; group?: GroupRef };
 
 
 /** Most routes share a handful of nexthop sets: remembered by their wire form, up to this many. */
 const MAX_CACHED_SETS = 4096;
 const OK: FibRouteResult = Object.freeze({ code: 'ok' });
+const UNDERLAY = Object.freeze({ vrf: 0, vpc: null });
 
 const DP_TO_RESULT: Record<TableErrorCode, ResultName> = {
   ok: 'ok',
@@ -122,6 +141,22 @@ export interface FibSizes {
   groups: number;
 }
 
+/** A route of a dataplane VRF as `show routes` lists it. */
+export interface FibRouteView {
+  prefix: string;
+  /** installed: in the dataplane; waiting: an overlay route whose VTEP's router MAC is not known yet. */
+  state: 'installed' | 'waiting';
+  target: 'unicast' | 'blackhole' | 'reject';
+  nexthops: ({ kind: 'port'; port: number; gateway: string | null; weight: number } | { kind: 'vxlan'; vni: number; vtep: string; rmac: string | null; tunnel: number | null; weight: number })[];
+  stale: boolean;
+}
+
+/** An overlay route waiting for a router MAC: its op is applied again when one of its VTEPs gets one. */
+interface Waiting {
+  op: WireRouteOp;
+  epoch: number;
+}
+
 export class Fib {
   private readonly routes = new Map<number, Map<string, Installed>>();
   /** Wire nexthop set -> the group it resolved to (valid while that very group object is live). */
@@ -129,6 +164,12 @@ export class Fib {
   private sigPortsVersion = -1;
   private readonly nexthops: NexthopOwner;
   private routeCount = 0;
+  /** Overlay routes answered ok that wait for a router MAC, per dataplane VRF. */
+  private readonly waiting = new Map<number, Map<string, Waiting>>();
+  /** The dataplane VRF each zebra VRF last resolved to: its deletes still find their routes after the map changed. */
+  private readonly bound = new Map<number, number>();
+  private readonly vrfs: OverlayVrfs;
+  private readonly rmacs: RmacSource | undefined;
 
   constructor(
     private readonly dp: DataplaneApi,
@@ -139,7 +180,10 @@ export class Fib {
      * so zebra may not replace them (or delete them with a withdraw). Its route for such a prefix is refused.
      */
     private readonly bootRoutes: ReadonlySet<string> = new Set(),
+    overlay: FibOverlay = { vrfs: IDENTITY_VRFS },
   ) {
+    this.vrfs = overlay.vrfs;
+    this.rmacs = overlay.rmacs;
     // Group ids must fit the packed Installed value.
     this.nexthops = new NexthopOwner(idPools(limits, GROUP_SPAN - 1).fib);
   }
@@ -153,23 +197,42 @@ export class Fib {
     return [...(this.routes.get(vrf)?.keys() ?? [])];
   }
 
+  /** The dataplane VRF of a zebra VRF's routes; a delete falls back to where the VRF's routes last went. */
+  private bind(zebraVrf: number, del: boolean): { vrf: number; vpc: string | null } | string {
+    if (zebraVrf === 0) return UNDERLAY;
+    const b = this.vrfs.resolve(zebraVrf);
+    if ('refuse' in b) {
+      const last = del ? this.bound.get(zebraVrf) : undefined;
+      return last === undefined ? b.refuse : { vrf: last, vpc: null };
+    }
+    this.bound.set(zebraVrf, b.vrf);
+    return b;
+  }
+
   private plan(op: WireRouteOp): Plan {
     // Only the main table forwards; other tables (policy routing) and connected/kernel routes are not the
-    // plugin's to program: the dataplane component owns its ports' connected and local routes.
+    // plugin's to program: the dataplane component owns its ports' connected and local routes. (With the netns
+    // VRF backend every VRF's main table is 254 too.)
     if (op.table !== RT_TABLE_MAIN) return { kind: 'skip', code: 'ok' };
     if (op.proto === ZEBRA_ROUTE_CONNECT || op.proto === ZEBRA_ROUTE_KERNEL) return { kind: 'skip', code: 'ok' };
     const p = canonicalPrefix(op.dst, op.plen);
     if (!p) return { kind: 'fail', code: 'invalid', reason: `bad prefix ${op.dst}/${op.plen}` };
-    if (this.bootRoutes.size > 0 && this.bootRoutes.has(`${op.vrf} ${p}`)) {
-      return op.op === 'ROUTE_DELETE' ? { kind: 'skip', code: 'ok' } : { kind: 'fail', code: 'unsupported', reason: `${p} is a route of the boot file's dataplane section` };
+    const del = op.op === 'ROUTE_DELETE';
+    const b = this.bind(op.vrf, del);
+    if (typeof b === 'string') return del ? { kind: 'skip', code: 'ok' } : { kind: 'fail', code: 'no_vrf', reason: b };
+    const vrf = b.vrf;
+    if (this.bootRoutes.size > 0 && this.bootRoutes.has(`${vrf} ${p}`)) {
+      return del ? { kind: 'skip', code: 'ok' } : { kind: 'fail', code: 'unsupported', reason: `${p} is a route of the boot file's dataplane section` };
     }
-    if (op.op === 'ROUTE_DELETE') return { kind: 'del', vrf: op.vrf, prefix: p };
+    if (this.waiting.size > 0) this.unwait(vrf, p);
+    if (del) return { kind: 'del', vrf, prefix: p };
     const bh = op.nexthops.find((n) => n.type === NH_BLACKHOLE);
     if (bh) {
       const kind = bh.bhType === BH_REJECT || bh.bhType === BH_ADMINPROHIB ? 'reject' : 'blackhole';
-      return { kind: 'add', vrf: op.vrf, prefix: p, target: { kind } };
+      return { kind: 'add', vrf, prefix: p, target: { kind } };
     }
-    if (op.nexthops.length === 0) return { kind: 'fail', code: 'invalid', reason: 'route without active nexthops' };
+    if (op.nexthops.length === 0) return { kind: 'fail', code: 'invalid', reason: 'route without active nexthops', vrf, prefix: p };
+    if (op.nexthops[0]!.vni !== 0) return this.planOverlay(op, b, p);
     // Resolving ports and building the group's dedup keys cost more than the rest of a route: a nexthop set
     // seen before maps straight to its live group. Port mappings change only on a resolver refresh.
     const pv = this.ports.version ?? 0;
@@ -180,15 +243,42 @@ export class Fib {
     let sig = '';
     for (const nh of op.nexthops) sig += `${nh.vrf}/${nh.ifindex}/${nh.gate ?? ''}/${nh.weight}/${nh.vni};`;
     const cached = this.groupBySig.get(sig);
-    if (cached && this.nexthops.live(cached)) return { kind: 'add', vrf: op.vrf, prefix: p, target: { kind: 'unicast', group: cached.id }, group: cached };
+    if (cached && this.nexthops.live(cached)) return { kind: 'add', vrf, prefix: p, target: { kind: 'unicast', group: cached.id }, group: cached };
     const members: Member[] = [];
     for (const nh of op.nexthops) {
-      if (nh.vni !== 0) return { kind: 'fail', code: 'unsupported', reason: `EVPN nexthop (vni ${nh.vni}): no overlay in the dataplane yet` };
+      if (nh.vni !== 0) return { kind: 'fail', code: 'unsupported', reason: `EVPN and underlay nexthops in one route (vni ${nh.vni})`, vrf, prefix: p };
       const port = this.ports.portFor(nh.vrf, nh.ifindex);
-      if (port === undefined) return { kind: 'fail', code: 'unsupported', reason: `nexthop ifindex ${nh.ifindex} (vrf ${nh.vrf}) is not a dataplane port` };
+      if (port === undefined) return { kind: 'fail', code: 'unsupported', reason: `nexthop ifindex ${nh.ifindex} (vrf ${nh.vrf}) is not a dataplane port`, vrf, prefix: p };
       members.push({ port, ...(nh.gate !== null ? { gateway: nh.gate } : {}), weight: Math.max(1, nh.weight) });
     }
-    return { kind: 'add', vrf: op.vrf, prefix: p, target: { kind: 'unicast', group: 0 }, members, sig };
+    return { kind: 'add', vrf, prefix: p, target: { kind: 'unicast', group: 0 }, members, sig };
+  }
+
+  /** A route over EVPN nexthops: one tunnel per (vni, VTEP), each with the VTEP's router MAC. */
+  private planOverlay(op: WireRouteOp, b: { vrf: number; vpc: string | null }, p: string): Plan {
+    const vrf = b.vrf;
+    const no = (code: ResultName, reason: string): Plan => ({ kind: 'fail', code, reason, vrf, prefix: p });
+    if (b.vpc === null) return no('no_vrf', `EVPN nexthop (vni ${op.nexthops[0]!.vni}) in zebra VRF ${op.vrf}, which is no VPC's`);
+    const members: Member[] = [];
+    for (const nh of op.nexthops) {
+      if (nh.vni === 0) return no('unsupported', 'EVPN and underlay nexthops in one route');
+      if (nh.gate === null) return no('invalid', `EVPN nexthop (vni ${nh.vni}) without a VTEP`);
+      const vtep = unmapV4(nh.gate);
+      if (vtep.includes(':')) return no('unsupported', `EVPN nexthop (vni ${nh.vni}): VTEP ${vtep} is not IPv4 (the overlay's underlay is IPv4)`);
+      const mac = this.rmacs?.rmac(nh.vni, vtep) ?? this.nexthops.tunnel(nh.vni, vtep)?.mac;
+      if (mac === undefined) return { kind: 'wait', vrf, prefix: p };
+      const weight = Math.max(1, nh.weight);
+      members.push({ vxlan: { vni: nh.vni, vtep, mac }, weight });
+    }
+    return { kind: 'add', vrf, prefix: p, target: { kind: 'unicast', group: 0 }, members };
+  }
+
+  /** Forgets a waiting route (a new op for the prefix decides again). */
+  private unwait(vrf: number, prefix: string): boolean {
+    const t = this.waiting.get(vrf);
+    if (!t?.delete(prefix)) return false;
+    if (t.size === 0) this.waiting.delete(vrf);
+    return true;
   }
 
   /**
@@ -211,14 +301,19 @@ export class Fib {
       if (pl.kind === 'fail') {
         results[i] = { code: pl.code, reason: pl.reason };
         // zebra now believes the prefix is not installed: the dataplane must not keep an older entry.
-        const vrfT = this.routes.get(ops[i]!.vrf);
-        const pfx = `${ops[i]!.dst}/${ops[i]!.plen}`;
-        if (vrfT?.has(pfx)) {
-          routeOps.push({ op: 'del', vrf: ops[i]!.vrf, prefix: pfx });
-          routeIdx.push(-1);
-          newGroupOf.push(0);
-          this.forget(ops[i]!.vrf, pfx, batch);
-        }
+        const v = pl.vrf ?? this.bound.get(ops[i]!.vrf) ?? ops[i]!.vrf;
+        const pfx = pl.prefix ?? `${ops[i]!.dst}/${ops[i]!.plen}`;
+        this.dropOlder(v, pfx, routeOps, routeIdx, newGroupOf, batch);
+        continue;
+      }
+      if (pl.kind === 'wait') {
+        // Answered ok: zebra's route is accepted and takes effect once the router MAC is known. What the prefix
+        // had before (an older path) must not keep forwarding meanwhile.
+        results[i] = OK;
+        this.dropOlder(pl.vrf, pl.prefix, routeOps, routeIdx, newGroupOf, batch);
+        let t = this.waiting.get(pl.vrf);
+        if (!t) this.waiting.set(pl.vrf, (t = new Map()));
+        t.set(pl.prefix, { op: ops[i]!, epoch });
         continue;
       }
       if (pl.kind === 'del') {
@@ -252,6 +347,7 @@ export class Fib {
 
     const nhRes = newNhs.length ? this.dp.setNexthops(newNhs) : [];
     const badNh = new Set(newNhs.filter((_, k) => nhRes[k] !== 'ok').map((n) => n.id));
+    this.writeTunnels(batch, badNh);
     const grRes = newGroups.length ? this.dp.setGroups(newGroups) : [];
     const badGroup = new Map<number, TableErrorCode>();
     newGroups.forEach((g, k) => {
@@ -279,7 +375,8 @@ export class Fib {
       if (i < 0) continue;
       if (r.op === 'del') {
         this.forget(r.vrf, r.prefix, batch);
-        results[i] = code === 'ok' || code === 'not_found' ? OK : { code: DP_TO_RESULT[code] };
+        // no_vrf: the VPC's dataplane VRF went first (its routes with it).
+        results[i] = code === 'ok' || code === 'not_found' || code === 'no_vrf' ? OK : { code: DP_TO_RESULT[code] };
         continue;
       }
       if (code !== 'ok') {
@@ -301,7 +398,54 @@ export class Fib {
     const liveGroups = delGroups.filter((g) => !badGroup.has(g));
     if (liveGroups.length) this.dp.delGroups(liveGroups);
     if (delNhs.length) this.dp.delNexthops(delNhs.filter((n) => !badNh.has(n)));
+    const deadTunnels = batch.deadTunnels.filter((n) => !badNh.has(n));
+    if (deadTunnels.length) this.dp.delTunnels(deadTunnels);
     return results;
+  }
+
+  /** Removes the dataplane entry a refused or waiting route replaces (written with the batch's routes). */
+  private dropOlder(vrf: number, prefix: string, routeOps: RouteOp[], routeIdx: number[], newGroupOf: number[], batch: NexthopBatch): void {
+    if (!this.routes.get(vrf)?.has(prefix)) return;
+    routeOps.push({ op: 'del', vrf, prefix });
+    routeIdx.push(-1);
+    newGroupOf.push(0);
+    this.forget(vrf, prefix, batch);
+  }
+
+  /** New tunnels and router-MAC rewrites, before the groups that use them; refused ids join `bad`. */
+  private writeTunnels(batch: NexthopBatch, bad: Set<number>): void {
+    if (!batch.newTunnels.length) return;
+    const res = this.dp.setTunnels(batch.newTunnels);
+    batch.newTunnels.forEach((t, k) => {
+      if (res[k] !== 'ok') bad.add(t.id);
+    });
+  }
+
+  /**
+   * Router MACs changed (EVPN model): live tunnels to those VTEPs are rewritten, and waiting routes over them
+   * are applied again (in their own epochs). Returns what failed, for the CPI's failure list.
+   */
+  rmacsChanged(changes: RmacChange[]): { vrf: number; prefix: string; result: FibRouteResult }[] {
+    const batch = new NexthopBatch();
+    const known = new Set<string>();
+    for (const c of changes) {
+      if (c.mac === undefined) continue;
+      this.nexthops.setTunnelMac(c.vni, c.vtep, c.mac, batch);
+      known.add(`${c.vni}/${c.vtep}`);
+    }
+    this.writeTunnels(batch, new Set());
+    const failed: { vrf: number; prefix: string; result: FibRouteResult }[] = [];
+    if (known.size === 0 || this.waiting.size === 0) return failed;
+    const ready: Waiting[] = [];
+    for (const t of this.waiting.values()) {
+      for (const w of t.values()) if (w.op.nexthops.some((n) => n.gate !== null && known.has(`${n.vni}/${unmapV4(n.gate)}`))) ready.push(w);
+    }
+    // Each keeps the epoch of the op that announced it (a later sweep must judge it by that).
+    for (const w of ready) {
+      const [r] = this.apply([w.op], w.epoch);
+      if (r!.code !== 'ok') failed.push({ vrf: w.op.vrf, prefix: `${w.op.dst}/${w.op.plen}`, result: r! });
+    }
+    return failed;
   }
 
   private vrfTable(vrf: number): Map<string, Installed> {
@@ -327,7 +471,13 @@ export class Fib {
    * Keeps a route zebra deleted in the dataplane as stale (as if last announced before `epoch`): the next sweep
    * removes it unless the route is announced again first. False when the FIB does not hold it.
    */
-  retire(vrf: number, prefix: string, epoch: number): boolean {
+  retire(zebraVrf: number, prefix: string, epoch: number): boolean {
+    const vrf = zebraVrf === 0 ? 0 : (this.bound.get(zebraVrf) ?? zebraVrf);
+    const w = this.waiting.get(vrf)?.get(prefix);
+    if (w) {
+      w.epoch = Math.min(w.epoch, epoch - 1);
+      return true;
+    }
     const t = this.routes.get(vrf);
     const prev = t?.get(prefix);
     if (!t || prev === undefined) return false;
@@ -339,6 +489,7 @@ export class Fib {
   staleCount(epoch: number): number {
     let n = 0;
     for (const t of this.routes.values()) for (const r of t.values()) if (epochOf(r) < epoch) n++;
+    for (const t of this.waiting.values()) for (const w of t.values()) if (w.epoch < epoch) n++;
     return n;
   }
 
@@ -346,12 +497,72 @@ export class Fib {
   sweep(epoch: number): number {
     const stale: RouteOp[] = [];
     for (const [vrf, t] of this.routes) for (const [prefix, r] of t) if (epochOf(r) < epoch) stale.push({ op: 'del', vrf, prefix });
-    if (!stale.length) return 0;
+    let waited = 0;
+    for (const [vrf, t] of this.waiting) {
+      for (const [prefix, w] of t) {
+        if (w.epoch >= epoch) continue;
+        t.delete(prefix);
+        waited++;
+      }
+      if (t.size === 0) this.waiting.delete(vrf);
+    }
+    if (!stale.length) return waited;
     const batch = new NexthopBatch();
     this.dp.applyRoutes(stale);
     for (const s of stale) this.forget(s.vrf, s.prefix, batch);
     if (batch.deadGroups.length) this.dp.delGroups(batch.deadGroups);
     if (batch.deadNexthops.length) this.dp.delNexthops(batch.deadNexthops);
-    return stale.length;
+    if (batch.deadTunnels.length) this.dp.delTunnels(batch.deadTunnels);
+    return stale.length + waited;
+  }
+
+  /** Routes of a dataplane VRF with their nexthops and tunnels (installed and waiting), for `show routes`. */
+  view(vrf: number, epoch: number): FibRouteView[] {
+    const out: FibRouteView[] = [];
+    let drops: Map<string, string> | undefined;
+    const dropKind = (prefix: string): 'blackhole' | 'reject' => {
+      drops ??= new Map(this.dp.routes(vrf).map((e) => [e.prefix, e.target.kind]));
+      return drops.get(prefix) === 'reject' ? 'reject' : 'blackhole';
+    };
+    for (const [prefix, r] of this.routes.get(vrf) ?? []) {
+      const g = groupOf(r);
+      const nexthops: FibRouteView['nexthops'] = this.nexthops.describe(g).map((m) =>
+        m.tunnel
+          ? { kind: 'vxlan', vni: m.tunnel.vni, vtep: m.tunnel.vtep, rmac: m.tunnel.mac, tunnel: m.tunnel.id, weight: m.weight }
+          : { kind: 'port', port: m.nexthop?.port ?? -1, gateway: m.nexthop?.gateway ?? null, weight: m.weight },
+      );
+      const target = g ? 'unicast' : dropKind(prefix);
+      out.push({ prefix, state: 'installed', target, nexthops, stale: epochOf(r) < epoch });
+    }
+    for (const [prefix, w] of this.waiting.get(vrf) ?? []) {
+      out.push({
+        prefix,
+        state: 'waiting',
+        target: 'unicast',
+        nexthops: w.op.nexthops.map((n) => ({ kind: 'vxlan', vni: n.vni, vtep: unmapV4(n.gate ?? ''), rmac: null, tunnel: null, weight: Math.max(1, n.weight) })),
+        stale: w.epoch < epoch,
+      });
+    }
+    return out.sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+  }
+
+  /** Live tunnels (remote VTEPs) with the groups using each, for `show vteps`. */
+  tunnels(): { id: number; vni: number; vtep: string; rmac: string; groups: number }[] {
+    return this.nexthops
+      .tunnels()
+      .map(({ tunnel: t, groups }) => ({ id: t.id, vni: t.vni, vtep: t.vtep, rmac: t.mac, groups }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  /** Overlay routes waiting for a router MAC. */
+  waitingCount(): number {
+    let n = 0;
+    for (const t of this.waiting.values()) n += t.size;
+    return n;
+  }
+
+  /** Dataplane VRFs the FIB holds routes in (installed or waiting). */
+  vrfIds(): number[] {
+    return [...new Set([...this.routes.keys(), ...this.waiting.keys()])].sort((a, b) => a - b);
   }
 }

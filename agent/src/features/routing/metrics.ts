@@ -1,6 +1,6 @@
 // gw_cpi_* series: the zebra plugin link and the model it feeds, read at scrape time.
 import type { Collectors } from '../../core/feature.ts';
-import { CPI } from '../../core/keys.ts';
+import { CPI, OVERLAY } from '../../core/keys.ts';
 import { gauge, mirrored, perScrape, type Labels } from '../../metrics/mirror.ts';
 import type { CpiStatus, CpiStatusSource } from './status.ts';
 
@@ -46,5 +46,14 @@ export function cpiCollectors(c: Collectors): void {
   gauge(reg, 'gw_cpi_model_entries', 'entries in the agent model built from the plugin', ['table'], () => {
     const s = snap();
     return s ? [...Object.entries(s.rib), ...Object.entries(s.evpn)].map(([table, v]) => [{ table }, v]) : [];
+  });
+  // Read at scrape time (no snapshot): two counts the FIB keeps.
+  gauge(reg, 'gw_cpi_overlay_tunnels', 'live VXLAN tunnels (one per L3VNI and remote VTEP) the overlay routes use', [], () => {
+    const o = c.services.find(OVERLAY);
+    return o ? [[{}, o.vteps().length]] : [];
+  });
+  gauge(reg, 'gw_cpi_overlay_waiting_routes', 'EVPN routes accepted from zebra and waiting for the router MAC of their VTEP (not forwarding)', [], () => {
+    const o = c.services.find(OVERLAY);
+    return o ? [[{}, o.waiting()]] : [];
   });
 }

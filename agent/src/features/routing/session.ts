@@ -78,6 +78,11 @@ export class CpiSession {
     this.stale = new StaleSweeper(tables, probe, log, staleOptions);
   }
 
+  /** The current (or last) epoch: entries announced before it are stale. */
+  get currentEpoch(): number {
+    return this.epoch;
+  }
+
   /** Counts and logs (rate-limited) a peer the agent turned away, at the socket or at HELLO. */
   refuse(code: string, reason: string): void {
     this.refused[code] = (this.refused[code] ?? 0) + 1;
@@ -252,6 +257,11 @@ export class CpiSession {
         this.count(op.op, r.code === 'ok');
         if (r.code !== 'ok') this.fail(op.op, `vrf ${op.vrf} ${op.dst}/${op.plen}`, r.code, r.reason ?? r.code);
       });
+    }
+    // Router MACs that arrived or changed in this batch: tunnels rewritten, waiting overlay routes installed.
+    const rmacs = this.evpn.drainRmacChanges();
+    if (rmacs.length) {
+      for (const f of this.fib.rmacsChanged(rmacs)) this.fail('ROUTE_INSTALL', `vrf ${f.vrf} ${f.prefix} (router MAC arrived)`, f.result.code, f.result.reason ?? f.result.code);
     }
     this.answered++;
     return codes;

@@ -4,6 +4,7 @@ import { showCommand } from '../../cli/commands.ts';
 import type { components } from '../../api/openapi.gen.ts';
 import { call, CliError, client, print } from '../../cli/output.ts';
 import { table } from '../../cli/table.ts';
+import { showVpcRoutes } from '../routing/cli.ts';
 
 /** Two reads `period` seconds apart: packets and bits per second per port, drops per second per reason. */
 async function showRates(cmd: Command, period: number): Promise<void> {
@@ -48,9 +49,11 @@ export function register(program: Command): void {
 
   show
     .command('routes')
-    .description('dataplane FIB of one VRF')
+    .description('dataplane FIB of one VRF, or (--vpc) a VPC\'s routes with their VXLAN tunnels')
     .option('--vrf <id>', 'VRF id', '0')
-    .action(async (o: { vrf: string }, cmd: Command) => {
+    .option('--vpc <name>', 'the routes of this VPC (overlay: VNI, VTEP, router MAC per route)')
+    .action(async (o: { vrf: string; vpc?: string }, cmd: Command) => {
+      if (o.vpc !== undefined) return showVpcRoutes(cmd, o.vpc);
       // Follow the cursor to the end: the table is shown whole, page by page as the API serves it.
       const vrf = Number(o.vrf);
       const items: components['schemas']['DpRoute'][] = [];
