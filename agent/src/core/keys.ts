@@ -41,3 +41,12 @@ import type { ZebraFibSource } from '../features/frr/zebra-fib.ts';
 
 /** The routes zebra installed in its FIB (asked when read, for the status's FIB check); provided by features/frr. */
 export const ZEBRA_FIB = key<ZebraFibSource>('zebraFib');
+
+import type { VpcDirectory } from '../features/vpc/directory.ts';
+
+/** Realized VPCs by name and dataplane VRF (`onChange` on every change); provided by features/vpc. */
+export const VPCS = key<VpcDirectory>('vpcs');
+import type { VpcStatusSource } from '../features/vpc/status.ts';
+
+/** The realized overlay with its counters, for the API and /metrics; provided by features/vpc. */
+export const VPC_STATUS = key<VpcStatusSource>('vpcStatus');

@@ -1,0 +1,61 @@
+// The overlay component: registers the VPC consumer with the config hub, provides VPCS (the directory other
+// features look VPCs up in) and VPC_STATUS (the realized view for the API and /metrics). It needs no boot
+// section: its limits come from the dataplane's (VRF count, VRFs the boot file's ports use).
+import type { Component, DaemonContext } from '../../core/daemon.ts';
+import { CONFIG, DATAPLANE, LOGS, VPC_STATUS, VPCS } from '../../core/keys.ts';
+import { TABLE_DEFAULTS } from '../../core/nexthops.ts';
+import type { DataplaneApi } from '../../dataplane/api.ts';
+import { parseDataplaneSection } from '../underlay/section.ts';
+import { VpcConfigConsumer } from './consumer.ts';
+import type { VpcLimits } from './desired.ts';
+import { VpcDirectoryImpl } from './directory.ts';
+import type { OverlayCountersApi, OverlayTablesApi } from './dp-tables.ts';
+import { VpcRealizer } from './realizer.ts';
+import { VpcStatusView } from './status.ts';
+
+/** Peering ids the vpc module's tables take (tables.yaml: peering u32 1..65535). */
+export const MAX_PEERINGS = 65535;
+
+/** The dataplane's overlay tables, when this dataplane build has them. */
+export function overlayTables(dp: DataplaneApi | undefined): (OverlayTablesApi & OverlayCountersApi) | undefined {
+  const t = dp as Partial<OverlayTablesApi> | undefined;
+  return t && typeof t.setVteps === 'function' && typeof t.setPeeringRoutes === 'function' ? (dp as unknown as OverlayTablesApi & OverlayCountersApi) : undefined;
+}
+
+export function vpcLimits(bootDataplane: unknown): VpcLimits {
+  if (bootDataplane === undefined) return { maxVrfs: TABLE_DEFAULTS.maxVrfs, reservedVrfs: new Set(), maxPeerings: MAX_PEERINGS };
+  const sec = parseDataplaneSection(bootDataplane);
+  return {
+    maxVrfs: sec.eal.tables?.maxVrfs ?? TABLE_DEFAULTS.maxVrfs,
+    reservedVrfs: new Set([...sec.ports.map((p) => p.vrf), ...sec.staticRoutes.map((r) => r.vrf)].filter((v) => v !== 0)),
+    maxPeerings: MAX_PEERINGS,
+  };
+}
+
+export class VpcComponent implements Component {
+  readonly name = 'vpc';
+
+  constructor(private readonly ctx: DaemonContext) {}
+
+  async start(): Promise<void> {
+    const log = (this.ctx.registry.find(LOGS)?.for('vpc') ?? this.ctx.log.child({ mod: 'vpc' }));
+    const dp = this.ctx.registry.find(DATAPLANE);
+    const tables = overlayTables(dp);
+    if (!tables) log.info(dp ? 'the dataplane has no overlay tables: VPCs are not realized' : 'no dataplane: VPCs are not realized');
+    const realizer = new VpcRealizer(tables);
+    const directory = new VpcDirectoryImpl((e) => log.error({ err: e }, 'a VPC directory listener failed'));
+    directory.onChange((vpcs) => log.info({ vpcs: vpcs.map((v) => `${v.name}:vrf${v.vrf}`) }, 'VPCs changed'));
+    this.ctx.registry.provide(VPCS, directory);
+    this.ctx.registry.provide(VPC_STATUS, new VpcStatusView(realizer, () => tables));
+    const hub = this.ctx.registry.find(CONFIG);
+    if (!hub) return;
+    const consumer = new VpcConfigConsumer(realizer, directory, vpcLimits(this.ctx.boot.sections.dataplane), tables !== undefined);
+    hub.addConsumer(consumer);
+    const cur = hub.applied();
+    if (cur) await consumer.apply(cur);
+  }
+
+  async stop(): Promise<void> {
+    // The dataplane goes with the underlay component; nothing of the overlay outlives it.
+  }
+}
