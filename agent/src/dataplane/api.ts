@@ -4,7 +4,17 @@
 // bigint. Table writes are batched; each batch returns one result per item so a caller can tell the plugin
 // exactly which route failed and why.
 
-import type { Neighbor, Nexthop, NexthopGroup, RouteEntry, TableErrorCode, TablesApi } from '../../../dataplane/tables/gen/tables.gen.ts';
+import type {
+  Neighbor,
+  Nexthop,
+  NexthopGroup,
+  RouteEntry,
+  TableErrorCode,
+  TablesApi,
+  Tunnel,
+  Vni,
+  Vtep,
+} from '../../../dataplane/tables/gen/tables.gen.ts';
 
 export type VrfId = number;
 export type PortId = number;
@@ -86,6 +96,9 @@ export type {
   RouteOp,
   RouteTarget,
   TableErrorCode,
+  Tunnel,
+  Vni,
+  Vtep,
 } from '../../../dataplane/tables/gen/tables.gen.ts';
 
 export interface WorkerCounters {
@@ -134,6 +147,10 @@ export interface DataplaneApi extends TablesApi {
   nexthops(): Nexthop[];
   groups(): NexthopGroup[];
   neighbors(): Neighbor[];
+  /** vxlan: the local VTEP (at most one), VNI -> VRF, tunnels (nexthop ids of kind vxlan). */
+  vteps(): Vtep[];
+  vnis(): Vni[];
+  tunnels(): Tunnel[];
 
   workerCounters(): WorkerCounters[];
   portCounters(): PortCounters[];

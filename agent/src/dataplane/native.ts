@@ -23,7 +23,10 @@ import type {
   RouteTarget,
   TableErrorCode,
   TableLimits,
+  Tunnel,
+  Vni,
   VrfId,
+  Vtep,
   WorkerCounters,
 } from './api.ts';
 import { DataplaneError } from './errors.ts';
@@ -50,6 +53,9 @@ export interface Addon extends TablesAddon {
   nexthops(): Nexthop[];
   groups(): NexthopGroup[];
   neighbors(): Neighbor[];
+  vteps(): Vtep[];
+  vnis(): Vni[];
+  tunnels(): Tunnel[];
   pollEvents(max: number): DataplaneEvent[];
   portAddrSet(port: number, ip: string | null): number;
   eventsDropped(): bigint;
@@ -267,6 +273,30 @@ export class NativeDataplane implements DataplaneApi {
     return this.batch((a) => this.addon.delNeighbors(a), ns);
   }
 
+  setVteps(vs: Vtep[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setVteps(a), vs);
+  }
+
+  delVteps(ips: string[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delVteps(a), ips);
+  }
+
+  setVnis(vs: Vni[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setVnis(a), vs);
+  }
+
+  delVnis(vnis: number[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delVnis(a), vnis);
+  }
+
+  setTunnels(ts: Tunnel[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setTunnels(a), ts);
+  }
+
+  delTunnels(ids: number[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delTunnels(a), ids);
+  }
+
   /** ICMP error source addresses of a port: the first IPv4 and first IPv6 of `addresses` ("ip/len" or "ip"). */
   setPortAddresses(port: PortId, addresses: string[]): TableErrorCode {
     this.live();
@@ -298,6 +328,18 @@ export class NativeDataplane implements DataplaneApi {
 
   neighbors(): Neighbor[] {
     return this.readable ? this.addon.neighbors() : [];
+  }
+
+  vteps(): Vtep[] {
+    return this.readable ? this.addon.vteps() : [];
+  }
+
+  vnis(): Vni[] {
+    return this.readable ? this.addon.vnis() : [];
+  }
+
+  tunnels(): Tunnel[] {
+    return this.readable ? this.addon.tunnels() : [];
   }
 
   workerCounters(): WorkerCounters[] {
