@@ -3,7 +3,7 @@
 // table_full), a log of every call, and a way to make the next write of one table refuse an item; and
 // overlayDoc(), the document the vpc tests start from; vpcConsumer(), the real consumer over the fake.
 import type { DesiredState } from '../../agent/src/config/model.ts';
-import type { TableErrorCode } from '../../agent/src/dataplane/api.ts';
+import type { RouteOp, TableErrorCode } from '../../agent/src/dataplane/api.ts';
 import type { OverlayCounter, OverlayCountersApi, OverlayTablesApi, PeeringRoute, PeeringSource, Vni, Vtep } from '../../agent/src/features/vpc/dp-tables.ts';
 import { VpcConfigConsumer } from '../../agent/src/features/vpc/consumer.ts';
 import type { VpcLimits } from '../../agent/src/features/vpc/desired.ts';
@@ -29,6 +29,8 @@ export class FakeOverlayTables implements OverlayTablesApi, OverlayCountersApi {
   readonly vnis = new Map<number, Vni>();
   readonly routes = new Map<string, PeeringRoute>();
   readonly sources = new Map<string, PeeringSource>();
+  /** Routes by "vrf prefix" → target kind. */
+  readonly fib = new Map<string, string>();
   /** Every call, in order: "addVrf 1", "setVnis 2" (item count) ... */
   readonly calls: string[] = [];
   /** Set to refuse the item at `index` of the next call of `method` with `code`. */
@@ -60,6 +62,15 @@ export class FakeOverlayTables implements OverlayTablesApi, OverlayCountersApi {
     return this.single('delVrf', vrf, () => {
       if (vrf === 0 || vrf >= this.maxVrfs) return 'invalid';
       return this.vrfs.delete(vrf) ? 'ok' : 'not_found';
+    });
+  }
+
+  applyRoutes(items: RouteOp[]): TableErrorCode[] {
+    return this.batch('applyRoutes', items, (r) => {
+      if (!this.vrfs.has(r.vrf)) return 'no_vrf';
+      if (r.op === 'del') return this.fib.delete(`${r.vrf} ${r.prefix}`) ? 'ok' : 'not_found';
+      this.fib.set(`${r.vrf} ${r.prefix}`, r.target.kind);
+      return 'ok';
     });
   }
 
@@ -120,10 +131,11 @@ export class FakeOverlayTables implements OverlayTablesApi, OverlayCountersApi {
   }
 
   /** Everything written, sorted, for comparisons. */
-  dump(): { vrfs: number[]; vteps: Vtep[]; vnis: Vni[]; routes: PeeringRoute[]; sources: PeeringSource[] } {
+  dump(): { vrfs: number[]; fib: string[]; vteps: Vtep[]; vnis: Vni[]; routes: PeeringRoute[]; sources: PeeringSource[] } {
     const by = (a: object, b: object): number => JSON.stringify(a).localeCompare(JSON.stringify(b));
     return {
       vrfs: [...this.vrfs].sort((a, b) => a - b),
+      fib: [...this.fib].map(([k, v]) => `${k} ${v}`).sort(),
       vteps: [...this.vteps.values()].sort(by),
       vnis: [...this.vnis.values()].sort(by),
       routes: [...this.routes.values()].sort(by),

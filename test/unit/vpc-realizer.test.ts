@@ -38,6 +38,8 @@ describe('vpc realizer and consumer', () => {
     const t = s.dp.dump();
     expect(t.vrfs).to.deep.equal([0, 1, 2]);
     expect(t.vteps).to.deep.equal([{ ip: '10.0.0.1', mac: '02:00:00:00:00:01' }]);
+    // UDP 4789 to the VTEP address must reach decapsulation: the address is local in the underlay.
+    expect(t.fib).to.deep.equal(['0 10.0.0.1/32 local']);
     expect(t.vnis).to.deep.equal([{ vni: 100, vrf: 1 }, { vni: 200, vrf: 2 }]);
     expect(t.routes).to.have.length(3);
     expect(t.sources).to.have.length(3);
@@ -105,13 +107,20 @@ describe('vpc realizer and consumer', () => {
     expect(s.dp.dump().routes).to.have.length(3);
   });
 
-  it('a VTEP that changes address is deleted before the new one is written (one VTEP slot)', async () => {
+  it('a VTEP that changes address is deleted before the new one is written (one VTEP slot), with its local route', async () => {
     const s = setup();
     await s.apply(overlayDoc());
     const d = overlayDoc();
     d.gateway.vtep = { ip: '10.0.0.9', mac: '02:00:00:00:00:09' };
     expect((await s.apply(d)).ok).to.equal(true);
     expect(s.dp.dump().vteps).to.deep.equal([{ ip: '10.0.0.9', mac: '02:00:00:00:00:09' }]);
+    expect(s.dp.dump().fib).to.deep.equal(['0 10.0.0.9/32 local']);
+    const d2 = overlayDoc();
+    delete d2.gateway.vtep;
+    d2.vpcs = [];
+    d2.peerings = [];
+    expect((await s.apply(d2)).ok).to.equal(true);
+    expect(s.dp.dump()).to.deep.include({ vrfs: [0], fib: [], vteps: [], vnis: [] });
   });
 
   it('a VRF the dataplane refuses is reported at its VPC', async () => {

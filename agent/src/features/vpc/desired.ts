@@ -34,6 +34,8 @@ export interface VpcTables {
   peerings: Map<string, PeeringWant>;
   /** By ip. */
   vteps: Map<string, Vtep>;
+  /** Local routes in VRF 0 (the VTEP's /32, so UDP 4789 to it reaches decapsulation), by prefix. */
+  localRoutes: Set<string>;
   /** By VNI. */
   vnis: Map<number, Vni>;
   /** By routeKey. */
@@ -98,9 +100,12 @@ function sources(e: Expose): string[] {
 /** The dataplane's part of the document's overlay, with what only the dataplane can judge (ids left). */
 export function desiredVpcTables(doc: DesiredState, prev: Assignment, limits: VpcLimits): { tables: VpcTables; assignment: Assignment; problems: Problem[] } {
   const problems: Problem[] = [];
-  const tables: VpcTables = { vpcs: new Map(), peerings: new Map(), vteps: new Map(), vnis: new Map(), peeringRoutes: new Map(), peeringSources: new Map() };
+  const tables: VpcTables = { vpcs: new Map(), peerings: new Map(), vteps: new Map(), localRoutes: new Set(), vnis: new Map(), peeringRoutes: new Map(), peeringSources: new Map() };
   const vtep = doc.gateway.vtep;
-  if (vtep) tables.vteps.set(vtep.ip, { ip: vtep.ip, mac: vtep.mac.toLowerCase() });
+  if (vtep) {
+    tables.vteps.set(vtep.ip, { ip: vtep.ip, mac: vtep.mac.toLowerCase() });
+    tables.localRoutes.add(`${vtep.ip}/32`);
+  }
 
   const vrfs = assign(
     doc.vpcs.map((v) => v.name),

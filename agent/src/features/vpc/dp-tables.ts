@@ -1,16 +1,10 @@
-// The overlay's dataplane tables as this feature writes them (vteps and vnis of the vxlan module, peeringRoutes
-// and peeringSources of the vpc module; shapes agreed in the session's coordination notes). Until the modules'
-// generated types are merged these are written here; the realizer only needs this slice of DataplaneApi.
-import type { TableErrorCode } from '../../dataplane/api.ts';
+// The overlay's dataplane tables as this feature writes them: VRFs and VRF 0's routes (the VTEP's local route),
+// vteps and vnis of the vxlan module, peeringRoutes and peeringSources of the vpc module. The realizer only needs
+// this slice of DataplaneApi. The vpc module's shapes are written here until its generated types are merged.
+import type { DataplaneApi, TableErrorCode } from '../../dataplane/api.ts';
 
-export interface Vtep {
-  ip: string;
-  mac: string;
-}
-export interface Vni {
-  vni: number;
-  vrf: number;
-}
+export type { Vni, Vtep } from '../../dataplane/api.ts';
+
 export interface PeeringRoute {
   vrf: number;
   prefix: string;
@@ -23,13 +17,7 @@ export interface PeeringSource {
   prefix: string;
 }
 
-export interface OverlayTablesApi {
-  addVrf(vrf: number): TableErrorCode;
-  delVrf(vrf: number): TableErrorCode;
-  setVteps(items: Vtep[]): TableErrorCode[];
-  delVteps(items: string[]): TableErrorCode[];
-  setVnis(items: Vni[]): TableErrorCode[];
-  delVnis(items: number[]): TableErrorCode[];
+export interface OverlayTablesApi extends Pick<DataplaneApi, 'addVrf' | 'delVrf' | 'applyRoutes' | 'setVteps' | 'delVteps' | 'setVnis' | 'delVnis'> {
   setPeeringRoutes(items: PeeringRoute[]): TableErrorCode[];
   delPeeringRoutes(items: Pick<PeeringRoute, 'vrf' | 'prefix'>[]): TableErrorCode[];
   setPeeringSources(items: PeeringSource[]): TableErrorCode[];

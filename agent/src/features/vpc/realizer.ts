@@ -28,25 +28,27 @@ export interface VpcRealizerStats {
   applies: number;
   applyFailures: number;
   /** Items written and deleted, per table. */
-  written: Record<'vrfs' | 'vteps' | 'vnis' | 'peeringRoutes' | 'peeringSources', number>;
-  deleted: Record<'vrfs' | 'vteps' | 'vnis' | 'peeringRoutes' | 'peeringSources', number>;
+  written: Record<'vrfs' | 'localRoutes' | 'vteps' | 'vnis' | 'peeringRoutes' | 'peeringSources', number>;
+  deleted: Record<'vrfs' | 'localRoutes' | 'vteps' | 'vnis' | 'peeringRoutes' | 'peeringSources', number>;
 }
 
 type TableName = keyof VpcRealizerStats['written'];
 
-const same = (a: object, b: object): boolean => JSON.stringify(a) === JSON.stringify(b);
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 export class VpcRealizer {
   readonly stats: VpcRealizerStats = {
     applies: 0,
     applyFailures: 0,
-    written: { vrfs: 0, vteps: 0, vnis: 0, peeringRoutes: 0, peeringSources: 0 },
-    deleted: { vrfs: 0, vteps: 0, vnis: 0, peeringRoutes: 0, peeringSources: 0 },
+    written: { vrfs: 0, localRoutes: 0, vteps: 0, vnis: 0, peeringRoutes: 0, peeringSources: 0 },
+    deleted: { vrfs: 0, localRoutes: 0, vteps: 0, vnis: 0, peeringRoutes: 0, peeringSources: 0 },
   };
   /** VPCs whose VRF exists in the dataplane. */
   private readonly vpcs = new Map<string, VpcWant>();
   private readonly peerings = new Map<string, PeeringWant>();
   private readonly vteps = new Map<string, Vtep>();
+  /** Local routes in VRF 0, by prefix (the value is the VTEP address, for errors). */
+  private readonly local = new Map<string, string>();
   private readonly vnis = new Map<number, Vni>();
   private readonly routes = new Map<string, PeeringRoute>();
   private readonly sources = new Map<string, PeeringSource>();
@@ -100,6 +102,8 @@ export class VpcRealizer {
     this.sync('peeringSources', this.sources, next.peeringSources, 'del', (items) => this.dp?.delPeeringSources(items), (s) => byPeering(s.peering));
     this.sync('vnis', this.vnis, next.vnis, 'del', (items) => this.dp?.delVnis(items.map((v) => v.vni)), (v) => byVrf(v.vrf));
     this.sync('vteps', this.vteps, next.vteps, 'del', (items) => this.dp?.delVteps(items.map((v) => v.ip)), (v) => ({ vtep: v.ip }));
+    const local = new Map([...next.localRoutes].map((p) => [p, p.slice(0, p.indexOf('/'))]));
+    this.sync('localRoutes', this.local, local, 'del', (ps) => this.dp?.applyRoutes(ps.map((ip) => ({ op: 'del', vrf: 0, prefix: `${ip}/32` }))), (ip) => ({ vtep: ip }));
     for (const p of [...this.peerings.keys()]) if (!next.peerings.has(p)) this.peerings.delete(p);
     for (const [name, v] of [...this.vpcs]) {
       const w = next.vpcs.get(name);
@@ -114,6 +118,7 @@ export class VpcRealizer {
       this.vpcs.set(name, w);
     }
     for (const [name, p] of next.peerings) this.peerings.set(name, p);
+    this.sync('localRoutes', this.local, local, 'set', (ps) => this.dp?.applyRoutes(ps.map((ip) => ({ op: 'add', vrf: 0, prefix: `${ip}/32`, target: { kind: 'local' } }))), (ip) => ({ vtep: ip }));
     this.sync('vteps', this.vteps, next.vteps, 'set', (items) => this.dp?.setVteps(items), (v) => ({ vtep: v.ip }));
     this.sync('vnis', this.vnis, next.vnis, 'set', (items) => this.dp?.setVnis(items), (v) => byVrf(v.vrf));
     // Sources before routes: a destination becomes reachable only once the traffic allowed to it is known.
@@ -134,7 +139,7 @@ export class VpcRealizer {
    * One batch of `table`: `del` removes what the record has and `want` has not, `set` writes what is new or
    * changed. The record follows each item's result; the first refused item becomes the error.
    */
-  private sync<K, T extends object>(
+  private sync<K, T>(
     table: TableName,
     have: Map<K, T>,
     want: Map<K, T>,
