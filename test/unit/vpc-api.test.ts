@@ -63,14 +63,14 @@ describe('vpc overlay on the API and /metrics', () => {
 
   it('shows each applied VPC with its dataplane VRF, VNI, peerings and counters, and the VTEP', async () => {
     expect((await call(f.unix, 'PUT', '/v1/config', overlayDoc(), { ...U, 'if-match': '"0"' })).status).to.equal(200);
-    f.overlay.counters.vpcs = [{ vrf: 1, packets: 12n, bytes: 1500n, drops: { vpc_no_peering: 3n } }];
+    f.overlay.counters.vpcs = [{ vrf: 1, rxPackets: 12n, rxBytes: 1500n, txPackets: 9n, txBytes: 900n, drops: { vpc_no_peering: 3n } }];
     const r = await call(f.unix, 'GET', '/v1/overlay/vpcs');
     expect(r.status, r.text).to.equal(200);
     expect(r.body).to.deep.equal({
       dataplane: true,
       vtep: { ip: '10.0.0.1', mac: '02:00:00:00:00:01' },
       items: [
-        { name: 'blue', id: 'b1', vni: 100, vrf: 1, subnets: ['10.10.0.0/24', '2001:db8:10::/64'], peerings: ['blue-red'], counters: { packets: '12', bytes: '1500', drops: { vpc_no_peering: '3' } } },
+        { name: 'blue', id: 'b1', vni: 100, vrf: 1, subnets: ['10.10.0.0/24', '2001:db8:10::/64'], peerings: ['blue-red'], counters: { rxPackets: '12', rxBytes: '1500', txPackets: '9', txBytes: '900', drops: { vpc_no_peering: '3' } } },
         { name: 'red', id: 'r1', vni: 200, vrf: 2, subnets: ['10.20.0.0/24'], peerings: ['blue-red'] },
       ],
     });
@@ -78,7 +78,7 @@ describe('vpc overlay on the API and /metrics', () => {
 
   it('shows what each side of a peering reaches; a deleted peering disappears from the view and the tables', async () => {
     await call(f.unix, 'PUT', '/v1/config', overlayDoc(), { ...U, 'if-match': '"0"' });
-    f.overlay.counters.peerings = [{ peering: 1, packets: 5n, bytes: 420n, drops: {} }];
+    f.overlay.counters.peerings = [{ peering: 1, packets: 5n, bytes: 420n }];
     const r = await call(f.unix, 'GET', '/v1/overlay/peerings');
     expect(r.status, r.text).to.equal(200);
     expect(r.body.items).to.deep.equal([
@@ -89,7 +89,7 @@ describe('vpc overlay on the API and /metrics', () => {
           { vpc: 'blue', vrf: 1, reaches: ['10.20.0.0/24'], sources: ['10.10.0.0/25', '2001:db8:10::/64'] },
           { vpc: 'red', vrf: 2, reaches: ['10.10.0.0/25', '2001:db8:10::/64'], sources: ['10.20.0.0/24'] },
         ],
-        counters: { packets: '5', bytes: '420', drops: {} },
+        counters: { packets: '5', bytes: '420' },
       },
     ]);
     expect((await call(f.unix, 'DELETE', '/v1/peerings/blue-red', undefined, { ...U, 'if-match': '"1"' })).status).to.equal(200);
@@ -105,18 +105,21 @@ describe('vpc overlay on the API and /metrics', () => {
     expect(f.overlay.calls).to.deep.equal([]);
   });
 
-  it('exports traffic and drops per VPC and per peering on /metrics', async () => {
+  it('exports traffic and drops per VPC and traffic per peering on /metrics', async () => {
     await call(f.unix, 'PUT', '/v1/config', overlayDoc(), { ...U, 'if-match': '"0"' });
     f.overlay.counters = {
-      vpcs: [{ vrf: 2, packets: 7n, bytes: 700n, drops: { vpc_no_peering: 2n, vpc_source_not_exposed: 1n } }],
-      peerings: [{ peering: 1, packets: 4n, bytes: 400n, drops: { vpc_source_not_exposed: 1n } }],
+      vpcs: [{ vrf: 2, rxPackets: 7n, rxBytes: 700n, txPackets: 3n, txBytes: 300n, drops: { vpc_no_peering: 2n, vpc_source_not_exposed: 1n } }],
+      peerings: [{ peering: 1, packets: 4n, bytes: 400n }],
     };
     const m = (await call(f.unix, 'GET', '/metrics')).text;
-    expect(m).to.include('gw_vpc_packets_total{vpc="red",vrf="2"} 7');
-    expect(m).to.include('gw_vpc_bytes_total{vpc="red",vrf="2"} 700');
+    expect(m).to.include('gw_vpc_rx_packets_total{vpc="red",vrf="2"} 7');
+    expect(m).to.include('gw_vpc_rx_bytes_total{vpc="red",vrf="2"} 700');
+    expect(m).to.include('gw_vpc_tx_packets_total{vpc="red",vrf="2"} 3');
+    expect(m).to.include('gw_vpc_tx_bytes_total{vpc="red",vrf="2"} 300');
+    expect(m).to.include('gw_vpc_drops_total{vpc="red",vrf="2",reason="vpc_source_not_exposed"} 1');
     expect(m).to.include('gw_vpc_drops_total{vpc="red",vrf="2",reason="vpc_no_peering"} 2');
     expect(m).to.include('gw_vpc_peering_packets_total{peering="blue-red"} 4');
-    expect(m).to.include('gw_vpc_peering_drops_total{peering="blue-red",reason="vpc_source_not_exposed"} 1');
+    expect(m).to.include('gw_vpc_peering_bytes_total{peering="blue-red"} 400');
     expect(m).to.include('gw_vpc_info{vpc="blue",vni="100",vrf="1"} 1');
     expect(m).to.include('gw_vpc_peering_entries{peering="blue-red",table="peeringRoutes"} 3');
   });

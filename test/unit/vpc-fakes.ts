@@ -4,7 +4,7 @@
 // overlayDoc(), the document the vpc tests start from; vpcConsumer(), the real consumer over the fake.
 import type { DesiredState } from '../../agent/src/config/model.ts';
 import type { RouteOp, TableErrorCode } from '../../agent/src/dataplane/api.ts';
-import type { OverlayCounter, OverlayCountersApi, OverlayTablesApi, PeeringRoute, PeeringSource, Vni, Vtep } from '../../agent/src/features/vpc/dp-tables.ts';
+import type { OverlayCountersApi, OverlayTablesApi, PeeringCounters, PeeringRoute, PeeringSource, VpcCounters, Vni, Vtep } from '../../agent/src/features/vpc/dp-tables.ts';
 import { VpcConfigConsumer } from '../../agent/src/features/vpc/consumer.ts';
 import type { VpcLimits } from '../../agent/src/features/vpc/desired.ts';
 import { VpcDirectoryImpl } from '../../agent/src/features/vpc/directory.ts';
@@ -35,7 +35,7 @@ export class FakeOverlayTables implements OverlayTablesApi, OverlayCountersApi {
   readonly calls: string[] = [];
   /** Set to refuse the item at `index` of the next call of `method` with `code`. */
   failNext: { method: string; index: number; code: TableErrorCode } | undefined;
-  counters: { vpcs: ({ vrf: number } & OverlayCounter)[]; peerings: ({ peering: number } & OverlayCounter)[] } = { vpcs: [], peerings: [] };
+  counters: { vpcs: VpcCounters[]; peerings: PeeringCounters[] } = { vpcs: [], peerings: [] };
 
   constructor(private readonly maxVrfs = 16) {}
 
@@ -122,11 +122,11 @@ export class FakeOverlayTables implements OverlayTablesApi, OverlayCountersApi {
     return this.batch('delPeeringSources', items, (s) => (this.sources.delete(`${s.vrf} ${s.peering} ${s.prefix}`) ? 'ok' : 'not_found'));
   }
 
-  vpcCounters(): ({ vrf: number } & OverlayCounter)[] {
+  vpcCounters(): VpcCounters[] {
     return this.counters.vpcs;
   }
 
-  peeringCounters(): ({ peering: number } & OverlayCounter)[] {
+  peeringCounters(): PeeringCounters[] {
     return this.counters.peerings;
   }
 

@@ -759,13 +759,23 @@ export interface components {
                 [key: string]: components["schemas"]["Counter"];
             };
         };
-        /** @description what the vpc module counted (inner packets; drops by reason) */
-        OverlayCounters: {
-            packets: components["schemas"]["Counter"];
-            bytes: components["schemas"]["Counter"];
+        /** @description what the vpc module counted for a VPC (bytes are inner IP bytes) */
+        OverlayVpcCounters: {
+            /** @description decapsulated packets from the VPC that reached classify */
+            rxPackets: components["schemas"]["Counter"];
+            rxBytes: components["schemas"]["Counter"];
+            /** @description packets routed into the VPC through a peering */
+            txPackets: components["schemas"]["Counter"];
+            txBytes: components["schemas"]["Counter"];
+            /** @description classify drops of packets from the VPC by reason */
             drops: {
                 [key: string]: components["schemas"]["Counter"];
             };
+        };
+        /** @description packets routed through a peering (both directions; inner IP bytes) */
+        OverlayPeeringCounters: {
+            packets: components["schemas"]["Counter"];
+            bytes: components["schemas"]["Counter"];
         };
         OverlayVpcs: {
             /** @description false where the agent has no dataplane with overlay tables (VRF ids are assigned */
@@ -782,7 +792,7 @@ export interface components {
                 vrf: number;
                 subnets: string[];
                 peerings: string[];
-                counters?: components["schemas"]["OverlayCounters"];
+                counters?: components["schemas"]["OverlayVpcCounters"];
             }[];
         };
         OverlayPeering: {
@@ -797,7 +807,7 @@ export interface components {
                 /** @description sources this side may send from (what it exposes) */
                 sources: string[];
             }[];
-            counters?: components["schemas"]["OverlayCounters"];
+            counters?: components["schemas"]["OverlayPeeringCounters"];
         };
         /** @description shape owned by agent/src/features/routing/status.ts (CpiStatus); state "absent" when no CPI component runs */
         CpiStatus: {

@@ -7,12 +7,14 @@ import { call, CliError, client, globals, print } from '../../cli/output.ts';
 
 type S = components['schemas'];
 type OverlayVpc = S['OverlayVpcs']['items'][number];
-type Counters = S['OverlayCounters'];
 
-function traffic(verb: string, c: Counters | undefined): string {
-  if (!c) return `  ${verb}: no counters (the dataplane does not count per VPC)\n`;
+function vpcTraffic(c: S['OverlayVpcCounters'] | undefined): string {
+  if (!c) return '  No counters (the dataplane does not count per VPC)\n';
   const drops = Object.entries(c.drops).filter(([, v]) => v !== '0');
-  return `  ${verb} ${c.packets} packets, ${c.bytes} bytes; dropped ${drops.length ? drops.map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}\n`;
+  return (
+    `  Sent ${c.rxPackets} packets, ${c.rxBytes} bytes; dropped ${drops.length ? drops.map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}\n` +
+    `  Received ${c.txPackets} packets, ${c.txBytes} bytes through peerings\n`
+  );
 }
 
 const list = (xs: string[]): string => (xs.length ? xs.join(', ') : 'none');
@@ -28,7 +30,7 @@ export function formatVpcs(doc: S['Vpc'][], realized: S['OverlayVpcs'] | undefin
     out += `VPC ${name} (id ${d?.id ?? r?.id})\n`;
     out += `  VNI ${d?.vni ?? r?.vni}, ${r ? `VRF ${r.vrf}${realized?.dataplane ? '' : ' (no dataplane: not written)'}` : 'not realized'}\n`;
     out += `  Subnets: ${list(d ? d.subnets.map((s) => s.cidr) : (r?.subnets ?? []))}\n`;
-    if (r) out += `  Peerings: ${list(r.peerings)}\n${traffic('Received', r.counters)}`;
+    if (r) out += `  Peerings: ${list(r.peerings)}\n${vpcTraffic(r.counters)}`;
     out += '\n';
   }
   return out;
@@ -47,7 +49,7 @@ export function formatPeerings(doc: { name: string; sides: { vpc: string }[] }[]
     }
     out += `Peering ${name} (id ${r.id})\n`;
     for (const s of r.sides) out += `  ${s.vpc} (VRF ${s.vrf}) reaches ${list(s.reaches)}\n    sends from ${list(s.sources)}\n`;
-    out += `${traffic('Carried', r.counters)}\n`;
+    out += `${r.counters ? `  Carried ${r.counters.packets} packets, ${r.counters.bytes} bytes` : '  No counters'}\n\n`;
   }
   return out;
 }

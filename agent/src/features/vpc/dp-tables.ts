@@ -24,16 +24,28 @@ export interface OverlayTablesApi extends Pick<DataplaneApi, 'addVrf' | 'delVrf'
   delPeeringSources(items: Pick<PeeringSource, 'vrf' | 'peering' | 'prefix'>[]): TableErrorCode[];
 }
 
-/** Traffic the vpc module counted for one VPC (by source VRF) or one peering. */
-export interface OverlayCounter {
+/** What the vpc module counts per VPC (its VRF), summed over workers; bytes are inner IP bytes. */
+export interface VpcCounters {
+  vrf: number;
+  /** Decapsulated packets from this VPC that reached classify (admitted or not). */
+  rxPackets: bigint;
+  rxBytes: bigint;
+  /** Packets routed into this VPC through a peering. */
+  txPackets: bigint;
+  txBytes: bigint;
+  /** Classify drops of packets from this VPC, by reason name (vpc_no_peering, vpc_source_not_exposed). */
+  drops: Record<string, bigint>;
+}
+
+/** What the vpc module counts per peering: packets routed through it. */
+export interface PeeringCounters {
+  peering: number;
   packets: bigint;
   bytes: bigint;
-  /** Drops by reason name (vpc_no_peering, ...). */
-  drops: Record<string, bigint>;
 }
 
 /** The vpc module's counters (optional: a dataplane without the module has none to give). */
 export interface OverlayCountersApi {
-  vpcCounters?(): ({ vrf: number } & OverlayCounter)[];
-  peeringCounters?(): ({ peering: number } & OverlayCounter)[];
+  vpcCounters?(): VpcCounters[];
+  peeringCounters?(): PeeringCounters[];
 }

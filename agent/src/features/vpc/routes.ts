@@ -5,7 +5,6 @@ import type { Router } from 'express';
 import type { ApiContext } from '../../api/context.ts';
 import { ApiProblem } from '../../api/problem.ts';
 import { VPC_STATUS } from '../../core/keys.ts';
-import type { OverlayCounter } from './dp-tables.ts';
 import type { VpcStatusSource } from './status.ts';
 
 function need(ctx: ApiContext): VpcStatusSource {
@@ -14,8 +13,9 @@ function need(ctx: ApiContext): VpcStatusSource {
   return s;
 }
 
-export function countersJson(c: OverlayCounter): { packets: string; bytes: string; drops: Record<string, string> } {
-  return { packets: c.packets.toString(), bytes: c.bytes.toString(), drops: Object.fromEntries(Object.entries(c.drops).map(([k, v]) => [k, v.toString()])) };
+/** bigints as decimal strings, also inside `drops`. */
+export function countersJson(c: Record<string, bigint | Record<string, bigint>>): Record<string, string | Record<string, string>> {
+  return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : (countersJson(v) as Record<string, string>)]));
 }
 
 export function vpcRoutes(r: Router, ctx: ApiContext): void {

@@ -2,14 +2,14 @@
 // peering with what each side reaches, and the vpc module's counters. Read from the realizer's record (what
 // is written, not what the document asks) and the dataplane's counters, once per call.
 import type { VpcInfo } from './directory.ts';
-import type { OverlayCounter, OverlayCountersApi, Vtep } from './dp-tables.ts';
+import type { OverlayCountersApi, PeeringCounters, VpcCounters, Vtep } from './dp-tables.ts';
 import type { VpcRealizer } from './realizer.ts';
 
 export interface VpcStatus extends VpcInfo {
   /** Names of the realized peerings the VPC is part of. */
   peerings: string[];
   /** Absent when the dataplane counts nothing per VPC. */
-  counters?: OverlayCounter;
+  counters?: Omit<VpcCounters, 'vrf'>;
 }
 
 export interface PeeringSideStatus {
@@ -26,7 +26,7 @@ export interface PeeringStatus {
   /** Dataplane peering id. */
   id: number;
   sides: [PeeringSideStatus, PeeringSideStatus];
-  counters?: OverlayCounter;
+  counters?: Omit<PeeringCounters, 'peering'>;
 }
 
 export interface VpcStatusSource {
