@@ -150,5 +150,5 @@ export const VPC_LIMITS: VpcLimits = { maxVrfs: 16, reservedVrfs: new Set(), max
 export function vpcConsumer(overlay = new FakeOverlayTables(), limits = VPC_LIMITS) {
   const realizer = new VpcRealizer(overlay);
   const directory = new VpcDirectoryImpl();
-  return { overlay, realizer, directory, consumer: new VpcConfigConsumer(realizer, directory, limits, true), status: new VpcStatusView(realizer, () => overlay) };
+  return { overlay, realizer, directory, consumer: new VpcConfigConsumer(realizer, directory, limits, { dataplane: true, classify: true }), status: new VpcStatusView(realizer, () => overlay) };
 }

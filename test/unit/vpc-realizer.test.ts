@@ -3,10 +3,12 @@
 import { expect } from 'chai';
 import { applyAtomically } from '../../agent/src/config/consumer.ts';
 import type { DesiredState, Generation } from '../../agent/src/config/model.ts';
+import { overlayTables } from '../../agent/src/features/vpc/component.ts';
 import { VpcConfigConsumer } from '../../agent/src/features/vpc/consumer.ts';
 import type { VpcLimits } from '../../agent/src/features/vpc/desired.ts';
 import { VpcDirectoryImpl, type VpcInfo } from '../../agent/src/features/vpc/directory.ts';
 import { VpcRealizer } from '../../agent/src/features/vpc/realizer.ts';
+import type { DataplaneApi } from '../../agent/src/dataplane/api.ts';
 import { FakeOverlayTables, overlayDoc } from './vpc-fakes.ts';
 
 const LIMITS: VpcLimits = { maxVrfs: 16, reservedVrfs: new Set(), maxPeerings: 65535 };
@@ -18,7 +20,7 @@ function setup(dp = new FakeOverlayTables()) {
   });
   const changes: (readonly VpcInfo[])[] = [];
   directory.onChange((v) => changes.push(v));
-  const consumer = new VpcConfigConsumer(realizer, directory, LIMITS, true);
+  const consumer = new VpcConfigConsumer(realizer, directory, LIMITS, { dataplane: true, classify: true });
   let gen = 0;
   let prev: Generation | null = null;
   const apply = async (spec: DesiredState) => {
@@ -135,9 +137,27 @@ describe('vpc realizer and consumer', () => {
   it('without a dataplane: realizes no feature, but keeps the ids in the directory', async () => {
     const realizer = new VpcRealizer(undefined);
     const directory = new VpcDirectoryImpl();
-    const consumer = new VpcConfigConsumer(realizer, directory, LIMITS, false);
+    const consumer = new VpcConfigConsumer(realizer, directory, LIMITS, { dataplane: false, classify: false });
     expect(consumer.realizes).to.deep.equal([]);
     await consumer.apply({ generation: 1, spec: overlayDoc() });
     expect(directory.list().map((v) => v.vrf)).to.deep.equal([1, 2]);
+  });
+
+  it('a dataplane without the classify tables realizes VPCs but not peerings, and never writes a peering half', async () => {
+    const dp = new FakeOverlayTables();
+    const vxlanOnly = Object.assign(Object.create(null) as object, {
+      addVrf: dp.addVrf.bind(dp), delVrf: dp.delVrf.bind(dp), applyRoutes: dp.applyRoutes.bind(dp),
+      setVteps: dp.setVteps.bind(dp), delVteps: dp.delVteps.bind(dp), setVnis: dp.setVnis.bind(dp), delVnis: dp.delVnis.bind(dp),
+    }) as unknown as DataplaneApi;
+    const found = overlayTables(vxlanOnly);
+    expect(found?.classify).to.equal(false);
+    expect(overlayTables(dp as unknown as DataplaneApi)?.classify).to.equal(true);
+    expect(overlayTables({} as DataplaneApi)).to.equal(undefined);
+    const consumer = new VpcConfigConsumer(new VpcRealizer(found!.tables), new VpcDirectoryImpl(), LIMITS, { dataplane: true, classify: false });
+    expect(consumer.realizes).to.deep.equal(['vtep', 'vpcs']);
+    // As if the boot file accepted peerings unrealized: the VPCs are written, nothing of the peering.
+    await consumer.apply({ generation: 1, spec: overlayDoc() });
+    expect(dp.dump()).to.deep.include({ vrfs: [0, 1, 2], routes: [], sources: [] });
+    expect(dp.calls.filter((c) => /Peering/.test(c))).to.deep.equal([]);
   });
 });

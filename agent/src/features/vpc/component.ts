@@ -9,17 +9,19 @@ import { parseDataplaneSection } from '../underlay/section.ts';
 import { VpcConfigConsumer } from './consumer.ts';
 import type { VpcLimits } from './desired.ts';
 import { VpcDirectoryImpl } from './directory.ts';
-import type { OverlayCountersApi, OverlayTablesApi } from './dp-tables.ts';
+import type { ClassifyTablesApi, OverlayCountersApi, OverlayTablesApi, VxlanTablesApi } from './dp-tables.ts';
 import { VpcRealizer } from './realizer.ts';
 import { VpcStatusView } from './status.ts';
 
 /** Peering ids the vpc module's tables take (tables.yaml: peering u32 1..65535). */
 export const MAX_PEERINGS = 65535;
 
-/** The dataplane's overlay tables, when this dataplane build has them. */
-export function overlayTables(dp: DataplaneApi | undefined): (OverlayTablesApi & OverlayCountersApi) | undefined {
-  const t = dp as Partial<OverlayTablesApi> | undefined;
-  return t && typeof t.setVteps === 'function' && typeof t.setPeeringRoutes === 'function' ? (dp as unknown as OverlayTablesApi & OverlayCountersApi) : undefined;
+/** The dataplane's overlay tables as far as this dataplane build has them (vxlan module; vpc module: classify). */
+export function overlayTables(dp: DataplaneApi | undefined): { tables: OverlayTablesApi & OverlayCountersApi; classify: boolean } | undefined {
+  const t = dp as (Partial<VxlanTablesApi> & Partial<ClassifyTablesApi>) | undefined;
+  if (!t || typeof t.setVteps !== 'function' || typeof t.setVnis !== 'function') return undefined;
+  const classify = typeof t.setPeeringRoutes === 'function' && typeof t.setPeeringSources === 'function';
+  return { tables: dp as unknown as OverlayTablesApi & OverlayCountersApi, classify };
 }
 
 export function vpcLimits(bootDataplane: unknown): VpcLimits {
@@ -40,8 +42,10 @@ export class VpcComponent implements Component {
   async start(): Promise<void> {
     const log = (this.ctx.registry.find(LOGS)?.for('vpc') ?? this.ctx.log.child({ mod: 'vpc' }));
     const dp = this.ctx.registry.find(DATAPLANE);
-    const tables = overlayTables(dp);
-    if (!tables) log.info(dp ? 'the dataplane has no overlay tables: VPCs are not realized' : 'no dataplane: VPCs are not realized');
+    const overlay = overlayTables(dp);
+    const tables = overlay?.tables;
+    if (!overlay) log.info(dp ? 'the dataplane has no vxlan tables: VPCs are not realized' : 'no dataplane: VPCs are not realized');
+    else if (!overlay.classify) log.info('the dataplane has no VPC classify tables: peerings are not realized');
     const realizer = new VpcRealizer(tables);
     const directory = new VpcDirectoryImpl((e) => log.error({ err: e }, 'a VPC directory listener failed'));
     directory.onChange((vpcs) => log.info({ vpcs: vpcs.map((v) => `${v.name}:vrf${v.vrf}`) }, 'VPCs changed'));
@@ -49,7 +53,7 @@ export class VpcComponent implements Component {
     this.ctx.registry.provide(VPC_STATUS, new VpcStatusView(realizer, () => tables));
     const hub = this.ctx.registry.find(CONFIG);
     if (!hub) return;
-    const consumer = new VpcConfigConsumer(realizer, directory, vpcLimits(this.ctx.boot.sections.dataplane), tables !== undefined);
+    const consumer = new VpcConfigConsumer(realizer, directory, vpcLimits(this.ctx.boot.sections.dataplane), { dataplane: overlay !== undefined, classify: overlay?.classify ?? false });
     hub.addConsumer(consumer);
     const cur = hub.applied();
     if (cur) await consumer.apply(cur);

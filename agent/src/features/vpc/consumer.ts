@@ -19,18 +19,32 @@ export class VpcConfigConsumer implements ConfigConsumer {
     private readonly realizer: VpcRealizer,
     private readonly directory: VpcDirectoryImpl,
     private readonly limits: VpcLimits,
-    /** Without a dataplane the ids are kept for the directory, but nothing forwards: the features stay refused. */
-    withDataplane: boolean,
+    /**
+     * What the dataplane can realize: without one the ids are kept for the directory but nothing forwards (the
+     * features stay refused); without the vpc module's classify tables, VPCs but no peerings.
+     */
+    private readonly can: { dataplane: boolean; classify: boolean },
   ) {
-    this.realizes = withDataplane ? ['vtep', 'vpcs', 'peerings'] : [];
+    this.realizes = can.dataplane ? ['vtep', 'vpcs', ...(can.classify ? (['peerings'] as const) : [])] : [];
+  }
+
+  private tables(doc: DesiredState): ReturnType<typeof desiredVpcTables> {
+    const d = desiredVpcTables(doc, this.realizer.assignment(), this.limits);
+    // Peerings the config hub accepted unrealized (config.acceptUnrealized, labs) are never written half.
+    if (!this.can.classify) {
+      d.tables.peerings.clear();
+      d.tables.peeringRoutes.clear();
+      d.tables.peeringSources.clear();
+    }
+    return d;
   }
 
   validate(next: DesiredState): Problem[] {
-    return desiredVpcTables(next, this.realizer.assignment(), this.limits).problems;
+    return this.tables(next).problems;
   }
 
   async apply(next: Generation): Promise<void> {
-    const { tables, problems } = desiredVpcTables(next.spec, this.realizer.assignment(), this.limits);
+    const { tables, problems } = this.tables(next.spec);
     // validate() ran on this document already; this only guards a re-apply of a stored generation.
     if (problems.length > 0) throw new ConsumerRefusal(problems[0]!.path, problems[0]!.detail);
     try {

@@ -17,12 +17,19 @@ export interface PeeringSource {
   prefix: string;
 }
 
-export interface OverlayTablesApi extends Pick<DataplaneApi, 'addVrf' | 'delVrf' | 'applyRoutes' | 'setVteps' | 'delVteps' | 'setVnis' | 'delVnis'> {
+/** VRFs, routes and the vxlan module's tables: what VPCs need. */
+export type VxlanTablesApi = Pick<DataplaneApi, 'addVrf' | 'delVrf' | 'applyRoutes' | 'setVteps' | 'delVteps' | 'setVnis' | 'delVnis'>;
+
+/** The vpc module's classify tables: what peerings need. */
+export interface ClassifyTablesApi {
   setPeeringRoutes(items: PeeringRoute[]): TableErrorCode[];
   delPeeringRoutes(items: Pick<PeeringRoute, 'vrf' | 'prefix'>[]): TableErrorCode[];
   setPeeringSources(items: PeeringSource[]): TableErrorCode[];
   delPeeringSources(items: Pick<PeeringSource, 'vrf' | 'peering' | 'prefix'>[]): TableErrorCode[];
 }
+
+/** A dataplane without the vpc module has no classify tables: it realizes VPCs, not peerings. */
+export type OverlayTablesApi = VxlanTablesApi & Partial<ClassifyTablesApi>;
 
 /** What the vpc module counts per VPC (its VRF), summed over workers; bytes are inner IP bytes. */
 export interface VpcCounters {

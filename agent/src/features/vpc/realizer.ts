@@ -98,8 +98,8 @@ export class VpcRealizer {
     const byPeering = (id: number): RealizeRef => ({ peering: peeringOf.get(id) ?? `peering ${id}` });
 
     // Deletes, leaves first.
-    this.sync('peeringRoutes', this.routes, next.peeringRoutes, 'del', (items) => this.dp?.delPeeringRoutes(items.map(({ vrf, prefix }) => ({ vrf, prefix }))), (r) => byPeering(r.peering));
-    this.sync('peeringSources', this.sources, next.peeringSources, 'del', (items) => this.dp?.delPeeringSources(items), (s) => byPeering(s.peering));
+    this.sync('peeringRoutes', this.routes, next.peeringRoutes, 'del', (items) => this.dp?.delPeeringRoutes?.(items.map(({ vrf, prefix }) => ({ vrf, prefix }))), (r) => byPeering(r.peering));
+    this.sync('peeringSources', this.sources, next.peeringSources, 'del', (items) => this.dp?.delPeeringSources?.(items), (s) => byPeering(s.peering));
     this.sync('vnis', this.vnis, next.vnis, 'del', (items) => this.dp?.delVnis(items.map((v) => v.vni)), (v) => byVrf(v.vrf));
     this.sync('vteps', this.vteps, next.vteps, 'del', (items) => this.dp?.delVteps(items.map((v) => v.ip)), (v) => ({ vtep: v.ip }));
     const local = new Map([...next.localRoutes].map((p) => [p, p.slice(0, p.indexOf('/'))]));
@@ -122,8 +122,8 @@ export class VpcRealizer {
     this.sync('vteps', this.vteps, next.vteps, 'set', (items) => this.dp?.setVteps(items), (v) => ({ vtep: v.ip }));
     this.sync('vnis', this.vnis, next.vnis, 'set', (items) => this.dp?.setVnis(items), (v) => byVrf(v.vrf));
     // Sources before routes: a destination becomes reachable only once the traffic allowed to it is known.
-    this.sync('peeringSources', this.sources, next.peeringSources, 'set', (items) => this.dp?.setPeeringSources(items), (s) => byPeering(s.peering));
-    this.sync('peeringRoutes', this.routes, next.peeringRoutes, 'set', (items) => this.dp?.setPeeringRoutes(items), (r) => byPeering(r.peering));
+    this.sync('peeringSources', this.sources, next.peeringSources, 'set', (items) => this.dp?.setPeeringSources?.(items), (s) => byPeering(s.peering));
+    this.sync('peeringRoutes', this.routes, next.peeringRoutes, 'set', (items) => this.dp?.setPeeringRoutes?.(items), (r) => byPeering(r.peering));
   }
 
   private single(table: TableName, code: TableErrorCode | undefined, del: boolean, ref: RealizeRef, what: string): void {
