@@ -32,6 +32,8 @@
 	X(NEXTHOP_INVALID, "nexthop_invalid") \
 	X(VRF_UNKNOWN, "vrf_unknown") \
 	X(PUNT_NO_TAP, "punt_no_tap") \
+	X(VPC_NO_PEERING, "vpc_no_peering") \
+	X(VPC_SOURCE_NOT_EXPOSED, "vpc_source_not_exposed") \
 	X(PORT_UNKNOWN, "port_unknown") \
 	X(PORT_DOWN, "port_down") \
 	X(NO_MBUF, "no_mbuf") \

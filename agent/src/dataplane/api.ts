@@ -4,7 +4,7 @@
 // bigint. Table writes are batched; each batch returns one result per item so a caller can tell the plugin
 // exactly which route failed and why.
 
-import type { Neighbor, Nexthop, NexthopGroup, RouteEntry, TableErrorCode, TablesApi } from '../../../dataplane/tables/gen/tables.gen.ts';
+import type { Neighbor, Nexthop, NexthopGroup, PeeringRoute, PeeringSource, RouteEntry, TableErrorCode, TablesApi } from '../../../dataplane/tables/gen/tables.gen.ts';
 
 export type VrfId = number;
 export type PortId = number;
@@ -82,6 +82,8 @@ export type {
   Neighbor,
   Nexthop,
   NexthopGroup,
+  PeeringRoute,
+  PeeringSource,
   RouteEntry,
   RouteOp,
   RouteTarget,
@@ -110,6 +112,26 @@ export interface PortCounters {
   drops: Record<string, bigint>;
 }
 
+/** Per VPC (its dataplane VRF; every VRF but 0), summed over workers (dataplane/src/modules/vpc/gw_vpc.h). */
+export interface VpcCounters {
+  vrf: VrfId;
+  /** Decapsulated packets from this VPC that reached classify (admitted or not); bytes are inner IP bytes. */
+  rxPackets: bigint;
+  rxBytes: bigint;
+  /** Packets routed into this VPC through a peering (its FIB chose a nexthop). */
+  txPackets: bigint;
+  txBytes: bigint;
+  /** Classify drops of packets from this VPC by reason name: vpc_no_peering, vpc_source_not_exposed. */
+  drops: Record<string, bigint>;
+}
+
+/** Per peering id present in peeringRoutes or peeringSources: packets (inner IP bytes) routed through it. */
+export interface PeeringCounters {
+  peering: number;
+  packets: bigint;
+  bytes: bigint;
+}
+
 export type DataplaneEvent = { type: 'neigh_miss'; port: PortId; ip: string };
 
 export interface DataplaneApi extends TablesApi {
@@ -135,8 +157,14 @@ export interface DataplaneApi extends TablesApi {
   groups(): NexthopGroup[];
   neighbors(): Neighbor[];
 
+  /** What the classify tables hold (vpc module), as written. */
+  peeringRoutes(): PeeringRoute[];
+  peeringSources(): PeeringSource[];
+
   workerCounters(): WorkerCounters[];
   portCounters(): PortCounters[];
+  vpcCounters(): VpcCounters[];
+  peeringCounters(): PeeringCounters[];
   pollEvents(max: number): DataplaneEvent[];
   /** Monotonic counters of the runtime around the pipeline, by snake_case name (e.g. neighbor_resolutions,
    *  events_dropped): for /metrics as gw_dp_runtime_<name>_total. Optional so older fakes need not model it. */

@@ -13,6 +13,9 @@ import type {
   Neighbor,
   Nexthop,
   NexthopGroup,
+  PeeringCounters,
+  PeeringRoute,
+  PeeringSource,
   PortConfig,
   PortCounters,
   PortId,
@@ -23,6 +26,7 @@ import type {
   RouteTarget,
   TableErrorCode,
   TableLimits,
+  VpcCounters,
   VrfId,
   WorkerCounters,
 } from './api.ts';
@@ -53,6 +57,10 @@ export interface Addon extends TablesAddon {
   pollEvents(max: number): DataplaneEvent[];
   portAddrSet(port: number, ip: string | null): number;
   eventsDropped(): bigint;
+  peeringRoutes(): PeeringRoute[];
+  peeringSources(): PeeringSource[];
+  vpcCounters(): VpcCounters[];
+  peeringCounters(): PeeringCounters[];
 }
 
 /** Index = result number of the addon (GW_TABLE_RESULTS of dataplane/tables/gen/gw_tables.h). */
@@ -265,6 +273,38 @@ export class NativeDataplane implements DataplaneApi {
 
   delNeighbors(ns: Pick<Neighbor, 'port' | 'ip'>[]): TableErrorCode[] {
     return this.batch((a) => this.addon.delNeighbors(a), ns);
+  }
+
+  setPeeringRoutes(items: PeeringRoute[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setPeeringRoutes(a), items);
+  }
+
+  delPeeringRoutes(items: Pick<PeeringRoute, 'vrf' | 'prefix'>[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delPeeringRoutes(a), items);
+  }
+
+  setPeeringSources(items: PeeringSource[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setPeeringSources(a), items);
+  }
+
+  delPeeringSources(items: Pick<PeeringSource, 'vrf' | 'peering' | 'prefix'>[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delPeeringSources(a), items);
+  }
+
+  peeringRoutes(): PeeringRoute[] {
+    return this.readable ? this.addon.peeringRoutes() : [];
+  }
+
+  peeringSources(): PeeringSource[] {
+    return this.readable ? this.addon.peeringSources() : [];
+  }
+
+  vpcCounters(): VpcCounters[] {
+    return this.readable ? this.addon.vpcCounters() : [];
+  }
+
+  peeringCounters(): PeeringCounters[] {
+    return this.readable ? this.addon.peeringCounters() : [];
   }
 
   /** ICMP error source addresses of a port: the first IPv4 and first IPv6 of `addresses` ("ip/len" or "ip"). */
