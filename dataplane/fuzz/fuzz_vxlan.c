@@ -13,14 +13,10 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "fuzz_pipeline.h"
 #include "gw_dp.h"
 #include "vxlan/gw_vxlan.h"
 
-static struct gw_dp *dp;
-static struct gw_worker *w;
-static struct rte_mempool *mp;
-static struct gw_burst_out out;
-static uint64_t now;
 static const struct rte_ether_addr P0 = {{2, 0, 0, 0, 0, 1}}, RMAC = {{2, 0xaa, 0, 0, 0, 1}};
 static const struct rte_ether_addr LEAF_A = {{2, 0xbb, 0, 0, 0, 9}}, LEAF_B = {{2, 0xbb, 0, 0, 0, 7}};
 
@@ -32,30 +28,12 @@ static void route(uint32_t vrf, struct gw_ip pfx, uint8_t len, enum gw_route_typ
 	gw_dp_route_add(dp, vrf, &pfx, len, &r);
 }
 
-static void on_trace(void *ctx, const struct gw_trace *t)
-{
-	(void)ctx;
-	if (t->decision < GW_DEC_FORWARD || t->decision > GW_DEC_DROP || (t->decision == GW_DEC_DROP && t->pkt))
-		abort();
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	char *eal[] = {"fuzz", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-l", "0", "-m", "256",
-		       "--log-level=*:error"};
-	if (rte_eal_init(10, eal) < 0)
-		abort();
-	struct gw_dp_params p = {.max_vrfs = 4, .max_routes4 = 256, .max_routes6 = 256, .max_nexthops = 16,
-				 .max_groups = 16, .max_neighbors = 64, .n_workers = 1, .icmp_rate = 1000000};
-	dp = gw_dp_create(&p);
-	mp = rte_pktmbuf_pool_create("fuzzvx", 1023, 0, 0, 16384 + RTE_PKTMBUF_HEADROOM, 0);
-	w = gw_worker_create(dp, 0);
-	if (!dp || !mp || !w)
-		abort();
-	gw_worker_online(w);
+	fuzz_pipeline_init("fuzzvx");
 	struct gw_port_conf c0 = {.mac = P0, .mtu = 1500, .punt_port = 2, .up = true};
 	struct gw_port_conf c1 = {.mac = {{2, 0, 0, 0, 1, 1}}, .mtu = 1400, .punt_port = 3, .up = true};
 	struct gw_port_conf t0 = {.mac = P0, .mtu = 1500, .punt_port = 0, .is_punt = true, .up = true};
@@ -119,8 +97,10 @@ static void wrap(struct rte_mbuf *m, const uint8_t *d, size_t n, uint8_t sel)
 }
 
 /* An encapsulated output: outer IPv4 header valid, UDP 4789 from the dynamic range, a tunnel's VNI and MACs. */
-static void check_encap(const struct rte_mbuf *o)
+static void check_encap(uint16_t port, const struct rte_mbuf *o)
 {
+	if (port != 1)
+		return;
 	uint8_t h[64];
 	const uint8_t *b = rte_pktmbuf_read(o, 0, 64, h);
 	if (!b || b[12] != 0x08 || b[13] != 0x00 || b[23] != IPPROTO_UDP || (b[36] << 8 | b[37]) != 4789)
@@ -132,7 +112,8 @@ static void check_encap(const struct rte_mbuf *o)
 	const struct rte_ether_addr *src = (const struct rte_ether_addr *)(b + 56);
 	bool to_b = vni == 200 && rte_is_same_ether_addr(dst, &LEAF_B);
 	bool to_a = vni == 100 && rte_is_same_ether_addr(dst, &LEAF_A);
-	if (!(to_a || to_b) || !rte_is_same_ether_addr(src, &RMAC) || (uint32_t)(b[16] << 8 | b[17]) != rte_pktmbuf_pkt_len(o) - 14)
+	if (!(to_a || to_b) || !rte_is_same_ether_addr(src, &RMAC) ||
+	    (uint32_t)(b[16] << 8 | b[17]) != rte_pktmbuf_pkt_len(o) - 14)
 		abort();
 }
 
@@ -142,9 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > 9000)
 		return 0;
 	uint8_t sel = data[0];
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
-	if (!m)
-		abort();
+	struct rte_mbuf *m = fuzz_mbuf();
 	if (sel & 0x80)
 		memcpy(rte_pktmbuf_append(m, (uint16_t)(size - 1)), data + 1, size - 1);
 	else
@@ -154,20 +133,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(out.n, 0, sizeof(out.n));
 	now += (sel & 0x40) ? 1000000 : 1000;
 	gw_pipeline_process(w, (uint16_t)(sel & 1), &m, 1, now, &out);
-	gw_worker_quiescent(w);
-	for (unsigned p = 0; p < GW_MAX_PORTS; p++)
-		for (unsigned k = 0; k < out.n[p]; k++) {
-			struct rte_mbuf *o = out.pkts[p][k];
-			if (rte_pktmbuf_pkt_len(o) < 14 || rte_pktmbuf_pkt_len(o) > in_len + 128)
-				abort();
-			if (p == 1)
-				check_encap(o);
-			rte_pktmbuf_free(o);
-		}
-	struct gw_event ev[8];
-	while (gw_dp_events_poll(dp, ev, 8))
-		;
-	if (rte_mempool_in_use_count(mp) != 0)
-		abort(); /* every packet ends transmitted or freed */
+	fuzz_pipeline_finish(in_len + 128, check_encap);
 	return 0;
 }
