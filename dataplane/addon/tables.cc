@@ -34,6 +34,10 @@ std::set<uint32_t> vrfs;
 std::map<uint32_t, NhEntry> nexthops;
 std::map<uint32_t, GroupEntry> groups;
 std::map<std::pair<uint16_t, Key>, rte_ether_addr> neighbors;
+// vxlan: the one VTEP (ip 0 = none), VNI -> VRF, tunnels (nexthop ids of kind vxlan: groups may list them).
+gw_vtep vtep;
+std::map<uint32_t, uint32_t> vnis;
+std::map<uint32_t, gw_tunnel> tunnels;
 uint32_t max_vrfs;
 
 bool port_ok(uint32_t port) {
@@ -162,6 +166,9 @@ void tables_clear() {
   nexthops.clear();
   groups.clear();
   neighbors.clear();
+  vtep = gw_vtep{};
+  vnis.clear();
+  tunnels.clear();
   vpc_clear();
 }
 
@@ -215,7 +222,10 @@ Napi::Value SetNexthops(const Napi::CallbackInfo &info) {
     nh.port = it.port;
     nh.gw = it.gateway;
     int rc = gw_dp_nexthop_set(rt_dp(), it.id, &nh);
-    if (rc == 0) nexthops[it.id] = {nh.port, nh.gw};
+    if (rc == 0) {
+      nexthops[it.id] = {nh.port, nh.gw};
+      tunnels.erase(it.id);  // one id space: the nexthop replaced the tunnel
+    }
     return from_errno(rc);
   });
 }
@@ -240,7 +250,7 @@ Napi::Value SetGroups(const Napi::CallbackInfo &info) {
   return batch<gw_tbl_groups_item>(info, gw_tbl_groups_decode, [](const gw_tbl_groups_item &it) -> int32_t {
     GroupEntry ge;
     for (unsigned k = 0; k < it.n_members; k++) {
-      if (!nexthops.count(it.members[k].nexthop)) return GW_TR_NO_NEXTHOP;
+      if (!nexthops.count(it.members[k].nexthop) && !tunnels.count(it.members[k].nexthop)) return GW_TR_NO_NEXTHOP;
       ge.nhs.push_back(it.members[k].nexthop);
       ge.weights.push_back(it.members[k].weight);
     }
@@ -408,6 +418,64 @@ Napi::Value DelNeighbors(const Napi::CallbackInfo &info) {
   });
 }
 
+Napi::Value SetVteps(const Napi::CallbackInfo &info) {
+  return batch<gw_tbl_vteps_item>(info, gw_tbl_vteps_decode, [](const gw_tbl_vteps_item &it) -> int32_t {
+    gw_vtep v{};
+    v.ip = it.ip.v4;
+    v.mac = it.mac;
+    v.ip6 = it.ip6;
+    int rc = gw_dp_vtep_set(rt_dp(), &v);
+    if (rc == 0) vtep = v;
+    return from_errno(rc);
+  });
+}
+
+Napi::Value DelVteps(const Napi::CallbackInfo &info) {
+  return batch<gw_tbl_vteps_item>(info, gw_tbl_vteps_key_decode, [](const gw_tbl_vteps_item &it) -> int32_t {
+    if (vtep.ip == 0 || vtep.ip != it.ip.v4) return GW_TR_NOT_FOUND;
+    int rc = gw_dp_vtep_del(rt_dp(), it.ip.v4);
+    if (rc == 0) vtep = gw_vtep{};
+    return from_errno(rc);
+  });
+}
+
+Napi::Value SetVnis(const Napi::CallbackInfo &info) {
+  return batch<gw_tbl_vnis_item>(info, gw_tbl_vnis_decode, [](const gw_tbl_vnis_item &it) -> int32_t {
+    if (!vrfs.count(it.vrf)) return GW_TR_NO_VRF;
+    int rc = gw_dp_vni_set(rt_dp(), it.vni, it.vrf);
+    if (rc == 0) vnis[it.vni] = it.vrf;
+    return from_errno(rc, GW_TR_NO_VRF);
+  });
+}
+
+Napi::Value DelVnis(const Napi::CallbackInfo &info) {
+  return batch<gw_tbl_vnis_item>(info, gw_tbl_vnis_key_decode, [](const gw_tbl_vnis_item &it) -> int32_t {
+    if (!vnis.count(it.vni)) return GW_TR_NOT_FOUND;
+    int rc = gw_dp_vni_del(rt_dp(), it.vni);
+    if (rc == 0) vnis.erase(it.vni);
+    return from_errno(rc);
+  });
+}
+
+Napi::Value SetTunnels(const Napi::CallbackInfo &info) {
+  return batch<gw_tbl_tunnels_item>(info, gw_tbl_tunnels_decode, [](const gw_tbl_tunnels_item &it) -> int32_t {
+    gw_tunnel t{};
+    t.vni = it.vni;
+    t.vtep = it.vtep.v4;
+    t.mac = it.mac;
+    int rc = gw_dp_tunnel_set(rt_dp(), it.id, &t);
+    if (rc == 0) {
+      tunnels[it.id] = t;
+      nexthops.erase(it.id);  // one id space: the tunnel replaced the nexthop
+    }
+    return from_errno(rc);
+  });
+}
+
+Napi::Value DelTunnels(const Napi::CallbackInfo &info) {
+  return del_ids(info, gw_tbl_tunnels_key_decode, tunnels, gw_dp_tunnel_del);
+}
+
 struct RouteWalk {
   Napi::Env env;
   Napi::Array out;
@@ -481,6 +549,52 @@ Napi::Value Neighbors(const Napi::CallbackInfo &info) {
   return out;
 }
 
+Napi::Value Vteps(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  if (vtep.ip == 0) return out;
+  Napi::Object o = Napi::Object::New(env);
+  gw_ip ip{};
+  ip.family = AF_INET;
+  ip.v4 = vtep.ip;
+  o.Set("ip", ip_str(ip));
+  o.Set("mac", mac_str(vtep.mac));
+  if (vtep.ip6.family) o.Set("ip6", ip_str(vtep.ip6));
+  out[0u] = o;
+  return out;
+}
+
+Napi::Value Vnis(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env, vnis.size());
+  uint32_t i = 0;
+  for (const auto &[vni, vrf] : vnis) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("vni", vni);
+    o.Set("vrf", vrf);
+    out[i++] = o;
+  }
+  return out;
+}
+
+Napi::Value Tunnels(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env, tunnels.size());
+  uint32_t i = 0;
+  for (const auto &[id, t] : tunnels) {
+    Napi::Object o = Napi::Object::New(env);
+    gw_ip ip{};
+    ip.family = AF_INET;
+    ip.v4 = t.vtep;
+    o.Set("id", id);
+    o.Set("vni", t.vni);
+    o.Set("vtep", ip_str(ip));
+    o.Set("mac", mac_str(t.mac));
+    out[i++] = o;
+  }
+  return out;
+}
+
 Napi::Value PollEvents(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   need_eal(env);
@@ -539,6 +653,15 @@ void tables_register(Napi::Env env, Napi::Object exports) {
   exports.Set("peeringCounters", Napi::Function::New(env, PeeringCounters));
   exports.Set("setNeighbors", Napi::Function::New(env, SetNeighbors));
   exports.Set("delNeighbors", Napi::Function::New(env, DelNeighbors));
+  exports.Set("setVteps", Napi::Function::New(env, SetVteps));
+  exports.Set("delVteps", Napi::Function::New(env, DelVteps));
+  exports.Set("setVnis", Napi::Function::New(env, SetVnis));
+  exports.Set("delVnis", Napi::Function::New(env, DelVnis));
+  exports.Set("setTunnels", Napi::Function::New(env, SetTunnels));
+  exports.Set("delTunnels", Napi::Function::New(env, DelTunnels));
+  exports.Set("vteps", Napi::Function::New(env, Vteps));
+  exports.Set("vnis", Napi::Function::New(env, Vnis));
+  exports.Set("tunnels", Napi::Function::New(env, Tunnels));
   exports.Set("routes", Napi::Function::New(env, Routes));
   exports.Set("nexthops", Napi::Function::New(env, Nexthops));
   exports.Set("groups", Napi::Function::New(env, Groups));

@@ -17,6 +17,7 @@ extern "C" {
 #include "gen/gw_tables.h"
 #include "gw_dp.h"
 #include "rt.h"
+#include "vxlan/gw_vxlan.h"
 }
 
 namespace gwa {

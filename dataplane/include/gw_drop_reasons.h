@@ -31,6 +31,14 @@
 	X(MTU_EXCEEDED, "mtu_exceeded") \
 	X(NEXTHOP_INVALID, "nexthop_invalid") \
 	X(VRF_UNKNOWN, "vrf_unknown") \
+	X(VXLAN_MALFORMED, "vxlan_malformed")            /* to our VTEP: outer fragment, UDP/VXLAN/inner Ethernet cut short */ \
+	X(VXLAN_BAD_FLAGS, "vxlan_bad_flags")            /* VXLAN header without the I flag (RFC 7348 5) */ \
+	X(VXLAN_VNI_UNKNOWN, "vxlan_vni_unknown")        /* no VRF for the VNI */ \
+	X(VXLAN_INNER_MAC, "vxlan_inner_mac")            /* inner destination MAC is not our router MAC */ \
+	X(VXLAN_INNER_TYPE, "vxlan_inner_type")          /* inner frame neither IPv4 nor IPv6 */ \
+	X(VXLAN_NO_VTEP, "vxlan_no_vtep")                /* a packet for a tunnel while no local VTEP is set */ \
+	X(VXLAN_NO_UNDERLAY, "vxlan_no_underlay")        /* no unicast route to the remote VTEP in VRF 0 */ \
+	X(VXLAN_ICMP_NO_ROUTE, "vxlan_icmp_no_route")    /* an ICMP error for a VPC found no route back in the source VPC */ \
 	X(PUNT_NO_TAP, "punt_no_tap") \
 	X(VPC_NO_PEERING, "vpc_no_peering") \
 	X(VPC_SOURCE_NOT_EXPOSED, "vpc_source_not_exposed") \

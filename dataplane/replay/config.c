@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Gateway config (JSON) for replay: parsed and validated at the edge, then applied through the same
- * gw_dp_* calls the agent uses. Table entries (vrfs, nexthops, groups, routes, neighbors) are the addon's items,
- * decoded by the same generated decoders (dataplane/tables/gen/gw_tables.h); only a `port` names a port. */
+ * gw_dp_* calls the agent uses. Table entries (vrfs, nexthops, groups, routes, neighbors, vteps, vnis, tunnels)
+ * are the addon's items, decoded by the same generated decoders (dataplane/tables/gen/gw_tables.h); only a `port`
+ * names a port. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "gen/gw_tables.h"
 #include "replay.h"
 #include "vpc/gw_vpc.h"
+#include "vxlan/gw_vxlan.h"
 
 static int fail(const char *where, const char *fmt, ...)
 {
@@ -252,6 +254,38 @@ static int load(json_t *root, struct replay_cfg *cfg, struct gw_dp **dp_out)
 		int rc = gw_dp_nexthop_set(dp, it.id, &nh);
 		if (rc < 0)
 			return fail(where, "id: must be 1..%u (%s)", p->max_nexthops, strerror(-rc));
+	}
+	json_array_foreach(json_object_get(root, "vteps"), i, e)
+	{
+		snprintf(where, sizeof(where), "vteps[%zu]", i);
+		struct gw_tbl_vteps_item it;
+		if (gw_tbl_vteps_decode(&r, e, &it) != GW_TR_OK)
+			return fail(where, "%s", r.why);
+		struct gw_vtep v = {.ip = it.ip.v4, .mac = it.mac, .ip6 = it.ip6};
+		int rc = gw_dp_vtep_set(dp, &v);
+		if (rc < 0)
+			return fail(where, "%s", rc == -ENOSPC ? "one VTEP only" : strerror(-rc));
+	}
+	json_array_foreach(json_object_get(root, "vnis"), i, e)
+	{
+		snprintf(where, sizeof(where), "vnis[%zu]", i);
+		struct gw_tbl_vnis_item it;
+		if (gw_tbl_vnis_decode(&r, e, &it) != GW_TR_OK)
+			return fail(where, "%s", r.why);
+		int rc = gw_dp_vni_set(dp, it.vni, it.vrf);
+		if (rc < 0)
+			return fail(where, "%s", rc == -ENOENT ? "vrf: not listed in vrfs" : strerror(-rc));
+	}
+	json_array_foreach(json_object_get(root, "tunnels"), i, e)
+	{
+		snprintf(where, sizeof(where), "tunnels[%zu]", i);
+		struct gw_tbl_tunnels_item it;
+		if (gw_tbl_tunnels_decode(&r, e, &it) != GW_TR_OK)
+			return fail(where, "%s", r.why);
+		struct gw_tunnel t = {.vni = it.vni, .vtep = it.vtep.v4, .mac = it.mac};
+		int rc = gw_dp_tunnel_set(dp, it.id, &t);
+		if (rc < 0)
+			return fail(where, "id: must be 1..%u, vtep not 0.0.0.0 (%s)", p->max_nexthops, strerror(-rc));
 	}
 	json_array_foreach(groups, i, e)
 	{

@@ -13,6 +13,8 @@ interface Field {
   type: 'u32' | 'u16' | 'port' | 'ip' | 'prefix' | 'mac' | 'variant' | 'list';
   doc?: string;
   optional?: boolean;
+  /** ip: only this address family */
+  family?: 4 | 6;
   min?: number;
   /** a number, or the name of a `limits` entry */
   max?: number | string;
@@ -59,6 +61,7 @@ export function loadSchema(file: string): Schema {
   const check = (fs: Field[], where: string): void => {
     for (const f of fs) {
       if (!TYPES.has(f.type)) throw new Error(`tables: ${where}.${f.name}: unknown type ${f.type}`);
+      if (f.family !== undefined && (f.type !== 'ip' || (f.family !== 4 && f.family !== 6))) throw new Error(`tables: ${where}.${f.name}: family is 4 or 6, on ip fields`);
       if (typeof f.max === 'string' && !(f.max in s.limits)) throw new Error(`tables: ${where}.${f.name}: unknown limit ${f.max}`);
       if (f.type === 'list') check(f.item ?? [], `${where}.${f.name}[]`);
       if (f.type === 'variant') {
@@ -125,7 +128,7 @@ function expectation(s: Schema, f: Field): string {
     case 'port':
       return 'expected a port of the dataplane';
     case 'ip':
-      return 'expected an IP address';
+      return f.family ? `expected an IPv${f.family} address` : 'expected an IP address';
     case 'prefix':
       return 'expected address/length';
     case 'mac':
@@ -188,7 +191,7 @@ function cValue(s: Schema, f: Field, v: string, dst: string, path: string, depth
     case 'port':
       return check(`gw_tbl_rd_port(r, ${v}, GW_TBL_MAX_PORTS, &${dst})`);
     case 'ip':
-      return check(`gw_tbl_rd_ip(r, ${v}, ${f.optional ? 'true' : 'false'}, &${dst})`);
+      return check(`gw_tbl_rd_ip(r, ${v}, ${f.optional ? 'true' : 'false'}, ${f.family ?? 0}, &${dst})`);
     case 'prefix':
       return check(`gw_tbl_rd_prefix(r, ${v}, &${dst}, &${dst}_len)`);
     case 'mac':
@@ -326,6 +329,7 @@ function tsValue(s: Schema, f: Field, v: string): string {
     case 'port':
       return `rd.int(${v}, 0, ${s.limits.ports! - 1})`;
     case 'ip':
+      return f.family ? `rd.ip(${v}, ${f.family})` : `rd.ip(${v})`;
     case 'prefix':
     case 'mac':
       return `rd.${f.type}(${v})`;

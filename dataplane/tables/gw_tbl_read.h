@@ -75,13 +75,20 @@ static inline int gw_tbl_rd_port(struct gw_tbl_reader *r, const void *v, uint32_
 	return 0;
 }
 
-/* An optional field may be absent (out stays zeroed), never present with another type. */
-static inline int gw_tbl_rd_ip(struct gw_tbl_reader *r, const void *v, bool optional, struct gw_ip *out)
+/* An optional field may be absent (out stays zeroed), never present with another type. family 4 or 6 admits only
+ * addresses of that family (0: both). */
+static inline int gw_tbl_rd_ip(struct gw_tbl_reader *r, const void *v, bool optional, int family, struct gw_ip *out)
 {
 	char s[GW_TBL_STR_MAX];
 	if (!v)
 		return optional ? 0 : -1;
-	return r->str(r->ctx, v, s, sizeof(s)) || gw_parse_ip(s, out) ? -1 : 0;
+	if (r->str(r->ctx, v, s, sizeof(s)) || gw_parse_ip(s, out))
+		return -1;
+	if (family != 0 && out->family != (family == 4 ? AF_INET : AF_INET6)) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return 0;
 }
 
 static inline int gw_tbl_rd_prefix(struct gw_tbl_reader *r, const void *v, struct gw_ip *out, uint8_t *len)

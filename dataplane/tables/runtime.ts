@@ -21,9 +21,11 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length < STR_MAX ? v : undefined;
 }
 
-export const ip = (v: unknown): string | undefined => {
+/** An address of either family, or of `family` only. */
+export const ip = (v: unknown, family?: 4 | 6): string | undefined => {
   const s = str(v);
-  return s === undefined ? undefined : parseIp(s)?.text;
+  const a = s === undefined ? undefined : parseIp(s);
+  return a === undefined || (family !== undefined && a.family !== family) ? undefined : a.text;
 };
 
 export const prefix = (v: unknown): string | undefined => {

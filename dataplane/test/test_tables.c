@@ -31,7 +31,7 @@ static int decode_ip(const char *s, size_t n, struct gw_ip *out)
 {
 	struct str_val v = {s, n};
 	struct gw_tbl_reader r = {&v, get, NULL, str, NULL, NULL, NULL, NULL};
-	return gw_tbl_rd_ip(&r, &v, false, out);
+	return gw_tbl_rd_ip(&r, &v, false, 0, out);
 }
 
 /* Found by fuzz/fuzz_decode.c: the C decoders read a string only up to its first NUL, so "10.0.0.1\0x" was

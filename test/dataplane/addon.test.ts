@@ -137,6 +137,56 @@ describe('dataplane addon in-process (net_ring ports)', function () {
     ]);
   });
 
+  it('writes the vxlan tables (vteps, vnis, tunnels) with the same codes as FakeDataplane and shows them canonically', () => {
+    const fake = new FakeDataplane({ maxVrfs: 4 });
+    fake.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 128 });
+    const w = <T>(items: unknown[]): T[] => items as T[];
+    const run = (d: DataplaneApi): TableErrorCode[][] => [
+      [d.addVrf(1)],
+      // one VTEP: a second address is table_full; IPv6 as the VTEP, a bad MAC, 0.0.0.0 are invalid
+      d.setVteps(w([{ ip: '192.0.2.1', mac: '02:AA:00:00:00:01' }, { ip: '192.0.2.2', mac: '02:aa:00:00:00:02' },
+        { ip: '2001:db8::1', mac: '02:aa:00:00:00:01' }, { ip: '192.0.2.1', mac: 'x' }, { ip: '0.0.0.0', mac: '02:aa:00:00:00:01' },
+        { ip: '192.0.2.1', mac: '02:aa:00:00:00:01', ip6: '10.0.0.1' }, { ip: '192.0.2.1', mac: '02:aa:00:00:00:01', ip6: '2001:DB8::1' }])),
+      // VNI range 1..2^24-1; the VRF must exist
+      d.setVnis(w([{ vni: 1000, vrf: 1 }, { vni: 0, vrf: 1 }, { vni: 16777216, vrf: 1 }, { vni: 16777215, vrf: 0 },
+        { vni: 2000, vrf: 3 }, { vni: 1000, vrf: 0 }, { vni: 3000 }])),
+      d.setTunnels(w([{ id: 601, vni: 2000, vtep: '198.51.100.7', mac: '02:bb:00:00:00:07' }, { id: 602, vni: 0, vtep: '198.51.100.7', mac: '02:bb:00:00:00:07' },
+        { id: 603, vni: 2000, vtep: '2001:db8::7', mac: '02:bb:00:00:00:07' }, { id: 0, vni: 1, vtep: '198.51.100.7', mac: '02:bb:00:00:00:07' },
+        { id: 604, vni: 2001, vtep: '198.51.100.8', mac: '02:bb:00:00:00:08' }])),
+      // tunnels are members of ECMP groups like nexthops
+      d.setGroups(w([{ id: 601, members: [{ nexthop: 601, weight: 1 }, { nexthop: 604, weight: 1 }] }])),
+      d.applyRoutes(w([{ op: 'add', vrf: 1, prefix: '10.20.0.0/16', target: { kind: 'unicast', group: 601 } }])),
+      d.delTunnels(w([604, 604, 0])),
+      d.delVnis(w([16777215, 16777215, 0])),
+      d.delVteps(w(['192.0.2.9', '300.1.1.1'])),
+    ];
+    const native = run(dp!);
+    expect(native).to.deep.equal(run(fake));
+    expect(native).to.deep.equal([
+      ['ok'],
+      ['ok', 'table_full', 'invalid', 'invalid', 'invalid', 'invalid', 'ok'],
+      ['ok', 'invalid', 'invalid', 'ok', 'no_vrf', 'ok', 'invalid'],
+      ['ok', 'invalid', 'invalid', 'invalid', 'ok'],
+      ['ok'],
+      ['ok'],
+      ['ok', 'not_found', 'invalid'],
+      ['ok', 'not_found', 'invalid'],
+      ['not_found', 'invalid'],
+    ]);
+    for (const d of [dp!, fake]) {
+      expect(d.vteps()).to.deep.equal([{ ip: '192.0.2.1', mac: '02:aa:00:00:00:01', ip6: '2001:db8::1' }]);
+      expect(d.vnis()).to.deep.equal([{ vni: 1000, vrf: 0 }]);
+      expect(d.tunnels()).to.deep.equal([{ id: 601, vni: 2000, vtep: '198.51.100.7', mac: '02:bb:00:00:00:07' }]);
+    }
+    expect(dp!.applyRoutes([{ op: 'del', vrf: 1, prefix: '10.20.0.0/16' }])).to.deep.equal(['ok']);
+    expect(dp!.delGroups([601])).to.deep.equal(['ok']);
+    expect(dp!.delTunnels([601])).to.deep.equal(['ok']);
+    expect(dp!.delVnis([1000])).to.deep.equal(['ok']);
+    expect(dp!.delVteps(['192.0.2.1'])).to.deep.equal(['ok']);
+    expect(dp!.delVrf(1)).to.equal('ok');
+    expect([dp!.vteps(), dp!.vnis(), dp!.tunnels()]).to.deep.equal([[], [], []]);
+  });
+
   it('keeps VRFs apart', () => {
     expect(dp!.addVrf(2)).to.equal('ok');
     expect(dp!.addVrf(99)).to.equal('invalid');

@@ -4,7 +4,19 @@
 // bigint. Table writes are batched; each batch returns one result per item so a caller can tell the plugin
 // exactly which route failed and why.
 
-import type { Neighbor, Nexthop, NexthopGroup, PeeringRoute, PeeringSource, RouteEntry, TableErrorCode, TablesApi } from '../../../dataplane/tables/gen/tables.gen.ts';
+import type {
+  Neighbor,
+  Nexthop,
+  NexthopGroup,
+  PeeringRoute,
+  PeeringSource,
+  RouteEntry,
+  TableErrorCode,
+  TablesApi,
+  Tunnel,
+  Vni,
+  Vtep,
+} from '../../../dataplane/tables/gen/tables.gen.ts';
 
 export type VrfId = number;
 export type PortId = number;
@@ -88,6 +100,9 @@ export type {
   RouteOp,
   RouteTarget,
   TableErrorCode,
+  Tunnel,
+  Vni,
+  Vtep,
 } from '../../../dataplane/tables/gen/tables.gen.ts';
 
 export interface WorkerCounters {
@@ -156,6 +171,10 @@ export interface DataplaneApi extends TablesApi {
   nexthops(): Nexthop[];
   groups(): NexthopGroup[];
   neighbors(): Neighbor[];
+  /** vxlan: the local VTEP (at most one), VNI -> VRF, tunnels (nexthop ids of kind vxlan). */
+  vteps(): Vtep[];
+  vnis(): Vni[];
+  tunnels(): Tunnel[];
 
   /** What the classify tables hold (vpc module), as written. */
   peeringRoutes(): PeeringRoute[];

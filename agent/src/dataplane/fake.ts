@@ -20,8 +20,11 @@ import type {
   RouteEntry,
   RouteOp,
   TableErrorCode,
+  Tunnel,
+  Vni,
   VpcCounters,
   VrfId,
+  Vtep,
   WorkerCounters,
 } from './api.ts';
 import { readFileSync } from 'node:fs';
@@ -65,6 +68,10 @@ export class FakeDataplane implements DataplaneApi {
   private readonly grps = new Map<number, NexthopGroup>();
   private readonly rts = new Map<VrfId, Map<string, RouteEntry>>([[0, new Map()]]);
   private readonly neighs = new Map<string, Neighbor>();
+  private vtep: Vtep | undefined;
+  private readonly vniMap = new Map<number, Vni>();
+  /** Tunnels share the nexthop id space: an id is in nhs or in tuns, never both. */
+  private readonly tuns = new Map<number, Tunnel>();
   private readonly events: DataplaneEvent[] = [];
   private readonly counters = new Map<PortId, PortCounters>();
   private readonly stats = new Map<PortId, PortStats>();
@@ -192,6 +199,7 @@ export class FakeDataplane implements DataplaneApi {
     return this.write(nhs, tables.decodeNexthops, (nh) => {
       if (nh.id > this.limits.maxNexthops || !this.portTable.has(nh.port)) return 'invalid';
       this.nhs.set(nh.id, nh);
+      this.tuns.delete(nh.id);
       return 'ok';
     });
   }
@@ -202,7 +210,7 @@ export class FakeDataplane implements DataplaneApi {
 
   setGroups(groups: NexthopGroup[]): TableErrorCode[] {
     return this.write(groups, tables.decodeGroups, (g) => {
-      if (g.members.some((m) => !this.nhs.has(m.nexthop))) return 'no_nexthop';
+      if (g.members.some((m) => !this.nhs.has(m.nexthop) && !this.tuns.has(m.nexthop))) return 'no_nexthop';
       if (g.id > this.limits.maxGroups) return 'invalid';
       this.grps.set(g.id, g);
       return 'ok';
@@ -235,6 +243,49 @@ export class FakeDataplane implements DataplaneApi {
 
   delNeighbors(ns: Pick<Neighbor, 'port' | 'ip'>[]): TableErrorCode[] {
     return this.write(ns, tables.decodeNeighborsKey, (n) => (this.neighs.delete(`${n.port}/${n.ip}`) ? 'ok' : 'not_found'));
+  }
+
+  setVteps(vs: Vtep[]): TableErrorCode[] {
+    return this.write(vs, tables.decodeVteps, (v) => {
+      if (v.ip === '0.0.0.0') return 'invalid';
+      if (this.vtep && this.vtep.ip !== v.ip) return 'table_full';
+      this.vtep = v;
+      return 'ok';
+    });
+  }
+
+  delVteps(ips: string[]): TableErrorCode[] {
+    return this.write(ips, tables.decodeVtepsKey, (ip) => {
+      if (this.vtep?.ip !== ip) return 'not_found';
+      this.vtep = undefined;
+      return 'ok';
+    });
+  }
+
+  setVnis(vs: Vni[]): TableErrorCode[] {
+    return this.write(vs, tables.decodeVnis, (v) => {
+      if (!this.vrfs.has(v.vrf)) return 'no_vrf';
+      if (!this.vniMap.has(v.vni) && this.vniMap.size >= this.limits.maxVrfs) return 'table_full';
+      this.vniMap.set(v.vni, v);
+      return 'ok';
+    });
+  }
+
+  delVnis(vnis: number[]): TableErrorCode[] {
+    return this.write(vnis, tables.decodeVnisKey, (vni) => (this.vniMap.delete(vni) ? 'ok' : 'not_found'));
+  }
+
+  setTunnels(ts: Tunnel[]): TableErrorCode[] {
+    return this.write(ts, tables.decodeTunnels, (t) => {
+      if (t.id > this.limits.maxNexthops || t.vtep === '0.0.0.0') return 'invalid';
+      this.tuns.set(t.id, t);
+      this.nhs.delete(t.id);
+      return 'ok';
+    });
+  }
+
+  delTunnels(ids: number[]): TableErrorCode[] {
+    return this.write(ids, tables.decodeTunnelsKey, (id) => (this.tuns.delete(id) ? 'ok' : 'not_found'));
   }
 
   // ---- VPC classify tables (vpc module): the addon's checks, in its order ----
@@ -347,6 +398,18 @@ export class FakeDataplane implements DataplaneApi {
 
   neighbors(): Neighbor[] {
     return [...this.neighs.values()].map((n) => ({ ...n }));
+  }
+
+  vteps(): Vtep[] {
+    return this.vtep ? [{ ...this.vtep }] : [];
+  }
+
+  vnis(): Vni[] {
+    return [...this.vniMap.values()].sort((a, b) => a.vni - b.vni).map((v) => ({ ...v }));
+  }
+
+  tunnels(): Tunnel[] {
+    return [...this.tuns.values()].sort((a, b) => a.id - b.id).map((t) => ({ ...t }));
   }
 
   workerCounters(): WorkerCounters[] {

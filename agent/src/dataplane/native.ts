@@ -26,8 +26,11 @@ import type {
   RouteTarget,
   TableErrorCode,
   TableLimits,
+  Tunnel,
+  Vni,
   VpcCounters,
   VrfId,
+  Vtep,
   WorkerCounters,
 } from './api.ts';
 import { DataplaneError } from './errors.ts';
@@ -54,6 +57,9 @@ export interface Addon extends TablesAddon {
   nexthops(): Nexthop[];
   groups(): NexthopGroup[];
   neighbors(): Neighbor[];
+  vteps(): Vtep[];
+  vnis(): Vni[];
+  tunnels(): Tunnel[];
   pollEvents(max: number): DataplaneEvent[];
   portAddrSet(port: number, ip: string | null): number;
   eventsDropped(): bigint;
@@ -275,6 +281,30 @@ export class NativeDataplane implements DataplaneApi {
     return this.batch((a) => this.addon.delNeighbors(a), ns);
   }
 
+  setVteps(vs: Vtep[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setVteps(a), vs);
+  }
+
+  delVteps(ips: string[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delVteps(a), ips);
+  }
+
+  setVnis(vs: Vni[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setVnis(a), vs);
+  }
+
+  delVnis(vnis: number[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delVnis(a), vnis);
+  }
+
+  setTunnels(ts: Tunnel[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setTunnels(a), ts);
+  }
+
+  delTunnels(ids: number[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delTunnels(a), ids);
+  }
+
   setPeeringRoutes(items: PeeringRoute[]): TableErrorCode[] {
     return this.batch((a) => this.addon.setPeeringRoutes(a), items);
   }
@@ -338,6 +368,18 @@ export class NativeDataplane implements DataplaneApi {
 
   neighbors(): Neighbor[] {
     return this.readable ? this.addon.neighbors() : [];
+  }
+
+  vteps(): Vtep[] {
+    return this.readable ? this.addon.vteps() : [];
+  }
+
+  vnis(): Vni[] {
+    return this.readable ? this.addon.vnis() : [];
+  }
+
+  tunnels(): Tunnel[] {
+    return this.readable ? this.addon.tunnels() : [];
   }
 
   workerCounters(): WorkerCounters[] {

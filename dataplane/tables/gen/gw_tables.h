@@ -12,7 +12,7 @@
 #include "gw_dp.h"
 #include "gw_tbl_read.h"
 
-#define GW_TABLES_VERSION 1
+#define GW_TABLES_VERSION 2
 #define GW_TBL_MAX_PORTS 32
 #define GW_TBL_MAX_MEMBERS 64
 
@@ -56,6 +56,9 @@ GW_TBL_ASSERT(GW_TR_INVALID == 1, "gw_tbl_bad() answers 1 for invalid");
 	X(OP, "op") \
 	X(IP, "ip") \
 	X(MAC, "mac") \
+	X(IP6, "ip6") \
+	X(VNI, "vni") \
+	X(VTEP, "vtep") \
 	X(PEERING, "peering") \
 	X(DSTVRF, "dstVrf")
 enum gw_tbl_key {
@@ -100,7 +103,7 @@ static inline int gw_tbl_nexthops_decode(struct gw_tbl_reader *r, const void *o,
 		return GW_TR_INVALID;
 	if (gw_tbl_rd_port(r, r->get(r->ctx, o, GW_TK_PORT), GW_TBL_MAX_PORTS, &it->port))
 		return gw_tbl_bad(r, "port: expected a port of the dataplane");
-	if (gw_tbl_rd_ip(r, r->get(r->ctx, o, GW_TK_GATEWAY), true, &it->gateway))
+	if (gw_tbl_rd_ip(r, r->get(r->ctx, o, GW_TK_GATEWAY), true, 0, &it->gateway))
 		return gw_tbl_bad(r, "gateway: expected an IP address");
 	return GW_TR_OK;
 }
@@ -211,7 +214,7 @@ static inline int gw_tbl_neighbors_key_decode(struct gw_tbl_reader *r, const voi
 	memset(it, 0, sizeof(*it));
 	if (gw_tbl_rd_port(r, r->get(r->ctx, o, GW_TK_PORT), GW_TBL_MAX_PORTS, &it->port))
 		return gw_tbl_bad(r, "port: expected a port of the dataplane");
-	if (gw_tbl_rd_ip(r, r->get(r->ctx, o, GW_TK_IP), false, &it->ip))
+	if (gw_tbl_rd_ip(r, r->get(r->ctx, o, GW_TK_IP), false, 0, &it->ip))
 		return gw_tbl_bad(r, "ip: expected an IP address");
 	return GW_TR_OK;
 }
@@ -221,6 +224,87 @@ static inline int gw_tbl_neighbors_decode(struct gw_tbl_reader *r, const void *o
 {
 	if (gw_tbl_neighbors_key_decode(r, o, it))
 		return GW_TR_INVALID;
+	if (gw_tbl_rd_mac(r, r->get(r->ctx, o, GW_TK_MAC), &it->mac))
+		return gw_tbl_bad(r, "mac: expected xx:xx:xx:xx:xx:xx");
+	return GW_TR_OK;
+}
+
+/* ---- vteps: The gateway's own VTEP (one; a second address is table_full). UDP 4789 to ip on an underlay port is decapsulated. */
+struct gw_tbl_vteps_item {
+	struct gw_ip ip; /* the VTEP address: outer source of what we encapsulate, outer destination we decapsulate; also the source of ICMP errors the gateway sends into a VPC */
+	struct rte_ether_addr mac; /* router MAC: inner source MAC of what we encapsulate, the only inner destination MAC we accept */
+	struct gw_ip ip6; /* source of ICMPv6 errors the gateway sends into a VPC; absent = none are sent (counted icmp_no_source) */
+};
+/* The key of a vteps item, given bare (ip). */
+static inline int gw_tbl_vteps_key_decode(struct gw_tbl_reader *r, const void *v, struct gw_tbl_vteps_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	if (gw_tbl_rd_ip(r, v, false, 4, &it->ip))
+		return gw_tbl_bad(r, "ip: expected an IPv4 address");
+	return GW_TR_OK;
+}
+
+/* A whole vteps item (an object). */
+static inline int gw_tbl_vteps_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_vteps_item *it)
+{
+	if (gw_tbl_vteps_key_decode(r, r->get(r->ctx, o, GW_TK_IP), it))
+		return GW_TR_INVALID;
+	if (gw_tbl_rd_mac(r, r->get(r->ctx, o, GW_TK_MAC), &it->mac))
+		return gw_tbl_bad(r, "mac: expected xx:xx:xx:xx:xx:xx");
+	if (gw_tbl_rd_ip(r, r->get(r->ctx, o, GW_TK_IP6), true, 6, &it->ip6))
+		return gw_tbl_bad(r, "ip6: expected an IPv6 address");
+	return GW_TR_OK;
+}
+
+/* ---- vnis: VNI -> VRF of the VPC whose L3VNI it is: decapsulated packets are routed in that VRF. */
+struct gw_tbl_vnis_item {
+	uint32_t vni;
+	uint32_t vrf; /* the VPC's dataplane VRF; must exist (no_vrf) */
+};
+/* The key of a vnis item, given bare (vni). */
+static inline int gw_tbl_vnis_key_decode(struct gw_tbl_reader *r, const void *v, struct gw_tbl_vnis_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	if (gw_tbl_rd_u32(r, v, 1u, 16777215u, &it->vni))
+		return gw_tbl_bad(r, "vni: expected an integer 1..16777215");
+	return GW_TR_OK;
+}
+
+/* A whole vnis item (an object). */
+static inline int gw_tbl_vnis_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_vnis_item *it)
+{
+	if (gw_tbl_vnis_key_decode(r, r->get(r->ctx, o, GW_TK_VNI), it))
+		return GW_TR_INVALID;
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_VRF), 0u, 4294967295u, &it->vrf))
+		return gw_tbl_bad(r, "vrf: expected an integer 0..4294967295");
+	return GW_TR_OK;
+}
+
+/* ---- tunnels: VXLAN nexthops, in the id space of nexthops (ECMP groups list them as members). The outer route to vtep is looked up in VRF 0 when a packet is sent. */
+struct gw_tbl_tunnels_item {
+	uint32_t id;
+	uint32_t vni; /* the remote's L3VNI */
+	struct gw_ip vtep; /* remote VTEP: outer destination */
+	struct rte_ether_addr mac; /* remote router MAC: inner destination MAC */
+};
+/* The key of a tunnels item, given bare (id). */
+static inline int gw_tbl_tunnels_key_decode(struct gw_tbl_reader *r, const void *v, struct gw_tbl_tunnels_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	if (gw_tbl_rd_u32(r, v, 1u, 4294967295u, &it->id))
+		return gw_tbl_bad(r, "id: expected an integer 1..4294967295");
+	return GW_TR_OK;
+}
+
+/* A whole tunnels item (an object). */
+static inline int gw_tbl_tunnels_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_tunnels_item *it)
+{
+	if (gw_tbl_tunnels_key_decode(r, r->get(r->ctx, o, GW_TK_ID), it))
+		return GW_TR_INVALID;
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_VNI), 1u, 16777215u, &it->vni))
+		return gw_tbl_bad(r, "vni: expected an integer 1..16777215");
+	if (gw_tbl_rd_ip(r, r->get(r->ctx, o, GW_TK_VTEP), false, 4, &it->vtep))
+		return gw_tbl_bad(r, "vtep: expected an IPv4 address");
 	if (gw_tbl_rd_mac(r, r->get(r->ctx, o, GW_TK_MAC), &it->mac))
 		return gw_tbl_bad(r, "mac: expected xx:xx:xx:xx:xx:xx");
 	return GW_TR_OK;

@@ -3,7 +3,7 @@
 // what the C decoders (gw_tables.h) check: each returns the item with canonical addresses, or undefined.
 import * as rd from '../runtime.ts';
 
-export const TABLES_VERSION = 1;
+export const TABLES_VERSION = 2;
 /** Per-item results of table writes; index = the number the addon returns. */
 export const TABLE_RESULTS = ['ok', 'invalid', 'not_found', 'table_full', 'no_vrf', 'no_nexthop', 'no_memory'] as const;
 export type TableErrorCode = (typeof TABLE_RESULTS)[number];
@@ -41,6 +41,31 @@ export interface Neighbor {
   ip: string;
   mac: string;
 }
+/** vteps: The gateway's own VTEP (one; a second address is table_full). UDP 4789 to ip on an underlay port is decapsulated. */
+export interface Vtep {
+  /** the VTEP address: outer source of what we encapsulate, outer destination we decapsulate; also the source of ICMP errors the gateway sends into a VPC */
+  ip: string;
+  /** router MAC: inner source MAC of what we encapsulate, the only inner destination MAC we accept */
+  mac: string;
+  /** source of ICMPv6 errors the gateway sends into a VPC; absent = none are sent (counted icmp_no_source) */
+  ip6?: string;
+}
+/** vnis: VNI -> VRF of the VPC whose L3VNI it is: decapsulated packets are routed in that VRF. */
+export interface Vni {
+  vni: number;
+  /** the VPC's dataplane VRF; must exist (no_vrf) */
+  vrf: number;
+}
+/** tunnels: VXLAN nexthops, in the id space of nexthops (ECMP groups list them as members). The outer route to vtep is looked up in VRF 0 when a packet is sent. */
+export interface Tunnel {
+  id: number;
+  /** the remote's L3VNI */
+  vni: number;
+  /** remote VTEP: outer destination */
+  vtep: string;
+  /** remote router MAC: inner destination MAC */
+  mac: string;
+}
 /** peeringRoutes: VPC classify, destinations: in a source VPC's VRF, a prefix the other side of a peering exposes to it (0.0.0.0/0 and ::/0 for a default expose), longest match wins; a decapsulated packet to it belongs to that peering and is routed in dstVrf. */
 export interface PeeringRoute {
   /** the source VPC's dataplane VRF */
@@ -69,6 +94,12 @@ export interface TablesApi {
   applyRoutes(items: RouteOp[]): TableErrorCode[];
   setNeighbors(items: Neighbor[]): TableErrorCode[];
   delNeighbors(items: Pick<Neighbor, 'port' | 'ip'>[]): TableErrorCode[];
+  setVteps(items: Vtep[]): TableErrorCode[];
+  delVteps(items: string[]): TableErrorCode[];
+  setVnis(items: Vni[]): TableErrorCode[];
+  delVnis(items: number[]): TableErrorCode[];
+  setTunnels(items: Tunnel[]): TableErrorCode[];
+  delTunnels(items: number[]): TableErrorCode[];
   setPeeringRoutes(items: PeeringRoute[]): TableErrorCode[];
   delPeeringRoutes(items: Pick<PeeringRoute, 'vrf' | 'prefix'>[]): TableErrorCode[];
   setPeeringSources(items: PeeringSource[]): TableErrorCode[];
@@ -88,6 +119,12 @@ export interface TablesAddon {
   applyRoutes(items: RouteOp[]): Int32Array;
   setNeighbors(items: Neighbor[]): Int32Array;
   delNeighbors(items: Pick<Neighbor, 'port' | 'ip'>[]): Int32Array;
+  setVteps(items: Vtep[]): Int32Array;
+  delVteps(items: string[]): Int32Array;
+  setVnis(items: Vni[]): Int32Array;
+  delVnis(items: number[]): Int32Array;
+  setTunnels(items: Tunnel[]): Int32Array;
+  delTunnels(items: number[]): Int32Array;
   setPeeringRoutes(items: PeeringRoute[]): Int32Array;
   delPeeringRoutes(items: Pick<PeeringRoute, 'vrf' | 'prefix'>[]): Int32Array;
   setPeeringSources(items: PeeringSource[]): Int32Array;
@@ -191,6 +228,45 @@ export function decodeNeighborsKey(v: unknown): Pick<Neighbor, 'port' | 'ip'> | 
   const ip = rd.ip(o.ip);
   if (ip === undefined) return undefined;
   return { port, ip };
+}
+export function decodeVteps(v: unknown): Vtep | undefined {
+  const o = rd.obj(v);
+  const ip = decodeVtepsKey(o.ip);
+  if (ip === undefined) return undefined;
+  const mac = rd.mac(o.mac);
+  if (mac === undefined) return undefined;
+  const ip6 = o.ip6 === undefined ? undefined : rd.ip(o.ip6, 6);
+  if (o.ip6 !== undefined && ip6 === undefined) return undefined;
+  return { ip, mac, ...(ip6 === undefined ? {} : { ip6 }) };
+}
+export function decodeVtepsKey(v: unknown): string | undefined {
+  return rd.ip(v, 4);
+}
+export function decodeVnis(v: unknown): Vni | undefined {
+  const o = rd.obj(v);
+  const vni = decodeVnisKey(o.vni);
+  if (vni === undefined) return undefined;
+  const vrf = rd.int(o.vrf, 0, 4294967295);
+  if (vrf === undefined) return undefined;
+  return { vni, vrf };
+}
+export function decodeVnisKey(v: unknown): number | undefined {
+  return rd.int(v, 1, 16777215);
+}
+export function decodeTunnels(v: unknown): Tunnel | undefined {
+  const o = rd.obj(v);
+  const id = decodeTunnelsKey(o.id);
+  if (id === undefined) return undefined;
+  const vni = rd.int(o.vni, 1, 16777215);
+  if (vni === undefined) return undefined;
+  const vtep = rd.ip(o.vtep, 4);
+  if (vtep === undefined) return undefined;
+  const mac = rd.mac(o.mac);
+  if (mac === undefined) return undefined;
+  return { id, vni, vtep, mac };
+}
+export function decodeTunnelsKey(v: unknown): number | undefined {
+  return rd.int(v, 1, 4294967295);
 }
 export function decodePeeringRoutes(v: unknown): PeeringRoute | undefined {
   const k = decodePeeringRoutesKey(v);

@@ -83,7 +83,7 @@ export function register(program: Command): void {
   program
     .command('replay')
     .description('run pcaps through the dataplane pipeline offline; writes per-port pcaps and trace.jsonl')
-    .requiredOption('-c, --config <file>', 'gateway config (JSON: ports, nexthops, groups, routes, neighbors)')
+    .requiredOption('-c, --config <file>', 'gateway config (JSON: ports, vrfs, nexthops, groups, routes, neighbors, vteps, vnis, tunnels)')
     .requiredOption('-i, --in <port=pcap...>', 'input pcap per ingress port (PORT.tap=file injects from a tap)')
     .requiredOption('-o, --out <dir>', 'output directory')
     .option('--memory <mb>', 'EAL memory (no hugepages)', (v) => Number.parseInt(v, 10))

@@ -27,4 +27,13 @@ void gw_icmp4_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 void gw_icmp6_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint8_t type, uint8_t code,
 		    uint32_t mtu, enum gw_drop_reason why);
 
+/* Errors about a packet that came out of a tunnel (md->vpc != 0) go back into its VPC instead of out of the
+ * ingress port: the decapsulating module gives their source address (false: none, counted icmp_no_source) and
+ * sends the built error (Ethernet at 0, IP at 14) by a route of the source VPC. Module init only. */
+struct gw_icmp_overlay {
+	bool (*source)(struct gw_worker *w, const struct gw_pkt *p, uint8_t family, void *src /* 4 or 16 bytes */);
+	void (*send)(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint8_t family);
+};
+int gw_icmp_overlay_register(const struct gw_icmp_overlay *o);
+
 #endif

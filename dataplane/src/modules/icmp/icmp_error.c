@@ -91,6 +91,39 @@ static bool may_answer(struct gw_worker *w, const struct gw_pkt *p, bool has_src
 	return true;
 }
 
+static struct gw_icmp_overlay overlay;
+
+int gw_icmp_overlay_register(const struct gw_icmp_overlay *o)
+{
+	if (!o || !o->source || !o->send)
+		return -EINVAL;
+	if (overlay.send && overlay.send != o->send)
+		return -EEXIST;
+	overlay = *o;
+	return 0;
+}
+
+static inline bool from_overlay(const struct gw_pkt *p) { return p->md->vpc != 0 && overlay.send != NULL; }
+
+/* Hands the built error to its way out: the ingress port back to the previous hop, or the overlay's route. */
+static void error_out(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint8_t family,
+		      enum gw_drop_reason why)
+{
+	if (from_overlay(p)) {
+		p->l3 = sizeof(struct rte_ether_hdr);
+		p->l2_mcast = false;
+		overlay.send(w, p, out, family);
+		if (unlikely(w->trace_fn != NULL) && w->tr.decision == GW_DEC_FORWARD) {
+			w->tr.decision = GW_DEC_ICMP_ERROR;
+			w->tr.drop = why;
+		}
+		return;
+	}
+	gw_tx(w, out, p->in_port, p->m, GW_DEC_ICMP_ERROR);
+	if (unlikely(w->trace_fn != NULL))
+		w->tr.drop = why;
+}
+
 static bool icmp4_is_error(const struct rte_mbuf *m, uint32_t l4)
 {
 	if (rte_pktmbuf_data_len(m) < l4 + 1)
@@ -112,7 +145,9 @@ void gw_icmp4_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	    src == 0xffffffffu || (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) ||
 	    (ip->next_proto_id == IPPROTO_ICMP && icmp4_is_error(m, p->l3 + ihl)))
 		return not_sent(w, p, why);
-	if (!may_answer(w, p, p->inp->has4))
+	uint32_t src4 = p->inp->src4;
+	bool ovl = from_overlay(p);
+	if (!may_answer(w, p, ovl ? overlay.source(w, p, AF_INET, &src4) : p->inp->has4))
 		return not_sent(w, p, why);
 	struct rte_ether_addr prev_hop = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr;
 	uint32_t quote = rte_be_to_cpu_16(ip->total_length);
@@ -137,7 +172,7 @@ void gw_icmp4_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 		.total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*nip) + sizeof(struct rte_icmp_hdr) + quote)),
 		.time_to_live = 64,
 		.next_proto_id = IPPROTO_ICMP,
-		.src_addr = p->inp->src4,
+		.src_addr = src4,
 		.dst_addr = rte_cpu_to_be_32(src),
 	};
 	nip->hdr_checksum = rte_ipv4_cksum(nip);
@@ -151,9 +186,7 @@ void gw_icmp4_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	rte_raw_cksum_mbuf(m, hl - sizeof(*ic), sizeof(*ic) + quote, &ck);
 	ic->icmp_cksum = (uint16_t)~ck;
 	m->ol_flags = 0;
-	gw_tx(w, out, p->in_port, m, GW_DEC_ICMP_ERROR);
-	if (unlikely(w->trace_fn != NULL))
-		w->tr.drop = why;
+	error_out(w, p, out, AF_INET, why);
 }
 
 /* RFC 4443 2.4 (e.1) also holds for an ICMPv6 error behind extension headers (hop-by-hop, routing, destination
@@ -193,7 +226,10 @@ void gw_icmp6_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	if (p->l2_mcast || ip->dst_addr[0] == 0xff || ip->src_addr[0] == 0xff ||
 	    memcmp(ip->src_addr, unspec, 16) == 0 || icmp6_is_error(m, p->l3))
 		return not_sent(w, p, why);
-	if (!may_answer(w, p, p->inp->has6))
+	uint8_t src6[16];
+	memcpy(src6, p->inp->src6, 16);
+	bool ovl = from_overlay(p);
+	if (!may_answer(w, p, ovl ? overlay.source(w, p, AF_INET6, src6) : p->inp->has6))
 		return not_sent(w, p, why);
 	struct rte_ether_addr prev_hop = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr;
 	uint8_t orig_src[16];
@@ -218,7 +254,7 @@ void gw_icmp6_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	nip->payload_len = rte_cpu_to_be_16((uint16_t)(8 + quote));
 	nip->proto = GW_IPPROTO_ICMPV6;
 	nip->hop_limits = 64;
-	memcpy(nip->src_addr, p->inp->src6, 16);
+	memcpy(nip->src_addr, src6, 16);
 	memcpy(nip->dst_addr, orig_src, 16);
 	uint8_t *ic = (uint8_t *)(nip + 1);
 	ic[0] = type;
@@ -236,9 +272,7 @@ void gw_icmp6_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	uint16_t ck = (uint16_t)~sum;
 	memcpy(ic + 2, &ck, 2);
 	m->ol_flags = 0;
-	gw_tx(w, out, p->in_port, m, GW_DEC_ICMP_ERROR);
-	if (unlikely(w->trace_fn != NULL))
-		w->tr.drop = why;
+	error_out(w, p, out, AF_INET6, why);
 }
 
 static int icmp_worker_create(struct gw_worker *w)

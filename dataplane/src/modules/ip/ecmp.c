@@ -35,6 +35,11 @@ static uint32_t flow_hash6(const struct gw_pkt *p)
 	return h;
 }
 
+uint32_t gw_ip_flow_hash(const struct gw_pkt *p, uint8_t family)
+{
+	return family == AF_INET ? flow_hash4(p) : flow_hash6(p);
+}
+
 const struct gw_nh_obj *gw_ecmp_select(struct gw_worker *w, const struct gw_pkt *p, uint32_t group, uint8_t family)
 {
 	gw_stage(w, GW_STAGE_ECMP);

@@ -19,6 +19,7 @@
 enum gw_nh_kind {
 	GW_NH_ETH = 0, /* out an Ethernet port to the gateway's (or the destination's) MAC */
 	/* a module's kind goes here (GW_NH_VXLAN, ...): the one line ip learns of it */
+	GW_NH_VXLAN, /* vxlan module: a tunnel to a remote VTEP, kind_data = the nexthop id */
 	GW_NH_KINDS = 8
 };
 
@@ -110,6 +111,12 @@ const struct gw_nh_obj *gw_ecmp_select(struct gw_worker *w, const struct gw_pkt 
  * transmits every fragment to mac. */
 void gw_ip4_fragment(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint16_t port,
 		     const struct gw_port_obj *op, uint64_t mac);
+/* The flow hash ECMP uses (addresses, protocol, ports when present, IPv6 flow label) of the packet at p->l3. */
+uint32_t gw_ip_flow_hash(const struct gw_pkt *p, uint8_t family);
+/* Sends a packet the gateway originates (an ICMP error, L2 header at 14, no TTL decrement) by a route of
+ * p->md->vrf: ECMP, egress, the post-routing chain, the nexthop's kind. false (packet untouched) when the VRF has
+ * no unicast route to its destination; anything later consumes it (sent or dropped with its reason). */
+bool gw_ip_output(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint8_t family);
 /* Local delivery: a registered UDP port's stage, else the core's GW_HOOK_LOCAL (punt). */
 void gw_ip_local(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint8_t proto, uint32_t l4);
 
@@ -123,6 +130,13 @@ int gw_ip_nexthop_kind_register(enum gw_nh_kind kind, gw_nh_send_fn fn);
 int gw_ip_nexthop_set_kind(struct gw_dp *dp, uint32_t nh_id, const struct gw_nexthop *nh, enum gw_nh_kind kind,
 			   uint32_t kind_data);
 extern gw_nh_send_fn gw_ip_nh_send[GW_NH_KINDS];
+/* A kind whose egress is chosen per packet (a tunnel: its outer route) tells ip, before the TTL and MTU checks,
+ * the port the packet will leave by and the largest L3 length it may have there (*mtu); NULL when it dropped the
+ * packet itself. A kind without one leaves by nh.port with that port's MTU. */
+typedef const struct gw_port_obj *(*gw_nh_egress_fn)(struct gw_worker *w, struct gw_pkt *p, const struct gw_nh_obj *nh,
+						      uint8_t family, uint32_t *mtu);
+int gw_ip_nexthop_egress_register(enum gw_nh_kind kind, gw_nh_egress_fn fn);
+extern gw_nh_egress_fn gw_ip_nh_egress[GW_NH_KINDS];
 #define GW_UDP_LOCAL_MAX 8
 int gw_ip_udp_local_register(uint16_t port /* host order */, gw_stage_fn fn);
 

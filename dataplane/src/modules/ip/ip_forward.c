@@ -24,9 +24,19 @@ static inline void trim_to(struct rte_mbuf *m, uint32_t len)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - len));
 }
 
-static inline const struct gw_port_obj *egress(struct gw_worker *w, const struct gw_nh_obj *nh)
+/* The egress port and the L3 MTU there; NULL after a counted drop. */
+static inline const struct gw_port_obj *egress(struct gw_worker *w, struct gw_pkt *p, const struct gw_nh_obj *nh,
+					       uint8_t family, uint32_t *mtu)
 {
-	return gw_dp_port(w->dp, nh->nh.port);
+	if (unlikely(gw_ip_nh_egress[nh->kind] != NULL))
+		return gw_ip_nh_egress[nh->kind](w, p, nh, family, mtu);
+	const struct gw_port_obj *op = gw_dp_port(w->dp, nh->nh.port);
+	if (unlikely(op == NULL || !op->c.up)) {
+		gw_drop(w, p, GW_DROP_PORT_DOWN);
+		return NULL;
+	}
+	*mtu = op->c.mtu;
+	return op;
 }
 
 /* The post-routing chain, then the nexthop's kind sends. An Ethernet nexthop (the common kind, inlined)
@@ -80,15 +90,19 @@ void gw_ip4_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	const struct gw_nh_obj *nh = gw_ecmp_select(w, p, gw_rv_group(rv), AF_INET);
 	if (unlikely(nh == NULL))
 		return gw_drop(w, p, GW_DROP_NEXTHOP_INVALID);
-	const struct gw_port_obj *op = egress(w, nh);
-	if (unlikely(op == NULL || !op->c.up))
-		return gw_drop(w, p, GW_DROP_PORT_DOWN);
+	uint32_t mtu;
+	const struct gw_port_obj *op = egress(w, p, nh, AF_INET, &mtu);
+	if (unlikely(op == NULL))
+		return;
 
 	uint32_t tot = rte_be_to_cpu_16(ip->total_length);
-	if (unlikely(tot > op->c.mtu)) {
+	if (unlikely(tot > mtu)) {
 		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
-			return gw_icmp4_error(w, p, out, GW_ICMP_DEST_UNREACH, GW_ICMP_UNREACH_FRAG_NEEDED, op->c.mtu,
+			return gw_icmp4_error(w, p, out, GW_ICMP_DEST_UNREACH, GW_ICMP_UNREACH_FRAG_NEEDED, (uint16_t)mtu,
 					      GW_DROP_MTU_EXCEEDED);
+		/* Fragments leave as Ethernet frames: a tunnel does not fragment (known limit, docs/vxlan.md). */
+		if (unlikely(nh->kind != GW_NH_ETH))
+			return gw_drop(w, p, GW_DROP_MTU_EXCEEDED);
 		return forward_fragmented(w, p, out, nh, op, tot);
 	}
 	trim_to(p->m, p->l3 + tot); /* Ethernet padding must not travel on */
@@ -109,15 +123,46 @@ void gw_ip6_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	const struct gw_nh_obj *nh = gw_ecmp_select(w, p, gw_rv_group(rv), AF_INET6);
 	if (unlikely(nh == NULL))
 		return gw_drop(w, p, GW_DROP_NEXTHOP_INVALID);
-	const struct gw_port_obj *op = egress(w, nh);
-	if (unlikely(op == NULL || !op->c.up))
-		return gw_drop(w, p, GW_DROP_PORT_DOWN);
+	uint32_t mtu;
+	const struct gw_port_obj *op = egress(w, p, nh, AF_INET6, &mtu);
+	if (unlikely(op == NULL))
+		return;
 
 	uint32_t tot = sizeof(*ip) + rte_be_to_cpu_16(ip->payload_len);
-	if (unlikely(tot > op->c.mtu))
-		return gw_icmp6_error(w, p, out, GW_ICMP6_PACKET_TOO_BIG, 0, op->c.mtu, GW_DROP_MTU_EXCEEDED);
+	if (unlikely(tot > mtu))
+		return gw_icmp6_error(w, p, out, GW_ICMP6_PACKET_TOO_BIG, 0, mtu, GW_DROP_MTU_EXCEEDED);
 	trim_to(p->m, p->l3 + tot);
 	ip->hop_limits--;
 	strip_vlan(p);
 	to_nexthop(w, p, out, nh, op, AF_INET6, p->l3 + 24);
+}
+
+bool gw_ip_output(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint8_t family)
+{
+	const struct gw_vrf *v = gw_ip_vrf(w->dp, p->md->vrf);
+	if (unlikely(v == NULL))
+		return false;
+	gw_stage(w, GW_STAGE_IP_LOOKUP);
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(p->m, const uint8_t *, p->l3);
+	uint32_t dst_off = p->l3 + (family == AF_INET ? 16 : 24);
+	uint32_t rv = family == AF_INET ? gw_mtrie_lookup4(&v->t4, rte_be_to_cpu_32(gw_ld32(l3 + 16)))
+					: gw_mtrie_lookup6(&v->t6, l3 + 24);
+	if (gw_rv_type(rv) != GW_ROUTE_UNICAST)
+		return false;
+	gw_stage(w, GW_STAGE_IP_FORWARD);
+	const struct gw_nh_obj *nh = gw_ecmp_select(w, p, gw_rv_group(rv), family);
+	if (unlikely(nh == NULL)) {
+		gw_drop(w, p, GW_DROP_NEXTHOP_INVALID);
+		return true;
+	}
+	uint32_t mtu;
+	const struct gw_port_obj *op = egress(w, p, nh, family, &mtu);
+	if (unlikely(op == NULL))
+		return true;
+	if (unlikely(rte_pktmbuf_pkt_len(p->m) - p->l3 > mtu)) {
+		gw_drop(w, p, GW_DROP_MTU_EXCEEDED);
+		return true;
+	}
+	to_nexthop(w, p, out, nh, op, family, dst_off);
+	return true;
 }

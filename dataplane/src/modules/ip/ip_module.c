@@ -21,6 +21,18 @@ int gw_ip_nexthop_kind_register(enum gw_nh_kind kind, gw_nh_send_fn fn)
 	return 0;
 }
 
+gw_nh_egress_fn gw_ip_nh_egress[GW_NH_KINDS];
+
+int gw_ip_nexthop_egress_register(enum gw_nh_kind kind, gw_nh_egress_fn fn)
+{
+	if (kind >= GW_NH_KINDS || kind == GW_NH_ETH || !fn)
+		return -EINVAL;
+	if (gw_ip_nh_egress[kind] && gw_ip_nh_egress[kind] != fn)
+		return -EEXIST;
+	gw_ip_nh_egress[kind] = fn;
+	return 0;
+}
+
 static struct {
 	unsigned n;
 	uint16_t port[GW_UDP_LOCAL_MAX]; /* network order, as compared */

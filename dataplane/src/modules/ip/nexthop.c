@@ -13,10 +13,11 @@
 #include "neigh/neigh.h"
 
 /* A member is out only when its nexthop exists and its port is known and down: an unknown nexthop or port
- * stays in the slots and gives nexthop_invalid / port_down as it did before ports had a link state. */
+ * stays in the slots and gives nexthop_invalid / port_down as it did before ports had a link state. A nexthop of a
+ * kind with a per-packet egress (a tunnel) has no port of its own and stays. */
 static bool nh_live(const struct gw_dp *dp, const struct gw_nh_obj *o)
 {
-	if (!o)
+	if (!o || gw_ip_nh_egress[o->kind])
 		return true;
 	const struct gw_port_obj *po = dp->ports[o->nh.port];
 	return !po || po->c.up;

@@ -139,11 +139,11 @@ static void expand(const struct vpc_entry *r, const uint32_t *vals, uint32_t n, 
 	}
 }
 
-/* Sorted sources of one peering and family merged into disjoint [lo, hi] (adjacent ones joined). */
-static uint32_t merge_sources(const struct vpc_entry *s, uint32_t n, gw_u128 *lo, gw_u128 *hi)
+/* Sources s[from .. to) (one peering and family, sorted) merged into disjoint [lo, hi] (adjacent ones joined). */
+static uint32_t merge_sources(const struct vpc_entry *s, uint32_t from, uint32_t to, gw_u128 *lo, gw_u128 *hi)
 {
 	uint32_t k = 0;
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = from; i < to; i++) {
 		gw_u128 a = s[i].lo, b = range_end(s[i].lo, s[i].v6, s[i].plen);
 		if (k && (a <= hi[k - 1] || (hi[k - 1] != family_max(s[i].v6) && a == hi[k - 1] + 1))) {
 			if (b > hi[k - 1])
@@ -248,14 +248,14 @@ static int build(const struct gw_dp *dp, struct vpc_wvrf *wv, struct vpc_snap **
 		uint32_t b = a;
 		while (b < ns && S[b].peering == tk[t].peering && !S[b].v6)
 			b++;
-		uint32_t m = merge_sources(S + a, b - a, slo, shi);
+		uint32_t m = merge_sources(S, a, b, slo, shi);
 		for (uint32_t i = 0; i < m; i++)
 			s4[k4++] = (struct vpc_s4){(uint32_t)slo[i], (uint32_t)shi[i]};
 		tg[t].n_s4 = m;
 		a = b;
 		while (b < ns && S[b].peering == tk[t].peering)
 			b++;
-		m = merge_sources(S + a, b - a, slo, shi);
+		m = merge_sources(S, a, b, slo, shi);
 		for (uint32_t i = 0; i < m; i++)
 			s6[k6++] = (struct vpc_s6){slo[i], shi[i]};
 		tg[t].n_s6 = m;

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Decapsulation (RFC 7348 5): ip hands us UDP 4789 to a local address. A packet of the underlay (VRF 0, not
+ * itself decapsulated) to our VTEP address loses its outer Ethernet/IPv4/UDP/VXLAN headers and is routed in the
+ * VRF of its VNI, marked as coming from that VPC (md->vpc = VRF + 1). Anything else for UDP 4789 (another local
+ * address, an IPv6 outer header, no VTEP set) goes where any local packet goes (the punt).
+ * Outer UDP checksums are not verified (RFC 7348 5 lets a decapsulating end point skip it; the inner packet
+ * carries its own checksums); reserved VXLAN bits are ignored on receipt as the RFC says. */
+#include <rte_udp.h>
+
+#include "vxlan.h"
+
+#define VXLAN_FLAG_I 0x08
+
+struct vxlan_hdr {
+	uint8_t flags;
+	uint8_t reserved[3];
+	uint8_t vni_word[4]; /* VNI << 8 | reserved; bytes: the header sits at any alignment */
+};
+
+void vxlan_decap(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
+{
+	struct rte_mbuf *m = p->m;
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, p->l3);
+	const struct gw_vtep *vtep = vxlan_vtep(w->dp);
+	if ((ip->version_ihl >> 4) != 4 || vtep == NULL || ip->dst_addr != vtep->ip || p->md->vrf != 0 ||
+	    p->md->vpc != 0)
+		return gw_hook(GW_HOOK_LOCAL, w, p, out);
+	gw_stage(w, GW_STAGE_VXLAN_DECAP);
+	uint32_t l4 = p->l3 + (ip->version_ihl & 0xf) * 4u;
+	uint32_t inner = l4 + sizeof(struct rte_udp_hdr) + sizeof(struct vxlan_hdr);
+	uint32_t tot = rte_be_to_cpu_16(ip->total_length);
+	/* ip4_input checked the header, its checksum and the total length against the frame. The outer headers and the
+	 * inner Ethernet header must be in the first segment, the UDP length within the IP datagram. */
+	if (unlikely((ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) ||
+		     rte_pktmbuf_data_len(m) < inner + sizeof(struct rte_ether_hdr)))
+		return gw_drop(w, p, GW_DROP_VXLAN_MALFORMED);
+	const struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, l4);
+	uint32_t ulen = rte_be_to_cpu_16(udp->dgram_len);
+	if (unlikely(ulen < inner - l4 + sizeof(struct rte_ether_hdr) || l4 + ulen > p->l3 + tot))
+		return gw_drop(w, p, GW_DROP_VXLAN_MALFORMED);
+	const struct vxlan_hdr *vh = rte_pktmbuf_mtod_offset(m, const struct vxlan_hdr *, l4 + sizeof(*udp));
+	if (unlikely(!(vh->flags & VXLAN_FLAG_I)))
+		return gw_drop(w, p, GW_DROP_VXLAN_BAD_FLAGS);
+	int64_t vrf = vxlan_vni_vrf(w->dp, rte_be_to_cpu_32(gw_ld32(vh->vni_word)) >> 8);
+	if (unlikely(vrf < 0))
+		return gw_drop(w, p, GW_DROP_VXLAN_VNI_UNKNOWN);
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod_offset(m, const struct rte_ether_hdr *, inner);
+	if (unlikely(!rte_is_same_ether_addr(&eh->dst_addr, &vtep->mac)))
+		return gw_drop(w, p, GW_DROP_VXLAN_INNER_MAC);
+	uint16_t etype = rte_be_to_cpu_16(eh->ether_type);
+	if (unlikely(etype != RTE_ETHER_TYPE_IPV4 && etype != RTE_ETHER_TYPE_IPV6))
+		return gw_drop(w, p, GW_DROP_VXLAN_INNER_TYPE);
+
+	/* Whatever follows the UDP datagram (Ethernet padding of the outer frame) is not the inner packet's. */
+	uint32_t end = l4 + ulen;
+	if (rte_pktmbuf_pkt_len(m) > end && m->nb_segs == 1)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - end));
+	rte_pktmbuf_adj(m, (uint16_t)inner);
+	/* The NIC's checksum verdicts were about the outer headers. */
+	m->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
+	p->l3 = sizeof(struct rte_ether_hdr);
+	p->etype = etype;
+	p->l2_mcast = false;
+	p->md->vrf = (uint32_t)vrf;
+	p->md->vpc = (uint32_t)vrf + 1;
+	p->md->fib_family = 0; /* the burst-level lookup was the outer destination's */
+	if (etype == RTE_ETHER_TYPE_IPV4)
+		return gw_ip4_input(w, p, out);
+	return gw_ip6_input(w, p, out);
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Encapsulation: the nexthop kind GW_NH_VXLAN. ip asks vxlan_egress for the port and MTU first (the outer route
+ * to the remote VTEP in VRF 0, its ECMP member chosen by the inner flow hash), checks TTL and MTU against
+ * port MTU - 50, then vxlan_send prepends outer Ethernet/IPv4/UDP/VXLAN:
+ *   inner Ethernet: source = our router MAC, destination = the tunnel's router MAC
+ *   outer IPv4: our VTEP -> the tunnel's VTEP, TTL 64, DSCP copied from the inner packet, ECN Not-ECT (RFC 6040
+ *     4.1 compatibility mode), DF set (RFC 7348 4.3: VTEPs must not fragment VXLAN packets), id 0
+ *   outer UDP: source port 49152 + (inner flow hash mod 16384) (RFC 7348 5: entropy for the underlay's ECMP, in the
+ *     dynamic range), destination 4789, checksum 0 (RFC 7348 5: SHOULD be zero over IPv4)
+ *   VXLAN: I flag, the tunnel's VNI.
+ * ICMP errors about packets that came out of a tunnel are routed back into the source VPC from here too. */
+#include <rte_udp.h>
+
+#include "icmp/icmp.h"
+#include "neigh/neigh.h"
+#include "vxlan.h"
+
+#define VXLAN_SPORT_BASE 49152u
+#define VXLAN_SPORT_MASK 0x3fffu
+#define VXLAN_TTL 64
+
+/* The underlay nexthop for the tunnel's VTEP by the hash; NULL after a counted drop. */
+static const struct gw_nh_obj *underlay(struct gw_worker *w, struct gw_pkt *p, const struct vxlan_tunnel *tun,
+					uint32_t hash)
+{
+	const struct gw_vrf *v0 = gw_ip_vrf(w->dp, 0);
+	uint32_t rv = v0 ? gw_mtrie_lookup4(&v0->t4, rte_be_to_cpu_32(tun->t.vtep)) : 0;
+	if (unlikely(gw_rv_type(rv) != GW_ROUTE_UNICAST)) {
+		gw_drop(w, p, GW_DROP_VXLAN_NO_UNDERLAY);
+		return NULL;
+	}
+	const struct gw_ip_tables *ipt = gw_ip(w->dp);
+	const struct gw_group_obj *g = atomic_load_explicit(&ipt->groups[gw_rv_group(rv)], memory_order_acquire);
+	const struct gw_nh_obj *u =
+		g ? atomic_load_explicit(&ipt->nhs[g->slots[((uint64_t)hash * g->n_slots) >> 32]], memory_order_acquire)
+		  : NULL;
+	/* The underlay is Ethernet: a tunnel inside a tunnel is not supported. */
+	if (unlikely(u == NULL || u->kind != GW_NH_ETH)) {
+		gw_drop(w, p, GW_DROP_NEXTHOP_INVALID);
+		return NULL;
+	}
+	return u;
+}
+
+const struct gw_port_obj *vxlan_egress(struct gw_worker *w, struct gw_pkt *p, const struct gw_nh_obj *nh,
+				       uint8_t family, uint32_t *mtu)
+{
+	gw_stage(w, GW_STAGE_VXLAN_ENCAP);
+	struct vxlan_worker *s = w->mod[GW_MOD_vxlan];
+	s->nh = NULL;
+	const struct vxlan_tunnel *tun = atomic_load_explicit(&gw_vxlan(w->dp)->tunnels[nh->kind_data],
+							      memory_order_acquire);
+	if (unlikely(tun == NULL)) {
+		gw_drop(w, p, GW_DROP_NEXTHOP_INVALID);
+		return NULL;
+	}
+	const struct gw_vtep *vtep = vxlan_vtep(w->dp);
+	if (unlikely(vtep == NULL)) {
+		gw_drop(w, p, GW_DROP_VXLAN_NO_VTEP);
+		return NULL;
+	}
+	uint32_t hash = gw_ip_flow_hash(p, family);
+	const struct gw_nh_obj *u = underlay(w, p, tun, hash);
+	if (unlikely(u == NULL))
+		return NULL;
+	const struct gw_port_obj *op = gw_dp_port(w->dp, u->nh.port);
+	if (unlikely(op == NULL || !op->c.up || op->c.mtu <= GW_VXLAN_OVERHEAD)) {
+		gw_drop(w, p, GW_DROP_PORT_DOWN);
+		return NULL;
+	}
+	*s = (struct vxlan_worker){.nh = nh, .tun = tun, .vtep = vtep, .under = u, .op = op, .hash = hash};
+	*mtu = op->c.mtu - GW_VXLAN_OVERHEAD;
+	return op;
+}
+
+struct vxlan_outer {
+	struct rte_ether_hdr eth;
+	struct rte_ipv4_hdr ip;
+	struct rte_udp_hdr udp;
+	uint8_t flags, reserved[3];
+	uint8_t vni_word[4];
+};
+_Static_assert(sizeof(struct vxlan_outer) == GW_VXLAN_OVERHEAD, "outer headers are 50 bytes");
+
+void vxlan_send(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, const struct gw_nh_obj *nh,
+		const struct gw_port_obj *op, uint8_t family, uint32_t dst_off)
+{
+	(void)dst_off;
+	struct vxlan_worker *s = w->mod[GW_MOD_vxlan];
+	/* ip calls egress right before; a post-routing filter that changed the packet's path makes us look again. */
+	if (unlikely(s->nh != nh || s->op != op)) {
+		uint32_t mtu;
+		if (vxlan_egress(w, p, nh, family, &mtu) == NULL)
+			return;
+	}
+	const struct gw_nh_obj *u = s->under;
+	const struct gw_ip *g = &u->nh.gw;
+	uint64_t mac;
+	bool ok = g->family == 0
+			  ? gw_neigh_lookup(w, p, u->nh.port, AF_INET, &s->tun->t.vtep, 0, &mac)
+			  : gw_neigh_lookup(w, p, u->nh.port, g->family, g->family == AF_INET ? (const void *)&g->v4 : g->v6,
+					    u->mac, &mac);
+	if (unlikely(!ok))
+		return;
+
+	struct rte_mbuf *m = p->m;
+	struct rte_ether_hdr *ie = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	ie->dst_addr = s->tun->t.mac;
+	ie->src_addr = s->vtep->mac;
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l3);
+	uint8_t tos = family == AF_INET ? l3[1] : (uint8_t)((l3[0] << 4) | (l3[1] >> 4));
+	uint32_t inner_len = rte_pktmbuf_pkt_len(m);
+	struct vxlan_outer *o = (struct vxlan_outer *)rte_pktmbuf_prepend(m, sizeof(struct vxlan_outer));
+	if (unlikely(o == NULL))
+		return gw_drop(w, p, GW_DROP_NO_MBUF);
+	memcpy(o->eth.dst_addr.addr_bytes, &mac, RTE_ETHER_ADDR_LEN);
+	o->eth.src_addr = s->op->c.mac;
+	o->eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	uint16_t ulen = (uint16_t)(inner_len + sizeof(o->udp) + 8);
+	o->ip = (struct rte_ipv4_hdr){
+		.version_ihl = 0x45,
+		.type_of_service = (uint8_t)(tos & 0xfc),
+		.total_length = rte_cpu_to_be_16((uint16_t)(ulen + sizeof(o->ip))),
+		.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG),
+		.time_to_live = VXLAN_TTL,
+		.next_proto_id = IPPROTO_UDP,
+		.src_addr = s->vtep->ip,
+		.dst_addr = s->tun->t.vtep,
+	};
+	o->ip.hdr_checksum = rte_ipv4_cksum(&o->ip);
+	o->udp.src_port = rte_cpu_to_be_16((uint16_t)(VXLAN_SPORT_BASE + (s->hash & VXLAN_SPORT_MASK)));
+	o->udp.dst_port = rte_cpu_to_be_16(GW_VXLAN_UDP_PORT);
+	o->udp.dgram_len = rte_cpu_to_be_16(ulen);
+	o->udp.dgram_cksum = 0;
+	o->flags = 0x08;
+	memset(o->reserved, 0, sizeof(o->reserved));
+	memcpy(o->vni_word, &s->tun->vni_word, 4);
+	m->ol_flags = 0;
+	uint16_t port = s->under->nh.port;
+	s->nh = NULL;
+	gw_tx(w, out, port, m, GW_DEC_FORWARD);
+}
+
+bool vxlan_icmp_source(struct gw_worker *w, const struct gw_pkt *p, uint8_t family, void *src)
+{
+	(void)p;
+	const struct gw_vtep *v = vxlan_vtep(w->dp);
+	if (v == NULL)
+		return false;
+	if (family == AF_INET) {
+		memcpy(src, &v->ip, 4);
+		return true;
+	}
+	if (v->ip6.family != AF_INET6)
+		return false;
+	memcpy(src, v->ip6.v6, 16);
+	return true;
+}
+
+void vxlan_icmp_send(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint8_t family)
+{
+	/* Towards the offending packet's source, in the VPC it came from (classify may have moved md->vrf on). */
+	p->md->vrf = p->md->vpc - 1;
+	p->md->fib_family = 0;
+	if (!gw_ip_output(w, p, out, family))
+		gw_drop(w, p, GW_DROP_VXLAN_ICMP_NO_ROUTE);
+}
