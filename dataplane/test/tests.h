@@ -8,4 +8,5 @@ extern const struct gw_test gw_tests_pipeline[];
 extern const struct gw_test gw_tests_ingress[];
 extern const struct gw_test gw_tests_tables[];
 extern const struct gw_test gw_tests_vxlan[];
+extern const struct gw_test gw_tests_vpc[];
 #endif
