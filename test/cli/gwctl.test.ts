@@ -108,7 +108,10 @@ describe('gwctl against a running agent', () => {
     expect(v.code, v.stderr).to.equal(0);
     expect(v.stdout).to.match(/^VPC blue \(id b1\)\n {2}VNI 100, VRF 1\b.*\n {2}Subnets: 10\.10\.0\.0\/24$/m);
     expect(v.stdout).to.match(/^VPC red \(id r1\)\n {2}VNI 200, VRF 2\b.*\n {2}Subnets: 10\.20\.0\.0\/24$/m);
-    expect(JSON.parse((await gwctl([...s, 'show', 'vpcs', '-j'])).stdout).items.map((x: { name: string; vrf: number }) => `${x.name}:${x.vrf}`)).to.deep.equal(['blue:1', 'red:2']);
+    // Realized in the dataplane (its vxlan and classify tables), not only assigned.
+    const j = JSON.parse((await gwctl([...s, 'show', 'vpcs', '-j'])).stdout) as { dataplane: boolean; items: { name: string; vrf: number }[] };
+    expect(j.dataplane).to.equal(true);
+    expect(j.items.map((x) => `${x.name}:${x.vrf}`)).to.deep.equal(['blue:1', 'red:2']);
     expect((await gwctl([...s, 'show', 'groups'])).stdout).to.equal('NAME  MEMBERS\n');
   });
 

@@ -2,12 +2,9 @@
 // process, so this area has its own directory). A document with two VPCs and a peering is applied through the
 // config hub's atomic apply; what the dataplane's own show walks return (VRF routes, vteps, vnis, peeringRoutes,
 // peeringSources) must be exactly what the document implies, and removing the peering removes its entries.
-// The peering cases need the vpc module's classify tables in the addon; a build without them skips those
-// cases (counted skipped, with the reason) and checks that peerings are not claimed as realized.
 import { expect } from 'chai';
 import { applyAtomically } from '../../agent/src/config/consumer.ts';
 import type { DesiredState, Generation } from '../../agent/src/config/model.ts';
-import type { PeeringRoute, PeeringSource } from '../../agent/src/features/vpc/dp-tables.ts';
 import { validateDocument } from '../../agent/src/config/validate.ts';
 import { NativeDataplane } from '../../agent/src/dataplane/native.ts';
 import { overlayTables } from '../../agent/src/features/vpc/component.ts';
@@ -24,9 +21,6 @@ const sorted = <T>(xs: T[]): T[] => [...xs].sort((a, b) => JSON.stringify(a).loc
 
 describe('vpc overlay tables in the real dataplane (addon in-process)', function () {
   let consumer: VpcConfigConsumer;
-  let classify = false;
-  /** The classify shows, present once the vpc module is in the addon. */
-  const shows = () => dp as unknown as { peeringRoutes(): PeeringRoute[]; peeringSources(): PeeringSource[] };
   let directory: VpcDirectoryImpl;
   let prev: Generation | null = null;
   let gen = 0;
@@ -42,12 +36,10 @@ describe('vpc overlay tables in the real dataplane (addon in-process)', function
     dp = new NativeDataplane();
     dp.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 256, tables: { maxVrfs: 4 }, extraArgs: ['--no-pci'] });
     const found = overlayTables(dp);
-    // The component realizes VPCs only with a dataplane that has the vxlan tables: this build must.
-    expect(found, 'the addon has the vxlan tables').to.not.equal(undefined);
-    classify = found!.classify;
+    // The component realizes VPCs and peerings only with a dataplane that has both modules' tables: this build must.
+    expect(found?.classify, 'the addon has the vxlan and classify tables').to.equal(true);
     directory = new VpcDirectoryImpl();
-    consumer = new VpcConfigConsumer(new VpcRealizer(found!.tables), directory, { maxVrfs: 4, reservedVrfs: new Set(), maxPeerings: 65535 }, { dataplane: true, classify });
-    expect(consumer.realizes).to.deep.equal(classify ? ['vtep', 'vpcs', 'peerings'] : ['vtep', 'vpcs']);
+    consumer = new VpcConfigConsumer(new VpcRealizer(found!.tables), directory, { maxVrfs: 4, reservedVrfs: new Set(), maxPeerings: 65535 }, { dataplane: true, classify: true });
   });
 
   it('writes two VPCs: VRFs, VNIs, the VTEP and its local route, as the show walks return them', async () => {
@@ -62,16 +54,15 @@ describe('vpc overlay tables in the real dataplane (addon in-process)', function
     expect(directory.list().map((v) => `${v.name}:${v.vrf}`)).to.deep.equal(['blue:1', 'red:2']);
   });
 
-  it('writes the peering: the classify show walks return exactly what each side exposes to the other', function () {
-    if (!classify) this.skip(); // this addon build has no vpc module
-    expect(sorted(shows().peeringRoutes())).to.deep.equal(
+  it('writes the peering: the classify show walks return exactly what each side exposes to the other', () => {
+    expect(sorted(dp!.peeringRoutes())).to.deep.equal(
       sorted([
         { vrf: 1, prefix: '10.20.0.0/24', peering: 1, dstVrf: 2 },
         { vrf: 2, prefix: '10.10.0.0/25', peering: 1, dstVrf: 1 },
         { vrf: 2, prefix: '2001:db8:10::/64', peering: 1, dstVrf: 1 },
       ]),
     );
-    expect(sorted(shows().peeringSources())).to.deep.equal(
+    expect(sorted(dp!.peeringSources())).to.deep.equal(
       sorted([
         { vrf: 1, peering: 1, prefix: '10.10.0.0/25' },
         { vrf: 1, peering: 1, prefix: '2001:db8:10::/64' },
@@ -80,20 +71,19 @@ describe('vpc overlay tables in the real dataplane (addon in-process)', function
     );
   });
 
-  it('removing the peering removes its classify entries and keeps the VPCs', async function () {
-    if (!classify) this.skip(); // this addon build has no vpc module
+  it('removing the peering removes its classify entries and keeps the VPCs', async () => {
     const d = overlayDoc();
     d.peerings = [];
     expect((await apply(d)).ok).to.equal(true);
-    expect(shows().peeringRoutes()).to.deep.equal([]);
-    expect(shows().peeringSources()).to.deep.equal([]);
+    expect(dp!.peeringRoutes()).to.deep.equal([]);
+    expect(dp!.peeringSources()).to.deep.equal([]);
     expect(sorted(dp!.vnis())).to.deep.equal([{ vni: 100, vrf: 1 }, { vni: 200, vrf: 2 }]);
   });
 
   it('a VPC beyond the VRFs the dataplane has is refused at its path and nothing changes', async () => {
     const d = overlayDoc();
     d.vpcs.push({ name: 'green', id: 'g1', vni: 300, subnets: [] }, { name: 'pink', id: 'p1', vni: 400, subnets: [] });
-    const state = () => ({ vnis: sorted(dp!.vnis()), vteps: dp!.vteps(), routes: classify ? sorted(shows().peeringRoutes()) : [] });
+    const state = () => ({ vnis: sorted(dp!.vnis()), vteps: dp!.vteps(), routes: sorted(dp!.peeringRoutes()) });
     const before = state();
     const r = await apply(d);
     expect(r.problems.map((p) => `${p.code} ${p.path}`)).to.deep.equal(['REFUSED /vpcs/3']);
