@@ -1,6 +1,7 @@
-// The overlay component: registers the VPC consumer with the config hub, provides VPCS (the directory other
-// features look VPCs up in) and VPC_STATUS (the realized view for the API and /metrics). It needs no boot
-// section: its limits come from the dataplane's (VRF count, VRFs the boot file's ports use).
+// The overlay component: registers the VPC consumer with the config hub (when the dataplane has the vxlan
+// tables), provides VPCS (the directory other features look VPCs up in) and VPC_STATUS (the realized view for
+// the API and /metrics). It needs no boot section: its limits come from the dataplane's (VRF count, VRFs the boot
+// file's ports use).
 import type { Component, DaemonContext } from '../../core/daemon.ts';
 import { CONFIG, DATAPLANE, LOGS, VPC_STATUS, VPCS } from '../../core/keys.ts';
 import { TABLE_DEFAULTS } from '../../core/nexthops.ts';
@@ -52,8 +53,10 @@ export class VpcComponent implements Component {
     this.ctx.registry.provide(VPCS, directory);
     this.ctx.registry.provide(VPC_STATUS, new VpcStatusView(realizer, () => tables));
     const hub = this.ctx.registry.find(CONFIG);
-    if (!hub) return;
-    const consumer = new VpcConfigConsumer(realizer, directory, vpcLimits(this.ctx.boot.sections.dataplane), { dataplane: overlay !== undefined, classify: overlay?.classify ?? false });
+    // Like the dataplane's own consumer: an agent without (overlay) tables realizes nothing of the overlay, and
+    // its directory stays empty.
+    if (!hub || !overlay) return;
+    const consumer = new VpcConfigConsumer(realizer, directory, vpcLimits(this.ctx.boot.sections.dataplane), { dataplane: true, classify: overlay.classify });
     hub.addConsumer(consumer);
     const cur = hub.applied();
     if (cur) await consumer.apply(cur);
