@@ -80,6 +80,16 @@ describe('vpc overlay tables in the real dataplane (addon in-process)', function
     expect(sorted(dp!.vnis())).to.deep.equal([{ vni: 100, vrf: 1 }, { vni: 200, vrf: 2 }]);
   });
 
+  it('a VPC replaced by another that takes its VNI: the VNI names the new VRF and the old VRF is gone', async () => {
+    const d = overlayDoc();
+    d.peerings = [];
+    d.vpcs = [{ name: 'green', id: 'g1', vni: 100, subnets: [] }, d.vpcs[1]!];
+    expect((await apply(d)).problems).to.deep.equal([]);
+    expect(sorted(dp!.vnis())).to.deep.equal([{ vni: 100, vrf: 3 }, { vni: 200, vrf: 2 }]);
+    expect(dp!.applyRoutes([{ op: 'add', vrf: 1, prefix: '192.0.2.0/24', target: { kind: 'blackhole' } }])).to.deep.equal(['no_vrf']);
+    expect(directory.list().map((v) => `${v.name}:${v.vrf}`)).to.deep.equal(['red:2', 'green:3']);
+  });
+
   it('a VPC beyond the VRFs the dataplane has is refused at its path and nothing changes', async () => {
     const d = overlayDoc();
     d.vpcs.push({ name: 'green', id: 'g1', vni: 300, subnets: [] }, { name: 'pink', id: 'p1', vni: 400, subnets: [] });

@@ -81,8 +81,8 @@ describe('vpc realizer and consumer', () => {
     d.vpcs = [d.vpcs[1]!, { name: 'green', id: 'g1', vni: 100, subnets: [] }];
     const calls = s.dp.calls.length;
     expect((await s.apply(d)).problems).to.deep.equal([]);
-    // Green reuses blue's VNI: a changed VNI entry (set), not a delete that would remove green's.
-    expect(s.dp.calls.slice(calls)).to.deep.equal(['delPeeringRoutes 3', 'delPeeringSources 3', 'delVrf 1', 'addVrf 1', 'setVnis 1']);
+    // Green reuses blue's VNI: the entry naming blue's VRF goes before that VRF, then names green's.
+    expect(s.dp.calls.slice(calls)).to.deep.equal(['delPeeringRoutes 3', 'delPeeringSources 3', 'delVnis 1', 'delVrf 1', 'addVrf 1', 'setVnis 1']);
     expect(s.dp.dump().vnis).to.deep.equal([{ vni: 100, vrf: 3 }, { vni: 200, vrf: 2 }]);
     expect(s.dp.dump().vrfs).to.deep.equal([0, 2, 3]);
     expect(s.directory.list().map((v) => `${v.name}:${v.vrf}`)).to.deep.equal(['red:2', 'green:3']);

@@ -14,6 +14,7 @@ export interface VpcInfo {
 }
 
 export interface VpcDirectory {
+  /** In VRF order. */
   list(): VpcInfo[];
   byName(name: string): VpcInfo | undefined;
   byVrf(dpVrf: number): VpcInfo | undefined;
@@ -28,6 +29,7 @@ export class VpcDirectoryImpl implements VpcDirectory {
 
   constructor(private readonly onListenerError: (e: unknown) => void = () => undefined) {}
 
+  /** In VRF order. */
   list(): VpcInfo[] {
     return [...this.byNameMap.values()].map((v) => ({ ...v, subnets: [...v.subnets] }));
   }
@@ -49,9 +51,10 @@ export class VpcDirectoryImpl implements VpcDirectory {
 
   /** Replaces the directory's content; listeners hear of it only when something changed. */
   update(vpcs: Iterable<VpcWant>): void {
+    // In VRF order: list() reads the same whatever order the VPCs were realized in.
     const next = new Map<string, VpcInfo>();
-    for (const v of vpcs) next.set(v.name, { name: v.name, id: v.id, vni: v.vni, vrf: v.vrf, subnets: [...v.subnets] });
-    const key = (m: Map<string, VpcInfo>): string => JSON.stringify([...m.values()].sort((a, b) => a.vrf - b.vrf));
+    for (const v of [...vpcs].sort((a, b) => a.vrf - b.vrf)) next.set(v.name, { name: v.name, id: v.id, vni: v.vni, vrf: v.vrf, subnets: [...v.subnets] });
+    const key = (m: Map<string, VpcInfo>): string => JSON.stringify([...m.values()]);
     if (key(next) === key(this.byNameMap)) return;
     this.byNameMap = next;
     this.byVrfMap = new Map([...next.values()].map((v) => [v.vrf, v]));

@@ -97,10 +97,12 @@ export class VpcRealizer {
     const byVrf = (vrf: number): RealizeRef => ({ vpc: vrfOwner.get(vrf) ?? `vrf ${vrf}` });
     const byPeering = (id: number): RealizeRef => ({ peering: peeringOf.get(id) ?? `peering ${id}` });
 
-    // Deletes, leaves first.
-    this.sync('peeringRoutes', this.routes, next.peeringRoutes, 'del', (items) => this.dp?.delPeeringRoutes?.(items.map(({ vrf, prefix }) => ({ vrf, prefix }))), (r) => byPeering(r.peering));
-    this.sync('peeringSources', this.sources, next.peeringSources, 'del', (items) => this.dp?.delPeeringSources?.(items), (s) => byPeering(s.peering));
-    this.sync('vnis', this.vnis, next.vnis, 'del', (items) => this.dp?.delVnis(items.map((v) => v.vni)), (v) => byVrf(v.vrf));
+    // Deletes, leaves first. An entry kept under the same key but naming a VRF that goes away (a VNI or prefix
+    // taken over by a new VPC) is deleted too and written again below, so nothing points at a deleted VRF.
+    const going = new Set([...this.vpcs].filter(([name, v]) => next.vpcs.get(name)?.vrf !== v.vrf).map(([, v]) => v.vrf));
+    this.sync('peeringRoutes', this.routes, next.peeringRoutes, 'del', (items) => this.dp?.delPeeringRoutes?.(items.map(({ vrf, prefix }) => ({ vrf, prefix }))), (r) => byPeering(r.peering), (r) => going.has(r.vrf) || going.has(r.dstVrf));
+    this.sync('peeringSources', this.sources, next.peeringSources, 'del', (items) => this.dp?.delPeeringSources?.(items), (s) => byPeering(s.peering), (s) => going.has(s.vrf));
+    this.sync('vnis', this.vnis, next.vnis, 'del', (items) => this.dp?.delVnis(items.map((v) => v.vni)), (v) => byVrf(v.vrf), (v) => going.has(v.vrf));
     this.sync('vteps', this.vteps, next.vteps, 'del', (items) => this.dp?.delVteps(items.map((v) => v.ip)), (v) => ({ vtep: v.ip }));
     const local = new Map([...next.localRoutes].map((p) => [p, p.slice(0, p.indexOf('/'))]));
     this.sync('localRoutes', this.local, local, 'del', (ps) => this.dp?.applyRoutes(ps.map((ip) => ({ op: 'del', vrf: 0, prefix: `${ip}/32` }))), (ip) => ({ vtep: ip }));
@@ -146,8 +148,10 @@ export class VpcRealizer {
     dir: 'del' | 'set',
     write: (items: T[]) => TableErrorCode[] | undefined,
     refOf: (item: T) => RealizeRef,
+    /** del: an entry to delete although its key stays wanted. */
+    stale: (item: T) => boolean = () => false,
   ): void {
-    const keys = dir === 'del' ? [...have.keys()].filter((k) => !want.has(k)) : [...want.keys()].filter((k) => !have.has(k) || !same(have.get(k)!, want.get(k)!));
+    const keys = dir === 'del' ? [...have.keys()].filter((k) => !want.has(k) || stale(have.get(k)!)) : [...want.keys()].filter((k) => !have.has(k) || !same(have.get(k)!, want.get(k)!));
     if (keys.length === 0) return;
     const items = keys.map((k) => (dir === 'del' ? have.get(k)! : want.get(k)!));
     const res = write(items) ?? items.map((): TableErrorCode => 'ok');
