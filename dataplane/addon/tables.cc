@@ -7,11 +7,16 @@
 // members exist) with a precise result code.
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
 #include "tables.h"
 #include "util.h"
+
+extern "C" {
+#include "vpc/gw_vpc.h"
+}
 
 namespace gwa {
 namespace {
@@ -116,6 +121,38 @@ Napi::Value batch(const Napi::CallbackInfo &info, Decode decode, Apply apply) {
   return out;
 }
 
+// ---- VPC classify (modules/vpc): peering routes and sources of a source VPC's VRF, and its counters ----
+// The mirrors answer the shows and say which VRFs and peerings have counters worth listing.
+std::map<std::pair<uint32_t, Key>, std::pair<uint32_t, uint32_t>> peering_routes;  // (vrf, prefix) → (peering, dstVrf)
+std::set<std::tuple<uint32_t, uint32_t, Key>> peering_sources;                    // (vrf, peering, prefix)
+
+void vpc_clear() {
+  peering_routes.clear();
+  peering_sources.clear();
+}
+
+// A deleted VRF takes its peering entries along: a VRF created again under that id starts without them.
+void vpc_vrf_gone(uint32_t vrf) {
+  for (auto it = peering_routes.begin(); it != peering_routes.end();) {
+    if (it->first.first != vrf) {
+      ++it;
+      continue;
+    }
+    gw_ip ip = ip_of(it->first.second);
+    gw_dp_peering_route_del(rt_dp(), vrf, &ip, it->first.second[1]);
+    it = peering_routes.erase(it);
+  }
+  for (auto it = peering_sources.begin(); it != peering_sources.end();) {
+    if (std::get<0>(*it) != vrf) {
+      ++it;
+      continue;
+    }
+    gw_ip ip = ip_of(std::get<2>(*it));
+    gw_dp_peering_source_del(rt_dp(), vrf, std::get<1>(*it), &ip, std::get<2>(*it)[1]);
+    it = peering_sources.erase(it);
+  }
+}
+
 }  // namespace
 
 void tables_init(uint32_t n_vrfs) {
@@ -132,6 +169,7 @@ void tables_clear() {
   vtep = gw_vtep{};
   vnis.clear();
   tunnels.clear();
+  vpc_clear();
 }
 
 Napi::Value TableResults(const Napi::CallbackInfo &info) {
@@ -173,6 +211,7 @@ Napi::Value VrfDel(const Napi::CallbackInfo &info) {
   if (!vrfs.count(it.vrf)) return Napi::Number::New(info.Env(), GW_TR_NOT_FOUND);
   int rc = gw_dp_vrf_del(rt_dp(), it.vrf);
   if (rc == 0) vrfs.erase(it.vrf);
+  if (rc == 0) vpc_vrf_gone(it.vrf);
   return Napi::Number::New(info.Env(), from_errno(rc));
 }
 
@@ -241,6 +280,123 @@ Napi::Value ApplyRoutes(const Napi::CallbackInfo &info) {
     if (rt_.type == GW_ROUTE_UNICAST && !groups.count(rt_.group_id)) return GW_TR_NO_NEXTHOP;
     return from_errno(gw_dp_route_add(rt_dp(), it.vrf, &it.prefix, it.prefix_len, &rt_), GW_TR_NO_NEXTHOP);
   });
+}
+
+// ---- VPC classify (modules/vpc): the tables' writes, shows and counters ----
+Napi::Value SetPeeringRoutes(const Napi::CallbackInfo &info) {
+  return batch<gw_tbl_peeringRoutes_item>(info, gw_tbl_peeringRoutes_decode, [](const gw_tbl_peeringRoutes_item &it) -> int32_t {
+    if (!vrfs.count(it.vrf) || !vrfs.count(it.dstVrf)) return GW_TR_NO_VRF;
+    int rc = gw_dp_peering_route_set(rt_dp(), it.vrf, &it.prefix, it.prefix_len, it.peering, it.dstVrf);
+    if (rc == 0) peering_routes[{it.vrf, key_of(it.prefix, it.prefix_len)}] = {it.peering, it.dstVrf};
+    return from_errno(rc, GW_TR_NO_VRF);
+  });
+}
+
+Napi::Value DelPeeringRoutes(const Napi::CallbackInfo &info) {
+  return batch<gw_tbl_peeringRoutes_item>(info, gw_tbl_peeringRoutes_key_decode, [](const gw_tbl_peeringRoutes_item &it) -> int32_t {
+    auto found = peering_routes.find({it.vrf, key_of(it.prefix, it.prefix_len)});
+    if (found == peering_routes.end()) return GW_TR_NOT_FOUND;
+    int rc = gw_dp_peering_route_del(rt_dp(), it.vrf, &it.prefix, it.prefix_len);
+    if (rc == 0) peering_routes.erase(found);
+    return from_errno(rc);
+  });
+}
+
+Napi::Value SetPeeringSources(const Napi::CallbackInfo &info) {
+  return batch<gw_tbl_peeringSources_item>(info, gw_tbl_peeringSources_decode, [](const gw_tbl_peeringSources_item &it) -> int32_t {
+    if (!vrfs.count(it.vrf)) return GW_TR_NO_VRF;
+    int rc = gw_dp_peering_source_set(rt_dp(), it.vrf, it.peering, &it.prefix, it.prefix_len);
+    if (rc == 0) peering_sources.insert({it.vrf, it.peering, key_of(it.prefix, it.prefix_len)});
+    return from_errno(rc, GW_TR_NO_VRF);
+  });
+}
+
+Napi::Value DelPeeringSources(const Napi::CallbackInfo &info) {
+  return batch<gw_tbl_peeringSources_item>(info, gw_tbl_peeringSources_key_decode, [](const gw_tbl_peeringSources_item &it) -> int32_t {
+    auto found = peering_sources.find({it.vrf, it.peering, key_of(it.prefix, it.prefix_len)});
+    if (found == peering_sources.end()) return GW_TR_NOT_FOUND;
+    int rc = gw_dp_peering_source_del(rt_dp(), it.vrf, it.peering, &it.prefix, it.prefix_len);
+    if (rc == 0) peering_sources.erase(found);
+    return from_errno(rc);
+  });
+}
+
+std::string prefix_str(const Key &k) {
+  return ip_str(ip_of(k)) + "/" + std::to_string(k[1]);
+}
+
+Napi::Value PeeringRoutes(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env, peering_routes.size());
+  uint32_t i = 0;
+  for (const auto &[k, v] : peering_routes) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("vrf", k.first);
+    o.Set("prefix", prefix_str(k.second));
+    o.Set("peering", v.first);
+    o.Set("dstVrf", v.second);
+    out[i++] = o;
+  }
+  return out;
+}
+
+Napi::Value PeeringSources(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env, peering_sources.size());
+  uint32_t i = 0;
+  for (const auto &[vrf, peering, k] : peering_sources) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("vrf", vrf);
+    o.Set("peering", peering);
+    o.Set("prefix", prefix_str(k));
+    out[i++] = o;
+  }
+  return out;
+}
+
+// Per VPC (every VRF but the underlay's 0), summed over workers: see gw_vpc.h for what each counts.
+Napi::Value VpcCounters(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  if (!rt_eal_ready()) return out;
+  uint32_t i = 0;
+  for (uint32_t vrf : vrfs) {
+    gw_vpc_counters c;
+    if (vrf == 0 || gw_dp_vpc_counters(rt_dp(), vrf, &c) < 0) continue;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("vrf", vrf);
+    o.Set("rxPackets", Napi::BigInt::New(env, c.rx_packets));
+    o.Set("rxBytes", Napi::BigInt::New(env, c.rx_bytes));
+    o.Set("txPackets", Napi::BigInt::New(env, c.tx_packets));
+    o.Set("txBytes", Napi::BigInt::New(env, c.tx_bytes));
+    Napi::Object d = Napi::Object::New(env);
+    for (unsigned r = 0; r < GW_VPC_N_DROPS; r++)
+      d.Set(gw_drop_reason_name(gw_vpc_drop_reasons[r]), Napi::BigInt::New(env, c.drops[r]));
+    o.Set("drops", d);
+    out[i++] = o;
+  }
+  return out;
+}
+
+// Per peering id that has a peering route or source in some VRF.
+Napi::Value PeeringCounters(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  if (!rt_eal_ready()) return out;
+  std::set<uint32_t> ids;
+  for (const auto &[k, v] : peering_routes) ids.insert(v.first);
+  for (const auto &e : peering_sources) ids.insert(std::get<1>(e));
+  uint32_t i = 0;
+  for (uint32_t id : ids) {
+    gw_vpc_peering_counters c;
+    if (gw_dp_vpc_peering_counters(rt_dp(), id, &c) < 0) continue;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("peering", id);
+    o.Set("packets", Napi::BigInt::New(env, c.packets));
+    o.Set("bytes", Napi::BigInt::New(env, c.bytes));
+    out[i++] = o;
+  }
+  return out;
 }
 
 Napi::Value SetNeighbors(const Napi::CallbackInfo &info) {
@@ -487,6 +643,14 @@ void tables_register(Napi::Env env, Napi::Object exports) {
   exports.Set("setGroups", Napi::Function::New(env, SetGroups));
   exports.Set("delGroups", Napi::Function::New(env, DelGroups));
   exports.Set("applyRoutes", Napi::Function::New(env, ApplyRoutes));
+  exports.Set("setPeeringRoutes", Napi::Function::New(env, SetPeeringRoutes));
+  exports.Set("delPeeringRoutes", Napi::Function::New(env, DelPeeringRoutes));
+  exports.Set("setPeeringSources", Napi::Function::New(env, SetPeeringSources));
+  exports.Set("delPeeringSources", Napi::Function::New(env, DelPeeringSources));
+  exports.Set("peeringRoutes", Napi::Function::New(env, PeeringRoutes));
+  exports.Set("peeringSources", Napi::Function::New(env, PeeringSources));
+  exports.Set("vpcCounters", Napi::Function::New(env, VpcCounters));
+  exports.Set("peeringCounters", Napi::Function::New(env, PeeringCounters));
   exports.Set("setNeighbors", Napi::Function::New(env, SetNeighbors));
   exports.Set("delNeighbors", Napi::Function::New(env, DelNeighbors));
   exports.Set("setVteps", Napi::Function::New(env, SetVteps));

@@ -11,40 +11,17 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
+#include "fuzz_pipeline.h"
 #include "gw_dp.h"
 
-static struct gw_dp *dp;
-static struct gw_worker *w;
-static struct rte_mempool *mp;
-static struct gw_burst_out out;
-static uint64_t now;
-
 static void ip4(struct gw_ip *ip, uint32_t host) { *ip = (struct gw_ip){.family = AF_INET, .v4 = htonl(host)}; }
-
-static void on_trace(void *ctx, const struct gw_trace *t)
-{
-	(void)ctx;
-	if (t->decision < GW_DEC_FORWARD || t->decision > GW_DEC_DROP || (t->decision == GW_DEC_DROP && t->pkt))
-		abort();
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	char *eal[] = {"fuzz", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-l", "0", "-m", "256",
-		       "--log-level=*:error"};
-	if (rte_eal_init(10, eal) < 0)
-		abort();
-	struct gw_dp_params p = {.max_vrfs = 4, .max_routes4 = 256, .max_routes6 = 256, .max_nexthops = 16,
-				 .max_groups = 16, .max_neighbors = 64, .n_workers = 1, .icmp_rate = 1000000};
-	dp = gw_dp_create(&p);
-	mp = rte_pktmbuf_pool_create("fuzz", 1023, 0, 0, 16384 + RTE_PKTMBUF_HEADROOM, 0);
-	w = gw_worker_create(dp, 0);
-	if (!dp || !mp || !w)
-		abort();
-	gw_worker_online(w);
+	fuzz_pipeline_init("fuzz");
 	struct gw_port_conf c0 = {.mac = {{2, 0, 0, 0, 0, 1}}, .mtu = 1500, .punt_port = 2, .up = true};
 	struct gw_port_conf c1 = {.mac = {{2, 0, 0, 0, 1, 1}}, .mtu = 1400, .punt_port = 3, .up = true};
 	struct gw_port_conf t0 = {.mac = c0.mac, .mtu = 1500, .punt_port = 0, .is_punt = true, .up = true};
@@ -86,9 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > 9000)
 		return 0;
 	uint8_t sel = data[0];
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
-	if (!m)
-		abort();
+	struct rte_mbuf *m = fuzz_mbuf();
 	memcpy(rte_pktmbuf_append(m, (uint16_t)(size - 1)), data + 1, size - 1);
 	if (sel & 0x10)
 		m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD; /* NIC said good: parser must still be memory-safe */
@@ -96,18 +71,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(out.n, 0, sizeof(out.n));
 	now += (sel & 0x40) ? 1000000 : 1000;
 	gw_pipeline_process(w, (uint16_t)(sel & 3), &m, 1, now, &out);
-	gw_worker_quiescent(w);
-	for (unsigned p = 0; p < GW_MAX_PORTS; p++)
-		for (unsigned k = 0; k < out.n[p]; k++) {
-			struct rte_mbuf *o = out.pkts[p][k];
-			if (rte_pktmbuf_pkt_len(o) < 14 || rte_pktmbuf_pkt_len(o) > size - 1 + 128)
-				abort();
-			rte_pktmbuf_free(o);
-		}
-	struct gw_event ev[8];
-	while (gw_dp_events_poll(dp, ev, 8))
-		;
-	if (rte_mempool_in_use_count(mp) != 0)
-		abort(); /* every packet ends transmitted or freed */
+	fuzz_pipeline_finish((uint32_t)(size - 1 + 128), NULL);
 	return 0;
 }

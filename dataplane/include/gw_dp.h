@@ -164,7 +164,8 @@ enum gw_decision {
 };
 /* Listed in the order a packet meets them, so a trace's stage set reads as its path. */
 #define GW_STAGES(X) X(TAP_INPUT, "tap_input") X(ETH_INPUT, "eth_input") X(IP4_INPUT, "ip4_input")            \
-	X(IP6_INPUT, "ip6_input") X(IP_LOOKUP, "ip_lookup") X(PUNT, "punt") X(IP_FORWARD, "ip_forward")          \
+	X(IP6_INPUT, "ip6_input") X(VPC_CLASSIFY, "vpc_classify")                                                 \
+	X(IP_LOOKUP, "ip_lookup") X(PUNT, "punt") X(IP_FORWARD, "ip_forward")                                    \
 	X(ECMP, "ecmp") X(NEIGH_RESOLVE, "neigh_resolve") X(IP4_FRAGMENT, "ip4_fragment") X(ICMP_ERROR, "icmp_error")  \
 	X(VXLAN_DECAP, "vxlan_decap") X(VXLAN_ENCAP, "vxlan_encap")
 enum gw_stage {
@@ -181,6 +182,8 @@ struct gw_trace {
 	uint16_t in_port, out_port; /* out_port GW_PORT_NONE when dropped */
 	uint32_t nexthop;           /* nexthop id chosen (0 none) */
 	struct rte_mbuf *pkt;       /* the packet as it leaves (NULL when dropped); do not free */
+	uint32_t vpc;               /* VPC classify: source VPC's VRF + 1 (0 = not from a VPC) */
+	uint32_t dst_vrf, peering;  /* VPC classify: destination VRF and peering when admitted (peering 0: not) */
 };
 typedef void (*gw_trace_fn)(void *ctx, const struct gw_trace *t);
 void gw_worker_set_trace(struct gw_worker *w, gw_trace_fn fn, void *ctx);

@@ -13,6 +13,7 @@
 
 #include "gen/gw_tables.h"
 #include "replay.h"
+#include "vpc/gw_vpc.h"
 #include "vxlan/gw_vxlan.h"
 
 static int fail(const char *where, const char *fmt, ...)
@@ -119,6 +120,35 @@ static int js_port(void *ctx, const void *v, uint32_t *out)
 	if (p < 0)
 		return -1;
 	*out = (uint32_t)p;
+	return 0;
+}
+
+/* The VPC classify tables (modules/vpc): the items the addon's setPeeringRoutes / setPeeringSources take. */
+static int load_vpc(json_t *root, struct gw_dp *dp, struct gw_tbl_reader *r)
+{
+	char where[96];
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(root, "peeringRoutes"), i, e)
+	{
+		snprintf(where, sizeof(where), "peeringRoutes[%zu]", i);
+		struct gw_tbl_peeringRoutes_item it;
+		if (gw_tbl_peeringRoutes_decode(r, e, &it) != GW_TR_OK)
+			return fail(where, "%s", r->why);
+		int rc = gw_dp_peering_route_set(dp, it.vrf, &it.prefix, it.prefix_len, it.peering, it.dstVrf);
+		if (rc < 0)
+			return fail(where, "%s", rc == -ENOENT ? "vrf or dstVrf not listed in vrfs" : strerror(-rc));
+	}
+	json_array_foreach(json_object_get(root, "peeringSources"), i, e)
+	{
+		snprintf(where, sizeof(where), "peeringSources[%zu]", i);
+		struct gw_tbl_peeringSources_item it;
+		if (gw_tbl_peeringSources_decode(r, e, &it) != GW_TR_OK)
+			return fail(where, "%s", r->why);
+		int rc = gw_dp_peering_source_set(dp, it.vrf, it.peering, &it.prefix, it.prefix_len);
+		if (rc < 0)
+			return fail(where, "%s", rc == -ENOENT ? "vrf not listed in vrfs" : strerror(-rc));
+	}
 	return 0;
 }
 
@@ -293,7 +323,7 @@ static int load(json_t *root, struct replay_cfg *cfg, struct gw_dp **dp_out)
 		if (gw_dp_neigh_set(dp, it.port, &it.ip, &it.mac) < 0)
 			return fail(where, "cannot install");
 	}
-	return 0;
+	return load_vpc(root, dp, &r);
 }
 
 unsigned replay_config_memory_mb(const char *path)

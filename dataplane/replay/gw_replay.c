@@ -61,6 +61,13 @@ static void on_trace(void *vctx, const struct gw_trace *t)
 		fprintf(c->f, ",\"reason\":\"%s\"", gw_drop_reason_name(t->drop));
 	else
 		fprintf(c->f, ",\"reason\":null");
+	if (t->vpc != 0) { /* came decapsulated: the VPC classify decision (destination and peering once admitted) */
+		fprintf(c->f, ",\"vpc\":{\"srcVrf\":%u", t->vpc - 1);
+		if (t->peering)
+			fprintf(c->f, ",\"dstVrf\":%u,\"peering\":%u}", t->dst_vrf, t->peering);
+		else
+			fprintf(c->f, ",\"dstVrf\":null,\"peering\":null}");
+	}
 	fprintf(c->f, ",\"nexthop\":%u,\"out_len\":%u}\n", t->nexthop, t->pkt ? rte_pktmbuf_pkt_len(t->pkt) : 0);
 }
 

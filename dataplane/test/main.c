@@ -16,7 +16,8 @@ int main(void)
 		printf("0 passed, 1 failed\n");
 		return 1;
 	}
-	const struct gw_test *suites[] = {gw_tests_fib, gw_tests_pipeline, gw_tests_ingress, gw_tests_tables, gw_tests_unnumbered, gw_tests_vxlan};
+	const struct gw_test *suites[] = {gw_tests_fib, gw_tests_pipeline, gw_tests_ingress, gw_tests_tables, gw_tests_unnumbered, gw_tests_vxlan,
+					    gw_tests_vpc};
 	int passed = 0, failed = 0;
 	for (unsigned s = 0; s < sizeof(suites) / sizeof(suites[0]); s++)
 		for (const struct gw_test *t = suites[s]; t->name; t++) {

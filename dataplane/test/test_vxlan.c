@@ -16,6 +16,7 @@
 
 #include "ip/ip.h"
 #include "tests.h"
+#include "vpc/gw_vpc.h"
 #include "vxlan/gw_vxlan.h"
 
 static struct rte_mempool *pool(void)
@@ -51,6 +52,17 @@ static void route(struct gw_dp *dp, uint32_t vrf, struct gw_ip pfx, uint8_t len,
 {
 	struct gw_route r = {.type = group ? GW_ROUTE_UNICAST : GW_ROUTE_LOCAL, .group_id = group};
 	CHECK_EQ(gw_dp_route_add(dp, vrf, &pfx, len, &r), 0);
+}
+
+/* VPC classify (modules/vpc) admits decapsulated packets only through a peering; these tests route in the VNI's
+ * own VRF, so it gets a default expose to itself: 0.0.0.0/0 and ::/0 as peering routes and sources of peering 1. */
+static void self_peering(struct gw_dp *dp, uint32_t vrf)
+{
+	struct gw_ip any4 = {.family = AF_INET}, any6 = {.family = AF_INET6};
+	CHECK_EQ(gw_dp_peering_route_set(dp, vrf, &any4, 0, 1, vrf), 0);
+	CHECK_EQ(gw_dp_peering_route_set(dp, vrf, &any6, 0, 1, vrf), 0);
+	CHECK_EQ(gw_dp_peering_source_set(dp, vrf, 1, &any4, 0), 0);
+	CHECK_EQ(gw_dp_peering_source_set(dp, vrf, 1, &any6, 0), 0);
 }
 
 static struct gw_dp *setup(void)
@@ -91,6 +103,7 @@ static struct gw_dp *setup(void)
 	uint8_t p20[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x20}, p10[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x10};
 	route(dp, 1, v6(p20), 48, 5);
 	route(dp, 1, v6(p10), 48, 6);
+	self_peering(dp, 1);
 	return dp;
 }
 

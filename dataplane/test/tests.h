@@ -9,4 +9,5 @@ extern const struct gw_test gw_tests_ingress[];
 extern const struct gw_test gw_tests_tables[];
 extern const struct gw_test gw_tests_unnumbered[];
 extern const struct gw_test gw_tests_vxlan[];
+extern const struct gw_test gw_tests_vpc[];
 #endif

@@ -105,7 +105,13 @@ describe('gwctl against a running agent', () => {
     const c = JSON.parse((await gwctl([...s, 'show', 'config', '-j'])).stdout);
     expect(c).to.deep.equal({ generation: 1, spec: doc() });
     const v = await gwctl([...s, 'show', 'vpcs']);
-    expect(v.stdout.split('\n').slice(0, 3)).to.deep.equal(['NAME  ID  VNI  SUBNETS', 'blue  b1  100  10.10.0.0/24', 'red   r1  200  10.20.0.0/24']);
+    expect(v.code, v.stderr).to.equal(0);
+    expect(v.stdout).to.match(/^VPC blue \(id b1\)\n {2}VNI 100, VRF 1\b.*\n {2}Subnets: 10\.10\.0\.0\/24$/m);
+    expect(v.stdout).to.match(/^VPC red \(id r1\)\n {2}VNI 200, VRF 2\b.*\n {2}Subnets: 10\.20\.0\.0\/24$/m);
+    // Realized in the dataplane (its vxlan and classify tables), not only assigned.
+    const j = JSON.parse((await gwctl([...s, 'show', 'vpcs', '-j'])).stdout) as { dataplane: boolean; items: { name: string; vrf: number }[] };
+    expect(j.dataplane).to.equal(true);
+    expect(j.items.map((x) => `${x.name}:${x.vrf}`)).to.deep.equal(['blue:1', 'red:2']);
     expect((await gwctl([...s, 'show', 'groups'])).stdout).to.equal('NAME  MEMBERS\n');
   });
 

@@ -197,6 +197,60 @@ describe('dataplane addon in-process (net_ring ports)', function () {
     expect(dp!.routes(2)).to.deep.equal([]);
   });
 
+  it('programs the VPC classify tables (peeringRoutes, peeringSources) with the fake\'s codes, shows and counters', () => {
+    const fake = new FakeDataplane({ maxVrfs: 4 });
+    fake.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 128 });
+    // One VPC VRF (1) next to the default VRF: this process's memory holds one more VRF of 200k routes, not two.
+    const run = (d: DataplaneApi): TableErrorCode[][] => {
+      const w = <T>(items: unknown[]): T[] => items as T[];
+      return [
+        [d.addVrf(1)],
+        d.setPeeringRoutes(w([{ vrf: 1, prefix: '10.2.0.0/16', peering: 7, dstVrf: 0 }, { vrf: 1, prefix: '0.0.0.0/0', peering: 8, dstVrf: 1 },
+          { vrf: 1, prefix: '2001:DB8:2::/48', peering: 7, dstVrf: 0 }, { vrf: 3, prefix: '10.0.0.0/8', peering: 7, dstVrf: 0 },
+          { vrf: 1, prefix: '10.0.0.0/8', peering: 7, dstVrf: 3 }, { vrf: 1, prefix: '10.9.0.0/16', peering: 0, dstVrf: 0 },
+          { vrf: 1, prefix: '10.9.0.0/16', peering: 65536, dstVrf: 0 }, { vrf: 1, prefix: '10.9.0.1/16', peering: 7, dstVrf: 0 },
+          { vrf: 1, prefix: '10.9.0.0/16', peering: 7 }, { vrf: 1, prefix: '10.9.0.0/33', peering: 7, dstVrf: 0 }])),
+        d.setPeeringSources(w([{ vrf: 1, peering: 7, prefix: '10.1.0.0/24' }, { vrf: 1, peering: 7, prefix: '10.1.0.0/24' },
+          { vrf: 0, peering: 7, prefix: '10.2.0.0/16' }, { vrf: 3, peering: 7, prefix: '10.3.0.0/16' }, { vrf: 1, peering: 0, prefix: '10.1.0.0/24' },
+          { vrf: 1, peering: 8, prefix: '::/0' }, { vrf: 1, prefix: '10.1.0.0/24' }])),
+        d.delPeeringRoutes(w([{ vrf: 1, prefix: '0.0.0.0/0' }, { vrf: 1, prefix: '0.0.0.0/0' }, { vrf: 1, prefix: 'x' }])),
+        d.delPeeringSources(w([{ vrf: 1, peering: 8, prefix: '::/0' }, { vrf: 1, peering: 9, prefix: '10.1.0.0/24' }, { vrf: 1, peering: 7 }])),
+      ];
+    };
+    const native = run(dp!);
+    expect(native).to.deep.equal(run(fake));
+    expect(native).to.deep.equal([
+      ['ok'],
+      ['ok', 'ok', 'ok', 'no_vrf', 'no_vrf', 'invalid', 'invalid', 'ok', 'invalid', 'invalid'],
+      ['ok', 'ok', 'ok', 'no_vrf', 'invalid', 'ok', 'invalid'],
+      ['ok', 'not_found', 'invalid'],
+      ['ok', 'not_found', 'invalid'],
+    ]);
+    const byKey = <T extends { vrf: number; prefix: string }>(a: T[]): T[] => [...a].sort((x, y) => `${x.vrf}${x.prefix}`.localeCompare(`${y.vrf}${y.prefix}`));
+    expect(byKey(dp!.peeringRoutes())).to.deep.equal(byKey(fake.peeringRoutes()));
+    expect(byKey(dp!.peeringRoutes())).to.deep.equal([
+      { vrf: 1, prefix: '10.2.0.0/16', peering: 7, dstVrf: 0 },
+      { vrf: 1, prefix: '10.9.0.0/16', peering: 7, dstVrf: 0 },
+      { vrf: 1, prefix: '2001:db8:2::/48', peering: 7, dstVrf: 0 },
+    ]);
+    expect(byKey(dp!.peeringSources())).to.deep.equal([{ vrf: 0, peering: 7, prefix: '10.2.0.0/16' }, { vrf: 1, peering: 7, prefix: '10.1.0.0/24' }]);
+    // No packets here: the counters exist per VPC VRF (not the underlay's 0) and per peering id in use, at zero,
+    // named as the fake names them.
+    const zero = { rxPackets: 0n, rxBytes: 0n, txPackets: 0n, txBytes: 0n, drops: { vpc_no_peering: 0n, vpc_source_not_exposed: 0n } };
+    expect(dp!.vpcCounters()).to.deep.equal([{ vrf: 1, ...zero }]);
+    expect(dp!.vpcCounters()).to.deep.equal(fake.vpcCounters());
+    expect(dp!.peeringCounters()).to.deep.equal([{ peering: 7, packets: 0n, bytes: 0n }]);
+    expect(dp!.peeringCounters()).to.deep.equal(fake.peeringCounters());
+    // A deleted VRF takes its peering entries along, also when its id comes back.
+    for (const d of [dp!, fake]) {
+      expect([d.delVrf(1), d.addVrf(1)]).to.deep.equal(['ok', 'ok']);
+      expect(d.peeringRoutes()).to.deep.equal([]);
+      expect(d.peeringSources()).to.deep.equal([{ vrf: 0, peering: 7, prefix: '10.2.0.0/16' }]);
+      expect(d.delPeeringSources([{ vrf: 0, peering: 7, prefix: '10.2.0.0/16' }])).to.deep.equal(['ok']);
+      expect(d.delVrf(1)).to.equal('ok');
+    }
+  });
+
   it('takes 100k routes in one batch and removes them again', () => {
     const add: RouteOp[] = [];
     for (let i = 0; i < 100_000; i++) add.push({ op: 'add', vrf: 0, prefix: `${20 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`, target: { kind: 'unicast', group: 1 } });

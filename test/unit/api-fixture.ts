@@ -1,6 +1,6 @@
 // An in-process API for unit tests: the real express app (auth, body bounds, request and response validation
 // against openapi/gateway.yaml) over a real unix socket and TCP, around fakes — FakeDataplane, FakeCpi,
-// FakeFrr, FakeFrrNeighbors and a fake FRR config consumer. TCP has a read and a write token and, when asked,
+// FakeFrr, FakeFrrNeighbors, a fake FRR config consumer and the vpc consumer over FakeOverlayTables. TCP has a read and a write token and, when asked,
 // anonymous reads; every log line is kept so tests can look for what must never be logged.
 import { expect } from 'chai';
 import { request, type Server } from 'node:http';
@@ -25,6 +25,7 @@ import { LogLevels } from '../../agent/src/log/levels.ts';
 import { FileStore } from '../../agent/src/store/file-store.ts';
 import type { Reply, Target } from '../api/http.ts';
 import { dataplaneConsumer, FakeRecordingConsumer } from './config-consumers.ts';
+import { vpcConsumer } from './vpc-fakes.ts';
 
 export class FakeCpi implements CpiStatusSource {
   snapshot(): CpiStatus {
@@ -99,11 +100,13 @@ export async function startApi(opts: { anonymousReads?: boolean; unixMode?: numb
   config.addConsumer(dataplaneConsumer(dp).consumer);
   const frr = new FakeRecordingConsumer('fake-frr', FEATURES.filter((f) => !['ports', 'groups', 'rateLimit'].includes(f)));
   config.addConsumer(frr);
+  const vpc = vpcConsumer();
+  config.addConsumer(vpc.consumer);
   await config.start();
   const cpi = new FakeCpi();
   const frrSrc = new FakeFrr();
   const neighbors = new FakeFrrNeighbors();
-  const ctx = makeApiContext({ config, audit, log, logs, dataplane: () => dp, cpi: () => cpi, frr: () => frrSrc, frrNeighbors: () => neighbors });
+  const ctx = makeApiContext({ config, audit, log, logs, dataplane: () => dp, cpi: () => cpi, frr: () => frrSrc, frrNeighbors: () => neighbors, vpcs: () => vpc.directory, vpcStatus: () => vpc.status });
   const sock = join(dir, 'api.sock');
   const servers: Server[] = [await listenUnix(buildApp(ctx, { transport: 'unix' }), sock, opts.unixMode ?? 0o600)];
   const tokens = [

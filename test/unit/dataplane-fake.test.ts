@@ -97,3 +97,24 @@ describe('FakeDataplane', () => {
     expect(dp.portCounters()[0]!.rxPackets).to.equal(5n);
   });
 });
+
+describe('FakeDataplane VPC classify tables and counters', () => {
+  it('checks peering items like the addon and counts per VPC and per peering', () => {
+    const dp = new FakeDataplane({ maxVrfs: 8 });
+    dp.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 128 });
+    expect([dp.addVrf(1), dp.addVrf(2)]).to.deep.equal(['ok', 'ok']);
+    expect(dp.setPeeringRoutes([{ vrf: 1, prefix: '10.2.0.9/16', peering: 3, dstVrf: 2 }, { vrf: 1, prefix: '10.3.0.0/16', peering: 3, dstVrf: 5 }]))
+      .to.deep.equal(['ok', 'no_vrf']);
+    expect(dp.peeringRoutes()).to.deep.equal([{ vrf: 1, prefix: '10.2.0.0/16', peering: 3, dstVrf: 2 }]);
+    expect(dp.setPeeringSources([{ vrf: 1, peering: 3, prefix: '10.1.0.0/24' }, { vrf: 1, peering: 70000, prefix: '10.1.0.0/24' }]))
+      .to.deep.equal(['ok', 'invalid']);
+    dp.fakeVpcTraffic(1, { rxPackets: 3n, rxBytes: 300n, drops: { vpc_no_peering: 1n } });
+    dp.fakePeeringTraffic(3, 2n, 200n);
+    const [a, b] = dp.vpcCounters();
+    expect(a).to.deep.include({ vrf: 1, rxPackets: 3n, rxBytes: 300n, txPackets: 0n });
+    expect(a!.drops).to.deep.equal({ vpc_no_peering: 1n, vpc_source_not_exposed: 0n });
+    expect(b).to.deep.include({ vrf: 2, rxPackets: 0n });
+    expect(dp.peeringCounters()).to.deep.equal([{ peering: 3, packets: 2n, bytes: 200n }]);
+    expect(() => dp.fakeVpcTraffic(1, { drops: { no_route: 1n } })).to.throw(/not a VPC drop reason/);
+  });
+});

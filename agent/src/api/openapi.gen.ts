@@ -225,6 +225,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/overlay/vpcs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The realized VPCs (dataplane VRF, VNI, peerings, counters) and the local VTEP; /v1/vpcs shows the document. */
+        get: operations["listOverlayVpcs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/overlay/peerings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The realized peerings (dataplane id, what each side reaches and may send from, counters); /v1/peerings shows the document. */
+        get: operations["listOverlayPeerings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dataplane/ports": {
         parameters: {
             query?: never;
@@ -804,6 +838,56 @@ export interface components {
             drops: {
                 [key: string]: components["schemas"]["Counter"];
             };
+        };
+        /** @description what the vpc module counted for a VPC (bytes are inner IP bytes) */
+        OverlayVpcCounters: {
+            /** @description decapsulated packets from the VPC that reached classify */
+            rxPackets: components["schemas"]["Counter"];
+            rxBytes: components["schemas"]["Counter"];
+            /** @description packets routed into the VPC through a peering */
+            txPackets: components["schemas"]["Counter"];
+            txBytes: components["schemas"]["Counter"];
+            /** @description classify drops of packets from the VPC by reason */
+            drops: {
+                [key: string]: components["schemas"]["Counter"];
+            };
+        };
+        /** @description packets routed through a peering (both directions; inner IP bytes) */
+        OverlayPeeringCounters: {
+            packets: components["schemas"]["Counter"];
+            bytes: components["schemas"]["Counter"];
+        };
+        OverlayVpcs: {
+            /** @description false where the agent has no dataplane with overlay tables (VRF ids are assigned */
+            dataplane: boolean;
+            vtep?: {
+                ip: string;
+                mac: string;
+            };
+            items: {
+                name: string;
+                id: string;
+                vni: number;
+                /** @description dataplane VRF */
+                vrf: number;
+                subnets: string[];
+                peerings: string[];
+                counters?: components["schemas"]["OverlayVpcCounters"];
+            }[];
+        };
+        OverlayPeering: {
+            name: string;
+            /** @description dataplane peering id */
+            id: number;
+            sides: {
+                vpc: string;
+                vrf: number;
+                /** @description destinations this side reaches (what the other side exposes) */
+                reaches: string[];
+                /** @description sources this side may send from (what it exposes) */
+                sources: string[];
+            }[];
+            counters?: components["schemas"]["OverlayPeeringCounters"];
         };
         /** @description shape owned by agent/src/features/routing/status.ts (CpiStatus); state "absent" when no CPI component runs */
         CpiStatus: {
@@ -1441,6 +1525,50 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["AuditEntry"][];
+                    };
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listOverlayVpcs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description realized VPCs, by VRF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverlayVpcs"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listOverlayPeerings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description realized peerings, by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["OverlayPeering"][];
                     };
                 };
             };

@@ -1,5 +1,5 @@
-// `gwctl show ...`: the management plane's own tables (config, status, history, audit, log levels); each
-// feature adds its tables' subcommands from features/<f>/cli.ts.
+// `gwctl show ...`: the management plane's own tables (config, status, history, audit, groups, log levels); each
+// feature adds its tables' subcommands from features/<f>/cli.ts (VPCs and peerings: features/vpc/cli.ts).
 import type { Command } from 'commander';
 import { call, CliError, client, print } from './output.ts';
 import { fields, table } from './table.ts';
@@ -69,24 +69,6 @@ export function registerShow(program: Command): Command {
           a.items.map((e) => [e.seq, e.at, e.who, e.action, e.generation, e.code ? `${e.result} ${e.code}` : e.result, e.diff?.length, e.detail]),
         ),
       );
-    });
-
-  show
-    .command('vpcs')
-    .description('VPCs of the newest generation')
-    .action(async (_o, cmd: Command) => {
-      const v = await call(client(cmd).GET('/v1/vpcs'));
-      print(cmd, v, () => table(['NAME', 'ID', 'VNI', 'SUBNETS'], v.items.map((x) => [x.name, x.id, x.vni, x.subnets.map((s) => s.cidr).join(',')])));
-    });
-
-  show
-    .command('peerings')
-    .description('peerings of the newest generation')
-    .action(async (_o, cmd: Command) => {
-      const p = await call(client(cmd).GET('/v1/peerings'));
-      const side = (s: { vpc: string; expose: { ips: string[]; nat?: { mode: string } }[] }): string =>
-        `${s.vpc}[${s.expose.map((e) => e.ips.join(',') + (e.nat ? ` nat=${e.nat.mode}` : '')).join(' ')}]`;
-      print(cmd, p, () => table(['NAME', 'GROUP', 'SIDE A', 'SIDE B'], p.items.map((x) => [x.name, x.group, ...x.sides.map(side)])));
     });
 
   show

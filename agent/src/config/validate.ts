@@ -6,6 +6,7 @@ import { parseDevice } from '../dataplane/device.ts';
 import type { FixedPort } from './consumer.ts';
 import type { DesiredState, Expose, Peering } from './model.ts';
 import { problem, type Problem } from './problem.ts';
+import { overlayProblems } from './validate-overlay.ts';
 
 /**
  * Prefixes that never belong in a routed document: this-network, loopback, link-local, multicast, reserved, and
@@ -21,7 +22,7 @@ function specialHost(ip: string): ParsedPrefix | undefined {
   return host ? SPECIAL_USE.find((sp) => covers(sp, host)) : undefined;
 }
 
-function covers(outer: ParsedPrefix, inner: ParsedPrefix): boolean {
+export function covers(outer: ParsedPrefix, inner: ParsedPrefix): boolean {
   if (outer.family !== inner.family || outer.len > inner.len) return false;
   for (let bit = 0; bit < outer.len; bit++) {
     const byte = bit >> 3;
@@ -217,6 +218,7 @@ export function validateDocument(doc: DesiredState, ctx: ValidationContext = {})
       'next hop',
     );
   });
+  c.problems.push(...overlayProblems(doc, own, vpcNets));
   // One problem per (code, path): two rules can see the same fault (an overlap of untranslated exposes).
   const seen = new Set<string>();
   return c.problems.filter((p) => !seen.has(`${p.code} ${p.path}`) && seen.add(`${p.code} ${p.path}`));

@@ -46,3 +46,11 @@ import type { OverlayView } from '../features/routing/overlay-view.ts';
 
 /** Overlay routes per VPC, tunnels (remote VTEPs) and router MACs as the routing FIB holds them; provided by features/routing. */
 export const OVERLAY = key<OverlayView>('overlay');
+import type { VpcDirectory } from '../features/vpc/directory.ts';
+
+/** Realized VPCs by name and dataplane VRF (`onChange` on every change); provided by features/vpc. */
+export const VPCS = key<VpcDirectory>('vpcs');
+import type { VpcStatusSource } from '../features/vpc/status.ts';
+
+/** The realized overlay with its counters, for the API and /metrics; provided by features/vpc. */
+export const VPC_STATUS = key<VpcStatusSource>('vpcStatus');

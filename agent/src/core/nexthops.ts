@@ -22,7 +22,7 @@ import type { Nexthop, NexthopGroup, PortId, RouteTarget, Tunnel } from '../data
 export type VxlanTunnel = Tunnel;
 
 /** Table sizes when the boot file's `dataplane.eal.tables` leaves them out. The only copy. */
-export const TABLE_DEFAULTS = { maxNexthops: 1 << 16, maxGroups: 1 << 16, maxRoutes4: 16384, maxRoutes6: 4096 } as const;
+export const TABLE_DEFAULTS = { maxNexthops: 1 << 16, maxGroups: 1 << 16, maxRoutes4: 16384, maxRoutes6: 4096, maxVrfs: 16 } as const;
 
 /** Ids at the top of each space kept for the boot tables and the document. */
 export const RESERVED_IDS = 4096;

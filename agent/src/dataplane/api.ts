@@ -8,6 +8,8 @@ import type {
   Neighbor,
   Nexthop,
   NexthopGroup,
+  PeeringRoute,
+  PeeringSource,
   RouteEntry,
   TableErrorCode,
   TablesApi,
@@ -92,6 +94,8 @@ export type {
   Neighbor,
   Nexthop,
   NexthopGroup,
+  PeeringRoute,
+  PeeringSource,
   RouteEntry,
   RouteOp,
   RouteTarget,
@@ -123,6 +127,26 @@ export interface PortCounters {
   drops: Record<string, bigint>;
 }
 
+/** Per VPC (its dataplane VRF; every VRF but 0), summed over workers (dataplane/src/modules/vpc/gw_vpc.h). */
+export interface VpcCounters {
+  vrf: VrfId;
+  /** Decapsulated packets from this VPC that reached classify (admitted or not); bytes are inner IP bytes. */
+  rxPackets: bigint;
+  rxBytes: bigint;
+  /** Packets routed into this VPC through a peering (its FIB chose a nexthop). */
+  txPackets: bigint;
+  txBytes: bigint;
+  /** Classify drops of packets from this VPC by reason name: vpc_no_peering, vpc_source_not_exposed. */
+  drops: Record<string, bigint>;
+}
+
+/** Per peering id present in peeringRoutes or peeringSources: packets (inner IP bytes) routed through it. */
+export interface PeeringCounters {
+  peering: number;
+  packets: bigint;
+  bytes: bigint;
+}
+
 export type DataplaneEvent = { type: 'neigh_miss'; port: PortId; ip: string };
 
 export interface DataplaneApi extends TablesApi {
@@ -152,8 +176,14 @@ export interface DataplaneApi extends TablesApi {
   vnis(): Vni[];
   tunnels(): Tunnel[];
 
+  /** What the classify tables hold (vpc module), as written. */
+  peeringRoutes(): PeeringRoute[];
+  peeringSources(): PeeringSource[];
+
   workerCounters(): WorkerCounters[];
   portCounters(): PortCounters[];
+  vpcCounters(): VpcCounters[];
+  peeringCounters(): PeeringCounters[];
   pollEvents(max: number): DataplaneEvent[];
   /** Monotonic counters of the runtime around the pipeline, by snake_case name (e.g. neighbor_resolutions,
    *  events_dropped): for /metrics as gw_dp_runtime_<name>_total. Optional so older fakes need not model it. */

@@ -9,6 +9,9 @@ import type {
   Neighbor,
   Nexthop,
   NexthopGroup,
+  PeeringCounters,
+  PeeringRoute,
+  PeeringSource,
   PortConfig,
   PortCounters,
   PortId,
@@ -19,6 +22,7 @@ import type {
   TableErrorCode,
   Tunnel,
   Vni,
+  VpcCounters,
   VrfId,
   Vtep,
   WorkerCounters,
@@ -41,6 +45,11 @@ export interface FakeLimits {
   maxGroups: number;
   maxPorts: number;
 }
+
+/** Peering routes, and peering sources, per source VRF (GW_VPC_MAX_ENTRIES of dataplane/src/modules/vpc/gw_vpc.h). */
+export const FAKE_VPC_MAX_ENTRIES = 65536;
+/** The classify drop reasons the addon lists per VPC (gw_vpc_drop_reasons). */
+const VPC_DROPS = ['vpc_no_peering', 'vpc_source_not_exposed'] as const;
 
 const DEFAULT_LIMITS: FakeLimits = { maxVrfs: 256, maxRoutes: 1 << 20, maxNexthops: 1 << 16, maxGroups: 1 << 16, maxPorts: 32 };
 
@@ -175,6 +184,9 @@ export class FakeDataplane implements DataplaneApi {
     if (v === undefined || v === 0 || v >= this.limits.maxVrfs) return 'invalid';
     if (!this.vrfs.delete(v)) return 'not_found';
     this.rts.delete(v);
+    // as the addon: a deleted VRF takes its peering entries along
+    for (const [k, r] of this.pRoutes) if (r.vrf === v) this.pRoutes.delete(k);
+    for (const [k, src] of this.pSources) if (src.vrf === v) this.pSources.delete(k);
     return 'ok';
   }
 
@@ -274,6 +286,91 @@ export class FakeDataplane implements DataplaneApi {
 
   delTunnels(ids: number[]): TableErrorCode[] {
     return this.write(ids, tables.decodeTunnelsKey, (id) => (this.tuns.delete(id) ? 'ok' : 'not_found'));
+  }
+
+  // ---- VPC classify tables (vpc module): the addon's checks, in its order ----
+  private readonly pRoutes = new Map<string, PeeringRoute>();
+  private readonly pSources = new Map<string, PeeringSource>();
+  private readonly vpcCnt = new Map<VrfId, VpcCounters>();
+  private readonly peerCnt = new Map<number, PeeringCounters>();
+
+  private perVrf(m: Map<string, { vrf: VrfId }>, vrf: VrfId): number {
+    let n = 0;
+    for (const e of m.values()) if (e.vrf === vrf) n++;
+    return n;
+  }
+
+  setPeeringRoutes(items: PeeringRoute[]): TableErrorCode[] {
+    return this.write(items, tables.decodePeeringRoutes, (r) => {
+      if (!this.vrfs.has(r.vrf) || !this.vrfs.has(r.dstVrf)) return 'no_vrf';
+      const k = `${r.vrf}/${r.prefix}`;
+      if (!this.pRoutes.has(k) && this.perVrf(this.pRoutes, r.vrf) >= FAKE_VPC_MAX_ENTRIES) return 'table_full';
+      this.pRoutes.set(k, r);
+      return 'ok';
+    });
+  }
+
+  delPeeringRoutes(items: Pick<PeeringRoute, 'vrf' | 'prefix'>[]): TableErrorCode[] {
+    return this.write(items, tables.decodePeeringRoutesKey, (r) => (this.pRoutes.delete(`${r.vrf}/${r.prefix}`) ? 'ok' : 'not_found'));
+  }
+
+  setPeeringSources(items: PeeringSource[]): TableErrorCode[] {
+    return this.write(items, tables.decodePeeringSources, (src) => {
+      if (!this.vrfs.has(src.vrf)) return 'no_vrf';
+      const k = `${src.vrf}/${src.peering}/${src.prefix}`;
+      if (!this.pSources.has(k) && this.perVrf(this.pSources, src.vrf) >= FAKE_VPC_MAX_ENTRIES) return 'table_full';
+      this.pSources.set(k, src);
+      return 'ok';
+    });
+  }
+
+  delPeeringSources(items: Pick<PeeringSource, 'vrf' | 'peering' | 'prefix'>[]): TableErrorCode[] {
+    return this.write(items, tables.decodePeeringSourcesKey, (src) =>
+      this.pSources.delete(`${src.vrf}/${src.peering}/${src.prefix}`) ? 'ok' : 'not_found',
+    );
+  }
+
+  peeringRoutes(): PeeringRoute[] {
+    return [...this.pRoutes.values()].map((r) => ({ ...r }));
+  }
+
+  peeringSources(): PeeringSource[] {
+    return [...this.pSources.values()].map((src) => ({ ...src }));
+  }
+
+  /** Every VRF but 0, as the addon lists them. */
+  vpcCounters(): VpcCounters[] {
+    return [...this.vrfs].filter((v) => v !== 0).sort((a, b) => a - b).map((vrf) => {
+      const c = this.vpcCnt.get(vrf) ?? this.emptyVpcCounters(vrf);
+      return { ...c, drops: { ...c.drops } };
+    });
+  }
+
+  /** Every peering id some peering route or source names. */
+  peeringCounters(): PeeringCounters[] {
+    const ids = new Set([...this.pRoutes.values(), ...this.pSources.values()].map((e) => e.peering));
+    return [...ids].sort((a, b) => a - b).map((peering) => ({ ...(this.peerCnt.get(peering) ?? { peering, packets: 0n, bytes: 0n }) }));
+  }
+
+  /** Adds to a VPC's counters as if workers had classified packets (test helper). */
+  fakeVpcTraffic(vrf: VrfId, add: Partial<Omit<VpcCounters, 'vrf' | 'drops'>> & { drops?: Record<string, bigint> }): void {
+    const c = this.vpcCnt.get(vrf) ?? this.emptyVpcCounters(vrf);
+    for (const k of ['rxPackets', 'rxBytes', 'txPackets', 'txBytes'] as const) c[k] += add[k] ?? 0n;
+    for (const [r, v] of Object.entries(add.drops ?? {})) {
+      if (!(r in c.drops)) throw new Error(`not a VPC drop reason: ${r}`);
+      c.drops[r]! += v;
+    }
+    this.vpcCnt.set(vrf, c);
+  }
+
+  /** Adds to a peering's counters as if workers had routed packets through it (test helper). */
+  fakePeeringTraffic(peering: number, packets: bigint, bytes: bigint): void {
+    const c = this.peerCnt.get(peering) ?? { peering, packets: 0n, bytes: 0n };
+    this.peerCnt.set(peering, { peering, packets: c.packets + packets, bytes: c.bytes + bytes });
+  }
+
+  private emptyVpcCounters(vrf: VrfId): VpcCounters {
+    return { vrf, rxPackets: 0n, rxBytes: 0n, txPackets: 0n, txBytes: 0n, drops: Object.fromEntries(VPC_DROPS.map((r) => [r, 0n])) };
   }
 
   /** ICMP source addresses per port, as the addon would keep them. */

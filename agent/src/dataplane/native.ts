@@ -13,6 +13,9 @@ import type {
   Neighbor,
   Nexthop,
   NexthopGroup,
+  PeeringCounters,
+  PeeringRoute,
+  PeeringSource,
   PortConfig,
   PortCounters,
   PortId,
@@ -25,6 +28,7 @@ import type {
   TableLimits,
   Tunnel,
   Vni,
+  VpcCounters,
   VrfId,
   Vtep,
   WorkerCounters,
@@ -59,6 +63,10 @@ export interface Addon extends TablesAddon {
   pollEvents(max: number): DataplaneEvent[];
   portAddrSet(port: number, ip: string | null): number;
   eventsDropped(): bigint;
+  peeringRoutes(): PeeringRoute[];
+  peeringSources(): PeeringSource[];
+  vpcCounters(): VpcCounters[];
+  peeringCounters(): PeeringCounters[];
 }
 
 /** Index = result number of the addon (GW_TABLE_RESULTS of dataplane/tables/gen/gw_tables.h). */
@@ -295,6 +303,38 @@ export class NativeDataplane implements DataplaneApi {
 
   delTunnels(ids: number[]): TableErrorCode[] {
     return this.batch((a) => this.addon.delTunnels(a), ids);
+  }
+
+  setPeeringRoutes(items: PeeringRoute[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setPeeringRoutes(a), items);
+  }
+
+  delPeeringRoutes(items: Pick<PeeringRoute, 'vrf' | 'prefix'>[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delPeeringRoutes(a), items);
+  }
+
+  setPeeringSources(items: PeeringSource[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setPeeringSources(a), items);
+  }
+
+  delPeeringSources(items: Pick<PeeringSource, 'vrf' | 'peering' | 'prefix'>[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delPeeringSources(a), items);
+  }
+
+  peeringRoutes(): PeeringRoute[] {
+    return this.readable ? this.addon.peeringRoutes() : [];
+  }
+
+  peeringSources(): PeeringSource[] {
+    return this.readable ? this.addon.peeringSources() : [];
+  }
+
+  vpcCounters(): VpcCounters[] {
+    return this.readable ? this.addon.vpcCounters() : [];
+  }
+
+  peeringCounters(): PeeringCounters[] {
+    return this.readable ? this.addon.peeringCounters() : [];
   }
 
   /** ICMP error source addresses of a port: the first IPv4 and first IPv6 of `addresses` ("ip/len" or "ip"). */

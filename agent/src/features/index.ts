@@ -6,7 +6,9 @@ import { frr } from './frr/feature.ts';
 import { ifmgr } from './ifmgr/feature.ts';
 import { routing } from './routing/feature.ts';
 import { underlay } from './underlay/feature.ts';
+import { vpc } from './vpc/feature.ts';
 
 // underlay provides DATAPLANE before FRR peers over its taps; ifmgr before FRR, which declares its loopback
-// through it; routing (the zebra plugin link) needs DATAPLANE and an FRR to connect.
-export const FEATURE_MODULES: readonly FeatureModule[] = [underlay, ifmgr, frr, routing];
+// through it; routing (the zebra plugin link) needs DATAPLANE and an FRR to connect. vpc writes the overlay
+// tables into DATAPLANE and provides VPCS, which FRR's VRFs and the routing FIB look VPCs up in.
+export const FEATURE_MODULES: readonly FeatureModule[] = [underlay, vpc, ifmgr, frr, routing];

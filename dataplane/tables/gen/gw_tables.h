@@ -58,7 +58,9 @@ GW_TBL_ASSERT(GW_TR_INVALID == 1, "gw_tbl_bad() answers 1 for invalid");
 	X(MAC, "mac") \
 	X(IP6, "ip6") \
 	X(VNI, "vni") \
-	X(VTEP, "vtep")
+	X(VTEP, "vtep") \
+	X(PEERING, "peering") \
+	X(DSTVRF, "dstVrf")
 enum gw_tbl_key {
 #define GW_TK_ENUM(e, s) GW_TK_##e,
 	GW_TBL_KEYS(GW_TK_ENUM)
@@ -305,6 +307,65 @@ static inline int gw_tbl_tunnels_decode(struct gw_tbl_reader *r, const void *o, 
 		return gw_tbl_bad(r, "vtep: expected an IPv4 address");
 	if (gw_tbl_rd_mac(r, r->get(r->ctx, o, GW_TK_MAC), &it->mac))
 		return gw_tbl_bad(r, "mac: expected xx:xx:xx:xx:xx:xx");
+	return GW_TR_OK;
+}
+
+/* ---- peeringRoutes: VPC classify, destinations: in a source VPC's VRF, a prefix the other side of a peering exposes to it (0.0.0.0/0 and ::/0 for a default expose), longest match wins; a decapsulated packet to it belongs to that peering and is routed in dstVrf. */
+struct gw_tbl_peeringRoutes_item {
+	uint32_t vrf; /* the source VPC's dataplane VRF */
+	struct gw_ip prefix;
+	uint8_t prefix_len;
+	uint32_t peering;
+	uint32_t dstVrf; /* the destination VPC's dataplane VRF (the route lookup happens there) */
+};
+/* The key fields of a peeringRoutes item (an object). */
+static inline int gw_tbl_peeringRoutes_key_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_peeringRoutes_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_VRF), 0u, 4294967295u, &it->vrf))
+		return gw_tbl_bad(r, "vrf: expected an integer 0..4294967295");
+	if (gw_tbl_rd_prefix(r, r->get(r->ctx, o, GW_TK_PREFIX), &it->prefix, &it->prefix_len))
+		return gw_tbl_bad(r, "prefix: expected address/length");
+	return GW_TR_OK;
+}
+
+/* A whole peeringRoutes item (an object). */
+static inline int gw_tbl_peeringRoutes_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_peeringRoutes_item *it)
+{
+	if (gw_tbl_peeringRoutes_key_decode(r, o, it))
+		return GW_TR_INVALID;
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_PEERING), 1u, 65535u, &it->peering))
+		return gw_tbl_bad(r, "peering: expected an integer 1..65535");
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_DSTVRF), 0u, 4294967295u, &it->dstVrf))
+		return gw_tbl_bad(r, "dstVrf: expected an integer 0..4294967295");
+	return GW_TR_OK;
+}
+
+/* ---- peeringSources: VPC classify, sources: the prefixes a source VPC exposes in a peering (0.0.0.0/0 and ::/0 for a default expose); a packet whose inner source is in none of them is dropped as vpc_source_not_exposed. */
+struct gw_tbl_peeringSources_item {
+	uint32_t vrf; /* the source VPC's dataplane VRF */
+	uint32_t peering;
+	struct gw_ip prefix;
+	uint8_t prefix_len;
+};
+/* The key fields of a peeringSources item (an object). */
+static inline int gw_tbl_peeringSources_key_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_peeringSources_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_VRF), 0u, 4294967295u, &it->vrf))
+		return gw_tbl_bad(r, "vrf: expected an integer 0..4294967295");
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_PEERING), 1u, 65535u, &it->peering))
+		return gw_tbl_bad(r, "peering: expected an integer 1..65535");
+	if (gw_tbl_rd_prefix(r, r->get(r->ctx, o, GW_TK_PREFIX), &it->prefix, &it->prefix_len))
+		return gw_tbl_bad(r, "prefix: expected address/length");
+	return GW_TR_OK;
+}
+
+/* A whole peeringSources item (an object). */
+static inline int gw_tbl_peeringSources_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_peeringSources_item *it)
+{
+	if (gw_tbl_peeringSources_key_decode(r, o, it))
+		return GW_TR_INVALID;
 	return GW_TR_OK;
 }
 

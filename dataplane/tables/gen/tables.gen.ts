@@ -66,6 +66,22 @@ export interface Tunnel {
   /** remote router MAC: inner destination MAC */
   mac: string;
 }
+/** peeringRoutes: VPC classify, destinations: in a source VPC's VRF, a prefix the other side of a peering exposes to it (0.0.0.0/0 and ::/0 for a default expose), longest match wins; a decapsulated packet to it belongs to that peering and is routed in dstVrf. */
+export interface PeeringRoute {
+  /** the source VPC's dataplane VRF */
+  vrf: number;
+  prefix: string;
+  peering: number;
+  /** the destination VPC's dataplane VRF (the route lookup happens there) */
+  dstVrf: number;
+}
+/** peeringSources: VPC classify, sources: the prefixes a source VPC exposes in a peering (0.0.0.0/0 and ::/0 for a default expose); a packet whose inner source is in none of them is dropped as vpc_source_not_exposed. */
+export interface PeeringSource {
+  /** the source VPC's dataplane VRF */
+  vrf: number;
+  peering: number;
+  prefix: string;
+}
 
 /** The table writes of DataplaneApi: one result per item, in item order. */
 export interface TablesApi {
@@ -84,6 +100,10 @@ export interface TablesApi {
   delVnis(items: number[]): TableErrorCode[];
   setTunnels(items: Tunnel[]): TableErrorCode[];
   delTunnels(items: number[]): TableErrorCode[];
+  setPeeringRoutes(items: PeeringRoute[]): TableErrorCode[];
+  delPeeringRoutes(items: Pick<PeeringRoute, 'vrf' | 'prefix'>[]): TableErrorCode[];
+  setPeeringSources(items: PeeringSource[]): TableErrorCode[];
+  delPeeringSources(items: Pick<PeeringSource, 'vrf' | 'peering' | 'prefix'>[]): TableErrorCode[];
 }
 
 /** The table writes of the addon (dataplane/addon/tables.cc): result numbers index TABLE_RESULTS. */
@@ -105,6 +125,10 @@ export interface TablesAddon {
   delVnis(items: number[]): Int32Array;
   setTunnels(items: Tunnel[]): Int32Array;
   delTunnels(items: number[]): Int32Array;
+  setPeeringRoutes(items: PeeringRoute[]): Int32Array;
+  delPeeringRoutes(items: Pick<PeeringRoute, 'vrf' | 'prefix'>[]): Int32Array;
+  setPeeringSources(items: PeeringSource[]): Int32Array;
+  delPeeringSources(items: Pick<PeeringSource, 'vrf' | 'peering' | 'prefix'>[]): Int32Array;
 }
 
 function decodeRouteTarget(v: unknown): RouteTarget | undefined {
@@ -243,4 +267,38 @@ export function decodeTunnels(v: unknown): Tunnel | undefined {
 }
 export function decodeTunnelsKey(v: unknown): number | undefined {
   return rd.int(v, 1, 4294967295);
+}
+export function decodePeeringRoutes(v: unknown): PeeringRoute | undefined {
+  const k = decodePeeringRoutesKey(v);
+  if (k === undefined) return undefined;
+  const o = rd.obj(v);
+  const peering = rd.int(o.peering, 1, 65535);
+  if (peering === undefined) return undefined;
+  const dstVrf = rd.int(o.dstVrf, 0, 4294967295);
+  if (dstVrf === undefined) return undefined;
+  return { ...k, peering, dstVrf };
+}
+export function decodePeeringRoutesKey(v: unknown): Pick<PeeringRoute, 'vrf' | 'prefix'> | undefined {
+  const o = rd.obj(v);
+  const vrf = rd.int(o.vrf, 0, 4294967295);
+  if (vrf === undefined) return undefined;
+  const prefix = rd.prefix(o.prefix);
+  if (prefix === undefined) return undefined;
+  return { vrf, prefix };
+}
+export function decodePeeringSources(v: unknown): PeeringSource | undefined {
+  const k = decodePeeringSourcesKey(v);
+  if (k === undefined) return undefined;
+  const o = rd.obj(v);
+  return { ...k };
+}
+export function decodePeeringSourcesKey(v: unknown): Pick<PeeringSource, 'vrf' | 'peering' | 'prefix'> | undefined {
+  const o = rd.obj(v);
+  const vrf = rd.int(o.vrf, 0, 4294967295);
+  if (vrf === undefined) return undefined;
+  const peering = rd.int(o.peering, 1, 65535);
+  if (peering === undefined) return undefined;
+  const prefix = rd.prefix(o.prefix);
+  if (prefix === undefined) return undefined;
+  return { vrf, peering, prefix };
 }

@@ -29,6 +29,9 @@ export interface TraceLine {
   reason: string | null;
   nexthop: number;
   out_len: number;
+  /** Packets that came in decapsulated: the source VPC's VRF, and the destination VRF and peering VPC classify
+   *  admitted the packet through (null when it dropped it). */
+  vpc?: { srcVrf: number; dstVrf: number | null; peering: number | null };
 }
 
 export interface PortCountersJson {

@@ -7,6 +7,7 @@
 // VRF as before, and EVPN nexthops are refused: there is no VPC to put them in.
 import type { Key } from '../../core/daemon.ts';
 import { key } from '../../core/daemon.ts';
+import { VPCS } from '../../core/keys.ts';
 import type { VniMap } from './evpn.ts';
 
 /** The part of features/evpn's ZebraVrfMap the FIB reads (COORDINATION.md contract). */
@@ -22,11 +23,11 @@ export interface VpcLookup {
 }
 
 /**
- * Registry keys of the two services, until core/keys.ts has ZEBRA_VRFS (o-frr) and VPCS (o-model): same ids,
- * so the services those features provide are found here; the merge replaces these with the keys.ts imports.
+ * Registry key of the zebra-VRF map, until core/keys.ts has ZEBRA_VRFS (features/evpn): same id, so the
+ * service that feature provides is found here.
  */
 export const ZEBRA_VRFS_KEY: Key<ZebraVrfLookup> = key<ZebraVrfLookup>('zebraVrfs');
-export const VPCS_KEY: Key<VpcLookup> = key<VpcLookup>('vpcs');
+export const VPCS_KEY: Key<VpcLookup> = VPCS;
 /** features/evpn's netdev -> VNI map of the per-VPC vxlan and bridge (o-frr's EVPN_VNIS). */
 export const EVPN_VNIS_KEY: Key<VniMap> = key<VniMap>('evpnVnis');
 
