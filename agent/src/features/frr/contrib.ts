@@ -2,7 +2,8 @@
 // VRFs and EVPN) add their text here instead of editing render.ts. Each contribution is a pure function of the
 // document, so rendering stays deterministic and frr-reload.py sees no change for an unchanged generation.
 import type { DesiredState } from '../../config/model.ts';
-import { key, type Registry } from '../../core/daemon.ts';
+import type { Registry } from '../../core/daemon.ts';
+import { FRR_CONTRIBUTIONS } from '../../core/keys.ts';
 
 export interface FrrText {
   /** Top-level lines after the forwarding switches (zebra: `vrf X` / ` vni N` / `exit-vrf`). */
@@ -32,8 +33,6 @@ export class FrrContributions {
     return out;
   }
 }
-
-export const FRR_CONTRIBUTIONS = key<FrrContributions>('frrContributions');
 
 /** The one list of the daemon, created by whichever feature needs it first (contributors start before frr). */
 export function frrContributions(registry: Registry): FrrContributions {

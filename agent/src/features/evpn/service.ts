@@ -1,0 +1,82 @@
+// The overlay's control plane as a ConfigConsumer: per VPC the netdevs zebra needs for an L3VNI (through the
+// interface manager) and, with the netns backend, the VPC's namespace made visible to FRR under the VPC's name;
+// the FRR text itself comes from frr-text.ts through the renderer's contribution point, applied by the frr
+// consumer right after this one. Keeps the zebra VRF id map and the netdev -> VNI map of what it made.
+import type { Logger } from 'pino';
+import { ConsumerRefusal, type ConfigConsumer } from '../../config/consumer.ts';
+import type { Feature } from '../../config/features.ts';
+import type { DesiredState, Generation } from '../../config/model.ts';
+import { problem, type Problem } from '../../config/problem.ts';
+import type { FrrMountNamespace } from '../frr/mountns.ts';
+import type { InterfaceManager } from '../ifmgr/manager.ts';
+import type { VniMap } from '../routing/evpn.ts';
+import type { VrfBackend } from './backend.ts';
+import { FRR_VRF_NAME_MAX, KERNEL_IFNAME_MAX, vpcNetdevs } from './names.ts';
+import { netnsBackendIntent, vniByNetdev } from './netdevs.ts';
+import { overlayVpcs } from './overlay.ts';
+import { ZebraVrfMap } from './zebra-vrfs.ts';
+
+export class EvpnService implements ConfigConsumer {
+  readonly name = 'evpn';
+  /** The control-plane half of these; the dataplane half is features/vpc's. */
+  readonly realizes: readonly Feature[] = ['vtep', 'vpcs', 'peerings'];
+  readonly vrfs: ZebraVrfMap;
+  private vpcNames = new Set<string>();
+  private vnis = new Map<string, number>();
+  /** VPC name -> its netns (netns backend). */
+  private views = new Map<string, string>();
+
+  constructor(
+    private readonly instance: string,
+    readonly backend: VrfBackend,
+    private readonly ifmgr: () => InterfaceManager | undefined,
+    private readonly mountns: FrrMountNamespace | undefined,
+    showVrf: () => Promise<string | undefined>,
+    private readonly log: Logger,
+  ) {
+    this.vrfs = new ZebraVrfMap(showVrf, () => this.vpcNames);
+  }
+
+  readonly vniMap: VniMap = {
+    vniOf: (ifname) => this.vnis.get(ifname),
+    cached: (ifname) => this.vnis.get(ifname),
+  };
+
+  validate(next: DesiredState): Problem[] {
+    const out: Problem[] = [];
+    next.vpcs.forEach((v, i) => {
+      const at = `/vpcs/${i}/name`;
+      // zebra's default VRF is the underlay; a VPC under that name would be merged into it.
+      if (v.name === 'default') out.push(problem('INVALID_VALUE', at, '"default" is the underlay VRF in FRR; choose another VPC name'));
+      const max = this.backend === 'vrf' ? KERNEL_IFNAME_MAX : FRR_VRF_NAME_MAX;
+      if (v.name.length > max) out.push(problem('NOT_SUPPORTED', at, `VPC names are FRR VRF names here: at most ${max} characters (${this.backend} backend)`));
+      if (this.backend === 'vrf') out.push(problem('NOT_SUPPORTED', `/vpcs/${i}`, 'the kernel VRF backend (kernel-vrf-plan.ts) is not realized by the interface manager yet'));
+    });
+    return out;
+  }
+
+  async apply(next: Generation): Promise<void> {
+    const vpcs = overlayVpcs(next.spec);
+    const ifmgr = this.ifmgr();
+    if (!ifmgr && vpcs.length > 0) throw new ConsumerRefusal('/vpcs', 'no interface manager runs (boot ifmgr/frr section): VPC netdevs cannot be made');
+    try {
+      await ifmgr?.set('evpn', netnsBackendIntent(this.instance, vpcs, next.spec.gateway.vtep));
+    } catch (e) {
+      throw new ConsumerRefusal('/vpcs', (e as Error).message);
+    }
+    this.vpcNames = new Set(vpcs.map((v) => v.name));
+    this.vnis = vniByNetdev(this.instance, vpcs);
+    this.views = new Map(vpcs.map((v) => [v.name, vpcNetdevs(this.instance, v).netns]));
+    await this.syncViews();
+    this.log.info({ mod: 'evpn', generation: next.generation, vpcs: vpcs.map((v) => `${v.name}:${v.vni}`) }, 'overlay netdevs in place');
+  }
+
+  /** Binds VPC namespaces made (or re-made) since the last call into FRR's view; repeated by the component. */
+  async syncViews(): Promise<void> {
+    try {
+      await this.mountns?.set(this.views);
+    } catch (e) {
+      this.log.warn({ mod: 'evpn', err: (e as Error).message }, 'VPC namespaces not all visible to FRR yet');
+    }
+  }
+}
