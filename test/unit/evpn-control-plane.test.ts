@@ -108,6 +108,10 @@ describe('evpn: FRR text', () => {
     expect(conf.indexOf('router bgp 65000\n')).to.be.lessThan(conf.indexOf('router bgp 65000 vrf A'));
   });
 
+  it('netns backend: shows each VRF its namespace the way zebra prints it (frr-reload would detach it otherwise)', () => {
+    expect(overlayFrrText(doc(), { netnsDir: '/run/netns' }).zebra!.slice(0, 5)).to.deep.equal(['vrf A', ' vni 5000', ' netns /run/netns/A', 'exit-vrf', '!']);
+  });
+
   it('adds nothing without VPCs (the underlay config stays byte for byte)', () => {
     const d = doc();
     d.vpcs = [];

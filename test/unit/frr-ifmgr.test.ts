@@ -241,6 +241,8 @@ describe('interface manager: namespaces (netns VRF backend)', () => {
     await m.set('evpn', overlay);
     await m.set('evpn', emptyIntent());
     expect([...k.spaces.keys()]).to.deep.equal(['lab-node']);
+    // Devices first: FRR's mount namespace keeps the namespace alive after its name is gone.
+    expect(k.ops.filter((o) => o.includes('gwA-vpc-b1')).slice(-3)).to.deep.equal(['del vx-b1 in gwA-vpc-b1', 'del br-b1 in gwA-vpc-b1', 'netns- gwA-vpc-b1']);
   });
 
   it('refuses a device in an undeclared namespace and a member in another namespace', async () => {

@@ -35,7 +35,8 @@ export function evpnComponent(ctx: DaemonContext): Component {
         return r.code === 0 ? r.stdout : undefined;
       };
       svc = new EvpnService(ctx.boot.instance, choice.backend, () => ctx.registry.find(IFMGR), mountns, showVrf, ctx.log);
-      frrContributions(ctx.registry).add(overlayFrrText);
+      const textOpts = choice.backend === 'netns' ? { netnsDir: '/run/netns' } : {};
+      frrContributions(ctx.registry).add((spec) => overlayFrrText(spec, textOpts));
       ctx.registry.provide(ZEBRA_VRFS, svc.vrfs);
       ctx.registry.provide(EVPN_VNIS, svc.vniMap);
       svc.vrfs.start(SYNC_MS);

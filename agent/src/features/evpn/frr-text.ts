@@ -9,12 +9,19 @@ import type { DesiredState } from '../../config/model.ts';
 import type { FrrText } from '../frr/contrib.ts';
 import { originations, overlayVpcs } from './overlay.ts';
 
-export function overlayFrrText(spec: DesiredState): FrrText {
+export interface OverlayTextOptions {
+  /** netns backend: the directory the daemons see the VPC namespaces in. zebra shows ` netns <dir>/<vpc>` in
+   *  each such VRF's running config; rendered too, else frr-reload.py answers its absence with `no netns`, which
+   *  detaches the VRF from its namespace (found by running it: every VRF went inactive on the next reload). */
+  netnsDir?: string;
+}
+
+export function overlayFrrText(spec: DesiredState, o: OverlayTextOptions = {}): FrrText {
   const g = spec.gateway;
   const vpcs = overlayVpcs(spec);
   if (!g.vtep || vpcs.length === 0) return {};
   const orig = originations(spec);
-  const zebra = vpcs.flatMap((v) => [`vrf ${v.name}`, ` vni ${v.vni}`, 'exit-vrf', '!']);
+  const zebra = vpcs.flatMap((v) => [`vrf ${v.name}`, ` vni ${v.vni}`, ...(o.netnsDir ? [` netns ${o.netnsDir}/${v.name}`] : []), 'exit-vrf', '!']);
   const bgpIpv4Unicast = g.vtep.ip !== g.routerId ? [`  network ${g.vtep.ip}/32`] : [];
   const bgpFamilies = [' !', ' address-family l2vpn evpn', ...g.neighbors.map((n) => `  neighbor ${n.ip} activate`), '  advertise-all-vni', ' exit-address-family'];
   const blocks = vpcs.flatMap((v) => {

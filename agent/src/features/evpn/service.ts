@@ -14,7 +14,10 @@ import type { VrfBackend } from './backend.ts';
 import { FRR_VRF_NAME_MAX, KERNEL_IFNAME_MAX, vpcNetdevs } from './names.ts';
 import { netnsBackendIntent, vniByNetdev } from './netdevs.ts';
 import { overlayVpcs } from './overlay.ts';
-import { ZebraVrfMap } from './zebra-vrfs.ts';
+import { parseShowVrf, ZebraVrfMap } from './zebra-vrfs.ts';
+import { sleep } from '../frr/proc.ts';
+
+const ZEBRA_VRF_WAIT_MS = 10_000;
 
 export class EvpnService implements ConfigConsumer {
   readonly name = 'evpn';
@@ -31,7 +34,7 @@ export class EvpnService implements ConfigConsumer {
     readonly backend: VrfBackend,
     private readonly ifmgr: () => InterfaceManager | undefined,
     private readonly mountns: FrrMountNamespace | undefined,
-    showVrf: () => Promise<string | undefined>,
+    private readonly showVrf: () => Promise<string | undefined>,
     private readonly log: Logger,
   ) {
     this.vrfs = new ZebraVrfMap(showVrf, () => this.vpcNames);
@@ -68,7 +71,28 @@ export class EvpnService implements ConfigConsumer {
     this.vnis = vniByNetdev(this.instance, vpcs);
     this.views = new Map(vpcs.map((v) => [v.name, vpcNetdevs(this.instance, v).netns]));
     await this.syncViews();
+    await this.waitZebraVrfs([...this.views.keys()]);
     this.log.info({ mod: 'evpn', generation: next.generation, vpcs: vpcs.map((v) => `${v.name}:${v.vni}`) }, 'overlay netdevs in place');
+  }
+
+  /**
+   * A running zebra learns a new VPC namespace through inotify, a moment later: the frr consumer right after this
+   * one must find the VRF there, else its `netns` line races zebra's own discovery and is refused. A zebra that
+   * is not running yet reads /run/netns when it starts.
+   */
+  private async waitZebraVrfs(names: string[]): Promise<void> {
+    if (!this.mountns || names.length === 0) return;
+    const end = Date.now() + ZEBRA_VRF_WAIT_MS;
+    for (;;) {
+      const text = await this.showVrf().catch(() => undefined);
+      if (text === undefined) return;
+      const ids = parseShowVrf(text);
+      const missing = names.filter((n) => !ids.has(n));
+      if (missing.length === 0) break;
+      if (Date.now() > end) throw new ConsumerRefusal('/vpcs', `zebra did not bring up VRF(s) ${missing.join(', ')} within ${ZEBRA_VRF_WAIT_MS / 1000} s`);
+      await sleep(100);
+    }
+    await this.vrfs.refresh();
   }
 
   /** Binds VPC namespaces made (or re-made) since the last call into FRR's view; repeated by the component. */

@@ -23,7 +23,8 @@ echo ready
 exec sleep infinity
 `;
 const BIND_SH = 'touch "/run/netns/$1" && mount --bind /proc/self/ns/net "/run/netns/$1"';
-const UNBIND_SH = 'umount "/run/netns/$1" 2>/dev/null; rm -f "/run/netns/$1"';
+// Lazy: zebra holds the namespace open, a plain umount is EBUSY.
+const UNBIND_SH = 'umount -l "/run/netns/$1" 2>/dev/null; rm -f "/run/netns/$1"';
 
 function exec(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -147,6 +147,11 @@ export class InterfaceManager {
     }
     for (const n of present) {
       if (!wantNs.has(n) && (await this.aliasOf(n)) === this.alias) {
+        // Its devices first: somebody else may hold the namespace open (FRR's mount namespace does), and they
+        // would live on in it after its name is gone.
+        for (const l of await this.kernel.links(n).catch(() => [])) {
+          if (ours(l) && l.name !== 'lo') await attempt(`delete ${l.name}`, () => this.kernel.delLink(l.name, n));
+        }
         if (await attempt(`delete netns ${n}`, () => this.kernel.delNetns(n))) this.nsAlias.delete(n);
       }
     }
