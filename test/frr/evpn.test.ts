@@ -232,7 +232,8 @@ describe('frr: EVPN control plane (netns VRF backend): VRFs, L3VNIs, type-5 orig
   });
 
   it("puts back a VPC's SVI bridge deleted behind its back, and the L3VNI is Up again", async () => {
-    await must('ip', ['-n', `${GW}-vpc-b1`, 'link', 'del', 'br-b1']);
+    // The agent runs under `ip netns exec`, so the VPC namespaces it makes are mounted in its mount namespace only.
+    await must('nsenter', [`--mount=/proc/${agentPid}/ns/mnt`, 'ip', '-n', `${GW}-vpc-b1`, 'link', 'del', 'br-b1']);
     await waitFor('L3VNI 6000 Down', async () => (await vrfVni()).B?.state !== 'Up', 10_000, 50).catch(() => undefined);
     await waitFor('L3VNI 6000 Up again', async () => (await vrfVni()).B?.state === 'Up', 30_000);
     expect((await vrfVni()).B).to.deep.include({ sviIntf: 'br-b1', routerMac: GW_MAC });

@@ -1,6 +1,6 @@
 // The interface manager intent of the netns VRF backend (kernels without VRF devices): per VPC a network
-// namespace holding the L3 SVI bridge (MAC = router MAC) and the L3VNI vxlan. The vxlan is created in the
-// agent's namespace and moved in, so its UDP socket stays on the underlay (the VTEP address on lo here).
+// namespace holding the L3 SVI bridge (MAC = router MAC) and the L3VNI vxlan. The vxlan is created into it
+// from the agent's namespace, so its UDP socket stays on the underlay (the VTEP address on lo here).
 import type { Vtep } from '../../config/model.ts';
 import type { NetdevIntent } from '../ifmgr/intent.ts';
 import { vpcNetdevs } from './names.ts';

@@ -9,8 +9,8 @@ export interface VxlanIntent {
   local: string;
   dstport?: number;
   mtu?: number;
-  /** Namespace (of this intent's `netns`) the device is moved into after creation; absent = the agent's. Its UDP
-   *  socket stays in the agent's namespace, where the local address is. */
+  /** Namespace (of this intent's `netns`) the device lives in; absent = the agent's. Its UDP socket stays in the
+   *  agent's namespace, where the local address is. */
   netns?: string;
 }
 

@@ -84,14 +84,16 @@ export class IpKernel implements Kernel {
     return (j[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
   }
   async addVxlan(v: VxlanIntent, alias: string): Promise<void> {
-    const args = ['link', 'add', v.name, 'type', 'vxlan', 'id', String(v.vni), 'local', v.local, 'dstport', String(v.dstport ?? 4789), 'nolearning'];
+    // With a namespace: created right inside it by one request from here, so its UDP socket stays in this
+    // namespace (link-netns) and the device never appears here. Created here and moved, zebra of this namespace
+    // would see it first, and FRR 8.4 leaves it protodown when it leaves (the L3VNI then stays Down).
+    const args = ['link', 'add', v.name, ...(v.netns ? ['netns', v.netns] : []), 'type', 'vxlan', 'id', String(v.vni), 'local', v.local, 'dstport', String(v.dstport ?? 4789), 'nolearning'];
     await this.ip(args);
     try {
-      await this.ip(['link', 'set', v.name, 'alias', alias, ...(v.mtu ? ['mtu', String(v.mtu)] : [])]);
-      if (v.netns) await this.ip(['link', 'set', v.name, 'netns', v.netns]);
+      await this.ip(['link', 'set', v.name, 'alias', alias, ...(v.mtu ? ['mtu', String(v.mtu)] : [])], v.netns);
     } catch (e) {
-      // Not left half-made under a name we would then refuse to touch (no alias) or in the wrong namespace.
-      await this.ip(['link', 'del', v.name]).catch(() => undefined);
+      // Not left half-made under a name we would then refuse to touch (no alias).
+      await this.ip(['link', 'del', v.name], v.netns).catch(() => undefined);
       throw e;
     }
   }
