@@ -187,4 +187,18 @@ describe('evpn: zebra VRF ids (ZEBRA_VRFS)', () => {
     expect(await m.refresh()).to.equal(true);
     expect([m.vpcOf(1), m.zebraVrfOf('B'), changes]).to.deep.equal(['A', 2, 2]);
   });
+
+  it('answers a miss from zebra at once (a refused route is never retried), at most once a second', () => {
+    let reads = 0;
+    let t = 0;
+    const fakeZebraSync = (): string => (reads++, 'vrf A id 4 netns A\n');
+    const m = new ZebraVrfMap(async () => undefined, () => new Set(['A']), fakeZebraSync, () => t);
+    expect(m.vpcOf(4)).to.equal('A');
+    expect(m.vpcOf(9)).to.equal(undefined);
+    expect(reads).to.equal(1);
+    t = 1000;
+    expect(m.vpcOf(9)).to.equal(undefined);
+    expect(m.vpcOf(0)).to.equal(undefined);
+    expect(reads).to.equal(2);
+  });
 });

@@ -1,6 +1,7 @@
 // The evpn component: probes the VRF backend (and logs the choice), makes FRR's private mount namespace for the
 // netns backend before FRR starts, contributes the overlay's FRR text, and realizes the VPC netdevs as a config
 // consumer registered before FRR's (so the VRFs exist when FRR is told about them).
+import { execFileSync } from 'node:child_process';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
 import { CONFIG, EVPN_VNIS, FRR_MOUNTNS, IFMGR, ZEBRA_VRFS } from '../../core/keys.ts';
 import { frrContributions } from '../frr/contrib.ts';
@@ -34,7 +35,14 @@ export function evpnComponent(ctx: DaemonContext): Component {
         const r = await vtysh(frrInstance, ['-d', 'zebra', '-c', 'show vrf']);
         return r.code === 0 ? r.stdout : undefined;
       };
-      svc = new EvpnService(ctx.boot.instance, choice.backend, () => ctx.registry.find(IFMGR), mountns, showVrf, ctx.log);
+      const showVrfSync = (): string | undefined => {
+        try {
+          return execFileSync('vtysh', ['-N', frrInstance, '-d', 'zebra', '-c', 'show vrf'], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] });
+        } catch {
+          return undefined;
+        }
+      };
+      svc = new EvpnService(ctx.boot.instance, choice.backend, () => ctx.registry.find(IFMGR), mountns, showVrf, ctx.log, showVrfSync);
       const textOpts = choice.backend === 'netns' ? { netnsDir: '/run/netns' } : {};
       frrContributions(ctx.registry).add((spec) => overlayFrrText(spec, textOpts));
       ctx.registry.provide(ZEBRA_VRFS, svc.vrfs);

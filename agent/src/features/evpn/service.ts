@@ -36,8 +36,9 @@ export class EvpnService implements ConfigConsumer {
     private readonly mountns: FrrMountNamespace | undefined,
     private readonly showVrf: () => Promise<string | undefined>,
     private readonly log: Logger,
+    showVrfSync?: () => string | undefined,
   ) {
-    this.vrfs = new ZebraVrfMap(showVrf, () => this.vpcNames);
+    this.vrfs = new ZebraVrfMap(showVrf, () => this.vpcNames, showVrfSync);
   }
 
   readonly vniMap: VniMap = {

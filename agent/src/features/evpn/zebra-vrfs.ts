@@ -20,14 +20,25 @@ export class ZebraVrfMap {
   private timer: NodeJS.Timeout | null = null;
   private reading: Promise<boolean> | null = null;
 
+  private syncAt = -Infinity;
+
   constructor(
     /** `show vrf` of the gateway's zebra; undefined when zebra does not answer. */
     private readonly read: () => Promise<string | undefined>,
     /** The VPC names in force: only those are VPC VRFs. */
     private readonly vpcs: () => ReadonlySet<string>,
+    /** The same, blocking: a route of an unknown VRF is refused and zebra never retries it, so a miss must be
+     *  answered from zebra now (at most once a second). */
+    private readonly readSync?: () => string | undefined,
+    private readonly now: () => number = Date.now,
   ) {}
 
   vpcOf(zebraVrfId: number): string | undefined {
+    if (zebraVrfId !== 0 && !this.byId.has(zebraVrfId) && this.readSync && this.now() - this.syncAt >= 1000) {
+      this.syncAt = this.now();
+      const text = this.readSync();
+      if (text !== undefined) this.install(text);
+    }
     return this.byId.get(zebraVrfId);
   }
 
@@ -52,6 +63,10 @@ export class ZebraVrfMap {
   private async readNow(): Promise<boolean> {
     const text = await this.read().catch(() => undefined);
     if (text === undefined) return false;
+    return this.install(text);
+  }
+
+  private install(text: string): boolean {
     const vpcs = this.vpcs();
     const next = new Map([...parseShowVrf(text)].filter(([name, id]) => id !== 0 && vpcs.has(name)));
     const same = next.size === this.byName.size && [...next].every(([n, id]) => this.byName.get(n) === id);
