@@ -7,35 +7,47 @@ import type { Kernel, KernelLink } from '../../agent/src/features/ifmgr/kernel.t
 import { InterfaceManager } from '../../agent/src/features/ifmgr/manager.ts';
 
 class FakeKernel implements Kernel {
+  /** The agent's namespace. */
   links_ = new Map<string, KernelLink>();
+  /** Other namespaces by name: the alias of their lo (ownership mark) and their links. */
+  spaces = new Map<string, { alias?: string; links: Map<string, KernelLink> }>();
   lo = new Set<string>(['127.0.0.1/8']);
   ops: string[] = [];
   private listener: (() => void) | null = null;
-  async links(): Promise<KernelLink[]> {
-    return [...this.links_.values()].map((l) => ({ ...l }));
+  at(netns?: string): Map<string, KernelLink> {
+    if (netns === undefined) return this.links_;
+    const s = this.spaces.get(netns);
+    if (!s) throw new Error(`no namespace ${netns}`);
+    return s.links;
+  }
+  private where(netns?: string): string {
+    return netns ? ` in ${netns}` : '';
+  }
+  async links(netns?: string): Promise<KernelLink[]> {
+    return [...this.at(netns).values()].map((l) => ({ ...l }));
   }
   async loopbackAddresses(): Promise<string[]> {
     return [...this.lo];
   }
   async addVxlan(v: VxlanIntent, alias: string): Promise<void> {
-    this.ops.push(`add ${v.name}`);
-    this.links_.set(v.name, { name: v.name, kind: 'vxlan', alias, up: false, vni: v.vni, local: v.local });
+    this.ops.push(`add ${v.name}${this.where(v.netns)}`);
+    this.at(v.netns).set(v.name, { name: v.name, kind: 'vxlan', alias, up: false, vni: v.vni, local: v.local });
   }
   async addBridge(b: BridgeIntent, alias: string): Promise<void> {
-    this.ops.push(`add ${b.name}`);
-    this.links_.set(b.name, { name: b.name, kind: 'bridge', alias, up: false, mac: b.mac });
+    this.ops.push(`add ${b.name}${this.where(b.netns)}`);
+    this.at(b.netns).set(b.name, { name: b.name, kind: 'bridge', alias, up: false, mac: b.mac });
   }
-  async setMaster(dev: string, master: string): Promise<void> {
-    this.ops.push(`master ${dev} ${master}`);
-    this.links_.get(dev)!.master = master;
+  async setMaster(dev: string, master: string, netns?: string): Promise<void> {
+    this.ops.push(`master ${dev} ${master}${this.where(netns)}`);
+    this.at(netns).get(dev)!.master = master;
   }
-  async setUp(dev: string): Promise<void> {
-    this.ops.push(`up ${dev}`);
-    this.links_.get(dev)!.up = true;
+  async setUp(dev: string, netns?: string): Promise<void> {
+    this.ops.push(`up ${dev}${this.where(netns)}`);
+    this.at(netns).get(dev)!.up = true;
   }
-  async delLink(dev: string): Promise<void> {
-    this.ops.push(`del ${dev}`);
-    this.links_.delete(dev);
+  async delLink(dev: string, netns?: string): Promise<void> {
+    this.ops.push(`del ${dev}${this.where(netns)}`);
+    this.at(netns).delete(dev);
   }
   async addLoopbackAddress(c: string): Promise<void> {
     this.ops.push(`addr+ ${c}`);
@@ -44,6 +56,20 @@ class FakeKernel implements Kernel {
   async delLoopbackAddress(c: string): Promise<void> {
     this.ops.push(`addr- ${c}`);
     this.lo.delete(c);
+  }
+  async netnsList(): Promise<string[]> {
+    return [...this.spaces.keys()];
+  }
+  async netnsAlias(name: string): Promise<string | undefined> {
+    return this.spaces.get(name)?.alias;
+  }
+  async addNetns(name: string, alias: string): Promise<void> {
+    this.ops.push(`netns+ ${name}`);
+    this.spaces.set(name, { alias, links: new Map([['lo', { name: 'lo', kind: 'device', alias, up: true }]]) });
+  }
+  async delNetns(name: string): Promise<void> {
+    this.ops.push(`netns- ${name}`);
+    this.spaces.delete(name);
   }
   watch(onChange: () => void): () => void {
     this.listener = onChange;
@@ -155,6 +181,82 @@ describe('interface manager', () => {
     let err: unknown;
     await m.set('b', { ...emptyIntent(), bridges: [{ name: 'br1', members: [] }] }).catch((e: unknown) => (err = e));
     expect((err as IfmgrError).code).to.equal('IFMGR_INVALID');
+  });
+});
+
+describe('interface manager: namespaces (netns VRF backend)', () => {
+  let k: FakeKernel;
+  let m: InterfaceManager;
+  const overlay: NetdevIntent = {
+    loopbackAddresses: ['10.255.0.1/32'],
+    netns: ['gwA-vpc-b1'],
+    vxlans: [{ name: 'vx-b1', vni: 5000, local: '10.255.0.1', netns: 'gwA-vpc-b1' }],
+    bridges: [{ name: 'br-b1', mac: '02:00:00:00:00:01', members: ['vx-b1'], netns: 'gwA-vpc-b1' }],
+  };
+  beforeEach(() => {
+    k = new FakeKernel();
+    m = new InterfaceManager(k, 'gwA', log, 1);
+    m.start();
+  });
+  afterEach(() => m.stop());
+
+  it('creates the namespace, moves the vxlan in, builds the bridge there; the VTEP address stays on our lo', async () => {
+    await m.set('evpn', overlay);
+    const ns = k.spaces.get('gwA-vpc-b1')!;
+    expect(ns.alias).to.equal('vpc-gateway:gwA');
+    expect(ns.links.get('vx-b1')).to.deep.include({ up: true, master: 'br-b1', vni: 5000, local: '10.255.0.1' });
+    expect(ns.links.get('br-b1')).to.deep.include({ up: true, mac: '02:00:00:00:00:01' });
+    expect([...k.links_.keys()]).to.deep.equal([]);
+    expect(k.lo.has('10.255.0.1/32')).to.equal(true);
+    expect(k.ops.slice(0, 2)).to.deep.equal(['netns+ gwA-vpc-b1', 'add vx-b1 in gwA-vpc-b1']);
+    expect(m.snapshot().devices).to.deep.include({ name: 'br-b1', kind: 'bridge', netns: 'gwA-vpc-b1', present: true, up: true });
+  });
+
+  it('makes a deleted namespace again with its devices, and counts the restores', async () => {
+    await m.set('evpn', overlay);
+    k.external(() => k.spaces.delete('gwA-vpc-b1'));
+    await until(() => k.spaces.get('gwA-vpc-b1')?.links.get('vx-b1')?.master === 'br-b1');
+    expect(k.spaces.get('gwA-vpc-b1')!.links.get('br-b1')!.up).to.equal(true);
+    expect(m.snapshot().counters.restores).to.equal(3);
+  });
+
+  it('restores a device deleted inside its namespace', async () => {
+    await m.set('evpn', overlay);
+    k.external(() => k.spaces.get('gwA-vpc-b1')!.links.delete('br-b1'));
+    await until(() => k.spaces.get('gwA-vpc-b1')!.links.get('br-b1')?.up === true && k.spaces.get('gwA-vpc-b1')!.links.get('vx-b1')?.master === 'br-b1');
+    expect(m.snapshot().counters.restores).to.equal(1);
+  });
+
+  it('never enters a namespace it did not create, even with a wanted name', async () => {
+    k.spaces.set('gwA-vpc-b1', { links: new Map() });
+    let err: unknown;
+    await m.set('evpn', overlay).catch((e: unknown) => (err = e));
+    expect((err as IfmgrError).code).to.equal('IFMGR_NAME_TAKEN');
+    expect(k.spaces.get('gwA-vpc-b1')!.links.size).to.equal(0);
+    expect(k.ops.filter((o) => o.includes('b1'))).to.deep.equal([]);
+  });
+
+  it('deletes its namespaces (and only its) when the intent is withdrawn', async () => {
+    k.spaces.set('lab-node', { links: new Map() });
+    await m.set('evpn', overlay);
+    await m.set('evpn', emptyIntent());
+    expect([...k.spaces.keys()]).to.deep.equal(['lab-node']);
+    // Devices first: FRR's mount namespace keeps the namespace alive after its name is gone.
+    expect(k.ops.filter((o) => o.includes('gwA-vpc-b1')).slice(-3)).to.deep.equal(['del vx-b1 in gwA-vpc-b1', 'del br-b1 in gwA-vpc-b1', 'netns- gwA-vpc-b1']);
+  });
+
+  it('refuses a device in an undeclared namespace and a member in another namespace', async () => {
+    const bad: NetdevIntent[] = [
+      { ...overlay, netns: [] },
+      { ...overlay, bridges: [{ name: 'br-b1', members: ['vx-b1'] }] },
+      { ...overlay, netns: ['bad/name'], vxlans: [], bridges: [] },
+    ];
+    for (const b of bad) {
+      let err: unknown;
+      await m.set('x', b).catch((e: unknown) => (err = e));
+      expect((err as IfmgrError).code, JSON.stringify(b)).to.equal('IFMGR_INVALID');
+    }
+    expect(k.ops).to.deep.equal([]);
   });
 });
 

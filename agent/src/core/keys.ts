@@ -54,3 +54,19 @@ import type { VpcStatusSource } from '../features/vpc/status.ts';
 
 /** The realized overlay with its counters, for the API and /metrics; provided by features/vpc. */
 export const VPC_STATUS = key<VpcStatusSource>('vpcStatus');
+import type { FrrContributions } from '../features/frr/contrib.ts';
+
+/** Other features' text for the FRR renderer (features/frr/contrib.ts); created by the first contributor. */
+export const FRR_CONTRIBUTIONS = key<FrrContributions>('frrContributions');
+import type { FrrMountNamespace } from '../features/frr/mountns.ts';
+
+/** The FRR daemons' private mount namespace (netns VRF backend only); provided by features/evpn, used by features/frr. */
+export const FRR_MOUNTNS = key<FrrMountNamespace>('frrMountns');
+import type { ZebraVrfMap } from '../features/evpn/zebra-vrfs.ts';
+
+/** zebra VRF id <-> VPC name (zebra numbers VRFs itself); provided by features/evpn. */
+export const ZEBRA_VRFS = key<ZebraVrfMap>('zebraVrfs');
+import type { VniMap } from '../features/routing/evpn.ts';
+
+/** VNI of the overlay's vxlan and SVI bridge netdevs (names from features/evpn/names.ts); provided by features/evpn. */
+export const EVPN_VNIS = key<VniMap>('evpnVnis');

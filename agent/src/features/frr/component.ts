@@ -8,7 +8,7 @@ import type { DesiredState, Generation } from '../../config/model.ts';
 import type { Problem } from '../../config/problem.ts';
 import { parseDataplaneSection } from '../underlay/section.ts';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
-import { CONFIG, FRR, FRR_CONVERGENCE, FRR_NEIGHBORS, IFMGR, ROUTE_HOLD, ZEBRA_FIB } from '../../core/keys.ts';
+import { CONFIG, FRR, FRR_CONTRIBUTIONS, FRR_CONVERGENCE, FRR_MOUNTNS, FRR_NEIGHBORS, IFMGR, ROUTE_HOLD, ZEBRA_FIB } from '../../core/keys.ts';
 import { bgpConvergence } from './convergence.ts';
 import type { FrrDaemon } from './daemons.ts';
 import { loadInitialConfig } from './initial-config.ts';
@@ -57,7 +57,8 @@ export class FrrService implements ConfigConsumer, FrrStatusSource {
     const ifmgr = this.ctx.registry.find(IFMGR);
     // The router-id is the protocol address: it must exist on lo before bgpd's `network <id>/32` can match.
     await ifmgr?.set('frr', { loopbackAddresses: [`${spec.gateway.routerId}/32`], vxlans: [], bridges: [] });
-    const text = renderFrrConfig(spec, { ...this.opts, staticRoutes: this.opts.daemons.includes('staticd'), interfaces: this.interfaces });
+    const extra = this.ctx.registry.find(FRR_CONTRIBUTIONS)?.render(spec);
+    const text = renderFrrConfig(spec, { ...this.opts, staticRoutes: this.opts.daemons.includes('staticd'), interfaces: this.interfaces, extra });
     try {
       await applyFrrConfig(this.opts.instance, this.dir, text);
     } catch (e) {
@@ -144,7 +145,9 @@ export function frrComponent(ctx: DaemonContext): Component {
       const dir = join(ctx.boot.runDir, 'frr');
       let svc: FrrService | null = null;
       const daemons: FrrDaemon[] = ['zebra', ...opts.daemons];
+      const mountns = ctx.registry.find(FRR_MOUNTNS);
       sup = new FrrSupervisor({
+        mountNamespace: mountns,
         instance: opts.instance,
         daemons,
         dir,
@@ -155,6 +158,8 @@ export function frrComponent(ctx: DaemonContext): Component {
           await svc?.restore();
         },
       });
+      // A replaced mount namespace (its holder died): zebra restarts into the new one, and every client with it.
+      mountns?.onReplaced(() => sup?.restartGroupOf('zebra'));
       svc = new FrrService(ctx, opts, dir, sup, bootInterfaces(ctx.boot.sections.dataplane));
       ctx.log.info({ mod: 'frr', instance: opts.instance, plugin: opts.plugin, kernelForwarding: opts.kernelForwarding }, 'starting FRR');
       await sup.start();

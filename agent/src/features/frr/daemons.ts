@@ -15,6 +15,8 @@ export interface DaemonOptions {
   logFile?: string;
   /** zebra only: loadable modules (`-M path[:args]`). */
   modules?: string[];
+  /** zebra only: the netns VRF backend (`-n`): every entry of /run/netns is a VRF (see mountns.ts). */
+  vrfNetns?: boolean;
 }
 
 const INSTANCE_RE = /^[A-Za-z0-9_-]{1,48}$/;
@@ -29,6 +31,7 @@ export function daemonArgs(d: FrrDaemon, o: DaemonOptions): string[] {
   if (o.daemonize) args.push('-d');
   if (o.logFile) args.push('--log', `file:${o.logFile}`);
   if (d === 'zebra') for (const m of o.modules ?? []) args.push('-M', m);
+  if (d === 'zebra' && o.vrfNetns) args.push('-n');
   return args;
 }
 

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import type { BgpNeighbor, DesiredState, StaticRoute } from '../../config/model.ts';
 import { problem, type Problem } from '../../config/problem.ts';
 import { parseIp, parsePrefix } from '../../dataplane/addr.ts';
+import type { FrrText } from './contrib.ts';
 import type { FrrBootOptions } from './options.ts';
 
 export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPaths'> &
@@ -13,6 +14,8 @@ export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPa
     staticRoutes?: boolean;
     /** Kernel interface of a port where it is not the port's name (a boot port with its own `tapName`). */
     interfaces?: Readonly<Record<string, string>>;
+    /** Other features' text (contrib.ts), placed where FRR expects it. */
+    extra?: FrrText;
   };
 
 /** bfdd's defaults (FRR 8.4). */
@@ -54,6 +57,7 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
   line(o.kernelForwarding ? 'ip forwarding' : 'no ip forwarding');
   line(o.kernelForwarding ? 'ipv6 forwarding' : 'no ipv6 forwarding');
   line('!');
+  for (const l of o.extra?.zebra ?? []) line(l);
 
   // Underlay static routes go to zebra like BGP's, so zebra arbitrates by distance and the plugin hands the
   // winner to the dataplane; a removed static falls back to the next best route. VPC routes are not realized.
@@ -116,6 +120,7 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
   // The router-id is the gateway's loopback (protocol) address, put on lo by the interface manager.
   line(`  network ${g.routerId}/32`);
   if (o.redistributeConnected) line('  redistribute connected');
+  for (const l of o.extra?.bgpIpv4Unicast ?? []) line(l);
   for (const n of v4) line(`  neighbor ${peer(n)} activate`);
   line(`  maximum-paths ${o.maximumPaths}`);
   line(' exit-address-family');
@@ -127,7 +132,9 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
     line(`  maximum-paths ${o.maximumPaths}`);
     line(' exit-address-family');
   }
+  for (const l of o.extra?.bgpFamilies ?? []) line(l);
   line('exit');
   line('!');
+  for (const l of o.extra?.blocks ?? []) line(l);
   return out.join('\n') + '\n';
 }

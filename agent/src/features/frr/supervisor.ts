@@ -12,6 +12,7 @@ import { Reaper } from '../../core/tied.ts';
 import { killLeftoverDaemons } from './leftovers.ts';
 import { sleep } from './proc.ts';
 import { vtysh } from './vtysh.ts';
+import type { FrrMountNamespace } from './mountns.ts';
 
 export interface DaemonStatus {
   daemon: FrrDaemon;
@@ -31,6 +32,8 @@ export interface SupervisorOptions {
   /** Called after a daemon (and the clients restarted with it) answers again. */
   onRestart: (d: FrrDaemon) => Promise<void>;
   onExit?: (d: FrrDaemon) => void;
+  /** netns VRF backend: every daemon runs in this mount namespace and zebra with -n. */
+  mountNamespace?: Pick<FrrMountNamespace, 'wrap'>;
 }
 
 interface Slot {
@@ -110,9 +113,10 @@ export class FrrSupervisor {
     const slot = this.slots.get(d)!;
     const logFile = join(this.o.dir, `${d}.log`);
     const fd = openSync(logFile, 'a');
-    const args = daemonArgs(d, { instance: this.o.instance, configFile: this.empty, daemonize: false, modules: this.o.modules });
+    const args = daemonArgs(d, { instance: this.o.instance, configFile: this.empty, daemonize: false, modules: this.o.modules, vrfNetns: !!this.o.mountNamespace });
     args.push('--log', 'stdout');
-    const child = spawn(daemonPath(d), args, { stdio: ['ignore', fd, fd] });
+    const [cmd, argv] = this.o.mountNamespace ? this.o.mountNamespace.wrap(daemonPath(d), args) : [daemonPath(d), args];
+    const child = spawn(cmd, argv, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
     this.reaper.adopt(child.pid, d);
     slot.child = child;
@@ -170,6 +174,11 @@ export class FrrSupervisor {
     } catch (e) {
       this.o.log.error({ mod: 'frr', restarted: group, err: e }, 'restart did not complete');
     }
+  }
+
+  /** Kills `d` as if it crashed: it restarts with its clients (restart-policy.ts), e.g. into a new mount namespace. */
+  restartGroupOf(d: FrrDaemon): void {
+    this.slots.get(d)?.child?.kill('SIGKILL');
   }
 
   async stop(): Promise<void> {

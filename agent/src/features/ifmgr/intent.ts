@@ -1,5 +1,6 @@
 // What the interface manager makes exist in the kernel, per owner (a component name): loopback addresses
-// (the gateway's protocol address), VXLAN devices and the bridges they hang off (EVPN, later).
+// (the gateway's protocol address and VTEP), network namespaces (the overlay's netns VRF backend), VXLAN
+// devices and the bridges they hang off, each in the agent's namespace or in one of those.
 import { isIP } from 'node:net';
 
 export interface VxlanIntent {
@@ -8,6 +9,9 @@ export interface VxlanIntent {
   local: string;
   dstport?: number;
   mtu?: number;
+  /** Namespace (of this intent's `netns`) the device lives in; absent = the agent's. Its UDP socket stays in the
+   *  agent's namespace, where the local address is. */
+  netns?: string;
 }
 
 export interface BridgeIntent {
@@ -15,15 +19,19 @@ export interface BridgeIntent {
   mac?: string;
   /** Devices enslaved to the bridge; must be devices this manager owns. */
   members: string[];
+  /** Namespace (of this intent's `netns`) the bridge is created in; members must be in the same one. */
+  netns?: string;
 }
 
 export interface NetdevIntent {
   loopbackAddresses: string[];
   vxlans: VxlanIntent[];
   bridges: BridgeIntent[];
+  /** Network namespaces (names in /run/netns) this owner needs; created empty with lo up. */
+  netns?: string[];
 }
 
-export const emptyIntent = (): NetdevIntent => ({ loopbackAddresses: [], vxlans: [], bridges: [] });
+export const emptyIntent = (): NetdevIntent => ({ loopbackAddresses: [], vxlans: [], bridges: [], netns: [] });
 
 export type IfmgrErrorCode = 'IFMGR_INVALID' | 'IFMGR_NAME_TAKEN' | 'IFMGR_KERNEL';
 
@@ -37,6 +45,7 @@ export class IfmgrError extends Error {
 }
 
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
+const NETNS = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 
 /** Canonical CIDR or throws IFMGR_INVALID. */
@@ -58,17 +67,28 @@ export function checkIntent(i: NetdevIntent): NetdevIntent {
     names.add(n);
     return n;
   };
+  const netns = [...new Set(i.netns ?? [])];
+  for (const n of netns) if (!NETNS.test(n)) throw new IfmgrError('IFMGR_INVALID', `"${n}" is not a valid network namespace name`);
+  const inNetns = (what: string, n: string | undefined): void => {
+    if (n !== undefined && !netns.includes(n)) throw new IfmgrError('IFMGR_INVALID', `${what}: namespace ${n} is not a namespace of this intent`);
+  };
   const vxlans = i.vxlans.map((v) => {
+    inNetns(v.name, v.netns);
     if (!Number.isInteger(v.vni) || v.vni < 1 || v.vni > 16777215) throw new IfmgrError('IFMGR_INVALID', `${v.name}: vni ${v.vni} out of range`);
     if (isIP(v.local) === 0) throw new IfmgrError('IFMGR_INVALID', `${v.name}: local ${v.local} is not an address`);
     return { ...v, name: name(v.name), dstport: v.dstport ?? 4789 };
   });
   const bridges = i.bridges.map((b) => {
+    inNetns(b.name, b.netns);
     if (b.mac !== undefined && !MAC.test(b.mac)) throw new IfmgrError('IFMGR_INVALID', `${b.name}: mac ${b.mac} is not lower-case aa:bb:cc:dd:ee:ff`);
     return { ...b, name: name(b.name) };
   });
+  const nsOf = new Map<string, string | undefined>([...vxlans, ...bridges].map((d) => [d.name, d.netns]));
   for (const b of bridges) {
-    for (const m of b.members) if (!names.has(m)) throw new IfmgrError('IFMGR_INVALID', `${b.name}: member ${m} is not a device of this intent`);
+    for (const m of b.members) {
+      if (!names.has(m)) throw new IfmgrError('IFMGR_INVALID', `${b.name}: member ${m} is not a device of this intent`);
+      if (nsOf.get(m) !== b.netns) throw new IfmgrError('IFMGR_INVALID', `${b.name}: member ${m} is in another namespace`);
+    }
   }
-  return { loopbackAddresses: [...new Set(i.loopbackAddresses.map(checkCidr))], vxlans, bridges };
+  return { loopbackAddresses: [...new Set(i.loopbackAddresses.map(checkCidr))], vxlans, bridges, netns };
 }

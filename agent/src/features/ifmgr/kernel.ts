@@ -1,6 +1,9 @@
-// The kernel as the interface manager sees it: links with their alias (ownership mark) and lo's addresses.
-// IpKernel drives iproute2 in the current network namespace; unit tests use a fake with the same interface.
+// The kernel as the interface manager sees it: links with their alias (ownership mark), lo's addresses and
+// network namespaces (marked as ours by the alias of their lo). IpKernel drives iproute2 from the agent's (or
+// the given) network namespace; unit tests use a fake with the same interface. `netns` arguments name a
+// namespace in /run/netns; absent = the agent's own.
 import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdirSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import { spawnTied } from '../../core/tied.ts';
 import { IfmgrError, type BridgeIntent, type VxlanIntent } from './intent.ts';
 
@@ -16,16 +19,24 @@ export interface KernelLink {
 }
 
 export interface Kernel {
-  links(): Promise<KernelLink[]>;
+  links(netns?: string): Promise<KernelLink[]>;
   loopbackAddresses(): Promise<string[]>;
+  /** Created in the agent's namespace, then moved into `v.netns` when set. */
   addVxlan(v: VxlanIntent, alias: string): Promise<void>;
   addBridge(b: BridgeIntent, alias: string): Promise<void>;
-  setMaster(dev: string, master: string): Promise<void>;
-  setUp(dev: string): Promise<void>;
-  delLink(dev: string): Promise<void>;
+  setMaster(dev: string, master: string, netns?: string): Promise<void>;
+  setUp(dev: string, netns?: string): Promise<void>;
+  delLink(dev: string, netns?: string): Promise<void>;
+  /** Names of the namespaces in /run/netns. */
+  netnsList(): Promise<string[]>;
+  /** The alias of the namespace's lo (our ownership mark), undefined when it has none. */
+  netnsAlias(name: string): Promise<string | undefined>;
+  addNetns(name: string, alias: string): Promise<void>;
+  delNetns(name: string): Promise<void>;
   addLoopbackAddress(cidr: string): Promise<void>;
   delLoopbackAddress(cidr: string): Promise<void>;
-  /** Calls `onChange` when links or addresses change; returns a stop function. */
+  /** Calls `onChange` when links or addresses change (also inside namespaces of ours) or a namespace comes or
+   *  goes; returns a stop function. */
   watch(onChange: () => void): () => void;
 }
 
@@ -51,12 +62,12 @@ export class IpKernel implements Kernel {
   /** `netns`: manage that namespace instead of the agent's own (tests, gateways managing another netns). */
   constructor(private readonly netns?: string) {}
 
-  private ip(args: string[]): Promise<string> {
-    return ipIn(this.netns, args);
+  private ip(args: string[], netns?: string): Promise<string> {
+    return ipIn(netns ?? this.netns, args);
   }
 
-  async links(): Promise<KernelLink[]> {
-    const j = JSON.parse(await this.ip(['-d', '-j', 'link', 'show'])) as IpLink[];
+  async links(netns?: string): Promise<KernelLink[]> {
+    const j = JSON.parse(await this.ip(['-d', '-j', 'link', 'show'], netns)) as IpLink[];
     return j.map((l) => ({
       name: l.ifname,
       kind: l.linkinfo?.info_kind ?? 'device',
@@ -73,23 +84,49 @@ export class IpKernel implements Kernel {
     return (j[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
   }
   async addVxlan(v: VxlanIntent, alias: string): Promise<void> {
-    const args = ['link', 'add', v.name, 'type', 'vxlan', 'id', String(v.vni), 'local', v.local, 'dstport', String(v.dstport ?? 4789), 'nolearning'];
+    // With a namespace: created right inside it by one request from here, so its UDP socket stays in this
+    // namespace (link-netns) and the device never appears here. Created here and moved, zebra of this namespace
+    // would see it first, and FRR 8.4 leaves it protodown when it leaves (the L3VNI then stays Down).
+    const args = ['link', 'add', v.name, ...(v.netns ? ['netns', v.netns] : []), 'type', 'vxlan', 'id', String(v.vni), 'local', v.local, 'dstport', String(v.dstport ?? 4789), 'nolearning'];
     await this.ip(args);
-    await this.ip(['link', 'set', v.name, 'alias', alias, ...(v.mtu ? ['mtu', String(v.mtu)] : [])]);
+    try {
+      await this.ip(['link', 'set', v.name, 'alias', alias, ...(v.mtu ? ['mtu', String(v.mtu)] : [])], v.netns);
+    } catch (e) {
+      // Not left half-made under a name we would then refuse to touch (no alias).
+      await this.ip(['link', 'del', v.name], v.netns).catch(() => undefined);
+      throw e;
+    }
   }
   async addBridge(b: BridgeIntent, alias: string): Promise<void> {
     // forward_delay 0: otherwise the SVI stays NO-CARRIER for 15 s and zebra reports the VNI down.
-    await this.ip(['link', 'add', b.name, ...(b.mac ? ['address', b.mac] : []), 'type', 'bridge', 'forward_delay', '0']);
-    await this.ip(['link', 'set', b.name, 'alias', alias]);
+    await this.ip(['link', 'add', b.name, ...(b.mac ? ['address', b.mac] : []), 'type', 'bridge', 'forward_delay', '0'], b.netns);
+    await this.ip(['link', 'set', b.name, 'alias', alias], b.netns);
   }
-  async setMaster(dev: string, master: string): Promise<void> {
-    await this.ip(['link', 'set', dev, 'master', master]);
+  async setMaster(dev: string, master: string, netns?: string): Promise<void> {
+    await this.ip(['link', 'set', dev, 'master', master], netns);
   }
-  async setUp(dev: string): Promise<void> {
-    await this.ip(['link', 'set', dev, 'up']);
+  async setUp(dev: string, netns?: string): Promise<void> {
+    await this.ip(['link', 'set', dev, 'up'], netns);
   }
-  async delLink(dev: string): Promise<void> {
-    await this.ip(['link', 'del', dev]);
+  async delLink(dev: string, netns?: string): Promise<void> {
+    await this.ip(['link', 'del', dev], netns);
+  }
+  async netnsList(): Promise<string[]> {
+    const out = (await this.ip(['-j', 'netns', 'list'])).trim();
+    return out ? (JSON.parse(out) as { name: string }[]).map((n) => n.name) : [];
+  }
+  async netnsAlias(name: string): Promise<string | undefined> {
+    const j = JSON.parse(await this.ip(['-j', 'link', 'show', 'lo'], name)) as IpLink[];
+    return j[0]?.ifalias;
+  }
+  async addNetns(name: string, alias: string): Promise<void> {
+    await this.ip(['netns', 'add', name]);
+    await this.ip(['link', 'set', 'lo', 'alias', alias, 'up'], name);
+    // An id for it in the agent's namespace: `ip monitor all-nsid` then reports its link changes too.
+    await this.ip(['netns', 'set', name, 'auto']).catch(() => undefined);
+  }
+  async delNetns(name: string): Promise<void> {
+    await this.ip(['netns', 'del', name]);
   }
   async addLoopbackAddress(cidr: string): Promise<void> {
     await this.ip(['addr', 'add', cidr, 'dev', 'lo', ...(cidr.includes(':') ? ['nodad'] : [])]);
@@ -99,14 +136,24 @@ export class IpKernel implements Kernel {
   }
   watch(onChange: () => void): () => void {
     const ns = this.netns ? ['-n', this.netns] : [];
-    let child: ChildProcess | null = spawnTied('ip', [...ns, '-o', 'monitor', 'link', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let child: ChildProcess | null = spawnTied('ip', [...ns, '-o', 'monitor', 'all-nsid', 'link', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout?.on('data', () => onChange());
     child.on('exit', () => {
       child = null;
     });
+    // A namespace deleted with `ip netns del` sends no link event (its devices go with it, unseen).
+    let dir: FSWatcher | null = null;
+    try {
+      mkdirSync('/run/netns', { recursive: true });
+      dir = fsWatch('/run/netns', () => onChange());
+    } catch {
+      // Not watchable: a deleted namespace of ours is then noticed at the next link event.
+    }
     return () => {
       child?.kill('SIGTERM');
       child = null;
+      dir?.close();
+      dir = null;
     };
   }
 }

@@ -6,8 +6,7 @@
 // Without the two services (an agent without the overlay features) zebra's VRF id is used as the dataplane
 // VRF as before, and EVPN nexthops are refused: there is no VPC to put them in.
 import type { Key } from '../../core/daemon.ts';
-import { key } from '../../core/daemon.ts';
-import { VPCS } from '../../core/keys.ts';
+import { EVPN_VNIS, VPCS, ZEBRA_VRFS } from '../../core/keys.ts';
 import type { VniMap } from './evpn.ts';
 
 /** The part of features/evpn's ZebraVrfMap the FIB reads (COORDINATION.md contract). */
@@ -22,14 +21,10 @@ export interface VpcLookup {
   onChange?(cb: () => void): void;
 }
 
-/**
- * Registry key of the zebra-VRF map, until core/keys.ts has ZEBRA_VRFS (features/evpn): same id, so the
- * service that feature provides is found here.
- */
-export const ZEBRA_VRFS_KEY: Key<ZebraVrfLookup> = key<ZebraVrfLookup>('zebraVrfs');
+/** The services as the FIB sees them: features/evpn's zebra-VRF map and netdev -> VNI map, features/vpc's VPCs. */
+export const ZEBRA_VRFS_KEY: Key<ZebraVrfLookup> = ZEBRA_VRFS;
 export const VPCS_KEY: Key<VpcLookup> = VPCS;
-/** features/evpn's netdev -> VNI map of the per-VPC vxlan and bridge (o-frr's EVPN_VNIS). */
-export const EVPN_VNIS_KEY: Key<VniMap> = key<VniMap>('evpnVnis');
+export const EVPN_VNIS_KEY: Key<VniMap> = EVPN_VNIS;
 
 export type VrfBinding = { vrf: number; vpc: string | null } | { refuse: string };
 
