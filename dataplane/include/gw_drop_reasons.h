@@ -40,6 +40,7 @@
 	X(VXLAN_NO_UNDERLAY, "vxlan_no_underlay")        /* no unicast route to the remote VTEP in VRF 0 */ \
 	X(VXLAN_ICMP_NO_ROUTE, "vxlan_icmp_no_route")    /* an ICMP error for a VPC found no route back in the source VPC */ \
 	X(PUNT_NO_TAP, "punt_no_tap") \
+	X(PUNT_FROM_VPC, "punt_from_vpc") \
 	X(PORT_UNKNOWN, "port_unknown") \
 	X(PORT_DOWN, "port_down") \
 	X(NO_MBUF, "no_mbuf") \

@@ -382,6 +382,19 @@ static void test_vxlan_decap_drops(void)
 	struct result r = run(w, &f);
 	CHECK_EQ(r.tr.decision, GW_DEC_PUNT);
 	CHECK(!has_stage(&r, GW_STAGE_VXLAN_DECAP));
+	/* what ip would punt (multicast, a local route of the VPC) never reaches the underlay's kernel */
+	struct frame mc = {.n = 0};
+	eth(&mc, RMAC, REMOTE_A, RTE_ETHER_TYPE_IPV4);
+	ip4_udp(&mc, HOST_A, 0xe0000005, 64, 0, false, 1111, 20);
+	f = arriving(&mc, 0x08, 100);
+	CHECK_EQ(run(w, &f).tr.drop, GW_DROP_PUNT_FROM_VPC);
+	route(dp, 1, v4(0x0a140001), 32, 0);
+	mc.n = 0;
+	eth(&mc, RMAC, REMOTE_A, RTE_ETHER_TYPE_IPV4);
+	ip4_udp(&mc, HOST_A, 0x0a140001, 64, 0, false, 1111, 20);
+	f = arriving(&mc, 0x08, 100);
+	CHECK_EQ(run(w, &f).tr.drop, GW_DROP_PUNT_FROM_VPC);
+	CHECK_EQ(c->punt_packets, 1);
 	/* no VTEP: everything for UDP 4789 is punted */
 	CHECK_EQ(gw_dp_vtep_del(dp, htonl(VTEP)), 0);
 	f = arriving(&inner, 0x08, 100);
@@ -472,10 +485,15 @@ static void test_vxlan_pmtud(void)
 	CHECK_EQ(ip[21], 4);
 	CHECK_EQ(ip[26] << 8 | ip[27], 1450); /* next-hop MTU = port MTU - 50 */
 
-	/* without DF the inner packet would need fragmenting, which a tunnel does not do (documented limit) */
-	inner = from_a4(64, 0, false, 1111, 1451 - 28);
+	/* without DF the router fragments the inner packet (RFC 791) and each fragment travels in its own VXLAN packet;
+	 * the outer packets are never fragmented (RFC 7348 4.3) */
+	inner = from_a4(64, 0, false, 1111, 1600);
 	in = arriving(&inner, 0x08, 100);
-	CHECK_EQ(run(w, &in).tr.drop, GW_DROP_MTU_EXCEEDED);
+	r = run(w, &in);
+	CHECK_EQ(r.tr.decision, GW_DEC_FORWARD);
+	CHECK_EQ(r.n_out, 2);
+	CHECK(has_stage(&r, GW_STAGE_IP4_FRAGMENT) && has_stage(&r, GW_STAGE_VXLAN_ENCAP));
+	CHECK_EQ(gw_worker_counters(w, 1)->tx_packets, 1 + 1 + 2); /* fits, frag-needed, two fragments */
 
 	inner = from_a6(64, 0, 1111, 1451 - 48);
 	in = arriving(&inner, 0x08, 100);
