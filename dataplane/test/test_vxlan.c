@@ -592,7 +592,50 @@ static void test_vxlan_metadata_and_tables(void)
 	stop(dp, w);
 }
 
+/* RFC 6040 4.2: the outer header's congestion mark reaches the inner packet; an outer CE over a not ECN-capable
+ * inner packet is dropped; an outer ECT(1) over inner ECT(0) gives ECT(1). */
+static void test_vxlan_ecn_decap(void)
+{
+	struct gw_dp *dp = setup();
+	struct gw_worker *w = start(dp);
+	struct frame inner = from_a4(64, 0x02 /* ECT(0) */, false, 1111, 20), want_inner = {.n = 0}, want = {.n = 0};
+	struct frame in = {.n = 0};
+	vxlan_wrap(&in, P0_MAC, PEER0, VTEP_A, VTEP, 0x03 /* CE */, 40000, 0x08, 100, &inner);
+	eth(&want_inner, REMOTE_B, RMAC, RTE_ETHER_TYPE_IPV4);
+	ip4_udp(&want_inner, HOST_A, HOST_B, 63, 0x03, false, 1111, 20); /* CE, checksum valid */
+	vxlan_wrap(&want, PEER1, P1_MAC, VTEP, VTEP_B, 0x00, 0, 0x08, 200, &want_inner);
+	struct result r = run(w, &in);
+	check_encap(&r, &want);
+
+	inner = from_a4(64, 0x00 /* Not-ECT */, false, 1111, 20);
+	in.n = 0;
+	vxlan_wrap(&in, P0_MAC, PEER0, VTEP_A, VTEP, 0x03, 40000, 0x08, 100, &inner);
+	CHECK_EQ(run(w, &in).tr.drop, GW_DROP_VXLAN_ECN_DROP);
+
+	inner = from_a4(64, 0x02, false, 1111, 20);
+	in.n = 0;
+	vxlan_wrap(&in, P0_MAC, PEER0, VTEP_A, VTEP, 0x01 /* ECT(1) */, 40000, 0x08, 100, &inner);
+	want_inner.n = want.n = 0;
+	eth(&want_inner, REMOTE_B, RMAC, RTE_ETHER_TYPE_IPV4);
+	ip4_udp(&want_inner, HOST_A, HOST_B, 63, 0x01, false, 1111, 20);
+	vxlan_wrap(&want, PEER1, P1_MAC, VTEP, VTEP_B, 0x00, 0, 0x08, 200, &want_inner);
+	r = run(w, &in);
+	check_encap(&r, &want);
+
+	inner = from_a6(64, 0x01 /* ECT(1) */, 1111, 20);
+	in.n = 0;
+	vxlan_wrap(&in, P0_MAC, PEER0, VTEP_A, VTEP, 0x03, 40000, 0x08, 100, &inner);
+	want_inner.n = want.n = 0;
+	eth(&want_inner, REMOTE_B, RMAC, RTE_ETHER_TYPE_IPV6);
+	ip6_udp(&want_inner, H6_A, H6_B, 63, 0x03, 1111, 20);
+	vxlan_wrap(&want, PEER1, P1_MAC, VTEP, VTEP_B, 0x00, 0, 0x08, 200, &want_inner);
+	r = run(w, &in);
+	check_encap(&r, &want);
+	stop(dp, w);
+}
+
 const struct gw_test gw_tests_vxlan[] = {
+	{"vxlan_ecn_decap", test_vxlan_ecn_decap},
 	{"vxlan_decap_route_encap4", test_vxlan_decap_route_encap4},
 	{"vxlan_sport_entropy", test_vxlan_sport_entropy},
 	{"vxlan_inner_ipv6", test_vxlan_inner_ipv6},
