@@ -634,7 +634,35 @@ static void test_vxlan_ecn_decap(void)
 	stop(dp, w);
 }
 
+/* The outer route is ECMP in the underlay: the inner flow hash picks the member (flows spread over both paths, a
+ * flow stays on one), the same hash that gives the outer UDP source port. */
+static void test_vxlan_underlay_ecmp(void)
+{
+	struct gw_dp *dp = setup();
+	struct gw_worker *w = start(dp);
+	struct gw_port_conf c4 = {.mac = {{2, 0, 0, 0, 4, 1}}, .mtu = 1500, .punt_port = GW_PORT_NONE, .up = true};
+	CHECK_EQ(gw_dp_port_set(dp, 4, &c4), 0);
+	struct gw_nexthop nh = {.port = 4, .gw = v4(0x0a040002)};
+	CHECK_EQ(gw_dp_nexthop_set(dp, 2, &nh), 0);
+	CHECK_EQ(gw_dp_neigh_set(dp, 4, &nh.gw, &(struct rte_ether_addr){{2, 0, 0, 0, 4, 2}}), 0);
+	uint32_t ids[2] = {1, 2};
+	CHECK_EQ(gw_dp_group_set(dp, 1, ids, NULL, 2), 0);
+	unsigned on[2] = {0, 0};
+	for (unsigned i = 0; i < 64; i++) {
+		struct frame inner = from_a4(64, 0, false, (uint16_t)(5000 + i), 20);
+		struct frame in = arriving(&inner, 0x08, 100);
+		struct result a = run(w, &in), b = run(w, &in);
+		CHECK_EQ(a.n_out, 1);
+		CHECK_EQ(a.port, b.port);
+		CHECK(a.out.n == b.out.n && memcmp(a.out.b, b.out.b, a.out.n) == 0);
+		on[a.port == 4]++;
+	}
+	CHECK(on[0] > 8 && on[1] > 8);
+	stop(dp, w);
+}
+
 const struct gw_test gw_tests_vxlan[] = {
+	{"vxlan_underlay_ecmp", test_vxlan_underlay_ecmp},
 	{"vxlan_ecn_decap", test_vxlan_ecn_decap},
 	{"vxlan_decap_route_encap4", test_vxlan_decap_route_encap4},
 	{"vxlan_sport_entropy", test_vxlan_sport_entropy},
