@@ -39,7 +39,9 @@
 	X(VXLAN_NO_VTEP, "vxlan_no_vtep")                /* a packet for a tunnel while no local VTEP is set */ \
 	X(VXLAN_NO_UNDERLAY, "vxlan_no_underlay")        /* no unicast route to the remote VTEP in VRF 0 */ \
 	X(VXLAN_ICMP_NO_ROUTE, "vxlan_icmp_no_route")    /* an ICMP error for a VPC found no route back in the source VPC */ \
+	X(VXLAN_ECN_DROP, "vxlan_ecn_drop")              /* outer CE over an inner packet that is not ECN-capable (RFC 6040 4.2) */ \
 	X(PUNT_NO_TAP, "punt_no_tap") \
+	X(PUNT_FROM_VPC, "punt_from_vpc") \
 	X(VPC_NO_PEERING, "vpc_no_peering") \
 	X(VPC_SOURCE_NOT_EXPOSED, "vpc_source_not_exposed") \
 	X(PORT_UNKNOWN, "port_unknown") \

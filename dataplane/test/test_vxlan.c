@@ -395,6 +395,19 @@ static void test_vxlan_decap_drops(void)
 	struct result r = run(w, &f);
 	CHECK_EQ(r.tr.decision, GW_DEC_PUNT);
 	CHECK(!has_stage(&r, GW_STAGE_VXLAN_DECAP));
+	/* what ip would punt (multicast, a local route of the VPC) never reaches the underlay's kernel */
+	struct frame mc = {.n = 0};
+	eth(&mc, RMAC, REMOTE_A, RTE_ETHER_TYPE_IPV4);
+	ip4_udp(&mc, HOST_A, 0xe0000005, 64, 0, false, 1111, 20);
+	f = arriving(&mc, 0x08, 100);
+	CHECK_EQ(run(w, &f).tr.drop, GW_DROP_PUNT_FROM_VPC);
+	route(dp, 1, v4(0x0a140001), 32, 0);
+	mc.n = 0;
+	eth(&mc, RMAC, REMOTE_A, RTE_ETHER_TYPE_IPV4);
+	ip4_udp(&mc, HOST_A, 0x0a140001, 64, 0, false, 1111, 20);
+	f = arriving(&mc, 0x08, 100);
+	CHECK_EQ(run(w, &f).tr.drop, GW_DROP_PUNT_FROM_VPC);
+	CHECK_EQ(c->punt_packets, 1);
 	/* no VTEP: everything for UDP 4789 is punted */
 	CHECK_EQ(gw_dp_vtep_del(dp, htonl(VTEP)), 0);
 	f = arriving(&inner, 0x08, 100);
@@ -485,10 +498,15 @@ static void test_vxlan_pmtud(void)
 	CHECK_EQ(ip[21], 4);
 	CHECK_EQ(ip[26] << 8 | ip[27], 1450); /* next-hop MTU = port MTU - 50 */
 
-	/* without DF the inner packet would need fragmenting, which a tunnel does not do (documented limit) */
-	inner = from_a4(64, 0, false, 1111, 1451 - 28);
+	/* without DF the router fragments the inner packet (RFC 791) and each fragment travels in its own VXLAN packet;
+	 * the outer packets are never fragmented (RFC 7348 4.3) */
+	inner = from_a4(64, 0, false, 1111, 1600);
 	in = arriving(&inner, 0x08, 100);
-	CHECK_EQ(run(w, &in).tr.drop, GW_DROP_MTU_EXCEEDED);
+	r = run(w, &in);
+	CHECK_EQ(r.tr.decision, GW_DEC_FORWARD);
+	CHECK_EQ(r.n_out, 2);
+	CHECK(has_stage(&r, GW_STAGE_IP4_FRAGMENT) && has_stage(&r, GW_STAGE_VXLAN_ENCAP));
+	CHECK_EQ(gw_worker_counters(w, 1)->tx_packets, 1 + 1 + 2); /* fits, frag-needed, two fragments */
 
 	inner = from_a6(64, 0, 1111, 1451 - 48);
 	in = arriving(&inner, 0x08, 100);
@@ -587,7 +605,78 @@ static void test_vxlan_metadata_and_tables(void)
 	stop(dp, w);
 }
 
+/* RFC 6040 4.2: the outer header's congestion mark reaches the inner packet; an outer CE over a not ECN-capable
+ * inner packet is dropped; an outer ECT(1) over inner ECT(0) gives ECT(1). */
+static void test_vxlan_ecn_decap(void)
+{
+	struct gw_dp *dp = setup();
+	struct gw_worker *w = start(dp);
+	struct frame inner = from_a4(64, 0x02 /* ECT(0) */, false, 1111, 20), want_inner = {.n = 0}, want = {.n = 0};
+	struct frame in = {.n = 0};
+	vxlan_wrap(&in, P0_MAC, PEER0, VTEP_A, VTEP, 0x03 /* CE */, 40000, 0x08, 100, &inner);
+	eth(&want_inner, REMOTE_B, RMAC, RTE_ETHER_TYPE_IPV4);
+	ip4_udp(&want_inner, HOST_A, HOST_B, 63, 0x03, false, 1111, 20); /* CE, checksum valid */
+	vxlan_wrap(&want, PEER1, P1_MAC, VTEP, VTEP_B, 0x00, 0, 0x08, 200, &want_inner);
+	struct result r = run(w, &in);
+	check_encap(&r, &want);
+
+	inner = from_a4(64, 0x00 /* Not-ECT */, false, 1111, 20);
+	in.n = 0;
+	vxlan_wrap(&in, P0_MAC, PEER0, VTEP_A, VTEP, 0x03, 40000, 0x08, 100, &inner);
+	CHECK_EQ(run(w, &in).tr.drop, GW_DROP_VXLAN_ECN_DROP);
+
+	inner = from_a4(64, 0x02, false, 1111, 20);
+	in.n = 0;
+	vxlan_wrap(&in, P0_MAC, PEER0, VTEP_A, VTEP, 0x01 /* ECT(1) */, 40000, 0x08, 100, &inner);
+	want_inner.n = want.n = 0;
+	eth(&want_inner, REMOTE_B, RMAC, RTE_ETHER_TYPE_IPV4);
+	ip4_udp(&want_inner, HOST_A, HOST_B, 63, 0x01, false, 1111, 20);
+	vxlan_wrap(&want, PEER1, P1_MAC, VTEP, VTEP_B, 0x00, 0, 0x08, 200, &want_inner);
+	r = run(w, &in);
+	check_encap(&r, &want);
+
+	inner = from_a6(64, 0x01 /* ECT(1) */, 1111, 20);
+	in.n = 0;
+	vxlan_wrap(&in, P0_MAC, PEER0, VTEP_A, VTEP, 0x03, 40000, 0x08, 100, &inner);
+	want_inner.n = want.n = 0;
+	eth(&want_inner, REMOTE_B, RMAC, RTE_ETHER_TYPE_IPV6);
+	ip6_udp(&want_inner, H6_A, H6_B, 63, 0x03, 1111, 20);
+	vxlan_wrap(&want, PEER1, P1_MAC, VTEP, VTEP_B, 0x00, 0, 0x08, 200, &want_inner);
+	r = run(w, &in);
+	check_encap(&r, &want);
+	stop(dp, w);
+}
+
+/* The outer route is ECMP in the underlay: the inner flow hash picks the member (flows spread over both paths, a
+ * flow stays on one), the same hash that gives the outer UDP source port. */
+static void test_vxlan_underlay_ecmp(void)
+{
+	struct gw_dp *dp = setup();
+	struct gw_worker *w = start(dp);
+	struct gw_port_conf c4 = {.mac = {{2, 0, 0, 0, 4, 1}}, .mtu = 1500, .punt_port = GW_PORT_NONE, .up = true};
+	CHECK_EQ(gw_dp_port_set(dp, 4, &c4), 0);
+	struct gw_nexthop nh = {.port = 4, .gw = v4(0x0a040002)};
+	CHECK_EQ(gw_dp_nexthop_set(dp, 2, &nh), 0);
+	CHECK_EQ(gw_dp_neigh_set(dp, 4, &nh.gw, &(struct rte_ether_addr){{2, 0, 0, 0, 4, 2}}), 0);
+	uint32_t ids[2] = {1, 2};
+	CHECK_EQ(gw_dp_group_set(dp, 1, ids, NULL, 2), 0);
+	unsigned on[2] = {0, 0};
+	for (unsigned i = 0; i < 64; i++) {
+		struct frame inner = from_a4(64, 0, false, (uint16_t)(5000 + i), 20);
+		struct frame in = arriving(&inner, 0x08, 100);
+		struct result a = run(w, &in), b = run(w, &in);
+		CHECK_EQ(a.n_out, 1);
+		CHECK_EQ(a.port, b.port);
+		CHECK(a.out.n == b.out.n && memcmp(a.out.b, b.out.b, a.out.n) == 0);
+		on[a.port == 4]++;
+	}
+	CHECK(on[0] > 8 && on[1] > 8);
+	stop(dp, w);
+}
+
 const struct gw_test gw_tests_vxlan[] = {
+	{"vxlan_underlay_ecmp", test_vxlan_underlay_ecmp},
+	{"vxlan_ecn_decap", test_vxlan_ecn_decap},
 	{"vxlan_decap_route_encap4", test_vxlan_decap_route_encap4},
 	{"vxlan_sport_entropy", test_vxlan_sport_entropy},
 	{"vxlan_inner_ipv6", test_vxlan_inner_ipv6},

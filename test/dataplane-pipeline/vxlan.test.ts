@@ -175,6 +175,28 @@ describe('dataplane pipeline: VXLAN decapsulation, VPC routing, encapsulation', 
     });
   });
 
+  it('fragments an inner IPv4 packet without DF to fit the tunnel (RFC 791), never the outer one (RFC 7348 4.3)', () => {
+    const pkt = at(scapy([fromLeafA(`IP(src='10.10.0.5', dst='10.20.0.7', id=4242)/UDP(sport=7, dport=9)/Raw(bytes(range(256)) * 8)`)]), 0);
+    const out = bench.replay(config(), { eth0: [pkt] });
+    const sent = out.p('eth1');
+    expect(sent).to.have.length(2);
+    expect(at(out.trace, 0).stages).to.include.members(['ip4_fragment', 'vxlan_encap']);
+    const [check] = scapy([
+      {
+        pkt,
+        expr:
+          `(lambda os: {'outer_len': [o[IP].len for o in os], 'df': [int(o[IP].flags.DF) for o in os], 'sports': len(set(o[UDP].sport for o in os)), ` +
+          `'vni': [o[VXLAN].vni for o in os], 'inner_len': [o[VXLAN][IP].len for o in os], 'ok': all(checksum(bytes(o[VXLAN][IP])[:20]) == 0 for o in os), ` +
+          `'ttl': [o[VXLAN][IP].ttl for o in os], 'same': bytes(defragment([o[VXLAN][IP] for o in os])[0][IP].payload) == bytes(pkt[VXLAN][IP].payload)})` +
+          `([Ether(bytes.fromhex(h)) for h in ${JSON.stringify(sent)}])`,
+      },
+    ]);
+    expect(JSON.parse(String(check).replace(/True/g, 'true').replace(/False/g, 'false'))).to.deep.equal({
+      // 1450 bytes fit the tunnel: 1424 bytes of data (a multiple of 8) + 20 in the first fragment
+      outer_len: [50 + 1444, 50 + 652], df: [1, 1], sports: 1, vni: [200, 200], inner_len: [1444, 652], ok: true, ttl: [63, 63], same: true,
+    });
+  });
+
   it('drops as vxlan_no_underlay when the remote VTEP has no route in VRF 0', () => {
     const cfg = config({ tunnels: [{ id: 5, vni: 200, vtep: '203.0.113.7', mac: LEAF_B_RMAC }, { id: 6, vni: 100, vtep: VTEP_A, mac: LEAF_A_RMAC }] });
     const out = bench.replay(cfg, { eth0: scapy([fromLeafA(`IP(src='10.10.0.5', dst='10.20.0.7')/UDP()`)]) });

@@ -55,6 +55,24 @@ describe('FakeDataplane', () => {
     expect(dp.routes(0)).to.deep.equal([{ vrf: 0, prefix: '192.168.1.0/24', target: { kind: 'unicast', group: 7 } }]);
   });
 
+  it('keeps the vxlan tables as the addon does: one VTEP, VNIs of existing VRFs, tunnels in the nexthop id space', () => {
+    const dp = boot();
+    const p = dp.addPort({ name: 'eth1', device: 'net_null0', mtu: 1500, vrf: 0 });
+    expect(dp.setVteps([{ ip: '192.0.2.1', mac: '02:aa:00:00:00:01' }, { ip: '192.0.2.2', mac: '02:aa:00:00:00:01' }]))
+      .to.deep.equal(['ok', 'table_full']);
+    expect(dp.addVrf(1)).to.equal('ok');
+    expect(dp.setVnis([{ vni: 100, vrf: 1 }, { vni: 200, vrf: 2 }])).to.deep.equal(['ok', 'no_vrf']);
+    expect(dp.setTunnels([{ id: 3, vni: 200, vtep: '198.51.100.7', mac: '02:bb:00:00:00:07' }])).to.deep.equal(['ok']);
+    // a group takes the tunnel as a member; a nexthop of the same id replaces the tunnel
+    expect(dp.setGroups([{ id: 1, members: [{ nexthop: 3, weight: 1 }] }])).to.deep.equal(['ok']);
+    expect(dp.setNexthops([{ id: 3, port: p.id }])).to.deep.equal(['ok']);
+    expect(dp.tunnels()).to.deep.equal([]);
+    expect(dp.delTunnels([3])).to.deep.equal(['not_found']);
+    expect(dp.vnis()).to.deep.equal([{ vni: 100, vrf: 1 }]);
+    expect(dp.delVteps(['192.0.2.1'])).to.deep.equal(['ok']);
+    expect(dp.vteps()).to.deep.equal([]);
+  });
+
   it('reports table_full at the route limit', () => {
     const dp = boot();
     const ops = ['10.0.0.0/8', '11.0.0.0/8', '12.0.0.0/8', '13.0.0.0/8'].map((prefix) => ({

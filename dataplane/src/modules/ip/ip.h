@@ -107,10 +107,10 @@ void gw_ip6_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 void gw_ip_fib_batch(struct gw_worker *w, struct rte_mbuf **pkts, struct gw_meta *md, uint16_t n);
 /* ECMP: the nexthop of group for this packet's flow (NULL if the group or its member vanished). */
 const struct gw_nh_obj *gw_ecmp_select(struct gw_worker *w, const struct gw_pkt *p, uint32_t group, uint8_t family);
-/* Fragments an IPv4 packet (TTL already decremented, L2 header at p->l3 = 14) for the egress MTU and
- * transmits every fragment to mac. */
-void gw_ip4_fragment(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint16_t port,
-		     const struct gw_port_obj *op, uint64_t mac);
+/* Fragments an IPv4 packet (TTL already decremented, L2 header at p->l3 = 14) to fit mtu and sends every
+ * fragment: out port to mac for an Ethernet nexthop, else through the nexthop's kind (which leaves by port). */
+void gw_ip4_fragment(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, const struct gw_nh_obj *nh,
+		     uint16_t port, const struct gw_port_obj *op, uint32_t mtu, uint64_t mac);
 /* The flow hash ECMP uses (addresses, protocol, ports when present, IPv6 flow label) of the packet at p->l3. */
 uint32_t gw_ip_flow_hash(const struct gw_pkt *p, uint8_t family);
 /* Sends a packet the gateway originates (an ICMP error, L2 header at 14, no TTL decrement) by a route of
@@ -131,10 +131,11 @@ int gw_ip_nexthop_set_kind(struct gw_dp *dp, uint32_t nh_id, const struct gw_nex
 			   uint32_t kind_data);
 extern gw_nh_send_fn gw_ip_nh_send[GW_NH_KINDS];
 /* A kind whose egress is chosen per packet (a tunnel: its outer route) tells ip, before the TTL and MTU checks,
- * the port the packet will leave by and the largest L3 length it may have there (*mtu); NULL when it dropped the
- * packet itself. A kind without one leaves by nh.port with that port's MTU. */
+ * the port the packet will leave by (*port, and its object) and the largest L3 length it may have there (*mtu);
+ * NULL when it dropped the packet itself. The kind's send follows for the packet, or for each of its fragments. A
+ * kind without one leaves by nh.port with that port's MTU. */
 typedef const struct gw_port_obj *(*gw_nh_egress_fn)(struct gw_worker *w, struct gw_pkt *p, const struct gw_nh_obj *nh,
-						      uint8_t family, uint32_t *mtu);
+						      uint8_t family, uint32_t *mtu, uint16_t *port);
 int gw_ip_nexthop_egress_register(enum gw_nh_kind kind, gw_nh_egress_fn fn);
 extern gw_nh_egress_fn gw_ip_nh_egress[GW_NH_KINDS];
 #define GW_UDP_LOCAL_MAX 8

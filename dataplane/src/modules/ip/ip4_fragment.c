@@ -8,14 +8,15 @@
 
 #define GW_FRAG_MAX 16
 
-void gw_ip4_fragment(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint16_t port,
-		     const struct gw_port_obj *op, uint64_t mac)
+void gw_ip4_fragment(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, const struct gw_nh_obj *nh,
+		     uint16_t port, const struct gw_port_obj *op, uint32_t mtu, uint64_t mac)
 {
 	gw_stage(w, GW_STAGE_IP4_FRAGMENT);
 	struct rte_mbuf *m = p->m, *frags[GW_FRAG_MAX];
 	unsigned room = GW_BURST_MAX - out->n[port];
+	struct rte_ether_hdr eh0 = *rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	rte_pktmbuf_adj(m, p->l3);
-	int n = rte_ipv4_fragment_packet(m, frags, (uint16_t)(room < GW_FRAG_MAX ? room : GW_FRAG_MAX), op->c.mtu,
+	int n = rte_ipv4_fragment_packet(m, frags, (uint16_t)(room < GW_FRAG_MAX ? room : GW_FRAG_MAX), (uint16_t)mtu,
 					 m->pool, m->pool);
 	if (n < 0)
 		return gw_drop(w, p, n == -ENOMEM ? GW_DROP_NO_MBUF : GW_DROP_MTU_EXCEEDED);
@@ -29,6 +30,15 @@ void gw_ip4_fragment(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out 
 		if (unlikely(eh == NULL)) {
 			gw_count(w, p->in_port, GW_DROP_NO_MBUF);
 			rte_pktmbuf_free(f);
+			continue;
+		}
+		if (nh->kind != GW_NH_ETH) {
+			/* the kind writes its own headers around each fragment, as around a whole packet */
+			*eh = eh0;
+			struct gw_pkt fp = *p;
+			fp.m = f;
+			fp.l3 = sizeof(*eh);
+			gw_ip_nh_send[nh->kind](w, &fp, out, nh, op, AF_INET, sizeof(*eh) + 16);
 			continue;
 		}
 		memcpy(eh->dst_addr.addr_bytes, &mac, RTE_ETHER_ADDR_LEN);

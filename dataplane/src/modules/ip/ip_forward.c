@@ -24,18 +24,19 @@ static inline void trim_to(struct rte_mbuf *m, uint32_t len)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - len));
 }
 
-/* The egress port and the L3 MTU there; NULL after a counted drop. */
+/* The egress port (id and object) and the L3 MTU there; NULL after a counted drop. */
 static inline const struct gw_port_obj *egress(struct gw_worker *w, struct gw_pkt *p, const struct gw_nh_obj *nh,
-					       uint8_t family, uint32_t *mtu)
+					       uint8_t family, uint32_t *mtu, uint16_t *port)
 {
 	if (unlikely(gw_ip_nh_egress[nh->kind] != NULL))
-		return gw_ip_nh_egress[nh->kind](w, p, nh, family, mtu);
+		return gw_ip_nh_egress[nh->kind](w, p, nh, family, mtu, port);
 	const struct gw_port_obj *op = gw_dp_port(w->dp, nh->nh.port);
 	if (unlikely(op == NULL || !op->c.up)) {
 		gw_drop(w, p, GW_DROP_PORT_DOWN);
 		return NULL;
 	}
 	*mtu = op->c.mtu;
+	*port = nh->nh.port;
 	return op;
 }
 
@@ -59,9 +60,11 @@ static inline void to_nexthop(struct gw_worker *w, struct gw_pkt *p, struct gw_b
 				 nh->mac);
 }
 
-/* IPv4 over the egress MTU without DF: decrement, resolve, then cut into fragments (RFC 791). */
+/* IPv4 over the egress MTU without DF: decrement, resolve, then cut into fragments (RFC 791). A nexthop of another
+ * kind (a tunnel) sends each fragment itself. */
 static void forward_fragmented(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out,
-			       const struct gw_nh_obj *nh, const struct gw_port_obj *op, uint32_t tot)
+			       const struct gw_nh_obj *nh, const struct gw_port_obj *op, uint32_t tot, uint32_t mtu,
+			       uint16_t port)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(p->m, struct rte_ipv4_hdr *, p->l3);
 	trim_to(p->m, p->l3 + tot);
@@ -69,6 +72,8 @@ static void forward_fragmented(struct gw_worker *w, struct gw_pkt *p, struct gw_
 	strip_vlan(p);
 	if (gw_chain_run(GW_POST_ROUTING, w, p, out))
 		return;
+	if (nh->kind != GW_NH_ETH)
+		return gw_ip4_fragment(w, p, out, nh, port, op, mtu, 0);
 	const struct gw_ip *g = &nh->nh.gw;
 	uint64_t mac;
 	bool ok = g->family == 0
@@ -77,7 +82,7 @@ static void forward_fragmented(struct gw_worker *w, struct gw_pkt *p, struct gw_
 			  : gw_neigh_lookup(w, p, nh->nh.port, g->family,
 					    g->family == AF_INET ? (const void *)&g->v4 : g->v6, nh->mac, &mac);
 	if (ok)
-		gw_ip4_fragment(w, p, out, nh->nh.port, op, mac);
+		gw_ip4_fragment(w, p, out, nh, port, op, mtu, mac);
 }
 
 void gw_ip4_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, uint32_t rv)
@@ -91,7 +96,8 @@ void gw_ip4_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	if (unlikely(nh == NULL))
 		return gw_drop(w, p, GW_DROP_NEXTHOP_INVALID);
 	uint32_t mtu;
-	const struct gw_port_obj *op = egress(w, p, nh, AF_INET, &mtu);
+	uint16_t port;
+	const struct gw_port_obj *op = egress(w, p, nh, AF_INET, &mtu, &port);
 	if (unlikely(op == NULL))
 		return;
 
@@ -100,10 +106,7 @@ void gw_ip4_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
 			return gw_icmp4_error(w, p, out, GW_ICMP_DEST_UNREACH, GW_ICMP_UNREACH_FRAG_NEEDED, (uint16_t)mtu,
 					      GW_DROP_MTU_EXCEEDED);
-		/* Fragments leave as Ethernet frames: a tunnel does not fragment (known limit, docs/vxlan.md). */
-		if (unlikely(nh->kind != GW_NH_ETH))
-			return gw_drop(w, p, GW_DROP_MTU_EXCEEDED);
-		return forward_fragmented(w, p, out, nh, op, tot);
+		return forward_fragmented(w, p, out, nh, op, tot, mtu, port);
 	}
 	trim_to(p->m, p->l3 + tot); /* Ethernet padding must not travel on */
 	ip->time_to_live--;
@@ -124,7 +127,8 @@ void gw_ip6_forward(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	if (unlikely(nh == NULL))
 		return gw_drop(w, p, GW_DROP_NEXTHOP_INVALID);
 	uint32_t mtu;
-	const struct gw_port_obj *op = egress(w, p, nh, AF_INET6, &mtu);
+	uint16_t port;
+	const struct gw_port_obj *op = egress(w, p, nh, AF_INET6, &mtu, &port);
 	if (unlikely(op == NULL))
 		return;
 
@@ -156,7 +160,8 @@ bool gw_ip_output(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *ou
 		return true;
 	}
 	uint32_t mtu;
-	const struct gw_port_obj *op = egress(w, p, nh, family, &mtu);
+	uint16_t port;
+	const struct gw_port_obj *op = egress(w, p, nh, family, &mtu, &port);
 	if (unlikely(op == NULL))
 		return true;
 	if (unlikely(rte_pktmbuf_pkt_len(p->m) - p->l3 > mtu)) {

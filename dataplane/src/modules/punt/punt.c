@@ -10,6 +10,10 @@ static void punt(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out
 	uint16_t tap = p->inp->c.punt_port;
 	if (unlikely(tap >= GW_MAX_PORTS))
 		return gw_drop(w, p, GW_DROP_PUNT_NO_TAP);
+	/* A decapsulated packet belongs to a VPC, but the ingress port's tap is the underlay's kernel: handing it there
+	 * would carry tenant traffic across VRFs. VPCs have no kernel side in the dataplane. */
+	if (unlikely(p->md->vpc != 0))
+		return gw_drop(w, p, GW_DROP_PUNT_FROM_VPC);
 	w->cnt[p->in_port].punt_packets++;
 	gw_tx(w, out, tap, p->m, GW_DEC_PUNT);
 }

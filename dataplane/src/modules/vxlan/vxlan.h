@@ -61,7 +61,7 @@ struct vxlan_worker {
 
 void vxlan_decap(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out);
 const struct gw_port_obj *vxlan_egress(struct gw_worker *w, struct gw_pkt *p, const struct gw_nh_obj *nh,
-				       uint8_t family, uint32_t *mtu);
+				       uint8_t family, uint32_t *mtu, uint16_t *port);
 void vxlan_send(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, const struct gw_nh_obj *nh,
 		const struct gw_port_obj *op, uint8_t family, uint32_t dst_off);
 bool vxlan_icmp_source(struct gw_worker *w, const struct gw_pkt *p, uint8_t family, void *src);

@@ -4,7 +4,8 @@
  * VRF of its VNI, marked as coming from that VPC (md->vpc = VRF + 1). Anything else for UDP 4789 (another local
  * address, an IPv6 outer header, no VTEP set) goes where any local packet goes (the punt).
  * Outer UDP checksums are not verified (RFC 7348 5 lets a decapsulating end point skip it; the inner packet
- * carries its own checksums); reserved VXLAN bits are ignored on receipt as the RFC says. */
+ * carries its own checksums); reserved VXLAN bits are ignored on receipt as the RFC says; congestion marks of the
+ * outer header reach the inner one (RFC 6040). */
 #include <rte_udp.h>
 
 #include "vxlan.h"
@@ -16,6 +17,53 @@ struct vxlan_hdr {
 	uint8_t reserved[3];
 	uint8_t vni_word[4]; /* VNI << 8 | reserved; bytes: the header sits at any alignment */
 };
+
+#define ECN_NOT_ECT 0
+#define ECN_ECT1 1
+#define ECN_ECT0 2
+#define ECN_CE 3
+
+/* The inner ECN field after decapsulation (RFC 6040 4.2, normal mode): an outer CE marks the inner packet CE (or,
+ * when the inner packet is not ECN-capable, drops it), an outer ECT(1) over an inner ECT(0) becomes ECT(1);
+ * anything else leaves the inner field as it is. false after the drop. */
+static bool ecn_decap(struct gw_worker *w, struct gw_pkt *p, uint8_t outer, uint32_t l3, uint16_t etype)
+{
+	outer &= 3;
+	if (likely(outer == ECN_NOT_ECT || outer == ECN_ECT0))
+		return true;
+	struct rte_mbuf *m = p->m;
+	bool v4 = etype == RTE_ETHER_TYPE_IPV4;
+	if (rte_pktmbuf_data_len(m) < l3 + (v4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr)))
+		return true; /* ip input refuses it as too short */
+	uint8_t *h = rte_pktmbuf_mtod_offset(m, uint8_t *, l3);
+	uint8_t inner = v4 ? h[1] & 3 : (h[1] >> 4) & 3;
+	uint8_t want = inner;
+	if (outer == ECN_CE) {
+		if (inner == ECN_NOT_ECT) {
+			gw_drop(w, p, GW_DROP_VXLAN_ECN_DROP);
+			return false;
+		}
+		want = ECN_CE;
+	} else if (inner == ECN_ECT0) {
+		want = ECN_ECT1;
+	}
+	if (want == inner)
+		return true;
+	if (v4) {
+		/* RFC 1624 incremental update of the header checksum for the first 16-bit word */
+		uint16_t old = (uint16_t)(h[0] << 8 | h[1]);
+		h[1] = (uint8_t)((h[1] & 0xfc) | want);
+		uint16_t new = (uint16_t)(h[0] << 8 | h[1]);
+		uint32_t ck = (uint32_t)(uint16_t)~(h[10] << 8 | h[11]) + (uint16_t)~old + new;
+		ck = (ck & 0xffff) + (ck >> 16);
+		ck = (ck & 0xffff) + (ck >> 16);
+		h[10] = (uint8_t)(~ck >> 8);
+		h[11] = (uint8_t)~ck;
+	} else {
+		h[1] = (uint8_t)((h[1] & 0xcf) | want << 4);
+	}
+	return true;
+}
 
 void vxlan_decap(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
 {
@@ -51,6 +99,8 @@ void vxlan_decap(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out
 	if (unlikely(etype != RTE_ETHER_TYPE_IPV4 && etype != RTE_ETHER_TYPE_IPV6))
 		return gw_drop(w, p, GW_DROP_VXLAN_INNER_TYPE);
 
+	if (unlikely(!ecn_decap(w, p, ip->type_of_service, inner + sizeof(*eh), etype)))
+		return;
 	/* Whatever follows the UDP datagram (Ethernet padding of the outer frame) is not the inner packet's. */
 	uint32_t end = l4 + ulen;
 	if (rte_pktmbuf_pkt_len(m) > end && m->nb_segs == 1)

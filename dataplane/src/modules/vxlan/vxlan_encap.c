@@ -43,7 +43,7 @@ static const struct gw_nh_obj *underlay(struct gw_worker *w, struct gw_pkt *p, c
 }
 
 const struct gw_port_obj *vxlan_egress(struct gw_worker *w, struct gw_pkt *p, const struct gw_nh_obj *nh,
-				       uint8_t family, uint32_t *mtu)
+				       uint8_t family, uint32_t *mtu, uint16_t *port)
 {
 	gw_stage(w, GW_STAGE_VXLAN_ENCAP);
 	struct vxlan_worker *s = w->mod[GW_MOD_vxlan];
@@ -70,6 +70,7 @@ const struct gw_port_obj *vxlan_egress(struct gw_worker *w, struct gw_pkt *p, co
 	}
 	*s = (struct vxlan_worker){.nh = nh, .tun = tun, .vtep = vtep, .under = u, .op = op, .hash = hash};
 	*mtu = op->c.mtu - GW_VXLAN_OVERHEAD;
+	*port = u->nh.port;
 	return op;
 }
 
@@ -87,10 +88,12 @@ void vxlan_send(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out,
 {
 	(void)dst_off;
 	struct vxlan_worker *s = w->mod[GW_MOD_vxlan];
-	/* ip calls egress right before; a post-routing filter that changed the packet's path makes us look again. */
+	/* ip calls egress right before (once for all fragments of a packet); a post-routing filter that changed the
+	 * packet's path makes us look again. */
 	if (unlikely(s->nh != nh || s->op != op)) {
 		uint32_t mtu;
-		if (vxlan_egress(w, p, nh, family, &mtu) == NULL)
+		uint16_t port;
+		if (vxlan_egress(w, p, nh, family, &mtu, &port) == NULL)
 			return;
 	}
 	const struct gw_nh_obj *u = s->under;
@@ -136,9 +139,8 @@ void vxlan_send(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out,
 	memset(o->reserved, 0, sizeof(o->reserved));
 	memcpy(o->vni_word, &s->tun->vni_word, 4);
 	m->ol_flags = 0;
-	uint16_t port = s->under->nh.port;
-	s->nh = NULL;
-	gw_tx(w, out, port, m, GW_DEC_FORWARD);
+	/* The choice stays for the next fragment of the same packet (ip asks egress again for the next packet). */
+	gw_tx(w, out, u->nh.port, m, GW_DEC_FORWARD);
 }
 
 bool vxlan_icmp_source(struct gw_worker *w, const struct gw_pkt *p, uint8_t family, void *src)
