@@ -24,6 +24,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "bench_util.h"
 #include "gw_dp.h"
 
 #define N4 1000000u
@@ -41,18 +42,7 @@ static uint8_t *len4;
 static unsigned n_pfx4;
 static uint32_t *dst4;       /* random destinations inside installed prefixes (host order) */
 static uint8_t (*dst6)[16];
-static uint64_t rnd_state = 88172645463325252ull;
 static uint32_t dst_mask = ~0u; /* --hot: every packet to one destination (tables in cache) */
-
-static uint64_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
-}
-
-static double now_s(void) { return (double)rte_rdtsc() / (double)rte_get_tsc_hz(); }
 
 /* Prefix lengths roughly like a full table: 58% /24, 38% /17-/23, 2% /16 and shorter, 2% longer than /24. */
 static uint8_t plen4(void)
@@ -237,15 +227,6 @@ static inline void gen(struct rte_mbuf *m, bool v6, uint32_t *k)
 	(*k)++;
 }
 
-/* CPU time of this thread in TSC cycles: the machine is shared, wall-clock cycles would count the time
- * other processes ran on our core. */
-static uint64_t cpu_cycles(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)(((double)ts.tv_sec + (double)ts.tv_nsec / 1e9) * (double)rte_get_tsc_hz());
-}
-
 /* Runs one loop for `secs` of CPU time; returns cycles per packet. */
 static double run(uint16_t port, enum mode mode, bool v6, double secs, double *mpps)
 {
@@ -282,25 +263,9 @@ static double run(uint16_t port, enum mode mode, bool v6, double secs, double *m
 	return cyc / (double)n;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static uint16_t ring_port(const char *name, struct rte_mempool *mp, bool v6)
 {
-	uint16_t port;
-	if (rte_eal_hotplug_add("vdev", name, "") < 0 || rte_eth_dev_get_port_by_name(name, &port) < 0) {
-		fprintf(stderr, "%s: cannot attach\n", name);
-		exit(1);
-	}
-	struct rte_eth_conf conf = {0};
-	if (rte_eth_dev_configure(port, 1, 1, &conf) < 0 || rte_eth_rx_queue_setup(port, 0, 1024, 0, NULL, mp) < 0 ||
-	    rte_eth_tx_queue_setup(port, 0, 1024, 0, NULL) < 0 || rte_eth_dev_start(port) < 0) {
-		fprintf(stderr, "%s: cannot start\n", name);
-		exit(1);
-	}
+	uint16_t port = ring_start(name, mp);
 	/* fill the loop with packets (UDP, 64-byte frames) */
 	for (unsigned i = 0; i < IN_FLIGHT; i++) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
@@ -339,36 +304,11 @@ static uint16_t ring_port(const char *name, struct rte_mempool *mp, bool v6)
 
 int main(int argc, char **argv)
 {
-	bool json = false;
-	double secs = 1.0;
-	int eal_argc = 1;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (!strcmp(argv[i], "--hot"))
-			dst_mask = 0;
-		else if (!strcmp(argv[i], "--secs") && i + 1 < argc)
-			secs = atof(argv[++i]);
-		else if (!strcmp(argv[i], "--")) {
-			eal_argc = i;
-			break;
-		}
-	}
-	/* EAL args after "--" (the wrapper picks hugepages or --no-huge); argv[eal_argc] is the "--" */
-	char **eal = argv + eal_argc;
-	int n_eal = argc - eal_argc;
-	if (eal_argc == 1) {
-		static char *dflt[] = {"pipeline-ceiling", "--no-huge", "--no-shconf", "--no-pci", "--no-telemetry", "-l", "0",
-				       "-m", "2048", "--log-level=*:error"};
-		eal = dflt;
-		n_eal = 10;
-	} else {
-		eal[0] = argv[0];
-	}
-	if (rte_eal_init(n_eal, eal) < 0) {
-		fprintf(stderr, "EAL init failed\n");
-		return 1;
-	}
+	struct bench_args args = bench_init(argc, argv, "--hot", "2048"); /* --hot: every packet to one destination */
+	bool json = args.json;
+	double secs = args.secs;
+	if (args.flag)
+		dst_mask = 0;
 	struct gw_dp_params p = {.max_vrfs = 1, .max_routes4 = N4 + 16, .max_routes6 = N6 + 16, .max_nexthops = N_NH,
 				 .max_groups = N_GROUPS, .max_neighbors = 1024, .n_workers = 1, .socket_id = 0,
 				 .trie_groups4 = 80000, .trie_groups6 = 120000};
@@ -415,10 +355,8 @@ int main(int argc, char **argv)
 	double med[2][3], mpps[2][3];
 	for (int v = 0; v < 2; v++)
 		for (int m = 0; m < 3; m++) {
-			qsort(cyc[v][m], REPS, sizeof(double), cmp_d);
-			qsort(mp_[v][m], REPS, sizeof(double), cmp_d);
-			med[v][m] = cyc[v][m][REPS / 2];
-			mpps[v][m] = mp_[v][m][REPS / 2];
+			med[v][m] = median(cyc[v][m], REPS);
+			mpps[v][m] = median(mp_[v][m], REPS);
 		}
 	struct under_traffic u = program_under_traffic(p4);
 	const struct gw_port_counters *c4 = gw_worker_counters(w, p4), *c6 = gw_worker_counters(w, p6);

@@ -24,6 +24,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "fuzz_heap.h"
 #include "ip/ip.h"
 #include "neigh/neigh.h"
 
@@ -35,19 +36,8 @@
 #define BAD_PORT 32
 #define MAX_ROUTES 24
 
-/* Stops the run with the failed check and the step it happened at: libFuzzer keeps the input. */
-#define EXPECT(c, ...)                                                                                      \
-	do {                                                                                                \
-		if (!(c)) {                                                                                 \
-			fprintf(stderr, "fuzz_tables: step %u: %s (%s:%d): ", step, #c, __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                                                       \
-			fputc('\n', stderr);                                                                \
-			abort();                                                                            \
-		}                                                                                           \
-	} while (0)
 
 static struct rte_mempool *mp;
-static unsigned step;
 
 /* ---- input ---- */
 struct in {
@@ -929,25 +919,12 @@ static void op_packet(struct in *in)
 	expect_events(miss, miss_port);
 }
 
-static size_t heap_in_use(void)
-{
-	struct rte_malloc_socket_stats s;
-	rte_malloc_get_socket_stats((int)rte_socket_id(), &s);
-	return s.heap_allocsz_bytes;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	char *eal[] = {"fuzz", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-l", "0", "-m", "512",
-		       "--log-level=*:error"};
-	if (rte_eal_init(10, eal) < 0)
-		abort();
-	mp = rte_pktmbuf_pool_create("fuzz_tables", 255, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, 0);
-	if (!mp)
-		abort();
+	mp = fuzz_eal_init("fuzz_tables", 255);
 	return 0;
 }
 
@@ -961,7 +938,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&M, 0, sizeof(M));
 	M.tight = cfg & 1;
 	step = 0;
-	size_t heap0 = heap_in_use();
+	size_t heap0 = fuzz_heap_in_use();
 	/* Pools sized for the route limit (24 routes: IPv4 2 levels, IPv6 14 levels each), or tight ones that run
 	 * out (the documented -ENOSPC path). */
 	struct gw_dp_params p = {.max_vrfs = N_VRFS, .max_routes4 = MAX_ROUTES, .max_routes6 = MAX_ROUTES,
@@ -1008,6 +985,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hold_end();
 	gw_worker_free(w);
 	gw_dp_free(dp);
-	EXPECT(heap_in_use() == heap0, "teardown left %zd bytes of the DPDK heap allocated", heap_in_use() - heap0);
+	EXPECT(fuzz_heap_in_use() == heap0, "teardown left %zd bytes of the DPDK heap allocated", fuzz_heap_in_use() - heap0);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "ip/ip.h"
 #include "tests.h"
 #include "vpc/gw_vpc.h"
+#include "vxlan/gw_vxlan.h"
 
 static struct rte_mempool *vpool(void)
 {
@@ -427,6 +428,41 @@ static void test_updates_under_readers(void)
 	gw_dp_free(dp);
 }
 
+/* An error the gateway answers an admitted packet with (TTL 1: time exceeded, sent back into the source VPC by the
+ * overlay's ICMP path) is not traffic of the peering: neither the peering nor the source VPC counts it as routed. */
+static void test_icmp_error_not_counted(void)
+{
+	static struct run r;
+	run_begin(&r);
+	struct gw_vtep vt = {.ip = htonl(0xc0000201), .mac = {{2, 0xaa, 0, 0, 0, 1}}};
+	CHECK_EQ(gw_dp_vtep_set(r.dp, &vt), 0);
+	struct gw_ip b = v4(0x0a020000), a = v4(0x0a010000);
+	CHECK_EQ(gw_dp_peering_route_set(r.dp, 1, &b, 16, 7, 2), 0);
+	CHECK_EQ(gw_dp_peering_source_set(r.dp, 1, 7, &a, 16), 0);
+	struct gw_ip src = v4(0x0a010005), dst = v4(0x0a020009);
+	struct gw_meta md = {.vrf = 1, .vpc = 2};
+	struct gw_pkt p = {.m = frame(&src, &dst), .md = &md, .inp = gw_dp_port(r.dp, 0), .l3 = 14,
+			   .etype = RTE_ETHER_TYPE_IPV4};
+	struct rte_ipv4_hdr *h = rte_pktmbuf_mtod_offset(p.m, struct rte_ipv4_hdr *, 14);
+	h->time_to_live = 1;
+	h->hdr_checksum = 0;
+	h->hdr_checksum = rte_ipv4_cksum(h);
+	memset(r.out.n, 0, sizeof(r.out.n));
+	gw_ip4_input(r.w, &p, &r.out);
+	CHECK_EQ(r.out.n[1], 1); /* the error, back towards A's 10.1/16 in VRF 1 */
+	CHECK_EQ(gw_worker_counters(r.w, 0)->drops[GW_DROP_TTL_EXCEEDED], 1);
+	for (unsigned i = 0; i < GW_MAX_PORTS; i++)
+		rte_pktmbuf_free_bulk(r.out.pkts[i], r.out.n[i]);
+	struct gw_vpc_peering_counters pc;
+	struct gw_vpc_counters ca;
+	gw_dp_vpc_peering_counters(r.dp, 7, &pc);
+	gw_dp_vpc_counters(r.dp, 1, &ca);
+	CHECK_EQ(pc.packets, 0);
+	CHECK_EQ(ca.rx_packets, 1);
+	CHECK_EQ(ca.tx_packets, 0);
+	run_end(&r);
+}
+
 const struct gw_test gw_tests_vpc[] = {
 	{"vpc: a peering admits A's exposed source to B's prefix, routed in B's VRF, counted", test_classify_hit},
 	{"vpc: default expose 0.0.0.0/0 on both sides", test_default_expose},
@@ -435,5 +471,6 @@ const struct gw_test gw_tests_vpc[] = {
 	{"vpc: longest match over nested peering routes, replace and delete", test_longest_match},
 	{"vpc: table writes answer typed errors", test_table_errors},
 	{"vpc: readers on another thread while the writer republishes", test_updates_under_readers},
+	{"vpc: an ICMP error about an admitted packet is not counted as the peering's traffic", test_icmp_error_not_counted},
 	{NULL, NULL},
 };

@@ -109,10 +109,11 @@ static void emit(struct emit *e, gw_u128 lo, uint32_t val)
 	e->val[e->n++] = val;
 }
 
-/* Expands sorted routes of one family (values vals[i]) into disjoint ranges where each address carries the value
- * of its longest covering route. Prefixes nest or are disjoint, so an open-prefix stack (depth ≤ width + 1)
+/* Expands sorted routes r[from .. to) of one family (values vals[i]) into disjoint ranges where each address
+ * carries the value of its longest covering route. Prefixes nest or are disjoint, so an open-prefix stack (depth ≤ width + 1)
  * is enough. */
-static void expand(const struct vpc_entry *r, const uint32_t *vals, uint32_t n, uint8_t v6, struct emit *e)
+static void expand(const struct vpc_entry *r, const uint32_t *vals, uint32_t from, uint32_t to, uint8_t v6,
+		   struct emit *e)
 {
 	struct {
 		gw_u128 end;
@@ -122,7 +123,7 @@ static void expand(const struct vpc_entry *r, const uint32_t *vals, uint32_t n, 
 	gw_u128 max = family_max(v6);
 	e->n = 0;
 	emit(e, 0, 0);
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = from; i < to; i++) {
 		while (sp && st[sp - 1].end < r[i].lo) {
 			gw_u128 end = st[--sp].end;
 			if (end != max)
@@ -202,10 +203,10 @@ static int build(const struct gw_dp *dp, struct vpc_wvrf *wv, struct vpc_snap **
 
 	/* sizes: count the ranges first (expand twice is cheaper than guessing) */
 	struct emit e4 = {elo, eval, 0};
-	expand(R, vals, n4r, 0, &e4);
+	expand(R, vals, 0, n4r, 0, &e4);
 	uint32_t n4 = n4r ? e4.n : 0;
 	struct emit e6 = {elo, eval, 0};
-	expand(R + n4r, vals + n4r, nr - n4r, 1, &e6);
+	expand(R, vals, n4r, nr, 1, &e6);
 	uint32_t n6 = nr - n4r ? e6.n : 0;
 	/* a target's merged sources are at most its peering's raw ones (targets and sources both sorted by peering) */
 	uint32_t ns4 = 0, ns6 = 0;
@@ -230,10 +231,10 @@ static int build(const struct gw_dp *dp, struct vpc_wvrf *wv, struct vpc_snap **
 	struct vpc_s4 *s4 = (struct vpc_s4 *)(blob + o_s4);
 	struct vpc_s6 *s6 = (struct vpc_s6 *)(blob + o_s6);
 
-	expand(R, vals, n4r, 0, &e4);
+	expand(R, vals, 0, n4r, 0, &e4);
 	for (uint32_t i = 0; i < n4; i++)
 		r4[i] = (struct vpc_r4){(uint32_t)elo[i], eval[i]};
-	expand(R + n4r, vals + n4r, nr - n4r, 1, &e6);
+	expand(R, vals, n4r, nr, 1, &e6);
 	for (uint32_t i = 0; i < n6; i++)
 		r6[i] = (struct vpc_r6){.lo = elo[i], .val = eval[i]};
 

@@ -164,6 +164,7 @@ void vxlan_icmp_send(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out 
 	/* Towards the offending packet's source, in the VPC it came from (classify may have moved md->vrf on). */
 	p->md->vrf = p->md->vpc - 1;
 	p->md->fib_family = 0;
+	p->md->peering = 0; /* the gateway's own error is no peering's traffic (the vpc module's counters) */
 	if (!gw_ip_output(w, p, out, family))
 		gw_drop(w, p, GW_DROP_VXLAN_ICMP_NO_ROUTE);
 }
