@@ -4,7 +4,8 @@
 //
 //   gwvx-A: vx100 (VNI 100, 10.10.0.5/16, MAC ..:09) on ha 10.0.1.2 --veth-- ga [gateway port A 10.0.1.1]
 //   gwvx-B: vx200 (VNI 200, 10.20.0.7/16, MAC ..:07) on hb 10.0.2.2 --veth-- gb [gateway port B 10.0.2.1]
-//   gateway VTEP 192.0.2.1 (RMAC 02:aa:..:01); VNIs 100 and 200 -> VRF 1: 10.20/16 via tunnel 5, 10.10/16 via tunnel 6
+//   gateway VTEP 192.0.2.1 (RMAC 02:aa:..:01); VNI 100 -> VPC A (VRF 1), VNI 200 -> VPC B (VRF 2), peered (peering 1):
+//   B's 10.20/16 via tunnel 5 in VRF 2, A's 10.10/16 via tunnel 6 in VRF 1 (also the way back for ICMP errors)
 import { expect } from 'chai';
 import { NativeDataplane } from '../../agent/src/dataplane/native.ts';
 import type { PortInfo } from '../../agent/src/dataplane/api.ts';
@@ -59,6 +60,7 @@ describe('dataplane VXLAN with Linux kernel VTEPs (af_packet ports, in-process a
     await must('ip', ['-n', lab.nsA, 'neigh', 'replace', '10.0.1.1', 'lladdr', pa.mac, 'dev', lab.hA, 'nud', 'permanent']);
     await must('ip', ['-n', lab.nsB, 'neigh', 'replace', '10.0.2.1', 'lladdr', pb.mac, 'dev', lab.hB, 'nud', 'permanent']);
     expect(dp.addVrf(1)).to.equal('ok');
+    expect(dp.addVrf(2)).to.equal('ok');
     expect(dp.setNexthops([{ id: 1, port: pa.id }, { id: 2, port: pb.id }])).to.deep.equal(['ok', 'ok']);
     expect(dp.setTunnels([
       { id: 5, vni: 200, vtep: '10.0.2.2', mac: LEAF_B_MAC },
@@ -70,12 +72,21 @@ describe('dataplane VXLAN with Linux kernel VTEPs (af_packet ports, in-process a
       { op: 'add', vrf: 0, prefix: '10.0.1.0/24', target: { kind: 'unicast', group: 1 } },
       { op: 'add', vrf: 0, prefix: '10.0.2.0/24', target: { kind: 'unicast', group: 2 } },
       { op: 'add', vrf: 0, prefix: '192.0.2.1/32', target: { kind: 'local' } },
-      { op: 'add', vrf: 1, prefix: '10.20.0.0/16', target: { kind: 'unicast', group: 5 } },
+      { op: 'add', vrf: 2, prefix: '10.20.0.0/16', target: { kind: 'unicast', group: 5 } },
       { op: 'add', vrf: 1, prefix: '10.10.0.0/16', target: { kind: 'unicast', group: 6 } },
     ]).every((r) => r === 'ok')).to.equal(true);
     expect(dp.setNeighbors([{ port: pa.id, ip: '10.0.1.2', mac: hA }, { port: pb.id, ip: '10.0.2.2', mac: hB }])).to.deep.equal(['ok', 'ok']);
     expect(dp.setVteps([{ ip: '192.0.2.1', mac: RMAC }])).to.deep.equal(['ok']);
-    expect(dp.setVnis([{ vni: 100, vrf: 1 }, { vni: 200, vrf: 1 }])).to.deep.equal(['ok', 'ok']);
+    expect(dp.setVnis([{ vni: 100, vrf: 1 }, { vni: 200, vrf: 2 }])).to.deep.equal(['ok', 'ok']);
+    // Decapsulated traffic only crosses a peering: each side exposes its hosts to the other.
+    expect(dp.setPeeringRoutes([
+      { vrf: 1, prefix: '10.20.0.0/16', peering: 1, dstVrf: 2 },
+      { vrf: 2, prefix: '10.10.0.0/16', peering: 1, dstVrf: 1 },
+    ])).to.deep.equal(['ok', 'ok']);
+    expect(dp.setPeeringSources([
+      { vrf: 1, peering: 1, prefix: '10.10.0.0/16' },
+      { vrf: 2, peering: 1, prefix: '10.20.0.0/16' },
+    ])).to.deep.equal(['ok', 'ok']);
     await leaf(lab.nsA, 'gwvx-v100', 100, '10.0.1.2', LEAF_A_MAC, '10.10.0.5/16', '10.10.0.1', '10.20.0.0/16');
     await leaf(lab.nsB, 'gwvx-v200', 200, '10.0.2.2', LEAF_B_MAC, '10.20.0.7/16', '10.20.0.1', '10.10.0.0/16');
     dp.startWorkers();
