@@ -152,7 +152,7 @@ describe('evpn: netdevs', () => {
 
 describe('evpn: document checks FRR imposes', () => {
   const svc = (backend: 'vrf' | 'netns'): EvpnService => new EvpnService('gw1', backend, () => undefined, undefined, async () => undefined, pino({ level: 'silent' }));
-  it('refuses names longer than FRR VRF names, at their path (a VPC named default is the document validation's)', () => {
+  it('refuses names longer than FRR VRF names, at their path (a VPC named default is checked by the document validation)', () => {
     const d = doc();
     d.vpcs[1]!.name = 'x'.repeat(36);
     const p = svc('netns').validate(d);
