@@ -1,5 +1,6 @@
-// The agent as the overlay CPI test runs it: vpc-gatewayd's features plus `ovl-vpcs`, a test-side stand-in for
-// features/evpn's zebra-VRF map (ZEBRA_VRFS) and features/vpc's directory (VPCS) until those merge. The VPCs come
+// The agent as the overlay CPI test runs it: vpc-gatewayd's features with `ovl-vpcs` in place of features/vpc and
+// features/evpn: the test runs zebra and its VRF netns itself (harness.ts), so a test-side stand-in provides the
+// zebra-VRF map (ZEBRA_VRFS) and the VPC directory (VPCS) those features provide in the product. The VPCs come
 // from OVL_VPCS (JSON: FRR instance and { name, vni, vrf } per VPC); each gets its dataplane VRF, and a zebra VRF
 // maps to the VPC of its name, as zebra's `show vrf` lists it (netns backend: one netns per VRF).
 import { execFileSync } from 'node:child_process';
@@ -55,4 +56,5 @@ class OvlVpcs implements Component, VpcLookup {
 
 const ovlVpcs: FeatureModule = { name: 'ovl-vpcs', components: (ctx) => [new OvlVpcs(ctx)] };
 // Before routing, as the real features must be: a restarted agent's zebra replays at once.
-void runDaemon(FEATURE_MODULES.flatMap((f) => (f.name === 'routing' ? [ovlVpcs, f] : [f])));
+const replaced = new Set(['vpc', 'evpn']);
+void runDaemon(FEATURE_MODULES.flatMap((f) => (replaced.has(f.name) ? [] : f.name === 'routing' ? [ovlVpcs, f] : [f])));
