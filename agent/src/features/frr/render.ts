@@ -6,6 +6,7 @@ import type { DesiredState, StaticRoute } from '../../config/model.ts';
 import { problem, type Problem } from '../../config/problem.ts';
 import { parseIp, parsePrefix } from '../../dataplane/addr.ts';
 import type { FrrBootOptions } from './options.ts';
+import { FRR_DEFAULTS, template } from './templates.ts';
 
 export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPaths'> &
   Partial<Pick<FrrBootOptions, 'redistributeConnected'>> & {
@@ -15,8 +16,8 @@ export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPa
     interfaces?: Readonly<Record<string, string>>;
   };
 
-/** bfdd's defaults (FRR 8.4). */
-const BFD_DEFAULTS = { detectMultiplier: 3, intervalMs: 300 };
+/** bfdd's defaults (FRR 8.4, frr/defaults.json). */
+const BFD_DEFAULTS = FRR_DEFAULTS.bfd;
 
 /** What the renderer cannot express: static routes in VPCs (no VRFs in FRR yet) when it realizes static routes. */
 export function renderProblems(spec: DesiredState, o: Pick<RenderOptions, 'staticRoutes'>): Problem[] {
@@ -27,7 +28,7 @@ export function renderProblems(spec: DesiredState, o: Pick<RenderOptions, 'stati
 }
 
 /** staticd's default distance: not shown by `show running-config`, so never rendered (frr-reload would re-add it). */
-const STATIC_DISTANCE = 1;
+const STATIC_DISTANCE = FRR_DEFAULTS.staticDistance;
 
 /**
  * `ip route` / `ipv6 route` lines of one static route in the canonical text `show running-config` prints, one
@@ -48,12 +49,7 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
   const out: string[] = [];
   const line = (s: string): void => void out.push(s);
   const ifname = (port: string): string => o.interfaces?.[port] ?? port;
-  line('frr defaults traditional');
-  line(`hostname ${g.name}`);
-  // Explicit both ways: frr-reload.py turns an absent line into the default, i.e. forwarding ON.
-  line(o.kernelForwarding ? 'ip forwarding' : 'no ip forwarding');
-  line(o.kernelForwarding ? 'ipv6 forwarding' : 'no ipv6 forwarding');
-  line('!');
+  out.push(...template('head', { hostname: g.name, no: o.kernelForwarding ? '' : 'no ' }));
 
   // Underlay static routes go to zebra like BGP's, so zebra arbitrates by distance and the plugin hands the
   // winner to the dataplane; a removed static falls back to the next best route. VPC routes are not realized.
@@ -81,24 +77,7 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
 
   const v4 = g.neighbors.filter((n) => isIP(n.ip) === 4);
   const v6 = g.neighbors.filter((n) => isIP(n.ip) === 6);
-  line(`router bgp ${g.asn}`);
-  line(` bgp router-id ${g.routerId}`);
-  // Debian's FRR defaults to RFC 8212 behaviour: without this, eBGP sessions exchange nothing until policies exist.
-  line(' no bgp ebgp-requires-policy');
-  line(' no bgp default ipv4-unicast');
-  // ECMP across leafs in different ASes.
-  line(' bgp bestpath as-path multipath-relax');
-  // Only advertise what the dataplane accepted (the zebra plugin completes a refused route as failed).
-  line(' bgp suppress-fib-pending');
-  // Session resets (BFD down, notifications) land in the gateway log with their reason: the timeline an
-  // operator needs when traffic stopped for longer than the failover (`traditional` defaults leave it off).
-  line(' bgp log-neighbor-changes');
-  // Graceful restart (RFC 4724): when our bgpd (or all of FRR) restarts, the leafs keep forwarding to us on
-  // the routes we announced, and zebra keeps bgpd's routes while it is away (zebra client graceful restart).
-  // preserve-fw-state sets the F bit (section 3): it is true here, the dataplane forwards on across the restart.
-  // Timers stay FRR's defaults (restart 120 s, stale path 360 s), which `show running-config` omits.
-  line(' bgp graceful-restart');
-  line(' bgp graceful-restart preserve-fw-state');
+  out.push(...template('bgp-global', { asn: g.asn, routerId: g.routerId }));
   for (const n of g.neighbors) {
     line(` neighbor ${n.ip} remote-as ${n.asn}`);
     if (n.port) line(` neighbor ${n.ip} update-source ${ifname(n.port)}`);
