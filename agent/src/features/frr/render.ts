@@ -6,6 +6,7 @@ import type { DesiredState, StaticRoute } from '../../config/model.ts';
 import { problem, type Problem } from '../../config/problem.ts';
 import { parseIp, parsePrefix } from '../../dataplane/addr.ts';
 import type { FrrBootOptions } from './options.ts';
+import { EVPN_ROUTE_MAPS, effectiveSession, maximumPrefixLine, renderPolicies } from './policy.ts';
 import { FRR_DEFAULTS, template } from './templates.ts';
 
 export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPaths'> &
@@ -14,6 +15,10 @@ export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPa
     staticRoutes?: boolean;
     /** Kernel interface of a port where it is not the port's name (a boot port with its own `tapName`). */
     interfaces?: Readonly<Record<string, string>>;
+    /** Contents of the secret files the document references (passwordFile), read by the caller. */
+    secrets?: Readonly<Record<string, string>>;
+    /** Drained (RFC 8326): `bgp graceful-shutdown`. */
+    drained?: boolean;
   };
 
 /** bfdd's defaults (FRR 8.4, frr/defaults.json). */
@@ -75,34 +80,74 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
     line('!');
   }
 
+  out.push(...renderPolicies(spec));
+
   const v4 = g.neighbors.filter((n) => isIP(n.ip) === 4);
   const v6 = g.neighbors.filter((n) => isIP(n.ip) === 6);
+  const sessions = new Map(g.neighbors.map((n) => [n.ip, effectiveSession(n, spec)]));
   out.push(...template('bgp-global', { asn: g.asn, routerId: g.routerId }));
+  // RFC 8326: GRACEFUL_SHUTDOWN on everything announced to eBGP peers, local-preference 0 on what they send.
+  if (o.drained) line(' bgp graceful-shutdown');
   for (const n of g.neighbors) {
+    const s = sessions.get(n.ip)!;
     line(` neighbor ${n.ip} remote-as ${n.asn}`);
     if (n.port) line(` neighbor ${n.ip} update-source ${ifname(n.port)}`);
-    if (n.bfdProfile) {
+    if (s.passwordFile !== undefined) {
+      const pw = o.secrets?.[s.passwordFile];
+      if (pw === undefined) throw new Error(`no secret read from ${s.passwordFile}`);
+      line(` neighbor ${n.ip} password ${pw}`);
+    }
+    if (s.ttlSecurityHops !== undefined) line(` neighbor ${n.ip} ttl-security hops ${s.ttlSecurityHops}`);
+    if (s.bfdProfile) {
       line(` neighbor ${n.ip} bfd`);
-      line(` neighbor ${n.ip} bfd profile ${n.bfdProfile}`);
+      line(` neighbor ${n.ip} bfd profile ${s.bfdProfile}`);
     }
   }
+  if (g.frrFragments?.routerBgp) for (const l of fragmentLines(g.frrFragments.routerBgp)) line(` ${l}`);
+  const family = (n: { ip: string }): void => {
+    const s = sessions.get(n.ip)!;
+    line(`  neighbor ${n.ip} activate`);
+    // Keeps what the neighbor sent before policy (received-routes): what was filtered stays visible and counted.
+    line(`  neighbor ${n.ip} soft-reconfiguration inbound`);
+    line(`  neighbor ${n.ip} route-map ${s.import} in`);
+    line(`  neighbor ${n.ip} route-map ${s.export} out`);
+    line(`  ${maximumPrefixLine(n.ip, s.maximumPrefix)}`);
+  };
   line(' !');
   line(' address-family ipv4 unicast');
   // The router-id is the gateway's loopback (protocol) address, put on lo by the interface manager.
   line(`  network ${g.routerId}/32`);
+  // The VTEP is the overlay's tunnel endpoint: the fabric must reach it (default export lets it out).
+  if (g.vtep && g.vtep.ip !== g.routerId) line(`  network ${g.vtep.ip}/32`);
   if (o.redistributeConnected) line('  redistribute connected');
-  for (const n of v4) line(`  neighbor ${n.ip} activate`);
+  for (const n of v4) family(n);
   line(`  maximum-paths ${o.maximumPaths}`);
   line(' exit-address-family');
   if (v6.length > 0) {
     line(' !');
     line(' address-family ipv6 unicast');
     if (o.redistributeConnected) line('  redistribute connected');
-    for (const n of v6) line(`  neighbor ${n.ip} activate`);
+    for (const n of v6) family(n);
     line(`  maximum-paths ${o.maximumPaths}`);
     line(' exit-address-family');
   }
   line('exit');
   line('!');
+  if (g.frrFragments?.global) {
+    for (const l of fragmentLines(g.frrFragments.global)) line(l);
+    line('!');
+  }
   return out.join('\n') + '\n';
 }
+
+/** A fragment's lines as written, without trailing blanks and empty lines. */
+export function fragmentLines(text: string): string[] {
+  return text.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+}
+
+/** The rendered config with every neighbor password replaced: what the API, the CLI and logs may show. */
+export function redactSecrets(text: string): string {
+  return text.replace(/^( neighbor \S+ password )\S+$/gm, '$1<redacted>');
+}
+
+export { EVPN_ROUTE_MAPS };
