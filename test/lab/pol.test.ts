@@ -4,8 +4,8 @@
 //            10.255.1.1/32, 10.11.0.0/24, 192.0.2.0/24 (outside the gateway's import policy)
 //   leaf1 AS 65001 --eth1-----------eth1-- gw AS 65000 --eth2-----------eth1-- leaf2 AS 65002
 //      |  10.0.1.0/31  (GTSM, ttl-security hops 1)      router-id 10.255.0.9        10.0.2.0/31 (TCP MD5)
-//      |                                                 10.99.0.0/24 (raw fragment)   |   10.255.2.2/32, 10.12.0.0/24,
-//      +--eth2-------------------- 10.0.12.0/31 -------------------------------eth2---+   10.99.0.0/24 (second path)
+//      |                                                 10.99.0.1/32 (raw fragment)   |   10.255.2.2/32, 10.12.0.0/24,
+//      +--eth2-------------------- 10.0.12.0/31 -------------------------------eth2---+   10.99.0.1/32 (second path)
 //                                         | eth3 10.0.3.0/31
 //                                     peer (GoBGP) AS 65010: maximum-prefix 3 at the gateway
 //
@@ -13,7 +13,7 @@
 // announces to each leaf only what it originates (no transit between leafs, RFC 8212 on); a TCP MD5 password it
 // reads from a secret file brings leaf2's session up, a wrong or missing one keeps it down (kernel counters say
 // why) and the password never shows; a leaf that stops sending with TTL 255 is refused (GTSM); drain moves
-// leaf1's best path for 10.99.0.0/24 off the gateway (RFC 8326) and undrain back; a peer over its
+// leaf1's best path for 10.99.0.1/32 off the gateway (RFC 8326) and undrain back; a peer over its
 // maximum-prefix is torn down (log line, status condition, metric) and comes back after the restart interval;
 // a raw fragment FRR refuses is a 422 at its path.
 import { expect } from 'chai';
@@ -46,6 +46,7 @@ describe('lab: pol (BGP import/export policy, MD5, GTSM, drain, maximum-prefix, 
   const lab = labScenario('pol.clab.yml');
   const leaf1 = lab.netns('leaf1');
   const peerNs = lab.netns('peer');
+  const leaf2 = lab.netns('leaf2');
   const gobgp = (...args: string[]): Promise<string> => must('ip', ['netns', 'exec', peerNs, 'gobgp', ...args]);
   let gw: GatewayNode;
   let secrets: string;
@@ -53,9 +54,9 @@ describe('lab: pol (BGP import/export policy, MD5, GTSM, drain, maximum-prefix, 
   const state = async (peer: string): Promise<string | undefined> => (await bgpState(gw)).find((p) => p.peer === peer)?.state;
   const established = (peer: string, timeoutMs = 60_000): Promise<unknown> =>
     waitFor(`${peer} Established`, async () => (await state(peer)) === 'Established', timeoutMs);
-  /** A TcpExt counter of the gateway's network namespace (nstat -a: absolute values). */
-  const tcpExt = async (name: string): Promise<number> => {
-    const out = await must('ip', ['netns', 'exec', gw.netns, 'nstat', '-az', name]);
+  /** A TcpExt counter of a node's network namespace (nstat -a: absolute values). */
+  const tcpExt = async (name: string, ns = gw.netns): Promise<number> => {
+    const out = await must('ip', ['netns', 'exec', ns, 'nstat', '-az', name]);
     return Number(new RegExp(`${name}\\s+(\\d+)`).exec(out)?.[1] ?? NaN);
   };
   const conditions = async (): Promise<Cond[]> => (await apiGet<{ conditions: Cond[] }>(gw.apiSocket, '/v1/status')).conditions;
@@ -104,20 +105,21 @@ describe('lab: pol (BGP import/export policy, MD5, GTSM, drain, maximum-prefix, 
       async () => {
         const a = await showJson<Adj>(gw.frrInstance, `show bgp ipv4 unicast neighbors ${LEAF1} advertised-routes json`);
         const k = Object.keys(a?.advertisedRoutes ?? {});
-        return k.includes('10.99.0.0/24') && k.includes('10.255.0.9/32') ? k : undefined;
+        return k.includes('10.99.0.1/32') && k.includes('10.255.0.9/32') ? k : undefined;
       },
       30_000,
     );
-    expect(adv.sort()).to.deep.equal(['10.255.0.9/32', '10.99.0.0/24']);
+    expect(adv.sort()).to.deep.equal(['10.255.0.9/32', '10.99.0.1/32']);
     // What leaf1 holds from the gateway: the same two, nothing of leaf2's or the GoBGP peer's.
     const fromGw = await showJson<{ routes?: Record<string, unknown> }>(leaf1, 'show bgp ipv4 unicast neighbors 10.0.1.1 routes json');
-    expect(Object.keys(fromGw?.routes ?? {}).sort()).to.deep.equal(['10.255.0.9/32', '10.99.0.0/24']);
+    expect(Object.keys(fromGw?.routes ?? {}).sort()).to.deep.equal(['10.255.0.9/32', '10.99.0.1/32']);
   });
 
   it('keeps a session whose TCP MD5 password it lacks or gets wrong down, and brings it up with the one from the secret file (RFC 2385)', async () => {
-    // leaf2 signs its segments; the gateway's document names no password file yet: the kernel drops them.
-    const unexpected = await tcpExt('TcpExtTCPMD5Unexpected');
-    await waitFor('signed segments dropped by the gateway', async () => (await tcpExt('TcpExtTCPMD5Unexpected')) > unexpected, 30_000);
+    // leaf2 expects signed segments; the gateway's document names no password file yet: leaf2's kernel drops
+    // the gateway's unsigned connection attempts (RFC 2385 section 2.0: no signature, no segment).
+    const notFound = await tcpExt('TcpExtTCPMD5NotFound', leaf2);
+    await waitFor('unsigned segments dropped by leaf2', async () => (await tcpExt('TcpExtTCPMD5NotFound', leaf2)) > notFound, 60_000);
     expect(await state(LEAF2)).to.not.equal('Established');
 
     const good = join(secrets, 'leaf2.md5');
@@ -137,11 +139,11 @@ describe('lab: pol (BGP import/export policy, MD5, GTSM, drain, maximum-prefix, 
     const wrong = join(secrets, 'leaf2-wrong.md5');
     writeFileSync(wrong, 'not-the-secret\n', { mode: 0o600 });
     doc.gateway.neighbors.find((n) => n.ip === LEAF2)!.passwordFile = wrong;
-    const failures = await tcpExt('TcpExtTCPMD5Failure');
+    const failures = await tcpExt('TcpExtTCPMD5Failure', leaf2);
     await put(doc);
     await waitFor('leaf2 down with the wrong password', async () => (await state(LEAF2)) !== 'Established', 30_000);
-    // The reason: segments whose signature does not match, counted by the gateway's kernel.
-    await waitFor('MD5 signature failures counted', async () => (await tcpExt('TcpExtTCPMD5Failure')) > failures, 60_000);
+    // The reason: the gateway's segments carry a signature that does not match, counted by leaf2's kernel.
+    await waitFor('MD5 signature failures counted', async () => (await tcpExt('TcpExtTCPMD5Failure', leaf2)) > failures, 60_000);
     expect(await state(LEAF2)).to.not.equal('Established');
     const down = (await conditions()).find((c) => c.object === `bgp/${LEAF2}`);
     expect(down).to.deep.include({ status: 'False', reason: 'PeerDown' });
@@ -166,15 +168,17 @@ describe('lab: pol (BGP import/export policy, MD5, GTSM, drain, maximum-prefix, 
     expect(await state(LEAF1)).to.not.equal('Established');
     await vtysh(leaf1, ['-c', 'conf t', '-c', 'router bgp 65001', '-c', 'neighbor 10.0.1.1 ttl-security hops 1']);
     await vtysh(leaf1, ['-c', `clear bgp ipv4 unicast 10.0.1.1`]);
+    // The gateway's own half-open attempt (accepted by leaf1 while it did not check) would otherwise wait out its timers.
+    await vtysh(gw.frrInstance, ['-c', `clear bgp ipv4 unicast ${LEAF1}`]);
     await established(LEAF1, 90_000);
   });
 
-  it('drain moves leaf1 off the gateway for 10.99.0.0/24 (RFC 8326 GRACEFUL_SHUTDOWN), undrain moves it back', async () => {
+  it('drain moves leaf1 off the gateway for 10.99.0.1/32 (RFC 8326 GRACEFUL_SHUTDOWN), undrain moves it back', async () => {
     await established(LEAF1);
     const viaGw = (p: NonNullable<BgpPrefix['paths']>[number]): boolean => p.peer?.peerId === '10.0.1.1';
     // Both paths equal before: the gateway's is one of leaf1's multipaths.
     const before = await waitFor('two paths at leaf1', async () => {
-      const p = await leafPaths(leaf1, '10.99.0.0/24');
+      const p = await leafPaths(leaf1, '10.99.0.1/32');
       return p.length === 2 && p.every((x) => x.multipath || x.bestpath?.overall) ? p : undefined;
     }, 30_000);
     expect(before.find(viaGw)?.locPrf ?? 100).to.equal(100);
@@ -183,7 +187,7 @@ describe('lab: pol (BGP import/export policy, MD5, GTSM, drain, maximum-prefix, 
     expect(d.status).to.equal(200);
     expect(JSON.parse(d.body)).to.deep.include({ drained: true });
     const after = await waitFor('the gateway path at local-preference 0 at leaf1', async () => {
-      const p = await leafPaths(leaf1, '10.99.0.0/24');
+      const p = await leafPaths(leaf1, '10.99.0.1/32');
       const g = p.find(viaGw);
       return g && g.locPrf === 0 ? p : undefined;
     }, 30_000);
@@ -201,17 +205,20 @@ describe('lab: pol (BGP import/export policy, MD5, GTSM, drain, maximum-prefix, 
 
     await apiSend(gw.apiSocket, 'PUT', '/v1/frr/drain', { drained: false });
     await waitFor('both paths equal again at leaf1', async () => {
-      const p = await leafPaths(leaf1, '10.99.0.0/24');
+      const p = await leafPaths(leaf1, '10.99.0.1/32');
       return p.length === 2 && (p.find(viaGw)?.locPrf ?? 100) === 100 && p.every((x) => x.multipath || x.bestpath?.overall);
     }, 30_000);
-    expect((await conditions()).find((c) => c.object === 'frr/drain')).to.equal(undefined);
+    // Health conditions are computed at most once a second: the next computation has no drain.
+    await waitFor('no drain condition', async () => (await conditions()).every((c) => c.object !== 'frr/drain'), 5_000);
   });
 
   it('tears down a peer over its maximum-prefix (log line, status condition, metric) and takes it back after the restart interval', async () => {
     await established(PEER, 90_000);
     for (const p of ['10.60.1.0/24', '10.60.2.0/24']) await gobgp('global', 'rib', 'add', p, 'nexthop', PEER);
     await waitFor('two prefixes from the peer', async () => (await bgpState(gw)).find((p) => p.peer === PEER)?.pfxRcd === 2, 30_000);
-    for (const p of ['10.60.3.0/24', '10.60.4.0/24']) await gobgp('global', 'rib', 'add', p, 'nexthop', PEER);
+    // FRR checks the limit before it counts the prefix being received: the (limit + 1)th is still accepted, the
+    // update after it tears the session down (Cease, maximum number of prefixes reached, RFC 4486 section 4).
+    for (const p of ['10.60.3.0/24', '10.60.4.0/24', '10.60.5.0/24']) await gobgp('global', 'rib', 'add', p, 'nexthop', PEER);
     await waitFor('the limit tripped', async () => (await bgpState(gw)).find((p) => p.peer === PEER)?.maxPrefixExceeded === true, 30_000);
     const cond = await waitFor('MaxPrefixExceeded in /v1/status', async () => (await conditions()).find((c) => c.object === `bgp/${PEER}` && c.reason === 'MaxPrefixExceeded'), 15_000);
     expect(cond.status).to.equal('False');
@@ -221,7 +228,7 @@ describe('lab: pol (BGP import/export policy, MD5, GTSM, drain, maximum-prefix, 
     expect(readFileSync(log, 'utf8')).to.match(/"peer":"10\.0\.3\.0".*"limit":3.*BGP maximum-prefix exceeded|BGP maximum-prefix exceeded.*"peer":"10\.0\.3\.0"/);
 
     // Back under the limit: bgpd lets the session up again after restartMinutes (1).
-    for (const p of ['10.60.3.0/24', '10.60.4.0/24']) await gobgp('global', 'rib', 'del', p);
+    for (const p of ['10.60.3.0/24', '10.60.4.0/24', '10.60.5.0/24']) await gobgp('global', 'rib', 'del', p);
     await established(PEER, 100_000);
     expect(await metric('gw_bgp_neighbor_max_prefix_exceeded', PEER)).to.equal(0);
     await waitFor('the recovery in the gateway log', async () => readFileSync(log, 'utf8').includes('BGP session back after maximum-prefix'), 15_000);

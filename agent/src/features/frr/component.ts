@@ -103,7 +103,9 @@ export class FrrService implements ConfigConsumer, FrrStatusSource {
     const spec = next.spec;
     const ifmgr = this.ctx.registry.find(IFMGR);
     // The router-id is the protocol address: it must exist on lo before bgpd's `network <id>/32` can match.
-    await ifmgr?.set('frr', { loopbackAddresses: [`${spec.gateway.routerId}/32`], vxlans: [], bridges: [] });
+    // So is the VTEP's: bgpd announces a `network` only for a route in the RIB (import-check).
+    const vtep = spec.gateway.vtep && spec.gateway.vtep.ip !== spec.gateway.routerId ? [`${spec.gateway.vtep.ip}/32`] : [];
+    await ifmgr?.set('frr', { loopbackAddresses: [`${spec.gateway.routerId}/32`, ...vtep], vxlans: [], bridges: [] });
     const { secrets, problems } = readSecrets(spec);
     // A secret file changed between validation and now: refused at the field naming it.
     if (problems.length > 0) throw new ConsumerRefusal(problems[0]!.path, problems[0]!.detail);
