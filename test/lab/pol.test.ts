@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { showJson, vtysh } from '../../agent/src/features/frr/vtysh.ts';
 import { apiGet, apiPutConfig, apiSend, bgpState, type GatewayNode } from '../../agent/src/lab/observe.ts';
 import { LAB_RUN } from '../../agent/src/lab/runner.ts';
-import { must, waitFor } from '../../agent/src/lab/sh.ts';
+import { must, run, waitFor } from '../../agent/src/lab/sh.ts';
 import { labScenario, REPO } from './scenario.ts';
 
 type Doc = {
@@ -48,6 +48,7 @@ describe('lab: pol (BGP import/export policy, MD5, GTSM, drain, maximum-prefix, 
   const peerNs = lab.netns('peer');
   const leaf2 = lab.netns('leaf2');
   const gobgp = (...args: string[]): Promise<string> => must('ip', ['netns', 'exec', peerNs, 'gobgp', ...args]);
+  const gwctl = (...args: string[]): ReturnType<typeof run> => run(`${REPO}/bin/gwctl`, ['-s', gw.apiSocket, ...args]);
   let gw: GatewayNode;
   let secrets: string;
 
@@ -183,9 +184,11 @@ describe('lab: pol (BGP import/export policy, MD5, GTSM, drain, maximum-prefix, 
     }, 30_000);
     expect(before.find(viaGw)?.locPrf ?? 100).to.equal(100);
 
-    const d = await apiSend(gw.apiSocket, 'PUT', '/v1/frr/drain', { drained: true });
-    expect(d.status).to.equal(200);
-    expect(JSON.parse(d.body)).to.deep.include({ drained: true });
+    // As an operator does it: gwctl drain (PUT /v1/frr/drain).
+    const d = await gwctl('drain');
+    expect(d.code, d.stderr).to.equal(0);
+    expect(d.stdout).to.match(/^drained since \d{4}-/);
+    expect((await gwctl('show', 'frr')).stdout).to.match(/^drained:\s+yes, since \d{4}-/m);
     const after = await waitFor('the gateway path at local-preference 0 at leaf1', async () => {
       const p = await leafPaths(leaf1, '10.99.0.1/32');
       const g = p.find(viaGw);
@@ -203,7 +206,7 @@ describe('lab: pol (BGP import/export policy, MD5, GTSM, drain, maximum-prefix, 
     }, 30_000);
     expect((await conditions()).find((c) => c.object === 'frr/drain')).to.deep.include({ status: 'False', reason: 'Drained' });
 
-    await apiSend(gw.apiSocket, 'PUT', '/v1/frr/drain', { drained: false });
+    expect((await gwctl('undrain')).stdout.trim()).to.equal('not drained');
     await waitFor('both paths equal again at leaf1', async () => {
       const p = await leafPaths(leaf1, '10.99.0.1/32');
       return p.length === 2 && (p.find(viaGw)?.locPrf ?? 100) === 100 && p.every((x) => x.multipath || x.bestpath?.overall);
