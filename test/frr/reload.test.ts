@@ -45,7 +45,7 @@ describe('frr: rendering, reload without session loss, refusal, supervision', fu
   it('peers with the neighbor of the first generation, and only with it', async () => {
     await established(['10.0.1.0']);
     expect((await bgpState(gw)).map((p) => p.peer)).to.deep.equal(['10.0.1.0']);
-    // leaf1's network arrives in the gateway's RIB (the session exchanges routes on Debian's defaults).
+    // leaf1's network arrives in the gateway's RIB (RFC 8212 on: the document's import policy lets it in).
     await waitFor('10.11.0.0/24 from leaf1', async () => !!(await showJson<Record<string, unknown>>(gw.frrInstance, 'show ip route 10.11.0.0/24 json'))?.['10.11.0.0/24'], 30_000);
   });
 

@@ -273,6 +273,18 @@ describe('management API contract', () => {
       expect(m).to.include('gw_frr_applies_total{result="FRR_CONFIG_INVALID"} 1');
     });
 
+    it('drains and undrains through PUT /v1/frr/drain (RFC 8326), refuses a body without drained at its path', async () => {
+      expect((await call(unix, 'GET', '/v1/frr/drain')).body).to.deep.equal({ drained: false, since: null });
+      const d = await call(unix, 'PUT', '/v1/frr/drain', { drained: true });
+      expect(d.status, d.text).to.equal(200);
+      expect(d.body.drained).to.equal(true);
+      expect((await call(unix, 'GET', '/v1/frr')).body.drain).to.deep.include({ drained: true });
+      const bad = await call(unix, 'PUT', '/v1/frr/drain', { drain: true });
+      expect(bad.status).to.equal(400);
+      expect(bad.text).to.contain('drained');
+      expect((await call(unix, 'PUT', '/v1/frr/drain', { drained: false })).body).to.deep.equal({ drained: false, since: null });
+    });
+
     it('shows BGP and BFD neighbor states from FRR and exports them', async () => {
       const n = (await call(unix, 'GET', '/v1/frr/neighbors')).body;
       expect(n.bgp).to.deep.include({ peer: '10.1.0.2', state: 'Active', pfxRcd: 0 });

@@ -42,16 +42,23 @@ export class FakeCpi implements CpiStatusSource {
 }
 
 export class FakeFrr implements FrrStatusSource {
+  drain: FrrSnapshot['drain'] = { drained: false, since: null };
   snapshot(): FrrSnapshot {
     return {
       instance: 'gwmg', plugin: null, kernelForwarding: false, generation: 1,
       daemons: [{ daemon: 'bgpd', pid: 42, running: true, restarts: 1, lastExit: null }],
       lastApply: { ok: false, at: '2026-01-01T00:00:00.000Z', generation: 2, code: 'FRR_CONFIG_INVALID', detail: 'line 3' },
       counters: { applies: 1, applyFailures: { FRR_CONFIG_INVALID: 1 }, daemonRestarts: 1 },
+      drain: this.drain,
+      fragments: 0,
     };
   }
   config(): string {
     return 'router bgp 65001\n';
+  }
+  async setDrained(drained: boolean): Promise<FrrSnapshot['drain']> {
+    this.drain = { drained, since: drained ? '2026-01-01T00:00:00.000Z' : null };
+    return this.drain;
   }
 }
 

@@ -72,9 +72,11 @@ describe('evpn: FRR text', () => {
     expect(conf).to.contain('vrf A\n vni 5000\nexit-vrf\n!\nvrf B\n vni 6000\nexit-vrf\n!\nvrf C\n vni 7000\nexit-vrf\n!\n');
   });
 
-  it('activates the underlay neighbors for l2vpn evpn with advertise-all-vni inside the default instance, and announces the VTEP', () => {
+  it('activates the underlay neighbors for l2vpn evpn with the overlay route-maps (RFC 8212) and advertise-all-vni inside the default instance, and announces the VTEP', () => {
     const main = conf.slice(conf.indexOf('router bgp 65000\n'), conf.indexOf('\nexit\n', conf.indexOf('router bgp 65000\n')));
-    expect(main).to.contain(' address-family l2vpn evpn\n  neighbor 10.0.1.0 activate\n  advertise-all-vni\n exit-address-family');
+    expect(main).to.contain(
+      ' address-family l2vpn evpn\n  neighbor 10.0.1.0 activate\n  neighbor 10.0.1.0 route-map GW-EVPN-IN in\n  neighbor 10.0.1.0 route-map GW-EVPN-OUT out\n  advertise-all-vni\n exit-address-family',
+    );
     expect(main).to.match(/ address-family ipv4 unicast\n {2}network 10\.255\.0\.1\/32\n {2}network 10\.255\.0\.2\/32\n/);
   });
 

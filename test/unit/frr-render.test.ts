@@ -70,11 +70,11 @@ function block(text: string, head: string): string[] {
 }
 
 describe('FRR rendering', () => {
-  it('renders eBGP that exchanges routes on Debian defaults, with ECMP and FIB suppression', () => {
+  it('keeps RFC 8212 on (no `no bgp ebgp-requires-policy`), with ECMP and FIB suppression', () => {
     const bgp = block(render(), 'router bgp 65000');
+    expect(render()).to.not.contain('ebgp-requires-policy');
     expect(bgp).to.include.members([
       ' bgp router-id 10.255.0.1',
-      ' no bgp ebgp-requires-policy',
       ' no bgp default ipv4-unicast',
       ' bgp bestpath as-path multipath-relax',
       ' bgp suppress-fib-pending',

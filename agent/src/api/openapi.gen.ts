@@ -476,6 +476,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/frr/drain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the gateway is drained (RFC 8326 graceful shutdown of its BGP sessions). */
+        get: operations["getFrrDrain"];
+        /** Drain (true) or undrain (false): while drained, everything the gateway announces carries the GRACEFUL_SHUTDOWN community (RFC 8326) and what it receives gets local-preference 0, so the fabric moves traffic away before a planned restart. Operational state, kept across agent restarts; not part of the document. */
+        put: operations["putFrrDrain"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/log-levels": {
         parameters: {
             query?: never;
@@ -540,6 +558,9 @@ export interface components {
             ports: components["schemas"]["Port"][];
             neighbors: components["schemas"]["BgpNeighbor"][];
             bfdProfiles: components["schemas"]["BfdProfile"][];
+            neighborGroups?: components["schemas"]["NeighborGroup"][];
+            policies?: components["schemas"]["RoutePolicy"][];
+            frrFragments?: components["schemas"]["FrrFragments"];
         };
         Vtep: {
             ip: components["schemas"]["IPv4"];
@@ -553,13 +574,70 @@ export interface components {
             mtu: number;
             addresses: components["schemas"]["Address"][];
         };
-        /** @description A BGP peer given by its address (`ip`, optionally sourced from `port`), or an unnumbered session given by `port` alone: BGP over the port's IPv6 link-local address, IPv4 routes with IPv6 next hops (RFC 8950). One of `ip` and `port` is required (MISSING at `ip` otherwise). */
+        /** @description A BGP peer given by its address (`ip`, optionally sourced from `port`), or an unnumbered session given by `port` alone: BGP over the port's IPv6 link-local address, IPv4 routes with IPv6 next hops (RFC 8950). One of `ip` and `port` is required (MISSING at `ip` otherwise). import/export/maximumPrefix/passwordFile/ttlSecurityHops/bfdProfile set here win over the neighbor group's; where neither sets them, the defaults of docs/bgp-policy.md apply (import: host routes only; export: only what the gateway originates; maximumPrefix 10000, warning 75 %, restart after 5 min). */
         BgpNeighbor: {
             ip?: components["schemas"]["IP"];
             /** @description The peer's AS, or `external` (any AS but the gateway's). */
             asn: components["schemas"]["Asn"] | "external";
-            bfdProfile?: components["schemas"]["Name"];
             port?: components["schemas"]["Name"];
+            group?: components["schemas"]["Name"];
+            import?: components["schemas"]["Name"];
+            export?: components["schemas"]["Name"];
+            maximumPrefix?: components["schemas"]["MaximumPrefix"];
+            passwordFile?: components["schemas"]["SecretFile"];
+            ttlSecurityHops?: number;
+            bfdProfile?: components["schemas"]["Name"];
+        };
+        NeighborGroup: {
+            name: components["schemas"]["Name"];
+            import?: components["schemas"]["Name"];
+            export?: components["schemas"]["Name"];
+            maximumPrefix?: components["schemas"]["MaximumPrefix"];
+            passwordFile?: components["schemas"]["SecretFile"];
+            ttlSecurityHops?: number;
+            bfdProfile?: components["schemas"]["Name"];
+        };
+        MaximumPrefix: {
+            limit: number;
+            warningPercent?: number;
+            restartMinutes?: number;
+        };
+        /** @description Absolute path of a file on the gateway holding a secret (one line); the secret is read when the document is applied and never stored in the document, the audit log or API responses. */
+        SecretFile: string;
+        /** @description BGP community: "asn:value" (both 0..65535, asn below 65535) or a well-known name. */
+        Community: string;
+        /** @description Rules in order, the first that matches decides; a route no rule matches is refused. */
+        RoutePolicy: {
+            name: components["schemas"]["Name"];
+            rules: components["schemas"]["PolicyRule"][];
+        };
+        PolicyRule: {
+            /** @enum {string} */
+            action: "permit" | "deny";
+            /** @description all given conditions must hold; none = every route */
+            match?: {
+                prefixes?: {
+                    prefix: components["schemas"]["Prefix"];
+                    ge?: number;
+                    le?: number;
+                }[];
+                communities?: components["schemas"]["Community"][];
+                /**
+                 * @description routes the gateway originates (empty AS path)
+                 * @enum {string}
+                 */
+                origin?: "gateway";
+            };
+            set?: {
+                localPreference?: number;
+                med?: number;
+                communities?: components["schemas"]["Community"][];
+            };
+        };
+        /** @description Raw FRR configuration for what the model does not cover, checked by FRR (vtysh --dryrun) before anything is applied; a line FRR refuses is reported at its field with FRR's message. Marked in GET /v1/status. */
+        FrrFragments: {
+            global?: string;
+            routerBgp?: string;
         };
         BfdProfile: {
             name: components["schemas"]["Name"];
@@ -967,6 +1045,14 @@ export interface components {
                 vnis: number;
             };
         };
+        DrainRequest: {
+            drained: boolean;
+        };
+        DrainState: {
+            drained: boolean;
+            /** @description when the gateway was drained (ISO 8601), null when not drained */
+            since: string | null;
+        };
         /** @description shape owned by agent/src/features/frr/status.ts (FrrSnapshot) */
         FrrStatus: {
             instance: string;
@@ -994,6 +1080,9 @@ export interface components {
                 };
                 daemonRestarts: number;
             };
+            drain?: components["schemas"]["DrainState"];
+            /** @description lines of raw FRR configuration (frrFragments) in force */
+            fragments?: number;
         };
         FrrNeighbors: {
             bgp: {
@@ -1001,6 +1090,8 @@ export interface components {
                 /** @description FRR state: Established, Active, Connect, Idle ... */
                 state: string;
                 pfxRcd: number;
+                /** @description torn down by its maximum-prefix limit (FRR PfxCt) */
+                maxPrefixExceeded?: boolean;
             }[];
             bfd: {
                 peer: string;
@@ -1888,6 +1979,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FrrNeighbors"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getFrrDrain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description drain state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrainState"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    putFrrDrain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DrainRequest"];
+            };
+        };
+        responses: {
+            /** @description drain state now in force */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrainState"];
                 };
             };
             default: components["responses"]["Problem"];

@@ -34,6 +34,13 @@ export function featuresUsed(doc: DesiredState): { feature: Feature; path: strin
     if (n.bfdProfile !== undefined) use('bfd', `/gateway/neighbors/${i}/bfdProfile`);
   });
   doc.gateway.bfdProfiles.forEach((_, i) => use('bfd', `/gateway/bfdProfiles/${i}`));
+  // Policies, groups and raw fragments only mean something to whoever realizes BGP.
+  (doc.gateway.neighborGroups ?? []).forEach((g, i) => {
+    use('bgp', `/gateway/neighborGroups/${i}`);
+    if (g.bfdProfile !== undefined) use('bfd', `/gateway/neighborGroups/${i}/bfdProfile`);
+  });
+  (doc.gateway.policies ?? []).forEach((_, i) => use('bgp', `/gateway/policies/${i}`));
+  if (doc.gateway.frrFragments) use('bgp', '/gateway/frrFragments');
   if (doc.gateway.vtep) use('vtep', '/gateway/vtep');
   doc.staticRoutes.forEach((_, i) => use('staticRoutes', `/staticRoutes/${i}`));
   doc.vpcs.forEach((_, i) => use('vpcs', `/vpcs/${i}`));

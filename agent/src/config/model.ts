@@ -29,6 +29,83 @@ export interface GatewaySpec {
   ports: Port[];
   neighbors: BgpNeighbor[];
   bfdProfiles: BfdProfile[];
+  /** Settings shared by many neighbors (a fabric's leafs); a neighbor's own setting wins over its group's. */
+  neighborGroups?: NeighborGroup[];
+  /** Route policies (import/export), rendered to FRR prefix-lists, community-lists and route-maps. */
+  policies?: RoutePolicy[];
+  /** Raw FRR configuration for what the model does not cover; checked by FRR before it is applied. */
+  frrFragments?: FrrFragments;
+}
+
+/** What a neighbor or a neighbor group may set; absent everywhere = the documented safe default. */
+export interface SessionSettings {
+  /** Name of a RoutePolicy for what is accepted from the neighbor; default: host routes only (/32, /128). */
+  import?: string;
+  /** Name of a RoutePolicy for what is announced to it; default: only what the gateway originates. */
+  export?: string;
+  maximumPrefix?: MaximumPrefix;
+  /** File holding the TCP MD5 password (RFC 2385); the password itself never is in the document. */
+  passwordFile?: string;
+  /** GTSM (RFC 5082): accept the session only from at most this many hops away. */
+  ttlSecurityHops?: number;
+  bfdProfile?: string;
+}
+
+export interface MaximumPrefix {
+  /** Accepted prefixes per address family beyond which the session is torn down. */
+  limit: number;
+  /** Percentage of the limit at which FRR warns (default 75). */
+  warningPercent?: number;
+  /** Minutes after which a session torn down by the limit comes back (0 = stays down until cleared). */
+  restartMinutes?: number;
+}
+
+export interface NeighborGroup extends SessionSettings {
+  name: string;
+}
+
+/** Rules in order, first match decides; a route no rule matches is refused. */
+export interface RoutePolicy {
+  name: string;
+  rules: PolicyRule[];
+}
+
+export interface PolicyRule {
+  action: 'permit' | 'deny';
+  /** All given conditions must hold; no condition = every route. */
+  match?: PolicyMatch;
+  /** Applied to a permitted route. */
+  set?: PolicySet;
+}
+
+export interface PolicyMatch {
+  /** Any of these (of the route's family). */
+  prefixes?: PrefixMatch[];
+  /** Any of these communities ("65000:100" or a well-known name). */
+  communities?: string[];
+  /** `gateway`: routes this gateway originates (empty AS path), not learned ones. */
+  origin?: 'gateway';
+}
+
+export interface PrefixMatch {
+  prefix: string;
+  /** Also longer prefixes inside it, of at least / at most this length. */
+  ge?: number;
+  le?: number;
+}
+
+export interface PolicySet {
+  localPreference?: number;
+  med?: number;
+  /** Added to the route's communities. */
+  communities?: string[];
+}
+
+export interface FrrFragments {
+  /** Top-level lines, after everything the gateway renders. */
+  global?: string;
+  /** Lines inside `router bgp <asn>`, after the rendered neighbors (before the address families). */
+  routerBgp?: string;
 }
 
 export interface Vtep {
@@ -49,18 +126,18 @@ export interface Port {
   addresses: string[];
 }
 
-export interface BgpNeighbor {
+export interface BgpNeighbor extends SessionSettings {
   /** The peer's address; absent = an unnumbered (interface) session on `port`. */
   ip?: string;
   /** The peer's AS, or "external": any AS but ours (the usual choice for unnumbered fabric ports). */
   asn: number | 'external';
-  /** Name of a BfdProfile; absent = no BFD for this session. */
-  bfdProfile?: string;
   /**
    * With `ip`: the port the session is sourced from. Without: the session runs over this port's IPv6 link-local
    * address (the peer is found by its router advertisements) and IPv4 routes arrive with IPv6 next hops (RFC 8950).
    */
   port?: string;
+  /** Name of a NeighborGroup whose settings apply where the neighbor sets none. */
+  group?: string;
 }
 
 /** How FRR and the status name a neighbor: its address, or the port of an unnumbered session. */

@@ -4,7 +4,7 @@
 import { parseIp, parsePrefix, type ParsedPrefix } from '../dataplane/addr.ts';
 import { parseDevice } from '../dataplane/device.ts';
 import type { FixedPort } from './consumer.ts';
-import type { DesiredState, Expose, Peering } from './model.ts';
+import type { DesiredState, Expose, Peering, PolicyRule, SessionSettings } from './model.ts';
 import { problem, type Problem } from './problem.ts';
 import { overlayProblems } from './validate-overlay.ts';
 
@@ -152,11 +152,9 @@ export function validateDocument(doc: DesiredState, ctx: ValidationContext = {})
   gw.neighbors.forEach((n, i) => {
     if (n.ip !== undefined) c.peer(n.ip, `/gateway/neighbors/${i}/ip`, n.port, own);
     else if (n.port === undefined) c.add('MISSING', `/gateway/neighbors/${i}/ip`, 'a neighbor needs an ip, or a port for an unnumbered (interface) session');
-    if (n.bfdProfile !== undefined && !profiles.has(n.bfdProfile)) {
-      c.add('NO_SUCH_REF', `/gateway/neighbors/${i}/bfdProfile`, `no BFD profile named ${n.bfdProfile}`);
-    }
     if (n.port !== undefined && !portNames.has(n.port)) c.add('NO_SUCH_REF', `/gateway/neighbors/${i}/port`, `no port named ${n.port}`);
   });
+  checkBgpPolicy(c, doc, profiles);
   if (gw.vtep) c.ip(gw.vtep.ip, '/gateway/vtep/ip');
 
   // VPCs: unique name/id/VNI, subnets valid and disjoint within a VPC (VPCs are separate VRFs: they may reuse).
@@ -305,6 +303,64 @@ function checkExpose(c: Checker, e: Expose, at: string, nets: ParsedPrefix[] | u
     nat.ports.forEach((pf, i) => {
       if (pf.port === 0) c.add('INVALID_VALUE', `${at}/nat/ports/${i}/port`, 'port 0 cannot be forwarded');
       if (pf.as === 0) c.add('INVALID_VALUE', `${at}/nat/ports/${i}/as`, 'port 0 cannot be forwarded');
+    });
+  }
+}
+
+/** Communities FRR prints by name (RFC 1997, RFC 7999, RFC 8326): the numeric form of these is refused. */
+const WELL_KNOWN_COMMUNITIES = new Set(['graceful-shutdown', 'no-export', 'no-advertise', 'blackhole']);
+
+function checkCommunity(c: Checker, s: string, path: string): void {
+  if (WELL_KNOWN_COMMUNITIES.has(s)) return;
+  const m = /^(\d+):(\d+)$/.exec(s);
+  if (!m || Number(m[1]) > 65535 || Number(m[2]) > 65535) c.add('INVALID_VALUE', path, `"${s}" is not a community (asn:value, each 0..65535)`);
+  // 65535:x is the well-known range: FRR shows those by name, so the document must use the name too.
+  else if (Number(m[1]) === 65535) c.add('INVALID_VALUE', path, `"${s}" is in the well-known range 65535:x; use its name (graceful-shutdown, no-export, no-advertise, blackhole)`);
+}
+
+function checkRule(c: Checker, r: PolicyRule, at: string): void {
+  (r.match?.prefixes ?? []).forEach((m, k) => {
+    const pat = `${at}/match/prefixes/${k}`;
+    const p = c.prefix(m.prefix, `${pat}/prefix`);
+    if (!p) return;
+    const max = p.family === 4 ? 32 : 128;
+    // FRR's prefix-list rule: len < ge <= le <= max.
+    if (m.ge !== undefined && (m.ge <= p.len || m.ge > max)) c.add('INVALID_VALUE', `${pat}/ge`, `ge ${m.ge} must be longer than /${p.len} and at most ${max}`);
+    if (m.le !== undefined && (m.le <= p.len || m.le > max)) c.add('INVALID_VALUE', `${pat}/le`, `le ${m.le} must be longer than /${p.len} and at most ${max}`);
+    if (m.ge !== undefined && m.le !== undefined && m.le < m.ge) c.add('INVALID_VALUE', `${pat}/le`, `le ${m.le} is below ge ${m.ge}`);
+  });
+  (r.match?.communities ?? []).forEach((x, k) => checkCommunity(c, x, `${at}/match/communities/${k}`));
+  (r.set?.communities ?? []).forEach((x, k) => checkCommunity(c, x, `${at}/set/communities/${k}`));
+  if (r.action === 'deny' && r.set) c.add('INVALID_VALUE', `${at}/set`, 'a deny rule refuses the route: there is nothing to set');
+}
+
+/** Neighbor groups, route policies and the references to them; raw FRR fragments that would leave their block. */
+function checkBgpPolicy(c: Checker, doc: DesiredState, profiles: Set<string>): void {
+  const gw = doc.gateway;
+  const groups = gw.neighborGroups ?? [];
+  const policies = gw.policies ?? [];
+  c.unique(groups, (g) => g.name, (i) => `/gateway/neighborGroups/${i}/name`, 'neighbor group');
+  c.unique(policies, (p) => p.name, (i) => `/gateway/policies/${i}/name`, 'policy');
+  const names = new Set(policies.map((p) => p.name));
+  const groupNames = new Set(groups.map((g) => g.name));
+  const settings = (s: SessionSettings, at: string): void => {
+    for (const dir of ['import', 'export'] as const) {
+      const ref = s[dir];
+      if (ref !== undefined && !names.has(ref)) c.add('NO_SUCH_REF', `${at}/${dir}`, `no policy named ${ref}`);
+    }
+    if (s.bfdProfile !== undefined && !profiles.has(s.bfdProfile)) c.add('NO_SUCH_REF', `${at}/bfdProfile`, `no BFD profile named ${s.bfdProfile}`);
+  };
+  groups.forEach((g, i) => settings(g, `/gateway/neighborGroups/${i}`));
+  gw.neighbors.forEach((n, i) => {
+    settings(n, `/gateway/neighbors/${i}`);
+    if (n.group !== undefined && !groupNames.has(n.group)) c.add('NO_SUCH_REF', `/gateway/neighbors/${i}/group`, `no neighbor group named ${n.group}`);
+  });
+  policies.forEach((p, i) => p.rules.forEach((r, j) => checkRule(c, r, `/gateway/policies/${i}/rules/${j}`)));
+  // A fragment is spliced into its block: a line that closes the block would put the rest of the file elsewhere.
+  const frag = gw.frrFragments?.routerBgp;
+  if (frag !== undefined) {
+    frag.split('\n').forEach((l, k) => {
+      if (/^\s*(exit|end|quit)\s*$|^\s*router\s/.test(l)) c.add('INVALID_VALUE', '/gateway/frrFragments/routerBgp', `line ${k + 1} "${l.trim()}" would leave the router bgp block`);
     });
   }
 }

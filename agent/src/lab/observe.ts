@@ -63,6 +63,12 @@ export async function apiGet<T>(socketPath: string, path: string): Promise<T> {
   }
 }
 
+/** Any API call with a JSON body (or none): status and the body as text (GET /metrics is not JSON). */
+export async function apiSend(socketPath: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+  const r = await apiCall(socketPath, method, path, body === undefined ? {} : { 'content-type': 'application/json' }, body === undefined ? undefined : JSON.stringify(body));
+  return { status: r.status, body: r.body };
+}
+
 /** PUT a whole desired-state document (If-Match: the generation in force). Returns the HTTP status and body. */
 export async function apiPutConfig(socketPath: string, doc: unknown): Promise<{ status: number; body: { code?: string; detail?: string; problems?: { detail: string }[] } }> {
   const cur = await apiCall(socketPath, 'GET', '/v1/config', {});

@@ -1,12 +1,13 @@
 // What FRR is told about the overlay (through the renderer's contribution point, features/frr/contrib.ts):
 // - zebra: `vrf <vpc>` / ` vni <L3VNI>` per VPC, so zebra ties the VRF to its vxlan + SVI;
-// - the default instance: the underlay neighbors activated for l2vpn evpn with `advertise-all-vni`, and the
-//   VTEP /32 announced when it is not the router-id (the leafs must reach it);
+// - the default instance: the underlay neighbors activated for l2vpn evpn, with the overlay's route-maps, and
+//   `advertise-all-vni` (the VTEP /32 the leafs must reach is announced by the FRR renderer itself);
 // - per VPC `router bgp <asn> vrf <vpc>`: `network` for exactly what the peerings originate into it (type-5
 //   with our router MAC and VTEP, RD and route targets auto-derived), advertised into EVPN. No `import vrf`:
 //   routes learned from the fabric stay in their VPC.
-import type { DesiredState } from '../../config/model.ts';
+import { neighborName, type BgpNeighbor, type DesiredState } from '../../config/model.ts';
 import type { FrrText } from '../frr/contrib.ts';
+import { EVPN_ROUTE_MAPS } from '../frr/policy.ts';
 import { originations, overlayVpcs } from './overlay.ts';
 
 export interface OverlayTextOptions {
@@ -22,8 +23,13 @@ export function overlayFrrText(spec: DesiredState, o: OverlayTextOptions = {}): 
   if (!g.vtep || vpcs.length === 0) return {};
   const orig = originations(spec);
   const zebra = vpcs.flatMap((v) => [`vrf ${v.name}`, ` vni ${v.vni}`, ...(o.netnsDir ? [` netns ${o.netnsDir}/${v.name}`] : []), 'exit-vrf', '!']);
-  const bgpIpv4Unicast = g.vtep.ip !== g.routerId ? [`  network ${g.vtep.ip}/32`] : [];
-  const bgpFamilies = [' !', ' address-family l2vpn evpn', ...g.neighbors.map((n) => `  neighbor ${n.ip} activate`), '  advertise-all-vni', ' exit-address-family'];
+  // The VTEP's `network <vtep>/32` is the FRR renderer's (it is the underlay's, VPCs or not). RFC 8212 holds in
+  // l2vpn evpn too: every session gets the overlay's route-maps (features/frr/policy.ts), else it exchanges nothing.
+  const evpnSession = (n: BgpNeighbor): string[] => {
+    const name = neighborName(n);
+    return [`  neighbor ${name} activate`, `  neighbor ${name} route-map ${EVPN_ROUTE_MAPS.in} in`, `  neighbor ${name} route-map ${EVPN_ROUTE_MAPS.out} out`];
+  };
+  const bgpFamilies = [' !', ' address-family l2vpn evpn', ...g.neighbors.flatMap(evpnSession), '  advertise-all-vni', ' exit-address-family'];
   const blocks = vpcs.flatMap((v) => {
     const ps = orig.get(v.name) ?? [];
     const out = [`router bgp ${g.asn} vrf ${v.name}`, ` bgp router-id ${g.routerId}`];
@@ -37,5 +43,5 @@ export function overlayFrrText(spec: DesiredState, o: OverlayTextOptions = {}): 
     out.push(' !', ' address-family l2vpn evpn', '  advertise ipv4 unicast', '  advertise ipv6 unicast', ' exit-address-family', 'exit', '!');
     return out;
   });
-  return { zebra, bgpIpv4Unicast, bgpFamilies, blocks };
+  return { zebra, bgpFamilies, blocks };
 }

@@ -13,6 +13,13 @@ export async function frrHealth(services: Services, applied: DesiredState | null
   for (const d of snap.daemons) {
     if (!d.running) out.push({ object: `frr/${d.daemon}`, type: 'Healthy', status: 'False', reason: 'DaemonNotRunning', message: `${d.daemon} is not running (last exit: ${d.lastExit ?? 'none'}, ${d.restarts} restarts)` });
   }
+  if (snap.drain.drained) {
+    out.push({ object: 'frr/drain', type: 'Healthy', status: 'False', reason: 'Drained', message: `drained since ${snap.drain.since ?? '?'}: every announcement carries GRACEFUL_SHUTDOWN (RFC 8326); gwctl undrain` });
+  }
+  if (snap.fragments > 0) {
+    // Not a fault: a marker that part of FRR's configuration comes from raw text the model does not check.
+    out.push({ object: 'frr/fragments', type: 'Healthy', status: 'True', reason: 'RawFragmentsInForce', message: `${snap.fragments} lines of raw FRR configuration from the document (gateway.frrFragments)` });
+  }
   const neighbors = applied.gateway.neighbors;
   if (neighbors.length === 0) return out;
   const source = services.find(FRR_NEIGHBORS);
@@ -23,6 +30,10 @@ export async function frrHealth(services: Services, applied: DesiredState | null
     // bgpd names an unnumbered peer by its interface; bfdd by the peer's link-local address on that interface.
     const name = neighborName(n);
     const p = bgp.get(name);
+    if (p?.maxPrefixExceeded) {
+      out.push({ object: `bgp/${name}`, type: 'Healthy', status: 'False', reason: 'MaxPrefixExceeded', message: `BGP session with ${name} (AS ${n.asn}) torn down: it sent more prefixes than its maximum-prefix limit` });
+      continue;
+    }
     out.push(
       p?.state === 'Established'
         ? { object: `bgp/${name}`, type: 'Healthy', status: 'True', reason: 'Established' }

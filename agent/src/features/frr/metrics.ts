@@ -12,6 +12,16 @@ export function frrCollectors(c: Collectors): void {
   const bgp = perScrape(async () => (await c.services.find(FRR_NEIGHBORS)?.bgp()) ?? []);
   const bfd = perScrape(async () => (await c.services.find(FRR_NEIGHBORS)?.bfd()) ?? []);
   neighborMetrics(c.registry, bgp, bfd);
+  const filtered = perScrape(async () => {
+    const src = c.services.find(FRR_NEIGHBORS);
+    return (await src?.filtered?.((await bgp()).map((p) => p.peer))) ?? [];
+  });
+  gauge(c.registry, 'gw_bgp_neighbor_prefixes_offered', 'prefixes the BGP neighbor sent, before the import policy', ['peer'], async () =>
+    (await filtered()).map((p) => [{ peer: p.peer }, p.received]),
+  );
+  gauge(c.registry, 'gw_bgp_neighbor_prefixes_filtered', 'prefixes the BGP neighbor sent that the import policy refused', ['peer'], async () =>
+    (await filtered()).map((p) => [{ peer: p.peer }, p.filtered]),
+  );
 }
 
 /** gw_frr_* series, read from the FRR component at scrape time. */
@@ -58,6 +68,9 @@ function neighborMetrics(reg: PromRegistry, bgp: () => Promise<BgpPeerState[]>, 
   );
   gauge(reg, 'gw_bgp_neighbor_prefixes_received', 'prefixes received from the BGP neighbor (all address families)', ['peer'], async () =>
     (await bgp()).map((p) => [{ peer: p.peer }, p.pfxRcd]),
+  );
+  gauge(reg, 'gw_bgp_neighbor_max_prefix_exceeded', '1 while the session is torn down by its maximum-prefix limit', ['peer'], async () =>
+    (await bgp()).map((p) => [{ peer: p.peer }, p.maxPrefixExceeded ? 1 : 0]),
   );
   gauge(reg, 'gw_bfd_peer_up', '1 when the BFD session is up', ['peer', 'status'], async () =>
     (await bfd()).map((p) => [{ peer: p.peer, status: p.status }, p.status === 'up' ? 1 : 0]),

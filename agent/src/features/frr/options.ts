@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BootConfig } from '../../boot/config.ts';
 import { isValidInstance } from './daemons.ts';
+import { FRR_DEFAULTS } from './templates.ts';
 
 export interface FrrBootOptions {
   /** FRR path space (-N); default: the gateway instance name. */
@@ -73,11 +74,11 @@ export function parseFrrOptions(raw: unknown, gatewayInstance: string, cpiEndpoi
   }
   const kf = o.kernelForwarding ?? false;
   if (typeof kf !== 'boolean') throw new FrrOptionsError('kernelForwarding', 'must be a boolean');
-  const mp = o.maximumPaths ?? 8;
+  const mp = o.maximumPaths ?? FRR_DEFAULTS.maximumPaths;
   if (typeof mp !== 'number' || !Number.isInteger(mp) || mp < 1 || mp > 256) throw new FrrOptionsError('maximumPaths', 'must be an integer 1..256');
   const ic = o.initialConfig;
   if (ic !== undefined && (typeof ic !== 'string' || ic === '')) throw new FrrOptionsError('initialConfig', 'must be a file path');
-  const ds = o.daemons ?? ['bgpd', 'bfdd', 'staticd'];
+  const ds = o.daemons ?? [...FRR_DEFAULTS.daemons];
   if (!Array.isArray(ds) || !ds.every((d) => d === 'bgpd' || d === 'bfdd' || d === 'staticd')) {
     throw new FrrOptionsError('daemons', 'must be a list of bgpd, bfdd, staticd');
   }

@@ -3,7 +3,7 @@
 // session. The candidate is first checked with `vtysh --dryrun`, so a config FRR would reject never touches
 // the running daemons; a reload that fails half way is reported and the caller re-applies the last good one.
 import { execFile } from 'node:child_process';
-import { renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { vtysh } from './vtysh.ts';
 
@@ -51,7 +51,9 @@ export function reloadFailures(out: string): string[] {
  */
 export async function applyFrrConfig(instance: string, dir: string, text: string): Promise<void> {
   const candidate = join(dir, 'frr.conf.candidate');
-  writeFileSync(candidate, text, { mode: 0o640 });
+  // Owner only: the text holds the neighbors' passwords.
+  writeFileSync(candidate, text, { mode: 0o600 });
+  chmodSync(candidate, 0o600);
   const dry = await vtysh(instance, ['--dryrun', '-f', candidate]);
   if (dry.code !== 0) throw new FrrApplyError('FRR_CONFIG_INVALID', (dry.stderr || dry.stdout).trim().split('\n').slice(0, 10).join('; '));
   const r = await runReload(instance, candidate);

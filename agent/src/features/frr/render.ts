@@ -7,6 +7,8 @@ import { problem, type Problem } from '../../config/problem.ts';
 import { parseIp, parsePrefix } from '../../dataplane/addr.ts';
 import type { FrrText } from './contrib.ts';
 import type { FrrBootOptions } from './options.ts';
+import { EVPN_ROUTE_MAPS, effectiveSession, maximumPrefixLine, renderPolicies } from './policy.ts';
+import { FRR_DEFAULTS, template } from './templates.ts';
 
 export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPaths'> &
   Partial<Pick<FrrBootOptions, 'redistributeConnected'>> & {
@@ -14,12 +16,16 @@ export type RenderOptions = Pick<FrrBootOptions, 'kernelForwarding' | 'maximumPa
     staticRoutes?: boolean;
     /** Kernel interface of a port where it is not the port's name (a boot port with its own `tapName`). */
     interfaces?: Readonly<Record<string, string>>;
+    /** Contents of the secret files the document references (passwordFile), read by the caller. */
+    secrets?: Readonly<Record<string, string>>;
+    /** Drained (RFC 8326): `bgp graceful-shutdown`. */
+    drained?: boolean;
     /** Other features' text (contrib.ts), placed where FRR expects it. */
     extra?: FrrText;
   };
 
-/** bfdd's defaults (FRR 8.4). */
-const BFD_DEFAULTS = { detectMultiplier: 3, intervalMs: 300 };
+/** bfdd's defaults (FRR 8.4, frr/defaults.json). */
+const BFD_DEFAULTS = FRR_DEFAULTS.bfd;
 
 /** What the renderer cannot express: static routes in VPCs (no VRFs in FRR yet) when it realizes static routes. */
 export function renderProblems(spec: DesiredState, o: Pick<RenderOptions, 'staticRoutes'>): Problem[] {
@@ -30,7 +36,7 @@ export function renderProblems(spec: DesiredState, o: Pick<RenderOptions, 'stati
 }
 
 /** staticd's default distance: not shown by `show running-config`, so never rendered (frr-reload would re-add it). */
-const STATIC_DISTANCE = 1;
+const STATIC_DISTANCE = FRR_DEFAULTS.staticDistance;
 
 /**
  * `ip route` / `ipv6 route` lines of one static route in the canonical text `show running-config` prints, one
@@ -51,12 +57,7 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
   const out: string[] = [];
   const line = (s: string): void => void out.push(s);
   const ifname = (port: string): string => o.interfaces?.[port] ?? port;
-  line('frr defaults traditional');
-  line(`hostname ${g.name}`);
-  // Explicit both ways: frr-reload.py turns an absent line into the default, i.e. forwarding ON.
-  line(o.kernelForwarding ? 'ip forwarding' : 'no ip forwarding');
-  line(o.kernelForwarding ? 'ipv6 forwarding' : 'no ipv6 forwarding');
-  line('!');
+  out.push(...template('head', { hostname: g.name, no: o.kernelForwarding ? '' : 'no ' }));
   for (const l of o.extra?.zebra ?? []) line(l);
 
   // Underlay static routes go to zebra like BGP's, so zebra arbitrates by distance and the plugin hands the
@@ -83,52 +84,61 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
     line('!');
   }
 
+  out.push(...renderPolicies(spec));
+
   // An unnumbered (interface) session carries both families: IPv4 with IPv6 next hops (RFC 8950), which FRR
   // negotiates by itself for interface peers (`capability extended-nexthop` is on and not shown in running-config).
   const peer = (n: BgpNeighbor): string => n.ip ?? ifname(n.port!);
   const v4 = g.neighbors.filter((n) => n.ip === undefined || isIP(n.ip) === 4);
   const v6 = g.neighbors.filter((n) => n.ip === undefined || isIP(n.ip) === 6);
-  line(`router bgp ${g.asn}`);
-  line(` bgp router-id ${g.routerId}`);
-  // Debian's FRR defaults to RFC 8212 behaviour: without this, eBGP sessions exchange nothing until policies exist.
-  line(' no bgp ebgp-requires-policy');
-  line(' no bgp default ipv4-unicast');
-  // ECMP across leafs in different ASes.
-  line(' bgp bestpath as-path multipath-relax');
-  // Only advertise what the dataplane accepted (the zebra plugin completes a refused route as failed).
-  line(' bgp suppress-fib-pending');
-  // Session resets (BFD down, notifications) land in the gateway log with their reason: the timeline an
-  // operator needs when traffic stopped for longer than the failover (`traditional` defaults leave it off).
-  line(' bgp log-neighbor-changes');
-  // Graceful restart (RFC 4724): when our bgpd (or all of FRR) restarts, the leafs keep forwarding to us on
-  // the routes we announced, and zebra keeps bgpd's routes while it is away (zebra client graceful restart).
-  // preserve-fw-state sets the F bit (section 3): it is true here, the dataplane forwards on across the restart.
-  // Timers stay FRR's defaults (restart 120 s, stale path 360 s), which `show running-config` omits.
-  line(' bgp graceful-restart');
-  line(' bgp graceful-restart preserve-fw-state');
+  const sessions = new Map(g.neighbors.map((n) => [peer(n), effectiveSession(n, spec)]));
+  out.push(...template('bgp-global', { asn: g.asn, routerId: g.routerId }));
+  // RFC 8326: GRACEFUL_SHUTDOWN on everything announced to eBGP peers, local-preference 0 on what they send.
+  if (o.drained) line(' bgp graceful-shutdown');
   for (const n of g.neighbors) {
-    if (n.ip === undefined) line(` neighbor ${peer(n)} interface remote-as ${n.asn}`);
+    const name = peer(n);
+    const s = sessions.get(name)!;
+    if (n.ip === undefined) line(` neighbor ${name} interface remote-as ${n.asn}`);
     else line(` neighbor ${n.ip} remote-as ${n.asn}`);
     if (n.port && n.ip !== undefined) line(` neighbor ${n.ip} update-source ${ifname(n.port)}`);
-    if (n.bfdProfile) {
-      line(` neighbor ${peer(n)} bfd`);
-      line(` neighbor ${peer(n)} bfd profile ${n.bfdProfile}`);
+    if (s.passwordFile !== undefined) {
+      const pw = o.secrets?.[s.passwordFile];
+      if (pw === undefined) throw new Error(`no secret read from ${s.passwordFile}`);
+      line(` neighbor ${name} password ${pw}`);
+    }
+    if (s.ttlSecurityHops !== undefined) line(` neighbor ${name} ttl-security hops ${s.ttlSecurityHops}`);
+    if (s.bfdProfile) {
+      line(` neighbor ${name} bfd`);
+      line(` neighbor ${name} bfd profile ${s.bfdProfile}`);
     }
   }
+  if (g.frrFragments?.routerBgp) for (const l of fragmentLines(g.frrFragments.routerBgp)) line(` ${l}`);
+  const family = (n: BgpNeighbor): void => {
+    const name = peer(n);
+    const s = sessions.get(name)!;
+    line(`  neighbor ${name} activate`);
+    // Keeps what the neighbor sent before policy (received-routes): what was filtered stays visible and counted.
+    line(`  neighbor ${name} soft-reconfiguration inbound`);
+    line(`  neighbor ${name} route-map ${s.import} in`);
+    line(`  neighbor ${name} route-map ${s.export} out`);
+    line(`  ${maximumPrefixLine(name, s.maximumPrefix)}`);
+  };
   line(' !');
   line(' address-family ipv4 unicast');
   // The router-id is the gateway's loopback (protocol) address, put on lo by the interface manager.
   line(`  network ${g.routerId}/32`);
+  // The VTEP is the overlay's tunnel endpoint: the fabric must reach it (default export lets it out).
+  if (g.vtep && g.vtep.ip !== g.routerId) line(`  network ${g.vtep.ip}/32`);
   if (o.redistributeConnected) line('  redistribute connected');
   for (const l of o.extra?.bgpIpv4Unicast ?? []) line(l);
-  for (const n of v4) line(`  neighbor ${peer(n)} activate`);
+  for (const n of v4) family(n);
   line(`  maximum-paths ${o.maximumPaths}`);
   line(' exit-address-family');
   if (v6.length > 0) {
     line(' !');
     line(' address-family ipv6 unicast');
     if (o.redistributeConnected) line('  redistribute connected');
-    for (const n of v6) line(`  neighbor ${peer(n)} activate`);
+    for (const n of v6) family(n);
     line(`  maximum-paths ${o.maximumPaths}`);
     line(' exit-address-family');
   }
@@ -136,5 +146,21 @@ export function renderFrrConfig(spec: DesiredState, o: RenderOptions): string {
   line('exit');
   line('!');
   for (const l of o.extra?.blocks ?? []) line(l);
+  if (g.frrFragments?.global) {
+    for (const l of fragmentLines(g.frrFragments.global)) line(l);
+    line('!');
+  }
   return out.join('\n') + '\n';
 }
+
+/** A fragment's lines as written, without trailing blanks and empty lines. */
+export function fragmentLines(text: string): string[] {
+  return text.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+}
+
+/** The rendered config with every neighbor password replaced: what the API, the CLI and logs may show. */
+export function redactSecrets(text: string): string {
+  return text.replace(/^( neighbor \S+ password )\S+$/gm, '$1<redacted>');
+}
+
+export { EVPN_ROUTE_MAPS };

@@ -20,6 +20,16 @@ export function frrRoutes(r: Router, ctx: ApiContext): void {
     res.type('text/plain').send(needFrr(ctx).config());
   });
 
+  r.get('/v1/frr/drain', (_req, res) => {
+    res.json(needFrr(ctx).snapshot().drain);
+  });
+
+  r.put('/v1/frr/drain', async (req, res) => {
+    // The body's shape is checked against the spec before this runs.
+    const { drained } = req.body as { drained: boolean };
+    res.json(await needFrr(ctx).setDrained(drained));
+  });
+
   r.get('/v1/frr/neighbors', async (_req, res) => {
     needFrr(ctx);
     const n = ctx.services.find(FRR_NEIGHBORS);

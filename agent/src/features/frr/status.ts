@@ -11,10 +11,15 @@ export interface FrrSnapshot {
   generation: number | null;
   lastApply: { ok: boolean; at: string; generation: number; code?: FrrApplyErrorCode; detail?: string } | null;
   counters: { applies: number; applyFailures: Record<string, number>; daemonRestarts: number };
+  /** RFC 8326 drain: GRACEFUL_SHUTDOWN on every announcement while drained. */
+  drain: { drained: boolean; since: string | null };
+  /** Lines of raw FRR configuration from the document (frrFragments) in force. */
+  fragments: number;
 }
 
 export interface FrrStatusSource {
   snapshot(): FrrSnapshot;
-  /** The rendered config in force (`show frr config`). */
+  /** The rendered config in force (`show frr config`), passwords redacted. */
   config(): string;
+  setDrained(drained: boolean): Promise<FrrSnapshot['drain']>;
 }

@@ -36,18 +36,41 @@ export interface BgpPeerState {
   peer: string;
   state: string;
   pfxRcd: number;
+  /** Torn down by its maximum-prefix limit (FRR's PfxCt state); absent = not. */
+  maxPrefixExceeded?: boolean;
 }
 
 /** Per-peer state of every address family's summary, keyed by peer address. */
 export async function bgpPeers(instance: string): Promise<Map<string, BgpPeerState>> {
-  type Af = { peers?: Record<string, { state?: string; pfxRcd?: number }> };
+  type Af = { peers?: Record<string, { state?: string; peerState?: string; pfxRcd?: number }> };
   const j = await showJson<Record<string, Af>>(instance, 'show bgp summary json');
   const out = new Map<string, BgpPeerState>();
   for (const af of Object.values(j ?? {})) {
     for (const [peer, p] of Object.entries(af.peers ?? {})) {
       const prev = out.get(peer);
-      out.set(peer, { peer, state: p.state ?? 'unknown', pfxRcd: (prev?.pfxRcd ?? 0) + (p.pfxRcd ?? 0) });
+      const tripped = prev?.maxPrefixExceeded === true || p.peerState === 'PfxCt';
+      out.set(peer, { peer, state: p.state ?? 'unknown', pfxRcd: (prev?.pfxRcd ?? 0) + (p.pfxRcd ?? 0), ...(tripped ? { maxPrefixExceeded: true } : {}) });
     }
+  }
+  return out;
+}
+
+export interface BgpFilteredCount {
+  peer: string;
+  /** Prefixes the neighbor sent (Adj-RIB-In before policy, kept by soft-reconfiguration inbound). */
+  received: number;
+  /** Of those, refused by the import policy. */
+  filtered: number;
+}
+
+/** Per neighbor, what it sent and what the import policy refused: one `received-routes` walk per neighbor. */
+export async function bgpFiltered(instance: string, peers: readonly string[]): Promise<BgpFilteredCount[]> {
+  type R = { totalPrefixCounter?: number; filteredPrefixCounter?: number };
+  const out: BgpFilteredCount[] = [];
+  for (const peer of peers) {
+    const afi = peer.includes(':') ? 'ipv6' : 'ipv4';
+    const j = await showJson<R>(instance, `show bgp ${afi} unicast neighbors ${peer} received-routes json`);
+    if (j?.totalPrefixCounter !== undefined) out.push({ peer, received: j.totalPrefixCounter, filtered: j.filteredPrefixCounter ?? 0 });
   }
   return out;
 }
