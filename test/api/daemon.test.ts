@@ -35,22 +35,32 @@ describe('agent API with FRR as a real consumer', () => {
   });
   after(async () => d?.stop());
 
-  it('serves the unix socket with mode 0660 and lists FRR as a consumer', async () => {
+  it('serves the unix socket with mode 0660 and lists FRR and its overlay control plane as consumers', async () => {
     expect(statSync(d.socket).mode & 0o777).to.equal(0o660);
     const s = (await call(u, 'GET', '/v1/status')).body;
-    expect(s.consumers).to.deep.equal(['frr']);
-    expect(s.features).to.deep.equal(['bgp', 'bfd']);
+    expect(s.consumers).to.deep.equal(['evpn', 'frr']);
+    expect(s.features).to.deep.equal(['bgp', 'bfd', 'vtep', 'vpcs', 'peerings']);
   });
 
-  it('refuses what no component of this agent realizes (VPCs, dataplane ports) with NOT_SUPPORTED', async () => {
+  it('refuses what no component of this agent realizes (dataplane ports, NAT) with NOT_SUPPORTED', async () => {
     const doc = underlay() as ReturnType<typeof underlay> & { gateway: { vtep?: unknown } };
-    doc.gateway.vtep = { ip: '10.255.0.1', mac: '02:00:00:00:00:01' };
+    doc.gateway.vtep = { ip: '10.255.0.9', mac: '02:00:00:00:00:01' };
     (doc.vpcs as unknown[]).push({ name: 'blue', id: 'b1', vni: 100, subnets: [{ name: 'a', cidr: '10.10.0.0/24' }] });
+    (doc.vpcs as unknown[]).push({ name: 'red', id: 'r1', vni: 200, subnets: [{ name: 'a', cidr: '10.20.0.0/24' }] });
+    (doc.peerings as unknown[]).push({
+      name: 'blue-red',
+      sides: [
+        { vpc: 'blue', expose: [{ ips: ['10.10.0.0/24'], as: ['172.16.50.0/24'], nat: { mode: 'static' } }] },
+        { vpc: 'red', expose: [{ ips: ['10.20.0.0/24'] }] },
+      ],
+    });
     (doc.gateway.ports as unknown[]).push({ name: 'eth1', device: 'net_tap0', mtu: 1500, addresses: ['10.1.0.1/31'] });
     const r = await call(u, 'PUT', '/v1/config', doc, { 'if-match': '"0"' });
     expect(r.status).to.equal(422);
     const got = (r.body.problems as { code: string; path: string }[]).map((p) => `${p.code} ${p.path}`);
-    expect(got).to.include.members(['NOT_SUPPORTED /gateway/ports/0', 'NOT_SUPPORTED /gateway/vtep', 'NOT_SUPPORTED /vpcs/0']);
+    // VPCs themselves are the overlay control plane's (features/evpn: VRFs, L3VNIs, type-5 in FRR).
+    expect(got).to.include.members(['NOT_SUPPORTED /gateway/ports/0', 'NOT_SUPPORTED /peerings/0/sides/0/expose/0/nat']);
+    expect(got.filter((p) => p.includes('/vpcs/') || p.includes('/vtep'))).to.deep.equal([]);
   });
 
   it('applies the underlay through FRR and reports it in force', async () => {

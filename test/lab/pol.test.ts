@@ -215,6 +215,47 @@ describe('lab: pol (BGP import/export policy, MD5, GTSM, drain, maximum-prefix, 
     await waitFor('no drain condition', async () => (await conditions()).every((c) => c.object !== 'frr/drain'), 5_000);
   });
 
+  it('drain moves running flows off the gateway with no loss (RFC 8326 section 4: traffic leaves before the sessions do)', async () => {
+    await established(LEAF1);
+    await waitFor('two equal paths at leaf1', async () => {
+      const p = await leafPaths(leaf1, '10.99.0.1/32');
+      return p.length === 2 && p.every((x) => x.multipath || x.bestpath?.overall) ? p : undefined;
+    }, 30_000);
+    // 16 flows (one per source address): leaf1 hashes each onto one of its two equal paths, so some cross the
+    // gateway (all 16 on leaf2 would be 1 in 65536, and is caught below rather than passing silently).
+    const sources = Array.from({ length: 16 }, (_, i) => `10.11.0.${100 + i}`);
+    for (const a of sources) await must('ip', ['-n', leaf1, 'addr', 'add', `${a}/32`, 'dev', 'lo']);
+    try {
+      const echoes = async (): Promise<number> => {
+        const out = await must('ip', ['netns', 'exec', gw.netns, 'nstat', '-az', 'IcmpInEchos']);
+        return Number(/IcmpInEchos\s+(\d+)/.exec(out)?.[1] ?? NaN);
+      };
+      // 12 s of pings every 50 ms per flow: they run across the drain.
+      const flows = sources.map((a) => run('ip', ['netns', 'exec', leaf1, 'ping', '-n', '-q', '-I', a, '-i', '0.05', '-c', '240', '-W', '1', '10.99.0.1'], { timeoutMs: 30_000 }));
+      const e0 = await echoes();
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await echoes()) - e0, 'echo requests reaching the gateway before the drain').to.be.greaterThan(0);
+      expect((await gwctl('drain')).code).to.equal(0);
+      const viaGw = (p: NonNullable<BgpPrefix['paths']>[number]): boolean => p.peer?.peerId === '10.0.1.1';
+      await waitFor('the gateway path no longer best or multipath at leaf1', async () => {
+        const g = (await leafPaths(leaf1, '10.99.0.1/32')).find(viaGw);
+        return g !== undefined && g.locPrf === 0 && !g.multipath && !g.bestpath?.overall;
+      }, 30_000);
+      await new Promise((r) => setTimeout(r, 500));
+      const e1 = await echoes();
+      await new Promise((r) => setTimeout(r, 2000));
+      expect((await echoes()) - e1, 'echo requests reaching the gateway once drained').to.equal(0);
+      for (const f of await Promise.all(flows)) expect(f.stdout, f.stderr).to.match(/240 packets transmitted, 240 received/);
+    } finally {
+      await gwctl('undrain');
+      for (const a of sources) await run('ip', ['-n', leaf1, 'addr', 'del', `${a}/32`, 'dev', 'lo']);
+    }
+    await waitFor('both paths equal again at leaf1', async () => {
+      const p = await leafPaths(leaf1, '10.99.0.1/32');
+      return p.length === 2 && p.every((x) => x.multipath || x.bestpath?.overall);
+    }, 30_000);
+  });
+
   it('tears down a peer over its maximum-prefix (log line, status condition, metric) and takes it back after the restart interval', async () => {
     await established(PEER, 90_000);
     for (const p of ['10.60.1.0/24', '10.60.2.0/24']) await gobgp('global', 'rib', 'add', p, 'nexthop', PEER);

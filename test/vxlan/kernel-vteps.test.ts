@@ -1,3 +1,4 @@
+// Its own test area: it initialises the EAL in this process (the addon in-process), once per process.
 // VXLAN interop with an independent implementation: Linux kernel vxlan devices on two leaf namespaces talk to the
 // gateway's DPDK worker (the addon in this process, af_packet ports on veths), which decapsulates, routes in the
 // VPC's VRF and re-encapsulates towards the other leaf (RFC 7348). Ping and PMTUD (RFC 1191) end to end.
@@ -9,7 +10,7 @@
 import { expect } from 'chai';
 import { NativeDataplane } from '../../agent/src/dataplane/native.ts';
 import type { PortInfo } from '../../agent/src/dataplane/api.ts';
-import { createLab, destroyLab, must, nsExec, sh, until, type Lab } from './lab.ts';
+import { createLab, destroyLab, must, nsExec, sh, until, type Lab } from '../dataplane/lab.ts';
 
 const RMAC = '02:aa:00:00:00:01';
 const LEAF_A_MAC = '02:bb:00:00:00:09';
