@@ -277,3 +277,16 @@ describe('interface manager metrics', () => {
     expect(text).to.contain('gw_ifmgr_owned_present{name="10.255.0.1/32",kind="address"} 1');
   });
 });
+
+describe('ifmgr: a /run/netns entry left by an agent whose mount namespace is gone', () => {
+  it('counts as a namespace only when a namespace is mounted on it (nsfs), so a dead entry is neither a stranger nor in the way', async () => {
+    const { isLiveNetns } = await import('../../agent/src/features/ifmgr/kernel.ts');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dead = `${mkdtempSync(`${tmpdir()}/ifmgr-netns-`)}/vpc-a1`;
+    writeFileSync(dead, '');
+    expect(isLiveNetns('/proc/self/ns/net')).to.equal(true);
+    expect(isLiveNetns(dead)).to.equal(false);
+    expect(isLiveNetns(`${dead}-missing`)).to.equal(false);
+  });
+});

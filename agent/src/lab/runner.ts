@@ -253,6 +253,13 @@ export async function down(topoOrLab: Topology | string, progress: Progress = ()
     rmSync(instanceRunDir(ns), { recursive: true, force: true });
   }
   for (const p of owned) rmSync(p, { recursive: true, force: true });
+  // A gateway's VPC namespaces (netns VRF backend, `<instance>-vpc-<id>`) are mounted in its own mount
+  // namespace: once it is gone only their /run/netns entries are left, which its successor would take for a
+  // stranger's. Only entries named for a gateway instance of the topology are removed.
+  if (typeof topoOrLab !== 'string') {
+    const prefixes = gatewayNodes(topoOrLab).map((g) => `${g.instance}-vpc-`);
+    for (const ns of await netnsList()) if (prefixes.some((p) => ns.startsWith(p))) await run('ip', ['netns', 'del', ns]);
+  }
   // Logs stay for post-mortem (a failed `up` removes the lab right away); the next `up` starts them afresh.
   for (const n of st?.nodes ?? []) if (n.cmdPidFile) rmSync(n.cmdPidFile, { force: true });
   rmSync(join(labDir(lab), 'state.json'), { force: true });

@@ -3,7 +3,7 @@
 // the given) network namespace; unit tests use a fake with the same interface. `netns` arguments name a
 // namespace in /run/netns; absent = the agent's own.
 import { execFile, type ChildProcess } from 'node:child_process';
-import { mkdirSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, statfsSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import { spawnTied } from '../../core/tied.ts';
 import { IfmgrError, type BridgeIntent, type VxlanIntent } from './intent.ts';
 
@@ -38,6 +38,20 @@ export interface Kernel {
   /** Calls `onChange` when links or addresses change (also inside namespaces of ours) or a namespace comes or
    *  goes; returns a stop function. */
   watch(onChange: () => void): () => void;
+}
+
+const NSFS_MAGIC = 0x6e736673;
+
+/** Whether a /run/netns entry holds a namespace. An agent started by `ip netns exec` runs in a mount namespace
+ *  of its own (a slave of the host's): the entries it adds are files every mount namespace sees, but the
+ *  namespace mounted on them only its own. When it dies, they stay behind as plain files holding nothing, and
+ *  the next agent must neither take them for a stranger's namespaces nor trip over them when adding its own. */
+export function isLiveNetns(path: string): boolean {
+  try {
+    return statfsSync(path).type === NSFS_MAGIC;
+  } catch {
+    return false;
+  }
 }
 
 function ipIn(netns: string | undefined, args: string[]): Promise<string> {
@@ -113,13 +127,16 @@ export class IpKernel implements Kernel {
   }
   async netnsList(): Promise<string[]> {
     const out = (await this.ip(['-j', 'netns', 'list'])).trim();
-    return out ? (JSON.parse(out) as { name: string }[]).map((n) => n.name) : [];
+    return out ? (JSON.parse(out) as { name: string }[]).map((n) => n.name).filter((n) => isLiveNetns(`/run/netns/${n}`)) : [];
   }
   async netnsAlias(name: string): Promise<string | undefined> {
     const j = JSON.parse(await this.ip(['-j', 'link', 'show', 'lo'], name)) as IpLink[];
     return j[0]?.ifalias;
   }
   async addNetns(name: string, alias: string): Promise<void> {
+    // A dead entry of that name (see isLiveNetns) holds nothing: remove it, else `ip netns add` fails (exists).
+    const path = `/run/netns/${name}`;
+    if (existsSync(path) && !isLiveNetns(path)) await this.ip(['netns', 'del', name]);
     await this.ip(['netns', 'add', name]);
     await this.ip(['link', 'set', 'lo', 'alias', alias, 'up'], name);
     // An id for it in the agent's namespace: `ip monitor all-nsid` then reports its link changes too.
