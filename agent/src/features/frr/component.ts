@@ -10,7 +10,7 @@ import type { Problem } from '../../config/problem.ts';
 import { parseDataplaneSection } from '../underlay/section.ts';
 import type { Component, DaemonContext } from '../../core/daemon.ts';
 import { CONFIG, FRR, FRR_CONTRIBUTIONS, FRR_CONVERGENCE, FRR_MOUNTNS, FRR_NEIGHBORS, IFMGR, ROUTE_HOLD, ZEBRA_FIB } from '../../core/keys.ts';
-import { bgpConvergence } from './convergence.ts';
+import { bgpConvergence, type BgpExpectation } from './convergence.ts';
 import type { FrrDaemon } from './daemons.ts';
 import { loadInitialConfig } from './initial-config.ts';
 import { killLeftoverDaemons } from './leftovers.ts';
@@ -36,6 +36,12 @@ export class FrrService implements ConfigConsumer, FrrStatusSource {
   private readonly counters: FrrSnapshot['counters'] = { applies: 0, applyFailures: {}, daemonRestarts: 0 };
   /** Applies are serialized: frr-reload.py diffs against the running config, two at once would interleave. */
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Why bgpd runs without the config in force (it restarted and restore() has not finished), or null. Counted
+   * so that a restore finishing for an earlier exit does not clear the mark of a later one.
+   */
+  private restarting: { why: string; exit: number } | null = null;
+  private exits = 0;
 
   constructor(
     private readonly ctx: DaemonContext,
@@ -145,14 +151,27 @@ export class FrrService implements ConfigConsumer, FrrStatusSource {
   }
 
   private async restoreNow(): Promise<void> {
-    if (!this.applied) return;
+    const exit = this.exits;
     try {
-      await restoreAfterRestart(this.opts.instance, this.dir, this.applied.text, this.ctx.log);
-      this.ctx.log.info({ mod: 'frr', generation: this.applied.generation }, 'FRR config restored');
-    } catch (e) {
-      this.ctx.log.warn({ mod: 'frr', err: (e as Error).message }, 'FRR config restore incomplete; reloading');
-      await this.reapply();
+      if (!this.applied) return;
+      try {
+        await restoreAfterRestart(this.opts.instance, this.dir, this.applied.text, this.ctx.log);
+        this.ctx.log.info({ mod: 'frr', generation: this.applied.generation }, 'FRR config restored');
+      } catch (e) {
+        this.ctx.log.warn({ mod: 'frr', err: (e as Error).message }, 'FRR config restore incomplete; reloading');
+        await this.reapply();
+      }
+    } finally {
+      if (this.restarting?.exit === exit) this.restarting = null;
     }
+  }
+
+  /**
+   * What bgpd must show before its RIB can count as re-learned (convergence.ts): a bgpd that restarted runs with
+   * an empty config until restore() put the config in force back, and an empty neighbor list is not converged.
+   */
+  bgpExpectation(): BgpExpectation {
+    return { restarting: this.restarting?.why ?? null, peers: this.applied?.spec.gateway.neighbors.length ?? 0 };
   }
 
   private tripped = new Set<string>();
@@ -180,7 +199,8 @@ export class FrrService implements ConfigConsumer, FrrStatusSource {
     this.counters.daemonRestarts++;
     // bgpd restarts with each of these (restart-policy.ts): its routes may be deleted in zebra meanwhile.
     if (this.opts.daemons.includes('bgpd') && (d === 'bgpd' || d === 'zebra' || d === 'bfdd')) {
-      this.ctx.registry.find(ROUTE_HOLD)?.clientRestarting('bgp', `${d} exited; bgpd restarts`);
+      this.restarting = { why: `${d} exited; bgpd restarts`, exit: ++this.exits };
+      this.ctx.registry.find(ROUTE_HOLD)?.clientRestarting('bgp', this.restarting.why);
     }
   }
 
@@ -244,7 +264,10 @@ export function frrComponent(ctx: DaemonContext): Component {
       await sup.start();
       ctx.registry.provide(FRR, svc);
       ctx.registry.provide(FRR_NEIGHBORS, vtyshNeighbors(opts.instance));
-      if (opts.daemons.includes('bgpd')) ctx.registry.provide(FRR_CONVERGENCE, bgpConvergence(opts.instance));
+      if (opts.daemons.includes('bgpd')) {
+        const s = svc;
+        ctx.registry.provide(FRR_CONVERGENCE, bgpConvergence(opts.instance, () => s.bgpExpectation()));
+      }
       ctx.registry.provide(ZEBRA_FIB, vtyshZebraFib(opts.instance));
       if (opts.daemons.includes('bgpd')) {
         const s = svc;

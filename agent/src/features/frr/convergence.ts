@@ -2,6 +2,10 @@
 // bgpd knows it per peer: Established, and end-of-RIB received for every negotiated address family (RFC 4724
 // section 2: the marker ends the initial update). A peer without the graceful-restart capability sends no
 // marker that bgpd reports, so it counts once it has been Established for a while.
+// bgpd only knows the peers it is configured with: a restarted bgpd runs with an empty config until the FRR
+// feature restored the config in force (restore.ts), and answers `{}` meanwhile, which lists no peer that is not
+// converged. So the probe also asks the FRR feature what bgpd must have: not while the restore is outstanding,
+// and never with fewer peers than the config in force names.
 import type { ConvergenceProbe } from '../routing/stale.ts';
 import { showJson } from './vtysh.ts';
 
@@ -15,8 +19,19 @@ export interface BgpNeighborJson {
   gracefulRestartInfo?: { endOfRibRecv?: Record<string, boolean>; remoteGrMode?: string };
 }
 
+/** What bgpd must show to count as converged, from the FRR feature (not from bgpd). */
+export interface BgpExpectation {
+  /** Why bgpd runs without the config in force (restarted, restore outstanding), or null. */
+  restarting: string | null;
+  /** Neighbors the config in force gives the default BGP instance. */
+  peers: number;
+}
+
 /** The first reason `neighbors` (bgpd's `show bgp neighbors json`) is not converged, or null when it is. */
-export function notConverged(neighbors: Record<string, BgpNeighborJson>): string | null {
+export function notConverged(neighbors: Record<string, BgpNeighborJson>, expect: BgpExpectation = { restarting: null, peers: 0 }): string | null {
+  if (expect.restarting !== null) return `bgpd restarting without its config (${expect.restarting})`;
+  const have = Object.keys(neighbors).length;
+  if (have < expect.peers) return `bgpd has ${have} of the ${expect.peers} configured peers`;
   for (const [peer, n] of Object.entries(neighbors)) {
     if (n.bgpState !== 'Established') return `peer ${peer}: ${n.bgpState ?? 'unknown'}`;
     const afs = Object.keys(n.addressFamilyInfo ?? {});
@@ -33,12 +48,15 @@ export function notConverged(neighbors: Record<string, BgpNeighborJson>): string
 }
 
 /** The probe for one FRR instance (default VRF). */
-export function bgpConvergence(instance: string): ConvergenceProbe {
+export function bgpConvergence(instance: string, expect: () => BgpExpectation): ConvergenceProbe {
   return {
     async converged() {
+      const before = expect();
+      if (before.restarting !== null) return { converged: false, reason: notConverged({}, before)! };
       const j = await showJson<Record<string, BgpNeighborJson>>(instance, 'show bgp neighbors json');
       if (j === undefined) return { converged: false, reason: 'bgpd not answering' };
-      const why = notConverged(j);
+      // Asked again: a daemon that exited while bgpd answered makes the answer the old bgpd's.
+      const why = notConverged(j, expect());
       return why === null ? { converged: true, reason: '' } : { converged: false, reason: why };
     },
   };
