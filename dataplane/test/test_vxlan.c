@@ -674,6 +674,86 @@ static void test_vxlan_underlay_ecmp(void)
 	stop(dp, w);
 }
 
+/* A worker keeps each tunnel's resolved outer path (underlay route, next hop MAC, headers) between packets; every
+ * change of what that path was built from shows in the very next packet: the underlay neighbour's MAC, a more
+ * specific underlay route to another port, that port's MAC and link, the VTEP's router MAC, the tunnel itself
+ * (VNI, remote router MAC), the neighbour's and the route's removal (the same drops as without a cached path). */
+static void check_outer(struct result res, uint16_t port, struct rte_ether_addr dst, struct rte_ether_addr src)
+{
+	const struct result *r = &res;
+	CHECK_EQ(r->n_out, 1);
+	CHECK_EQ(r->port, port);
+	CHECK(memcmp(r->out.b, dst.addr_bytes, 6) == 0);
+	CHECK(memcmp(r->out.b + 6, src.addr_bytes, 6) == 0);
+	CHECK_EQ(rte_ipv4_cksum((const struct rte_ipv4_hdr *)(r->out.b + 14)), 0); /* a valid header sums to 0xffff */
+}
+
+static void test_vxlan_outer_path_follows_underlay(void)
+{
+	struct gw_dp *dp = setup();
+	struct gw_worker *w = start(dp);
+	struct frame inner = from_a4(64, 0, false, 1111, 20);
+	struct frame in = arriving(&inner, 0x08, 100);
+	for (int i = 0; i < 3; i++)
+		check_outer(run(w, &in), 1, PEER1, P1_MAC);
+	/* the underlay gateway's MAC moves */
+	const struct rte_ether_addr peer1b = {{2, 0, 0, 0, 1, 0x22}};
+	struct gw_ip gw1 = v4(0x0a010002);
+	CHECK_EQ(gw_dp_neigh_set(dp, 1, &gw1, &peer1b), 0);
+	check_outer(run(w, &in), 1, peer1b, P1_MAC);
+	/* a more specific underlay route to the remote VTEP over port 4 */
+	struct gw_port_conf c4 = {.mac = {{2, 0, 0, 0, 4, 1}}, .mtu = 1500, .punt_port = GW_PORT_NONE, .up = true};
+	CHECK_EQ(gw_dp_port_set(dp, 4, &c4), 0);
+	const struct rte_ether_addr peer4 = {{2, 0, 0, 0, 4, 2}};
+	struct gw_nexthop nh2 = {.port = 4, .gw = v4(0x0a040002)};
+	CHECK_EQ(gw_dp_nexthop_set(dp, 2, &nh2), 0);
+	CHECK_EQ(gw_dp_neigh_set(dp, 4, &nh2.gw, &peer4), 0);
+	uint32_t id = 2;
+	CHECK_EQ(gw_dp_group_set(dp, 2, &id, NULL, 1), 0);
+	route(dp, 0, v4(VTEP_B), 32, 2);
+	check_outer(run(w, &in), 4, peer4, c4.mac);
+	check_outer(run(w, &in), 4, peer4, c4.mac);
+	/* that port's MAC changes, then its link goes down and comes back */
+	c4.mac.addr_bytes[5] = 0x11;
+	CHECK_EQ(gw_dp_port_set(dp, 4, &c4), 0);
+	check_outer(run(w, &in), 4, peer4, c4.mac);
+	c4.up = false;
+	CHECK_EQ(gw_dp_port_set(dp, 4, &c4), 0);
+	CHECK_EQ(run(w, &in).tr.drop, GW_DROP_PORT_DOWN);
+	c4.up = true;
+	CHECK_EQ(gw_dp_port_set(dp, 4, &c4), 0);
+	check_outer(run(w, &in), 4, peer4, c4.mac);
+	/* the router MAC of our VTEP (inner source MAC) and the tunnel (VNI, inner destination MAC) change */
+	const struct rte_ether_addr rmac2 = {{2, 0xaa, 0, 0, 0, 2}}, remote_b2 = {{2, 0xbb, 0, 0, 0, 0x77}};
+	struct gw_vtep vt = {.ip = htonl(VTEP), .mac = rmac2, .ip6 = v6(VTEP6)};
+	CHECK_EQ(gw_dp_vtep_set(dp, &vt), 0);
+	inner.n = 0;
+	eth(&inner, rmac2, REMOTE_A, RTE_ETHER_TYPE_IPV4); /* the leaf learnt the new router MAC */
+	ip4_udp(&inner, HOST_A, HOST_B, 64, 0, false, 1111, 20);
+	in = arriving(&inner, 0x08, 100);
+	struct result r = run(w, &in);
+	CHECK(memcmp(r.out.b + 50 + 6, rmac2.addr_bytes, 6) == 0);
+	struct gw_tunnel tb = {.vni = 300, .vtep = htonl(VTEP_B), .mac = remote_b2};
+	CHECK_EQ(gw_dp_tunnel_set(dp, 5, &tb), 0);
+	r = run(w, &in);
+	CHECK_EQ(r.n_out, 1);
+	CHECK_EQ(r.out.b[46] << 16 | r.out.b[47] << 8 | r.out.b[48], 300); /* VNI */
+	CHECK(memcmp(r.out.b + 50, remote_b2.addr_bytes, 6) == 0);
+	/* the neighbour goes: a miss and its event, as for an uncached path */
+	CHECK_EQ(gw_dp_neigh_del(dp, 4, &nh2.gw), 0);
+	CHECK_EQ(run(w, &in).tr.drop, GW_DROP_NEIGH_MISS);
+	struct gw_event ev;
+	CHECK_EQ(gw_dp_events_poll(dp, &ev, 1), 1);
+	CHECK_EQ(ev.ip.v4, nh2.gw.v4);
+	/* the specific route goes: back over port 1; then the covering one too */
+	struct gw_ip vb = v4(VTEP_B), u = v4(0xc6336400);
+	CHECK_EQ(gw_dp_route_del(dp, 0, &vb, 32), 0);
+	check_outer(run(w, &in), 1, peer1b, P1_MAC);
+	CHECK_EQ(gw_dp_route_del(dp, 0, &u, 24), 0);
+	CHECK_EQ(run(w, &in).tr.drop, GW_DROP_VXLAN_NO_UNDERLAY);
+	stop(dp, w);
+}
+
 const struct gw_test gw_tests_vxlan[] = {
 	{"vxlan_underlay_ecmp", test_vxlan_underlay_ecmp},
 	{"vxlan_ecn_decap", test_vxlan_ecn_decap},
@@ -685,5 +765,6 @@ const struct gw_test gw_tests_vxlan[] = {
 	{"vxlan_pmtud", test_vxlan_pmtud},
 	{"vxlan_underlay_missing", test_vxlan_underlay_missing},
 	{"vxlan_metadata_and_tables", test_vxlan_metadata_and_tables},
+	{"vxlan_outer_path_follows_underlay", test_vxlan_outer_path_follows_underlay},
 	{NULL, NULL},
 };

@@ -63,6 +63,10 @@ struct gw_ip_tables {
 	struct gw_group_obj *_Atomic *groups; /* [max_groups + 1] */
 	uint32_t nh_id_max;    /* highest nexthop id ever set: bounds the writer's scans */
 	uint32_t group_id_max; /* same for groups */
+	/* Generation of the underlay (VRF 0's routes, nexthops, groups, ports, neighbours): bumped by the writer after
+	 * every change a path resolved through VRF 0 could depend on. A worker that caches such a path (vxlan's outer
+	 * path per tunnel) uses it only while the generation it was resolved at is still the current one. Starts at 1. */
+	_Atomic uint64_t underlay_gen;
 };
 
 static inline struct gw_ip_tables *gw_ip(const struct gw_dp *dp) { return dp->mod[GW_MOD_ip]; }
@@ -72,6 +76,16 @@ static inline const struct gw_vrf *gw_ip_vrf(const struct gw_dp *dp, uint32_t vr
 	if (unlikely(vrf >= dp->p.max_vrfs))
 		return NULL;
 	return atomic_load_explicit(&gw_ip(dp)->vrfs[vrf], memory_order_acquire);
+}
+
+static inline uint64_t gw_ip_underlay_gen(const struct gw_dp *dp)
+{
+	return atomic_load_explicit(&gw_ip(dp)->underlay_gen, memory_order_acquire);
+}
+/* Writer side: invalidates every worker's cached underlay paths (call after publishing the change). */
+static inline void gw_ip_underlay_changed(struct gw_dp *dp)
+{
+	atomic_fetch_add_explicit(&gw_ip(dp)->underlay_gen, 1, memory_order_release);
 }
 
 int gw_vrf_create(struct gw_dp *dp, uint32_t vrf, struct gw_vrf **out);
