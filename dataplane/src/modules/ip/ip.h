@@ -155,4 +155,31 @@ extern gw_nh_egress_fn gw_ip_nh_egress[GW_NH_KINDS];
 #define GW_UDP_LOCAL_MAX 8
 int gw_ip_udp_local_register(uint16_t port /* host order */, gw_stage_fn fn);
 
+/* Burst-level lookups of packets that carry another one (a tunnel to us), so the inner destination's lookup is
+ * batched and prefetched like everyone's instead of a chain of cache misses per packet. Predictions only: the
+ * stages decide as before, and ip uses the result only when the packet's VRF and destination at lookup time are
+ * the ones predicted (struct gw_meta fib_vrf/fib_dst).
+ *   inner: for a packet whose outer destination is local, whether it is a tunnel packet the module will
+ *          decapsulate, the metadata its inner packet will start with (sets vrf, vpc of *inner, a copy of the
+ *          packet's) and the offset of the inner IPv4
+ *          header (at least 20 bytes in the first segment, not yet validated); one owner (-EEXIST).
+ *   vrf:   a pre-routing filter that moves packets to another VRF (VPC classify) predicts where, from that
+ *          metadata and header, for the burst's n tunnel packets at once (so it can overlap its own cache misses):
+ *          updates md[i]->vrf, sets drop[i] when it would drop the packet (those already set: skip). Run in
+ *          registration order. */
+typedef bool (*gw_ip_inner_fn)(struct gw_worker *w, const struct rte_mbuf *m, const struct gw_meta *md,
+			       struct gw_meta *inner, uint32_t *l3);
+typedef void (*gw_ip_vrf_predict_fn)(struct gw_worker *w, struct gw_meta *const *md, const uint8_t *const *l3,
+				     bool *drop, uint16_t n);
+/* (a predictor may also leave a memo of its decision in the metadata fields its own stage reads: ip copies the
+ * predicted metadata into the packet's, all but vrf/vpc/peering, which the stages set as they run) */
+int gw_ip_burst_inner_register(gw_ip_inner_fn fn);
+#define GW_VRF_PREDICT_MAX 4
+int gw_ip_burst_vrf_register(gw_ip_vrf_predict_fn fn);
+extern gw_ip_inner_fn gw_ip_burst_inner;
+extern struct gw_ip_vrf_predict {
+	unsigned n;
+	gw_ip_vrf_predict_fn fn[GW_VRF_PREDICT_MAX];
+} gw_ip_vrf_predict;
+
 #endif

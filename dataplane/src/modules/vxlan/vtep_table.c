@@ -237,6 +237,7 @@ static const struct gw_icmp_overlay icmp_overlay = {.source = vxlan_icmp_source,
 static void vxlan_init(void)
 {
 	gw_ip_udp_local_register(GW_VXLAN_UDP_PORT, vxlan_decap);
+	gw_ip_burst_inner_register(vxlan_burst_inner);
 	gw_ip_nexthop_kind_register(GW_NH_VXLAN, vxlan_send);
 	gw_ip_nexthop_egress_register(GW_NH_VXLAN, vxlan_egress);
 	gw_icmp_overlay_register(&icmp_overlay);

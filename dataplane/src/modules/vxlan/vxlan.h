@@ -104,6 +104,8 @@ struct vxlan_worker {
 };
 
 void vxlan_decap(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out);
+bool vxlan_burst_inner(struct gw_worker *w, const struct rte_mbuf *m, const struct gw_meta *md, struct gw_meta *inner,
+		       uint32_t *l3);
 const struct gw_port_obj *vxlan_egress(struct gw_worker *w, struct gw_pkt *p, const struct gw_nh_obj *nh,
 				       uint8_t family, uint32_t *mtu, uint16_t *port);
 void vxlan_send(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out, const struct gw_nh_obj *nh,
