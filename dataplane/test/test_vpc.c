@@ -109,6 +109,8 @@ static int send1(struct run *r, uint32_t src_vrf, const struct gw_ip *src, const
 	if (stale_rv) {
 		md.fib_family = src->family == AF_INET ? 4 : 6;
 		md.fib_rv = gw_dp_route_lookup_value(r->dp, src_vrf, dst);
+		md.fib_vrf = src_vrf;
+		md.fib_dst = src->family == AF_INET ? ntohl(dst->v4) : 0;
 	}
 	struct gw_pkt p = {.m = frame(src, dst), .md = &md, .inp = gw_dp_port(r->dp, 0), .in_port = 0, .l3 = 14,
 			   .etype = src->family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6};

@@ -674,6 +674,269 @@ static void test_vxlan_underlay_ecmp(void)
 	stop(dp, w);
 }
 
+/* A worker keeps each tunnel's resolved outer path (underlay route, next hop MAC, headers) between packets; every
+ * change of what that path was built from shows in the very next packet: the underlay neighbour's MAC, a more
+ * specific underlay route to another port, that port's MAC and link, the VTEP's router MAC, the tunnel itself
+ * (VNI, remote router MAC), the neighbour's and the route's removal (the same drops as without a cached path). */
+static void check_outer(struct result res, uint16_t port, struct rte_ether_addr dst, struct rte_ether_addr src)
+{
+	const struct result *r = &res;
+	CHECK_EQ(r->n_out, 1);
+	CHECK_EQ(r->port, port);
+	CHECK(memcmp(r->out.b, dst.addr_bytes, 6) == 0);
+	CHECK(memcmp(r->out.b + 6, src.addr_bytes, 6) == 0);
+	CHECK_EQ(rte_ipv4_cksum((const struct rte_ipv4_hdr *)(r->out.b + 14)), 0); /* a valid header sums to 0xffff */
+}
+
+static void test_vxlan_outer_path_follows_underlay(void)
+{
+	struct gw_dp *dp = setup();
+	struct gw_worker *w = start(dp);
+	struct frame inner = from_a4(64, 0, false, 1111, 20);
+	struct frame in = arriving(&inner, 0x08, 100);
+	for (int i = 0; i < 3; i++)
+		check_outer(run(w, &in), 1, PEER1, P1_MAC);
+	/* the underlay gateway's MAC moves */
+	const struct rte_ether_addr peer1b = {{2, 0, 0, 0, 1, 0x22}};
+	struct gw_ip gw1 = v4(0x0a010002);
+	CHECK_EQ(gw_dp_neigh_set(dp, 1, &gw1, &peer1b), 0);
+	check_outer(run(w, &in), 1, peer1b, P1_MAC);
+	/* a more specific underlay route to the remote VTEP over port 4 */
+	struct gw_port_conf c4 = {.mac = {{2, 0, 0, 0, 4, 1}}, .mtu = 1500, .punt_port = GW_PORT_NONE, .up = true};
+	CHECK_EQ(gw_dp_port_set(dp, 4, &c4), 0);
+	const struct rte_ether_addr peer4 = {{2, 0, 0, 0, 4, 2}};
+	struct gw_nexthop nh2 = {.port = 4, .gw = v4(0x0a040002)};
+	CHECK_EQ(gw_dp_nexthop_set(dp, 2, &nh2), 0);
+	CHECK_EQ(gw_dp_neigh_set(dp, 4, &nh2.gw, &peer4), 0);
+	uint32_t id = 2;
+	CHECK_EQ(gw_dp_group_set(dp, 2, &id, NULL, 1), 0);
+	route(dp, 0, v4(VTEP_B), 32, 2);
+	check_outer(run(w, &in), 4, peer4, c4.mac);
+	check_outer(run(w, &in), 4, peer4, c4.mac);
+	/* that port's MAC changes, then its link goes down and comes back */
+	c4.mac.addr_bytes[5] = 0x11;
+	CHECK_EQ(gw_dp_port_set(dp, 4, &c4), 0);
+	check_outer(run(w, &in), 4, peer4, c4.mac);
+	c4.up = false;
+	CHECK_EQ(gw_dp_port_set(dp, 4, &c4), 0);
+	CHECK_EQ(run(w, &in).tr.drop, GW_DROP_PORT_DOWN);
+	c4.up = true;
+	CHECK_EQ(gw_dp_port_set(dp, 4, &c4), 0);
+	check_outer(run(w, &in), 4, peer4, c4.mac);
+	/* the router MAC of our VTEP (inner source MAC) and the tunnel (VNI, inner destination MAC) change */
+	const struct rte_ether_addr rmac2 = {{2, 0xaa, 0, 0, 0, 2}}, remote_b2 = {{2, 0xbb, 0, 0, 0, 0x77}};
+	struct gw_vtep vt = {.ip = htonl(VTEP), .mac = rmac2, .ip6 = v6(VTEP6)};
+	CHECK_EQ(gw_dp_vtep_set(dp, &vt), 0);
+	inner.n = 0;
+	eth(&inner, rmac2, REMOTE_A, RTE_ETHER_TYPE_IPV4); /* the leaf learnt the new router MAC */
+	ip4_udp(&inner, HOST_A, HOST_B, 64, 0, false, 1111, 20);
+	in = arriving(&inner, 0x08, 100);
+	struct result r = run(w, &in);
+	CHECK(memcmp(r.out.b + 50 + 6, rmac2.addr_bytes, 6) == 0);
+	struct gw_tunnel tb = {.vni = 300, .vtep = htonl(VTEP_B), .mac = remote_b2};
+	CHECK_EQ(gw_dp_tunnel_set(dp, 5, &tb), 0);
+	r = run(w, &in);
+	CHECK_EQ(r.n_out, 1);
+	CHECK_EQ(r.out.b[46] << 16 | r.out.b[47] << 8 | r.out.b[48], 300); /* VNI */
+	CHECK(memcmp(r.out.b + 50, remote_b2.addr_bytes, 6) == 0);
+	/* the neighbour goes: a miss and its event, as for an uncached path */
+	CHECK_EQ(gw_dp_neigh_del(dp, 4, &nh2.gw), 0);
+	CHECK_EQ(run(w, &in).tr.drop, GW_DROP_NEIGH_MISS);
+	struct gw_event ev;
+	CHECK_EQ(gw_dp_events_poll(dp, &ev, 1), 1);
+	CHECK_EQ(ev.ip.v4, nh2.gw.v4);
+	/* the specific route goes: back over port 1; then the covering one too */
+	struct gw_ip vb = v4(VTEP_B), u = v4(0xc6336400);
+	CHECK_EQ(gw_dp_route_del(dp, 0, &vb, 32), 0);
+	check_outer(run(w, &in), 1, peer1b, P1_MAC);
+	CHECK_EQ(gw_dp_route_del(dp, 0, &u, 24), 0);
+	CHECK_EQ(run(w, &in).tr.drop, GW_DROP_VXLAN_NO_UNDERLAY);
+	stop(dp, w);
+}
+
+/* ip's burst-level inner lookup (vxlan's peek, classify's prediction and memo) only saves cache misses: a burst of
+ * every kind of overlay packet gives the same traces (decision, reason, stages, nexthop, VPC fields), the same
+ * packets out and the same counters with the prediction as without it (the peek unregistered). */
+#define BURST_N 11
+struct burst_result {
+	struct gw_trace tr[BURST_N];
+	unsigned n_tr;
+	struct frame out[BURST_N * 2];
+	uint16_t out_port[BURST_N * 2];
+	unsigned n_out;
+	struct gw_port_counters cnt[2];
+	struct gw_vpc_counters vc;
+};
+
+static void on_burst_trace(void *ctx, const struct gw_trace *t)
+{
+	struct burst_result *r = ctx;
+	if (r->n_tr < BURST_N)
+		r->tr[r->n_tr++] = *t;
+}
+
+static void run_burst(struct gw_dp *dp, struct gw_worker *w, const struct frame *in, unsigned n, struct burst_result *r)
+{
+	static struct gw_burst_out out;
+	struct gw_port_counters c0 = *gw_worker_counters(w, 0), c1 = *gw_worker_counters(w, 1);
+	struct gw_vpc_counters v0;
+	CHECK_EQ(gw_dp_vpc_counters(dp, 1, &v0), 0);
+	memset(r, 0, sizeof(*r));
+	memset(out.n, 0, sizeof(out.n));
+	gw_worker_set_trace(w, on_burst_trace, r);
+	struct rte_mbuf *m[BURST_N];
+	for (unsigned i = 0; i < n; i++)
+		m[i] = mbuf_of(&in[i]);
+	gw_pipeline_process(w, 0, m, (uint16_t)n, 1000000, &out);
+	for (uint16_t p = 0; p < GW_MAX_PORTS; p++)
+		for (unsigned i = 0; i < out.n[p]; i++) {
+			struct frame *f = &r->out[r->n_out];
+			r->out_port[r->n_out++] = p;
+			f->n = rte_pktmbuf_pkt_len(out.pkts[p][i]);
+			const void *d = rte_pktmbuf_read(out.pkts[p][i], 0, f->n, f->b);
+			if (d != f->b)
+				memcpy(f->b, d, f->n);
+			rte_pktmbuf_free(out.pkts[p][i]);
+		}
+	gw_worker_set_trace(w, NULL, NULL);
+	gw_worker_quiescent(w);
+	r->cnt[0] = *gw_worker_counters(w, 0);
+	r->cnt[1] = *gw_worker_counters(w, 1);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct gw_port_counters *b = i ? &c1 : &c0;
+		r->cnt[i].rx_packets -= b->rx_packets;
+		r->cnt[i].tx_packets -= b->tx_packets;
+		r->cnt[i].tx_bytes -= b->tx_bytes;
+		r->cnt[i].punt_packets -= b->punt_packets;
+		for (unsigned d = 0; d < GW_DROP_MAX; d++)
+			r->cnt[i].drops[d] -= b->drops[d];
+		r->cnt[i].rx_bytes -= b->rx_bytes;
+	}
+	CHECK_EQ(gw_dp_vpc_counters(dp, 1, &r->vc), 0);
+	r->vc.rx_packets -= v0.rx_packets;
+	r->vc.tx_packets -= v0.tx_packets;
+	r->vc.rx_bytes -= v0.rx_bytes;
+	r->vc.tx_bytes -= v0.tx_bytes;
+}
+
+static void test_vxlan_burst_prediction_is_invisible(void)
+{
+	struct gw_dp *dp = setup();
+	struct gw_worker *w = start(dp);
+	CHECK_EQ(gw_dp_vrf_add(dp, 2), 0);
+	CHECK_EQ(gw_dp_vni_set(dp, 400, 2), 0); /* VRF 2: no peering at all */
+	struct frame in[BURST_N], inner;
+	unsigned n = 0;
+	inner = from_a4(64, 0, false, 1111, 20);
+	in[n++] = arriving(&inner, 0x08, 100);                /* admitted, to B's tunnel */
+	inner.n = 0;
+	eth(&inner, RMAC, REMOTE_A, RTE_ETHER_TYPE_IPV4);
+	ip4_udp(&inner, HOST_A, HOST_A + 4, 64, 0, false, 1112, 20);
+	in[n++] = arriving(&inner, 0x08, 100);                /* admitted, back to A's tunnel */
+	inner = from_a6(64, 0, 1113, 20);
+	in[n++] = arriving(&inner, 0x08, 100);                /* inner IPv6: not predicted */
+	inner = from_a4(64, 0, false, 1114, 20);
+	in[n++] = arriving(&inner, 0x00, 100);                /* vxlan_bad_flags */
+	in[n++] = arriving(&inner, 0x08, 999);                /* vxlan_vni_unknown */
+	in[n++] = arriving(&inner, 0x08, 400);                /* vpc_no_peering */
+	inner = from_a4(1, 0, false, 1115, 20);
+	in[n++] = arriving(&inner, 0x08, 100);                /* time exceeded, routed back */
+	inner.n = 0;
+	eth(&inner, RMAC, REMOTE_A, RTE_ETHER_TYPE_IPV4);
+	ip4_udp(&inner, HOST_A, 0x0a630001, 64, 0, false, 1116, 20);
+	in[n++] = arriving(&inner, 0x08, 100);                /* no route in the VPC: net unreachable */
+	inner = from_a4(64, 0, false, 1117, 20);
+	inner.b[14 + 10] ^= 0xff;
+	in[n++] = arriving(&inner, 0x08, 100);                /* inner ip4_bad_checksum */
+	inner = from_a4(64, 0, false, 1118, 20);
+	in[n] = (struct frame){.n = 0};
+	vxlan_wrap(&in[n++], P0_MAC, PEER0, VTEP_A, 0x0a000001, 0, 40000, 0x08, 100, &inner); /* to a port address */
+	in[n] = arriving(&inner, 0x08, 100);
+	in[n].b[14 + 1] = 0x03;                               /* outer CE over a Not-ECT inner packet (checksum fixed) */
+	in[n].b[14 + 10] = in[n].b[14 + 11] = 0;
+	uint16_t ck = rte_ipv4_cksum((const struct rte_ipv4_hdr *)(in[n].b + 14));
+	memcpy(in[n].b + 24, &ck, 2);
+	n++;
+	CHECK_EQ(n, BURST_N);
+
+	static struct burst_result with, without;
+	run_burst(dp, w, in, n, &with);
+	gw_ip_inner_fn peek = gw_ip_burst_inner;
+	gw_ip_burst_inner = NULL;
+	run_burst(dp, w, in, n, &without);
+	gw_ip_burst_inner = peek;
+	CHECK_EQ(with.n_tr, n);
+	CHECK_EQ(without.n_tr, n);
+	for (unsigned i = 0; i < n; i++) {
+		const struct gw_trace *a = &with.tr[i], *b = &without.tr[i];
+		CHECK_EQ(a->stages, b->stages);
+		CHECK_EQ(a->decision, b->decision);
+		CHECK_EQ(a->drop, b->drop);
+		CHECK_EQ(a->out_port, b->out_port);
+		CHECK_EQ(a->nexthop, b->nexthop);
+		CHECK_EQ(a->vpc, b->vpc);
+		CHECK_EQ(a->dst_vrf, b->dst_vrf);
+		CHECK_EQ(a->peering, b->peering);
+	}
+	const enum gw_drop_reason want[BURST_N] = {GW_DROP_MAX, GW_DROP_MAX, GW_DROP_MAX, GW_DROP_VXLAN_BAD_FLAGS,
+		GW_DROP_VXLAN_VNI_UNKNOWN, GW_DROP_VPC_NO_PEERING, GW_DROP_TTL_EXCEEDED, GW_DROP_NO_ROUTE,
+		GW_DROP_IP4_BAD_CHECKSUM, GW_DROP_MAX, GW_DROP_VXLAN_ECN_DROP};
+	for (unsigned i = 0; i < n; i++)
+		CHECK_EQ(with.tr[i].drop, want[i]);
+	CHECK_EQ(with.tr[9].decision, GW_DEC_PUNT);
+	CHECK_EQ(with.n_out, without.n_out);
+	CHECK_EQ(with.n_out, 6); /* three forwarded, two ICMP errors, one punt */
+	for (unsigned i = 0; i < with.n_out && i < without.n_out; i++) {
+		CHECK_EQ(with.out_port[i], without.out_port[i]);
+		CHECK(with.out[i].n == without.out[i].n && memcmp(with.out[i].b, without.out[i].b, with.out[i].n) == 0);
+	}
+	CHECK(memcmp(with.cnt, without.cnt, sizeof(with.cnt)) == 0);
+	CHECK(memcmp(&with.vc, &without.vc, sizeof(with.vc)) == 0);
+	stop(dp, w);
+}
+
+/* A pre-routing filter after classify that rewrites the inner destination (as a NAT would) or moves the packet to
+ * another VRF: the route is the one of the packet as the filter left it, not the burst-level prediction. */
+static bool dnat_to_a(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
+{
+	(void)w, (void)out;
+	if (p->md->vpc == 0)
+		return false;
+	uint8_t *h = rte_pktmbuf_mtod_offset(p->m, uint8_t *, p->l3);
+	uint32_t a = htonl(HOST_A + 9);
+	memcpy(h + 16, &a, 4);
+	return false;
+}
+
+static bool to_vrf_3(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
+{
+	(void)w, (void)out;
+	if (p->md->vpc != 0)
+		p->md->vrf = 3;
+	return false;
+}
+
+static void test_vxlan_filter_after_classify_wins(void)
+{
+	struct gw_dp *dp = setup();
+	struct gw_worker *w = start(dp);
+	struct frame inner = from_a4(64, 0, false, 1111, 20);
+	struct frame in = arriving(&inner, 0x08, 100);
+	CHECK_EQ(run(w, &in).tr.nexthop, 5); /* to B */
+	CHECK_EQ(gw_chain_add(GW_PRE_ROUTING, dnat_to_a), 0);
+	struct result r = run(w, &in);
+	gw_hooks.chain[GW_PRE_ROUTING].n--;
+	CHECK_EQ(r.tr.nexthop, 6); /* 10.10.0.14: A's tunnel */
+	CHECK_EQ(r.n_out, 1);
+	CHECK_EQ(ntohl(gw_ld32(r.out.b + 14 + 16)), VTEP_A);
+	CHECK_EQ(gw_dp_vrf_add(dp, 3), 0);
+	CHECK_EQ(gw_chain_add(GW_PRE_ROUTING, to_vrf_3), 0);
+	r = run(w, &in);
+	gw_hooks.chain[GW_PRE_ROUTING].n--;
+	CHECK_EQ(r.tr.drop, GW_DROP_NO_ROUTE); /* VRF 3 is empty */
+	stop(dp, w);
+}
+
 const struct gw_test gw_tests_vxlan[] = {
 	{"vxlan_underlay_ecmp", test_vxlan_underlay_ecmp},
 	{"vxlan_ecn_decap", test_vxlan_ecn_decap},
@@ -685,5 +948,8 @@ const struct gw_test gw_tests_vxlan[] = {
 	{"vxlan_pmtud", test_vxlan_pmtud},
 	{"vxlan_underlay_missing", test_vxlan_underlay_missing},
 	{"vxlan_metadata_and_tables", test_vxlan_metadata_and_tables},
+	{"vxlan_outer_path_follows_underlay", test_vxlan_outer_path_follows_underlay},
+	{"vxlan_burst_prediction_is_invisible", test_vxlan_burst_prediction_is_invisible},
+	{"vxlan_filter_after_classify_wins", test_vxlan_filter_after_classify_wins},
 	{NULL, NULL},
 };

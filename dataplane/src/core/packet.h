@@ -19,9 +19,16 @@ struct gw_meta {
 	uint32_t vpc;       /* reserved: VPC of the packet */
 	uint32_t session;   /* reserved: NAT session */
 	uint8_t colour;     /* reserved: policer colour */
-	uint8_t fib_family; /* 4 or 6 when fib_rv holds the burst-level lookup of the destination in vrf */
+	uint8_t fib_family; /* 4 or 6 when fib_rv holds a burst-level lookup made in fib_vrf (IPv4: of fib_dst) */
 	uint32_t fib_rv;
 	uint32_t peering;   /* the peering VPC classify admitted the packet through (0 = none) */
+	/* What the burst-level lookup was made for; ip uses it only for a packet whose md->vrf (and IPv4 destination)
+	 * still match, so a stage that moves a packet to another VRF or rewrites its destination needs no reset. */
+	uint32_t fib_vrf;
+	uint32_t fib_dst;   /* IPv4, host order */
+	/* VPC classify's burst-level decision for a tunnel packet: used by its stage when the packet's vpc, inner
+	 * IPv4 source and destination (fib_dst) are those it was made for (cls_vpc 0 = none). */
+	uint32_t cls_vpc, cls_src, cls_peering, cls_vrf;
 };
 
 struct gw_pkt {

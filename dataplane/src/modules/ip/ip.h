@@ -63,6 +63,10 @@ struct gw_ip_tables {
 	struct gw_group_obj *_Atomic *groups; /* [max_groups + 1] */
 	uint32_t nh_id_max;    /* highest nexthop id ever set: bounds the writer's scans */
 	uint32_t group_id_max; /* same for groups */
+	/* Generation of the underlay (VRF 0's routes, nexthops, groups, ports, neighbours): bumped by the writer after
+	 * every change a path resolved through VRF 0 could depend on. A worker that caches such a path (vxlan's outer
+	 * path per tunnel) uses it only while the generation it was resolved at is still the current one. Starts at 1. */
+	_Atomic uint64_t underlay_gen;
 };
 
 static inline struct gw_ip_tables *gw_ip(const struct gw_dp *dp) { return dp->mod[GW_MOD_ip]; }
@@ -72,6 +76,16 @@ static inline const struct gw_vrf *gw_ip_vrf(const struct gw_dp *dp, uint32_t vr
 	if (unlikely(vrf >= dp->p.max_vrfs))
 		return NULL;
 	return atomic_load_explicit(&gw_ip(dp)->vrfs[vrf], memory_order_acquire);
+}
+
+static inline uint64_t gw_ip_underlay_gen(const struct gw_dp *dp)
+{
+	return atomic_load_explicit(&gw_ip(dp)->underlay_gen, memory_order_acquire);
+}
+/* Writer side: invalidates every worker's cached underlay paths (call after publishing the change). */
+static inline void gw_ip_underlay_changed(struct gw_dp *dp)
+{
+	atomic_fetch_add_explicit(&gw_ip(dp)->underlay_gen, 1, memory_order_release);
 }
 
 int gw_vrf_create(struct gw_dp *dp, uint32_t vrf, struct gw_vrf **out);
@@ -140,5 +154,32 @@ int gw_ip_nexthop_egress_register(enum gw_nh_kind kind, gw_nh_egress_fn fn);
 extern gw_nh_egress_fn gw_ip_nh_egress[GW_NH_KINDS];
 #define GW_UDP_LOCAL_MAX 8
 int gw_ip_udp_local_register(uint16_t port /* host order */, gw_stage_fn fn);
+
+/* Burst-level lookups of packets that carry another one (a tunnel to us), so the inner destination's lookup is
+ * batched and prefetched like everyone's instead of a chain of cache misses per packet. Predictions only: the
+ * stages decide as before, and ip uses the result only when the packet's VRF and destination at lookup time are
+ * the ones predicted (struct gw_meta fib_vrf/fib_dst).
+ *   inner: for a packet whose outer destination is local, whether it is a tunnel packet the module will
+ *          decapsulate, the metadata its inner packet will start with (sets vrf, vpc of *inner, a copy of the
+ *          packet's) and the offset of the inner IPv4
+ *          header (at least 20 bytes in the first segment, not yet validated); one owner (-EEXIST).
+ *   vrf:   a pre-routing filter that moves packets to another VRF (VPC classify) predicts where, from that
+ *          metadata and header, for the burst's n tunnel packets at once (so it can overlap its own cache misses):
+ *          updates md[i]->vrf, sets drop[i] when it would drop the packet (those already set: skip). Run in
+ *          registration order. */
+typedef bool (*gw_ip_inner_fn)(struct gw_worker *w, const struct rte_mbuf *m, const struct gw_meta *md,
+			       struct gw_meta *inner, uint32_t *l3);
+typedef void (*gw_ip_vrf_predict_fn)(struct gw_worker *w, struct gw_meta *const *md, const uint8_t *const *l3,
+				     bool *drop, uint16_t n);
+/* (a predictor may also leave a memo of its decision in the metadata fields its own stage reads: ip copies the
+ * predicted metadata into the packet's, all but vrf/vpc/peering, which the stages set as they run) */
+int gw_ip_burst_inner_register(gw_ip_inner_fn fn);
+#define GW_VRF_PREDICT_MAX 4
+int gw_ip_burst_vrf_register(gw_ip_vrf_predict_fn fn);
+extern gw_ip_inner_fn gw_ip_burst_inner;
+extern struct gw_ip_vrf_predict {
+	unsigned n;
+	gw_ip_vrf_predict_fn fn[GW_VRF_PREDICT_MAX];
+} gw_ip_vrf_predict;
 
 #endif

@@ -39,7 +39,9 @@ void gw_ip6_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *ou
 	const struct gw_vrf *v = gw_ip_routing(w, p, out);
 	if (unlikely(v == NULL))
 		return;
-	uint32_t rv = p->md->fib_family == 6 ? p->md->fib_rv : gw_mtrie_lookup6(&v->t6, ip->dst_addr);
+	/* (the batch looks up IPv6 only for the packet as it arrived: no filter rewrites an underlay IPv6 destination) */
+	uint32_t rv = p->md->fib_family == 6 && p->md->fib_vrf == p->md->vrf ? p->md->fib_rv
+									       : gw_mtrie_lookup6(&v->t6, ip->dst_addr);
 	switch (gw_rv_type(rv)) {
 	case GW_ROUTE_UNICAST:
 		return gw_ip6_forward(w, p, out, rv);

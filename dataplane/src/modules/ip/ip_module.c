@@ -33,6 +33,32 @@ int gw_ip_nexthop_egress_register(enum gw_nh_kind kind, gw_nh_egress_fn fn)
 	return 0;
 }
 
+gw_ip_inner_fn gw_ip_burst_inner;
+struct gw_ip_vrf_predict gw_ip_vrf_predict;
+
+int gw_ip_burst_inner_register(gw_ip_inner_fn fn)
+{
+	if (!fn)
+		return -EINVAL;
+	if (gw_ip_burst_inner && gw_ip_burst_inner != fn)
+		return -EEXIST;
+	gw_ip_burst_inner = fn;
+	return 0;
+}
+
+int gw_ip_burst_vrf_register(gw_ip_vrf_predict_fn fn)
+{
+	if (!fn)
+		return -EINVAL;
+	for (unsigned i = 0; i < gw_ip_vrf_predict.n; i++)
+		if (gw_ip_vrf_predict.fn[i] == fn)
+			return 0;
+	if (gw_ip_vrf_predict.n == GW_VRF_PREDICT_MAX)
+		return -ENOSPC;
+	gw_ip_vrf_predict.fn[gw_ip_vrf_predict.n++] = fn;
+	return 0;
+}
+
 static struct {
 	unsigned n;
 	uint16_t port[GW_UDP_LOCAL_MAX]; /* network order, as compared */

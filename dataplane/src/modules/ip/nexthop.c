@@ -85,6 +85,7 @@ static int group_publish(struct gw_dp *dp, uint32_t group_id, const uint32_t *nh
 	if (group_id > t->group_id_max)
 		t->group_id_max = group_id;
 	gw_dp_defer_free(dp, atomic_exchange_explicit(&t->groups[group_id], o, memory_order_acq_rel));
+	gw_ip_underlay_changed(dp);
 	return 0;
 }
 
@@ -103,6 +104,7 @@ void gw_groups_port_changed(struct gw_dp *dp, uint16_t port)
 {
 	(void)port;
 	groups_refresh(dp);
+	gw_ip_underlay_changed(dp); /* a cached path keeps the port id, not the port object: its MAC/MTU/state changed */
 }
 
 int gw_dp_nexthop_set(struct gw_dp *dp, uint32_t nh_id, const struct gw_nexthop *nh)
@@ -128,6 +130,7 @@ int gw_ip_nexthop_set_kind(struct gw_dp *dp, uint32_t nh_id, const struct gw_nex
 		t->nh_id_max = nh_id;
 	struct gw_nh_obj *old = atomic_exchange_explicit(&t->nhs[nh_id], o, memory_order_acq_rel);
 	bool moved = nh_live(dp, old) != nh_live(dp, o);
+	gw_ip_underlay_changed(dp);
 	gw_dp_defer_free(dp, old);
 	if (moved)
 		groups_refresh(dp);
@@ -143,6 +146,7 @@ void gw_nh_refresh(struct gw_dp *dp, uint16_t port, const struct gw_ip *ip)
 {
 	struct gw_ip_tables *t = gw_ip(dp);
 	uint64_t mac = gw_neigh_data(dp, port, ip);
+	gw_ip_underlay_changed(dp); /* also the neighbours of connected nexthops, which no nexthop object caches */
 	for (uint32_t id = 1; id <= t->nh_id_max; id++) {
 		const struct gw_nh_obj *o = t->nhs[id];
 		if (o && o->nh.port == port && same_ip(&o->nh.gw, ip) && o->mac != mac)
@@ -158,6 +162,7 @@ int gw_dp_nexthop_del(struct gw_dp *dp, uint32_t nh_id)
 	if (!old)
 		return -ENOENT;
 	bool moved = !nh_live(dp, old);
+	gw_ip_underlay_changed(dp);
 	gw_dp_defer_free(dp, old);
 	if (moved)
 		groups_refresh(dp);
@@ -199,6 +204,7 @@ int gw_dp_group_del(struct gw_dp *dp, uint32_t group_id)
 	struct gw_group_obj *old = atomic_exchange_explicit(&gw_ip(dp)->groups[group_id], NULL, memory_order_acq_rel);
 	if (!old)
 		return -ENOENT;
+	gw_ip_underlay_changed(dp);
 	gw_dp_defer_free(dp, old);
 	return 0;
 }

@@ -147,6 +147,15 @@ static void mask6(uint8_t *dst, const uint8_t *src, uint8_t plen)
 	}
 }
 
+/* A route change in VRF 0 (the underlay) invalidates cached underlay paths, whatever the trie write returned (a
+ * failed one may have written part of its range). */
+static int installed(struct gw_dp *dp, uint32_t vrf, int rc)
+{
+	if (vrf == 0)
+		gw_ip_underlay_changed(dp);
+	return rc;
+}
+
 int gw_dp_route_add(struct gw_dp *dp, uint32_t vrf, const struct gw_ip *prefix, uint8_t plen,
 		    const struct gw_route *r)
 {
@@ -177,7 +186,7 @@ int gw_dp_route_add(struct gw_dp *dp, uint32_t vrf, const struct gw_ip *prefix, 
 			v->n4++;
 		}
 		rte_rib_set_nh(n, rv);
-		return install4(v, ip, plen, rv);
+		return installed(dp, vrf, install4(v, ip, plen, rv));
 	}
 	if (prefix->family == AF_INET6) {
 		if (plen > 128)
@@ -197,7 +206,7 @@ int gw_dp_route_add(struct gw_dp *dp, uint32_t vrf, const struct gw_ip *prefix, 
 			v->n6++;
 		}
 		rte_rib6_set_nh(n, rv);
-		return install6(v, ip, plen, rv);
+		return installed(dp, vrf, install6(v, ip, plen, rv));
 	}
 	return -EINVAL;
 }
@@ -222,7 +231,7 @@ int gw_dp_route_del(struct gw_dp *dp, uint32_t vrf, const struct gw_ip *prefix, 
 			rte_rib_get_nh(par, &prv);
 		rte_rib_remove(v->rib4, ip, plen);
 		v->n4--;
-		return install4(v, ip, plen, (uint32_t)prv);
+		return installed(dp, vrf, install4(v, ip, plen, (uint32_t)prv));
 	}
 	if (prefix->family == AF_INET6) {
 		if (plen > 128)
@@ -237,7 +246,7 @@ int gw_dp_route_del(struct gw_dp *dp, uint32_t vrf, const struct gw_ip *prefix, 
 			rte_rib6_get_nh(par, &prv);
 		rte_rib6_remove(v->rib6, ip, plen);
 		v->n6--;
-		return install6(v, ip, plen, (uint32_t)prv);
+		return installed(dp, vrf, install6(v, ip, plen, (uint32_t)prv));
 	}
 	return -EINVAL;
 }
@@ -357,6 +366,7 @@ int gw_ip_tables_create(struct gw_dp *dp)
 	if (!t)
 		return -ENOMEM;
 	dp->mod[GW_MOD_ip] = t;
+	atomic_init(&t->underlay_gen, 1); /* 0 marks a cache entry never filled */
 	t->vrfs = rte_zmalloc_socket("gw_vrfs", sizeof(*t->vrfs) * p->max_vrfs, 0, p->socket_id);
 	t->nhs = rte_zmalloc_socket("gw_nhs", sizeof(*t->nhs) * (p->max_nexthops + 1), 0, p->socket_id);
 	t->groups = rte_zmalloc_socket("gw_groups", sizeof(*t->groups) * (p->max_groups + 1), 0, p->socket_id);

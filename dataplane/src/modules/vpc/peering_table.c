@@ -486,6 +486,7 @@ static void vpc_init(void)
 {
 	gw_chain_add(GW_PRE_ROUTING, gw_vpc_classify);
 	gw_chain_add(GW_POST_ROUTING, gw_vpc_count_out);
+	gw_ip_burst_vrf_register(gw_vpc_predict_vrf);
 }
 
 const struct gw_module gw_module_vpc = {

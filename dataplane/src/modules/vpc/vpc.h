@@ -126,5 +126,7 @@ static inline int vpc_decide(const struct vpc_snap *s, bool v6, uint32_t src4, u
 /* stages (vpc_classify.c) */
 bool gw_vpc_classify(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out);
 bool gw_vpc_count_out(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out);
+void gw_vpc_predict_vrf(struct gw_worker *w, struct gw_meta *const *md, const uint8_t *const *l3, bool *drop,
+			uint16_t n);
 
 #endif

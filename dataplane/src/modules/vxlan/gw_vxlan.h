@@ -31,7 +31,8 @@ int gw_dp_vni_del(struct gw_dp *dp, uint32_t vni);
 int gw_dp_vni_get(const struct gw_dp *dp, uint32_t vni, uint32_t *vrf);
 
 /* A tunnel is the nexthop `id` (the id space of gw_dp_nexthop_set: setting one replaces the other there), so ECMP
- * groups list it as a member. Its outer route (to vtep, in VRF 0) is looked up per packet. */
+ * groups list it as a member. Its outer route (to vtep, in VRF 0) is resolved when a packet needs it and cached
+ * per worker until the underlay changes (docs/vxlan.md). */
 struct gw_tunnel {
 	uint32_t vni;               /* the remote's L3VNI */
 	uint32_t vtep;              /* remote VTEP (IPv4) */

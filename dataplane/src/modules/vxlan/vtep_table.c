@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The vxlan module's tables and registration: the local VTEP, the VNI -> VRF map (a sorted array rebuilt on each
- * change: VNIs are few, one per VPC, and a binary search over an immutable array needs no reader locks), and the
+/* The vxlan module's tables and registration: the local VTEP, the VNI -> VRF map (a sorted array plus its hash index,
+ * rebuilt on each change: VNIs are few, one per VPC, and an immutable object needs no reader locks), and the
  * tunnels, each published here before ip's nexthop of kind GW_NH_VXLAN that points at it. */
 #include <errno.h>
 
@@ -26,7 +26,9 @@ int gw_dp_vtep_set(struct gw_dp *dp, const struct gw_vtep *v)
 	if (!o)
 		return -ENOMEM;
 	*o = *v;
-	gw_dp_defer_free(dp, atomic_exchange_explicit(&t->vtep, o, memory_order_acq_rel));
+	struct gw_vtep *old = atomic_exchange_explicit(&t->vtep, o, memory_order_acq_rel);
+	gw_ip_underlay_changed(dp); /* cached paths hold the VTEP's address and MAC in their headers */
+	gw_dp_defer_free(dp, old);
 	return 0;
 }
 
@@ -37,7 +39,9 @@ int gw_dp_vtep_del(struct gw_dp *dp, uint32_t ip)
 	struct gw_vxlan_tables *t = gw_vxlan(dp);
 	if (!t->vtep || t->vtep->ip != ip)
 		return -ENOENT;
-	gw_dp_defer_free(dp, atomic_exchange_explicit(&t->vtep, NULL, memory_order_acq_rel));
+	struct gw_vtep *old = atomic_exchange_explicit(&t->vtep, NULL, memory_order_acq_rel);
+	gw_ip_underlay_changed(dp);
+	gw_dp_defer_free(dp, old);
 	return 0;
 }
 
@@ -64,9 +68,14 @@ static int vnis_publish(struct gw_dp *dp, uint32_t vni, int64_t vrf)
 	uint32_t nn = vrf < 0 ? n - 1 : found ? n : n + 1;
 	if (nn > dp->p.max_vrfs)
 		return -ENOSPC;
-	struct vxlan_vnis *o = zalloc(dp, sizeof(*o) + (nn ? nn : 1) * sizeof(o->e[0]));
+	uint32_t slots = 16;
+	while (slots < 2 * nn)
+		slots *= 2;
+	struct vxlan_vnis *o = zalloc(dp, sizeof(*o) + (nn + slots) * sizeof(o->e[0]));
 	if (!o)
 		return -ENOMEM;
+	o->mask = slots - 1;
+	o->idx = o->e + nn;
 	uint32_t k = 0;
 	for (uint32_t j = 0; j < i; j++)
 		o->e[k++] = cur->e[j];
@@ -77,6 +86,12 @@ static int vnis_publish(struct gw_dp *dp, uint32_t vni, int64_t vrf)
 	for (uint32_t j = i + found; j < n; j++)
 		o->e[k++] = cur->e[j];
 	o->n = k;
+	for (uint32_t j = 0; j < k; j++) {
+		uint32_t h = vxlan_vni_slot(o->e[j].vni, o->mask);
+		while (o->idx[h].vni != 0)
+			h = (h + 1) & o->mask;
+		o->idx[h] = o->e[j];
+	}
 	gw_dp_defer_free(dp, atomic_exchange_explicit(&t->vnis, o, memory_order_acq_rel));
 	return 0;
 }
@@ -134,6 +149,8 @@ int gw_dp_tunnel_set(struct gw_dp *dp, uint32_t id, const struct gw_tunnel *tn)
 		rte_free(o);
 		return rc;
 	}
+	/* (setting the nexthop invalidated cached paths: an entry names its tunnel object, which may now be freed and
+	 * its memory reused) */
 	gw_dp_defer_free(dp, old);
 	return 0;
 }
@@ -186,20 +203,41 @@ static void vxlan_dp_free(struct gw_dp *dp)
 	dp->mod[GW_MOD_vxlan] = NULL;
 }
 
+/* The outer path cache: one entry per tunnel id up to VXLAN_PATHS_MAX (ids beyond share entries). */
+#define VXLAN_PATHS_MAX 4096u
+
 static int vxlan_worker_create(struct gw_worker *w)
 {
-	w->mod[GW_MOD_vxlan] = rte_zmalloc_socket("gw_vxlan_w", sizeof(struct vxlan_worker), RTE_CACHE_LINE_SIZE,
-						  w->dp->p.socket_id);
-	return w->mod[GW_MOD_vxlan] ? 0 : -ENOMEM;
+	struct vxlan_worker *s = rte_zmalloc_socket("gw_vxlan_w", sizeof(*s), RTE_CACHE_LINE_SIZE, w->dp->p.socket_id);
+	if (!s)
+		return -ENOMEM;
+	uint32_t n = 1;
+	while (n < VXLAN_PATHS_MAX && n < w->dp->p.max_nexthops + 1)
+		n *= 2;
+	s->paths = rte_zmalloc_socket("gw_vxlan_paths", n * sizeof(*s->paths), RTE_CACHE_LINE_SIZE, w->dp->p.socket_id);
+	if (!s->paths) {
+		rte_free(s);
+		return -ENOMEM;
+	}
+	s->path_mask = n - 1;
+	w->mod[GW_MOD_vxlan] = s;
+	return 0;
 }
 
-static void vxlan_worker_free(struct gw_worker *w) { rte_free(w->mod[GW_MOD_vxlan]); }
+static void vxlan_worker_free(struct gw_worker *w)
+{
+	struct vxlan_worker *s = w->mod[GW_MOD_vxlan];
+	if (s)
+		rte_free(s->paths);
+	rte_free(s);
+}
 
 static const struct gw_icmp_overlay icmp_overlay = {.source = vxlan_icmp_source, .send = vxlan_icmp_send};
 
 static void vxlan_init(void)
 {
 	gw_ip_udp_local_register(GW_VXLAN_UDP_PORT, vxlan_decap);
+	gw_ip_burst_inner_register(vxlan_burst_inner);
 	gw_ip_nexthop_kind_register(GW_NH_VXLAN, vxlan_send);
 	gw_ip_nexthop_egress_register(GW_NH_VXLAN, vxlan_egress);
 	gw_icmp_overlay_register(&icmp_overlay);

@@ -113,8 +113,32 @@ void vxlan_decap(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out
 	p->l2_mcast = false;
 	p->md->vrf = (uint32_t)vrf;
 	p->md->vpc = (uint32_t)vrf + 1;
-	p->md->fib_family = 0; /* the burst-level lookup was the outer destination's */
 	if (etype == RTE_ETHER_TYPE_IPV4)
 		return gw_ip4_input(w, p, out);
 	return gw_ip6_input(w, p, out);
+}
+
+/* ip's burst-level inner lookup: what vxlan_decap would hand to ip4_input for this packet, judged from the headers
+ * as they are (a prediction: the stage validates). Untagged outer IPv4 without options, to our VTEP, UDP 4789, a
+ * known VNI, inner IPv4. */
+bool vxlan_burst_inner(struct gw_worker *w, const struct rte_mbuf *m, const struct gw_meta *md, struct gw_meta *inner,
+		       uint32_t *l3)
+{
+	enum { IP = 14, UDP = IP + 20, VX = UDP + 8, IETH = VX + 8, IIP = IETH + 14 };
+	const struct gw_vtep *vtep = vxlan_vtep(w->dp);
+	if (md->vrf != 0 || md->vpc != 0 || vtep == NULL || rte_pktmbuf_data_len(m) < IIP + 20)
+		return false;
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint16_t udp_4789 = rte_cpu_to_be_16(GW_VXLAN_UDP_PORT);
+	if (d[IP] != 0x45 || d[IP + 9] != IPPROTO_UDP || gw_ld32(d + IP + 16) != vtep->ip ||
+	    memcmp(d + UDP + 2, &udp_4789, 2) != 0 || d[IETH + 12] != 0x08 || d[IETH + 13] != 0x00 ||
+	    (d[IIP] >> 4) != 4)
+		return false;
+	int64_t vrf = vxlan_vni_vrf(w->dp, rte_be_to_cpu_32(gw_ld32(d + VX + 4)) >> 8);
+	if (vrf < 0)
+		return false;
+	inner->vrf = (uint32_t)vrf;
+	inner->vpc = (uint32_t)vrf + 1;
+	*l3 = IIP;
+	return true;
 }
