@@ -5,6 +5,7 @@
 // exactly which route failed and why.
 
 import type {
+  NatStatic,
   Neighbor,
   Nexthop,
   NexthopGroup,
@@ -91,6 +92,7 @@ export interface PortStats {
 // Table items, their result codes and the table writes below come from dataplane/tables/tables.yaml (generated
 // into dataplane/tables/gen/tables.gen.ts), so the addon, FakeDataplane and gw-replay agree on every field.
 export type {
+  NatStatic,
   Neighbor,
   Nexthop,
   NexthopGroup,
@@ -147,6 +149,12 @@ export interface PeeringCounters {
   bytes: bigint;
 }
 
+/** Per peering id with natStatic entries: packets static NAT / NPTv6 translated (source, destination or both). */
+export interface NatStaticCounters {
+  peering: number;
+  translations: bigint;
+}
+
 export type DataplaneEvent = { type: 'neigh_miss'; port: PortId; ip: string };
 
 export interface DataplaneApi extends TablesApi {
@@ -179,11 +187,14 @@ export interface DataplaneApi extends TablesApi {
   /** What the classify tables hold (vpc module), as written. */
   peeringRoutes(): PeeringRoute[];
   peeringSources(): PeeringSource[];
+  /** What the natStatic table holds (nat module), as written. */
+  natStatic(): NatStatic[];
 
   workerCounters(): WorkerCounters[];
   portCounters(): PortCounters[];
   vpcCounters(): VpcCounters[];
   peeringCounters(): PeeringCounters[];
+  natStaticCounters(): NatStaticCounters[];
   pollEvents(max: number): DataplaneEvent[];
   /** Monotonic counters of the runtime around the pipeline, by snake_case name (e.g. neighbor_resolutions,
    *  events_dropped): for /metrics as gw_dp_runtime_<name>_total. Optional so older fakes need not model it. */

@@ -10,6 +10,8 @@ import type {
   DataplaneEvent,
   EalConfig,
   EalInfo,
+  NatStatic,
+  NatStaticCounters,
   Neighbor,
   Nexthop,
   NexthopGroup,
@@ -67,6 +69,8 @@ export interface Addon extends TablesAddon {
   peeringSources(): PeeringSource[];
   vpcCounters(): VpcCounters[];
   peeringCounters(): PeeringCounters[];
+  natStatic(): NatStatic[];
+  natStaticCounters(): NatStaticCounters[];
 }
 
 /** Index = result number of the addon (GW_TABLE_RESULTS of dataplane/tables/gen/gw_tables.h). */
@@ -327,6 +331,22 @@ export class NativeDataplane implements DataplaneApi {
 
   peeringSources(): PeeringSource[] {
     return this.readable ? this.addon.peeringSources() : [];
+  }
+
+  setNatStatic(items: NatStatic[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setNatStatic(a), items);
+  }
+
+  delNatStatic(items: Pick<NatStatic, 'peering' | 'vrf' | 'ips'>[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delNatStatic(a), items);
+  }
+
+  natStatic(): NatStatic[] {
+    return this.readable ? this.addon.natStatic() : [];
+  }
+
+  natStaticCounters(): NatStaticCounters[] {
+    return this.readable ? this.addon.natStaticCounters() : [];
   }
 
   vpcCounters(): VpcCounters[] {
