@@ -168,7 +168,7 @@ enum gw_decision {
 	X(IP6_INPUT, "ip6_input") X(VPC_CLASSIFY, "vpc_classify")                                                 \
 	X(IP_LOOKUP, "ip_lookup") X(PUNT, "punt") X(IP_FORWARD, "ip_forward")                                    \
 	X(ECMP, "ecmp") X(NEIGH_RESOLVE, "neigh_resolve") X(IP4_FRAGMENT, "ip4_fragment") X(ICMP_ERROR, "icmp_error")  \
-	X(VXLAN_DECAP, "vxlan_decap") X(VXLAN_ENCAP, "vxlan_encap") X(NAT_STATIC, "nat_static")
+	X(VXLAN_DECAP, "vxlan_decap") X(VXLAN_ENCAP, "vxlan_encap") X(NAT_STATIC, "nat_static") X(NAT_FRAG, "nat_frag")
 enum gw_stage {
 #define GW_STAGE_ENUM(e, s) GW_STAGE_##e,
 	GW_STAGES(GW_STAGE_ENUM)

@@ -10,7 +10,9 @@
 #include <rte_mbuf.h>
 
 #include "ip/ip.h"
+#include "hooks.h"
 #include "nat/gw_nat.h"
+#include "nat/gw_nat_frag.h"
 #include "tests.h"
 #include "vpc/gw_vpc.h"
 #include "vxlan/gw_vxlan.h"
@@ -61,6 +63,8 @@ static void fix_l4(struct pk *k)
 	bool six = (h[0] >> 4) == 6;
 	uint32_t ihl = six ? 40 : (h[0] & 0xfu) * 4u;
 	uint8_t proto = six ? h[6] : h[9];
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6)
+		return;
 	uint8_t *l4 = h + ihl;
 	uint32_t l4len = k->len - ihl;
 	uint32_t off = proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 : 2;
@@ -190,6 +194,8 @@ static struct gw_dp *setup(void)
 	return dp;
 }
 
+static uint64_t now_ns; /* the packets' clock */
+
 struct run {
 	struct gw_dp *dp;
 	struct gw_worker *w;
@@ -226,7 +232,7 @@ static int send1(struct run *r, uint32_t src_vrf, const struct pk *in, struct pk
 	d[0] = 2, d[5] = 1;
 	put16(d + 12, six ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 	memcpy(d + 14, in->b, in->len);
-	struct gw_pkt p = {.m = m, .md = &md, .inp = gw_dp_port(r->dp, 0), .in_port = 0, .l3 = 14,
+	struct gw_pkt p = {.m = m, .md = &md, .inp = gw_dp_port(r->dp, 0), .in_port = 0, .l3 = 14, .now = now_ns,
 			   .etype = six ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4};
 	uint64_t before[GW_DROP_MAX];
 	memcpy(before, gw_worker_counters(r->w, 0)->drops, sizeof(before));
@@ -604,6 +610,113 @@ static void test_nat_static_table_errors(void)
 	run_end(&r);
 }
 
+/* ---- fragments of stateful flows (nat_frag.c) ---- */
+
+/* A FAKE napt for these tests only (on while fake_napt_on): it masquerades sources in 10.1.5.0/24 as 198.18.0.77
+ * (session 42) in first fragments and whole packets, tells nat_frag about first fragments, and drops a later
+ * fragment from 10.1.5.0/24 that nothing followed, as napt is to do. */
+static bool fake_napt_on;
+static bool fake_napt(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out)
+{
+	(void)out;
+	uint8_t *h = rte_pktmbuf_mtod_offset(p->m, uint8_t *, p->l3);
+	bool six = (h[0] >> 4) == 6;
+	uint8_t *src = h + (six ? 8 : 12), *dst = h + (six ? 24 : 16);
+	bool inside = six ? src[0] == 0xfd && src[1] == 0x05 : src[0] == 10 && src[1] == 1 && src[2] == 5;
+	if (!fake_napt_on || p->md->peering == 0 || !inside)
+		return false;
+	if (gw_nat_frag_is_later(p)) {
+		gw_nat_frag_drop_unfollowed(w, p);
+		return true;
+	}
+	uint8_t os[16], od[16];
+	memcpy(os, src, six ? 16 : 4);
+	memcpy(od, dst, six ? 16 : 4);
+	if (six) {
+		src[0] = 0x20, src[1] = 0x01, src[2] = 0x0d, src[3] = 0xb8, src[4] = 0x77;
+	} else {
+		uint32_t a = htonl(0xc612004d);
+		memcpy(src, &a, 4);
+		fix_ip4(h);
+	}
+	p->md->session = 42;
+	gw_nat_frag_note(w, p, os, od);
+	return false;
+}
+
+/* IPv4 fragment `off` (in 8-byte units) of a datagram with id from src, carrying 16 bytes; mf: more follow. */
+static void frag4(struct pk *k, uint32_t src, uint16_t id, uint16_t off, bool mf)
+{
+	uint8_t pay[16];
+	for (unsigned i = 0; i < sizeof(pay); i++)
+		pay[i] = (uint8_t)(off + i);
+	ip4(k, src, 0x0a020009, IPPROTO_UDP, 64, UDP, sizeof(UDP));
+	memcpy(k->b + 20, off ? pay : UDP, 16);
+	put16(k->b + 4, id);
+	put16(k->b + 6, (uint16_t)(off | (mf ? RTE_IPV4_HDR_MF_FLAG : 0)));
+	fix_ip4(k->b);
+}
+
+/* Issue 13 (fragments of a NATed flow): the first fragment creates the translation (here the fake napt's), later
+ * ones follow it by (VPC, source, destination, protocol, id), in any order after the first, with a valid IP
+ * checksum and their payload untouched; a later fragment nothing followed (unknown id, ahead of its first
+ * fragment, after the record aged out) is the named, counted drop nat_frag_no_state. IPv6 fragments likewise. */
+static void test_nat_frag_follows_first(void)
+{
+	static struct run r;
+	static bool added;
+	if (!added)
+		CHECK_EQ(gw_chain_add(GW_PRE_ROUTING, fake_napt), 0);
+	added = true;
+	fake_napt_on = true;
+	run_begin(&r);
+	struct gw_ip in4 = v4(0x0a010500), in6 = v6s("fd05::");
+	CHECK_EQ(gw_dp_peering_source_set(r.dp, VRF_A, PEERING, &in4, 24), 0);
+	CHECK_EQ(gw_dp_peering_source_set(r.dp, VRF_A, PEERING, &in6, 16), 0);
+	static struct pk in, got, want;
+	unsigned drop;
+	now_ns = 1000;
+	frag4(&in, 0x0a010505, 0x4242, 0, true);
+	CHECK_EQ(send1(&r, VRF_A, &in, &got, &drop), 2);
+	CHECK_EQ(get16(got.b + 12), 0xc612);
+	/* the last fragment first, then a middle one: both follow */
+	uint16_t offs[] = {4, 2};
+	for (unsigned i = 0; i < 2; i++) {
+		frag4(&in, 0x0a010505, 0x4242, offs[i], i == 1);
+		memcpy(&want, &in, sizeof(in));
+		uint32_t a = htonl(0xc612004d);
+		memcpy(want.b + 12, &a, 4);
+		want.b[8] = 63;
+		fix_ip4(want.b);
+		CHECK_EQ(send1(&r, VRF_A, &in, &got, &drop), 2);
+		CHECK(same(&got, &want));
+	}
+	/* another datagram's later fragment, and one ahead of its first fragment */
+	frag4(&in, 0x0a010505, 0x4343, 2, true);
+	CHECK_EQ(send1(&r, VRF_A, &in, &got, &drop), -1);
+	CHECK_EQ(drop, GW_DROP_NAT_FRAG_NO_STATE);
+	/* the record ages out GW_NAT_FRAG_LIFETIME_NS after the last fragment seen */
+	now_ns += GW_NAT_FRAG_LIFETIME_NS + 1;
+	frag4(&in, 0x0a010505, 0x4242, 2, true);
+	CHECK_EQ(send1(&r, VRF_A, &in, &got, &drop), -1);
+	CHECK_EQ(drop, GW_DROP_NAT_FRAG_NO_STATE);
+	CHECK_EQ(gw_worker_counters(r.w, 0)->drops[GW_DROP_NAT_FRAG_NO_STATE], 2);
+
+	/* IPv6: fragment header right after the fixed header */
+	uint8_t fh[8 + 16] = {IPPROTO_UDP, 0, 0, 1, 0, 0, 0x12, 0x34};
+	memcpy(fh + 8, UDP, 16);
+	ip6(&in, "fd05::9", "2001:db8:b::9", 44, 64, fh, sizeof(fh));
+	CHECK_EQ(send1(&r, VRF_A, &in, &got, &drop), 2);
+	fh[2] = 0, fh[3] = 2 << 3; /* offset 2, last */
+	ip6(&in, "fd05::9", "2001:db8:b::9", 44, 64, fh, sizeof(fh));
+	ip6(&want, "2001:db8:7700::9", "2001:db8:b::9", 44, 63, fh, sizeof(fh));
+	CHECK_EQ(send1(&r, VRF_A, &in, &got, &drop), 2);
+	CHECK(same(&got, &want));
+	fake_napt_on = false;
+	now_ns = 0;
+	run_end(&r);
+}
+
 const struct gw_test gw_tests_nat_static[] = {
 	{"nat44_udp_tcp_both_ways", test_nat44_udp_tcp_both_ways},
 	{"nat44_udp_zero_checksum", test_nat44_udp_zero_checksum},
@@ -617,5 +730,6 @@ const struct gw_test gw_tests_nat_static[] = {
 	{"nptv6_icmp_error_embedded", test_nptv6_icmp_error_embedded},
 	{"nptv6_gateway_time_exceeded", test_nptv6_gateway_time_exceeded},
 	{"nat_static_table_errors", test_nat_static_table_errors},
+	{"nat_frag_follows_first", test_nat_frag_follows_first},
 	{NULL, NULL},
 };

@@ -39,8 +39,10 @@ struct nat_snap {
 	const struct nat_rule *r;
 };
 
+struct nat_frag_tbl; /* nat_frag.c */
 struct nat_wcnt {
 	uint64_t *translations; /* [GW_VPC_MAX_PEERING + 1] */
+	struct nat_frag_tbl *frag; /* this worker's records of first fragments (nat_frag.c) */
 };
 
 struct nat_wentry; /* the writer's entries (nat_static_table.c) */
@@ -123,5 +125,10 @@ uint16_t gw_nptv6_adjustment(const uint8_t *from, const uint8_t *to);
 /* the filter and the untranslate fn (nat_static.c), registered by the module's init */
 bool gw_nat_static(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out);
 void gw_nat_static_init(void);
+
+/* later fragments of stateful flows (nat_frag.c; napt's side is gw_nat_frag.h) */
+bool gw_nat_frag_follow(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *out);
+int gw_nat_frag_worker_create(struct gw_worker *w, struct nat_wcnt *c);
+void gw_nat_frag_worker_free(struct nat_wcnt *c);
 
 #endif

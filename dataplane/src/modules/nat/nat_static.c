@@ -49,6 +49,8 @@ bool gw_nat_static(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *o
 	}
 	if (done) {
 		md->nat = done;
+		if (done & GW_NAT_DST)
+			md->fib_family = 0; /* a burst-level lookup was of the address before */
 		((struct nat_wcnt *)w->mod[GW_MOD_nat])->translations[md->peering]++;
 	}
 	if (unlikely(w->trace_fn != NULL))
@@ -79,5 +81,6 @@ static bool nat_static_untranslate(struct gw_worker *w, struct gw_pkt *p)
 void gw_nat_static_init(void)
 {
 	gw_chain_add(GW_PRE_ROUTING, gw_nat_static);
+	gw_chain_add(GW_PRE_ROUTING, gw_nat_frag_follow);
 	gw_icmp_untranslate_register(nat_static_untranslate);
 }

@@ -270,8 +270,15 @@ static int nat_dp_create(struct gw_dp *dp)
 
 static int nat_worker_create(struct gw_worker *w)
 {
-	w->mod[GW_MOD_nat] = &gw_nat(w->dp)->cnt[w->idx];
-	return 0;
+	struct nat_wcnt *c = &gw_nat(w->dp)->cnt[w->idx];
+	w->mod[GW_MOD_nat] = c;
+	return gw_nat_frag_worker_create(w, c);
+}
+
+static void nat_worker_free(struct gw_worker *w)
+{
+	if (w->mod[GW_MOD_nat])
+		gw_nat_frag_worker_free(w->mod[GW_MOD_nat]);
 }
 
 const struct gw_module gw_module_nat = {
@@ -280,4 +287,5 @@ const struct gw_module gw_module_nat = {
 	.dp_create = nat_dp_create,
 	.dp_free = nat_dp_free,
 	.worker_create = nat_worker_create,
+	.worker_free = nat_worker_free,
 };
