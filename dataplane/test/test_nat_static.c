@@ -141,20 +141,8 @@ static struct gw_dp *setup(void)
 	struct gw_dp_params p = {.max_vrfs = 4, .max_routes4 = 1024, .max_routes6 = 64, .max_nexthops = 8,
 				 .max_groups = 8, .max_neighbors = 64, .n_workers = 1, .icmp_rate = 1000000};
 	struct gw_dp *dp = gw_dp_create(&p);
-	for (uint16_t port = 0; port < 3; port++) {
-		struct gw_port_conf c = {.mac = {{2, 0, 0, 0, 9, (uint8_t)(port + 1)}}, .mtu = 1500, .vrf = port,
-					 .punt_port = GW_PORT_NONE, .up = true};
-		if (port)
-			gw_dp_vrf_add(dp, port);
-		gw_dp_port_set(dp, port, &c);
-		if (!port)
-			continue;
-		struct gw_nexthop nh = {.port = port, .gw = v4(0x0a000000u | port)};
-		gw_dp_nexthop_set(dp, port, &nh);
-		uint32_t id = port;
-		gw_dp_group_set(dp, port, &id, NULL, 1);
-		gw_dp_neigh_set(dp, port, &nh.gw, &(struct rte_ether_addr){{2, 0, 0, 0, 8, (uint8_t)port}});
-	}
+	for (uint16_t port = 0; port < 3; port++)
+		gwt_vpc_port(dp, port);
 	struct gw_vtep vt = {.ip = htonl(0x0a0000fe), .mac = {{2, 0, 0, 0, 7, 1}}, .ip6 = v6s("2001:db8:ffff::1")};
 	CHECK_EQ(gw_dp_vtep_set(dp, &vt), 0);
 	route(dp, VRF_A, v4(0x0a010000), 16, 1);
