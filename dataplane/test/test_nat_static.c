@@ -4,6 +4,8 @@
  * translated packet is compared byte for byte with the packet built from scratch with the translated addresses
  * (checksums computed anew), so an incremental update that is off by one bit fails. */
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <rte_ip.h>
@@ -13,6 +15,7 @@
 #include "hooks.h"
 #include "nat/gw_nat.h"
 #include "nat/gw_nat_frag.h"
+#include "nat/nat.h"
 #include "tests.h"
 #include "vpc/gw_vpc.h"
 #include "vxlan/gw_vxlan.h"
@@ -598,6 +601,68 @@ static void test_nat_static_table_errors(void)
 	run_end(&r);
 }
 
+/* ---- the writer republishing under a reader ---- */
+static _Atomic bool churn_stop, churn_started;
+static uint64_t churn_n, churn_bad;
+
+/* 10.1.0.0/24 always maps to 192.0.2.0/24; 10.1.7.0/24 comes and goes, mapping to 198.51.100.0/24 or
+ * 203.0.113.0/24: a reader (the worker's own snapshot read and rewrite) must see one of them, never a mix, and
+ * never a freed snapshot (ASan). */
+static void *nat_reader(void *arg)
+{
+	struct run *c = arg;
+	gw_worker_online(c->w);
+	atomic_store(&churn_started, true);
+	uint8_t h[28];
+	for (uint32_t x = 777; !atomic_load(&churn_stop);) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		bool stable = x & 1;
+		struct pk k;
+		ip4(&k, (stable ? 0x0a010000u : 0x0a010700u) | (x >> 24), 0x0a020009, IPPROTO_UDP, 64, UDP, 8);
+		memcpy(h, k.b, sizeof(h));
+		uint8_t done = 0;
+		const struct nat_snap *sn = atomic_load_explicit(&gw_nat(c->dp)->snap[PEERING], memory_order_acquire);
+		int rc = sn ? gw_nat44_static_xlate(sn, h, sizeof(h), (struct nat_look){VRF_A, NAT_IPS}, NAT_LOOK_NONE, true, &done)
+			    : GW_DROP_MAX;
+		uint32_t got = (uint32_t)h[12] << 16 | (uint32_t)h[13] << 8 | h[14];
+		bool ok = rc == GW_DROP_MAX && h[15] == (uint8_t)(x >> 24) && fold_not(rte_raw_cksum(h, 20)) == 0;
+		if (stable)
+			ok = ok && got == 0xc00002 && done == GW_NAT_SRC;
+		else
+			ok = ok && (done ? got == 0xc63364 || got == 0xcb0071 : got == 0x0a0107);
+		churn_bad += !ok;
+		if ((++churn_n & 255) == 0)
+			gw_worker_quiescent(c->w);
+	}
+	gw_worker_offline(c->w);
+	return NULL;
+}
+
+static void test_nat_static_updates_under_readers(void)
+{
+	static struct run c;
+	c.dp = setup();
+	c.w = gw_worker_create(c.dp, 0);
+	pthread_t t;
+	pthread_create(&t, NULL, nat_reader, &c);
+	while (!atomic_load(&churn_started))
+		;
+	int bad = 0;
+	struct gw_ip in = v4(0x0a010700), as1 = v4(0xc6336400), as2 = v4(0xcb007100);
+	for (unsigned op = 0; op < 3000; op++) {
+		bad += gw_dp_nat_static_set(c.dp, PEERING, VRF_A, &in, 24, op & 2 ? &as1 : &as2, 24) != 0;
+		if (op % 3 == 0)
+			bad += gw_dp_nat_static_del(c.dp, PEERING, VRF_A, &in, 24) != 0;
+	}
+	atomic_store(&churn_stop, true);
+	pthread_join(t, NULL);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(churn_bad, 0);
+	CHECK(churn_n > 0);
+	gw_worker_free(c.w);
+	gw_dp_free(c.dp);
+}
+
 /* ---- fragments of stateful flows (nat_frag.c) ---- */
 
 /* A FAKE napt for these tests only (on while fake_napt_on): it masquerades sources in 10.1.5.0/24 as 198.18.0.77
@@ -718,6 +783,7 @@ const struct gw_test gw_tests_nat_static[] = {
 	{"nptv6_icmp_error_embedded", test_nptv6_icmp_error_embedded},
 	{"nptv6_gateway_time_exceeded", test_nptv6_gateway_time_exceeded},
 	{"nat_static_table_errors", test_nat_static_table_errors},
+	{"nat_static_updates_under_readers", test_nat_static_updates_under_readers},
 	{"nat_frag_follows_first", test_nat_frag_follows_first},
 	{NULL, NULL},
 };
