@@ -20,14 +20,14 @@ export const VNI_MAX = 0xffffff;
 export const DEFAULT_EXPOSE = ['0.0.0.0/0', '::/0'] as const;
 
 /**
- * What the other side of a peering routes to when this expose is offered: the untranslated `ips`, static NAT's
- * `as`, or both catch-alls for a default expose. Stateful NAT offers no destination (replies only).
+ * What the other side of a peering routes to when this expose is offered: the untranslated `ips`, a NAT
+ * expose's `as` (static: both ways; masquerade: the replies to the pool; portForward: the published address),
+ * or both catch-alls for a default expose.
  */
-export function exposedDestinations(e: Expose): { prefixes: string[]; field: string } | undefined {
+export function exposedDestinations(e: Expose): { prefixes: string[]; field: 'default' | 'ips' | 'as' } | undefined {
   if (e.default) return { prefixes: [...DEFAULT_EXPOSE], field: 'default' };
   if (!e.nat) return { prefixes: e.ips, field: 'ips' };
-  if (e.nat.mode === 'static') return { prefixes: e.as ?? [], field: 'as' };
-  return undefined;
+  return { prefixes: e.as ?? [], field: 'as' };
 }
 
 interface Offered {
