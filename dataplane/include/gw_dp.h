@@ -51,6 +51,7 @@ struct gw_dp_params {
 	uint32_t icmp_burst;    /* bucket depth; 0 = 50 */
 	uint32_t trie_groups4;  /* 1 KiB trie groups per VRF for IPv4; 0 = sized from max_routes4 */
 	uint32_t trie_groups6;  /* same for IPv6; 0 = sized from max_routes6 */
+	uint32_t nat_sessions;  /* napt session table: sessions + mappings; 0 = 1048576 (modules/napt/gw_napt.h) */
 };
 
 struct gw_dp *gw_dp_create(const struct gw_dp_params *p);
