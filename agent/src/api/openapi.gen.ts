@@ -1267,7 +1267,7 @@ export interface components {
         IfMatch: string;
         /** @description Validate and return the diff; store and apply nothing. */
         DryRun: boolean;
-        /** @description sessions of peerings of this VPC */
+        /** @description sessions whose inside endpoint (the masqueraded host, the forwarded service) is in this VPC */
         NatVpc: components["schemas"]["Name"];
         /** @description sessions of this peering */
         NatPeering: components["schemas"]["Name"];
@@ -1807,7 +1807,7 @@ export interface operations {
     listNatSessions: {
         parameters: {
             query?: {
-                /** @description sessions of peerings of this VPC */
+                /** @description sessions whose inside endpoint (the masqueraded host, the forwarded service) is in this VPC */
                 vpc?: components["parameters"]["NatVpc"];
                 /** @description sessions of this peering */
                 peering?: components["parameters"]["NatPeering"];
@@ -1841,7 +1841,7 @@ export interface operations {
     clearNatSessions: {
         parameters: {
             query?: {
-                /** @description sessions of peerings of this VPC */
+                /** @description sessions whose inside endpoint (the masqueraded host, the forwarded service) is in this VPC */
                 vpc?: components["parameters"]["NatVpc"];
                 /** @description sessions of this peering */
                 peering?: components["parameters"]["NatPeering"];
