@@ -168,7 +168,7 @@ enum gw_decision {
 	X(IP6_INPUT, "ip6_input") X(VPC_CLASSIFY, "vpc_classify")                                                 \
 	X(IP_LOOKUP, "ip_lookup") X(PUNT, "punt") X(IP_FORWARD, "ip_forward")                                    \
 	X(ECMP, "ecmp") X(NEIGH_RESOLVE, "neigh_resolve") X(IP4_FRAGMENT, "ip4_fragment") X(ICMP_ERROR, "icmp_error")  \
-	X(VXLAN_DECAP, "vxlan_decap") X(VXLAN_ENCAP, "vxlan_encap")
+	X(VXLAN_DECAP, "vxlan_decap") X(VXLAN_ENCAP, "vxlan_encap") X(NAT_STATIC, "nat_static")
 enum gw_stage {
 #define GW_STAGE_ENUM(e, s) GW_STAGE_##e,
 	GW_STAGES(GW_STAGE_ENUM)
@@ -185,6 +185,8 @@ struct gw_trace {
 	struct rte_mbuf *pkt;       /* the packet as it leaves (NULL when dropped); do not free */
 	uint32_t vpc;               /* VPC classify: source VPC's VRF + 1 (0 = not from a VPC) */
 	uint32_t dst_vrf, peering;  /* VPC classify: destination VRF and peering when admitted (peering 0: not) */
+	uint8_t nat;                /* static NAT: 1 source, 2 destination translated (0: neither) */
+	struct gw_ip nat_src, nat_dst; /* static NAT: the addresses before translation (when nat != 0) */
 };
 typedef void (*gw_trace_fn)(void *ctx, const struct gw_trace *t);
 void gw_worker_set_trace(struct gw_worker *w, gw_trace_fn fn, void *ctx);

@@ -10,4 +10,5 @@ extern const struct gw_test gw_tests_tables[];
 extern const struct gw_test gw_tests_unnumbered[];
 extern const struct gw_test gw_tests_vxlan[];
 extern const struct gw_test gw_tests_vpc[];
+extern const struct gw_test gw_tests_nat_static[];
 #endif

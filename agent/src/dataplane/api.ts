@@ -5,6 +5,7 @@
 // exactly which route failed and why.
 
 import type {
+  NatStatic,
   Neighbor,
   Nexthop,
   NexthopGroup,
@@ -93,6 +94,7 @@ export interface PortStats {
 // Table items, their result codes and the table writes below come from dataplane/tables/tables.yaml (generated
 // into dataplane/tables/gen/tables.gen.ts), so the addon, FakeDataplane and gw-replay agree on every field.
 export type {
+  NatStatic,
   NatForward,
   NatInside,
   NatPool,
@@ -153,6 +155,11 @@ export interface PeeringCounters {
   bytes: bigint;
 }
 
+/** Per peering id with natStatic entries: packets static NAT / NPTv6 translated (source, destination or both). */
+export interface NatStaticCounters {
+  peering: number;
+  translations: bigint;
+}
 /** napt (dataplane/src/modules/napt/gw_napt.h, docs/nat.md): one endpoint of a session; `port` is the ICMP echo
  *  identifier for ICMP sessions (the remote's is 0). */
 export interface NatEndpoint {
@@ -248,11 +255,14 @@ export interface DataplaneApi extends TablesApi {
   /** What the classify tables hold (vpc module), as written. */
   peeringRoutes(): PeeringRoute[];
   peeringSources(): PeeringSource[];
+  /** What the natStatic table holds (nat module), as written. */
+  natStatic(): NatStatic[];
 
   workerCounters(): WorkerCounters[];
   portCounters(): PortCounters[];
   vpcCounters(): VpcCounters[];
   peeringCounters(): PeeringCounters[];
+  natStaticCounters(): NatStaticCounters[];
   pollEvents(max: number): DataplaneEvent[];
 
   /** napt sessions matching `filter` with id > `after`, in id order, at most `limit` (default 1000, at most

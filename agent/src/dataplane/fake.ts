@@ -6,6 +6,8 @@ import type {
   DataplaneEvent,
   EalConfig,
   EalInfo,
+  NatStatic,
+  NatStaticCounters,
   NatCounters,
   NatEvent,
   NatForward,
@@ -57,6 +59,9 @@ export interface FakeLimits {
 
 /** Peering routes, and peering sources, per source VRF (GW_VPC_MAX_ENTRIES of dataplane/src/modules/vpc/gw_vpc.h). */
 export const FAKE_VPC_MAX_ENTRIES = 65536;
+/** natStatic entries per peering, and the longest NPTv6 prefix (dataplane/src/modules/nat/gw_nat.h). */
+export const FAKE_NAT_STATIC_MAX_PER_PEERING = 1024;
+export const FAKE_NPTV6_MAX_PLEN = 112;
 /** The classify drop reasons the addon lists per VPC (gw_vpc_drop_reasons). */
 const VPC_DROPS = ['vpc_no_peering', 'vpc_source_not_exposed'] as const;
 
@@ -200,6 +205,7 @@ export class FakeDataplane implements DataplaneApi {
     // as the addon: a deleted VRF takes its peering entries along
     for (const [k, r] of this.pRoutes) if (r.vrf === v) this.pRoutes.delete(k);
     for (const [k, src] of this.pSources) if (src.vrf === v) this.pSources.delete(k);
+    for (const [k, e] of this.natSt) if (e.vrf === v) this.natSt.delete(k);
     for (const p of [...this.natPoolMap.values()]) if (p.vrf === v) this.dropNatPool(p.pool);
     return 'ok';
   }
@@ -350,6 +356,45 @@ export class FakeDataplane implements DataplaneApi {
 
   peeringSources(): PeeringSource[] {
     return [...this.pSources.values()].map((src) => ({ ...src }));
+  }
+
+  // ---- static NAT (nat module): the addon's and the pipeline's checks, in their order ----
+  private readonly natSt = new Map<string, NatStatic>();
+  private readonly natStCnt = new Map<number, bigint>();
+
+  setNatStatic(items: NatStatic[]): TableErrorCode[] {
+    return this.write(items, tables.decodeNatStatic, (e) => {
+      if (!this.vrfs.has(e.vrf)) return 'no_vrf';
+      const [ipsAddr, ipsLen] = e.ips.split('/');
+      const [asAddr, asLen] = e.as.split('/');
+      const v6 = ipsAddr!.includes(':');
+      if (v6 !== asAddr!.includes(':') || ipsLen !== asLen || (v6 && Number(ipsLen) > FAKE_NPTV6_MAX_PLEN)) return 'invalid';
+      const k = `${e.peering}/${e.vrf}/${e.ips}`;
+      if (!this.natSt.has(k) && [...this.natSt.values()].filter((x) => x.peering === e.peering).length >= FAKE_NAT_STATIC_MAX_PER_PEERING) {
+        return 'table_full';
+      }
+      this.natSt.set(k, e);
+      return 'ok';
+    });
+  }
+
+  delNatStatic(items: Pick<NatStatic, 'peering' | 'vrf' | 'ips'>[]): TableErrorCode[] {
+    return this.write(items, tables.decodeNatStaticKey, (e) => (this.natSt.delete(`${e.peering}/${e.vrf}/${e.ips}`) ? 'ok' : 'not_found'));
+  }
+
+  natStatic(): NatStatic[] {
+    return [...this.natSt.values()].map((e) => ({ ...e }));
+  }
+
+  /** Every peering id with natStatic entries, as the addon lists them. */
+  natStaticCounters(): NatStaticCounters[] {
+    const ids = new Set([...this.natSt.values()].map((e) => e.peering));
+    return [...ids].sort((a, b) => a - b).map((peering) => ({ peering, translations: this.natStCnt.get(peering) ?? 0n }));
+  }
+
+  /** Adds to a peering's static NAT translations as if workers had translated packets (test helper). */
+  fakeNatStaticTraffic(peering: number, packets: bigint): void {
+    this.natStCnt.set(peering, (this.natStCnt.get(peering) ?? 0n) + packets);
   }
 
   /** Every VRF but 0, as the addon lists them. */

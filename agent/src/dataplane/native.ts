@@ -10,6 +10,8 @@ import type {
   DataplaneEvent,
   EalConfig,
   EalInfo,
+  NatStatic,
+  NatStaticCounters,
   NatCounters,
   NatEvent,
   NatForward,
@@ -76,6 +78,8 @@ export interface Addon extends TablesAddon {
   peeringSources(): PeeringSource[];
   vpcCounters(): VpcCounters[];
   peeringCounters(): PeeringCounters[];
+  natStatic(): NatStatic[];
+  natStaticCounters(): NatStaticCounters[];
   natSessions(filter: NatSessionFilter, limit: number, after: number): NatSession[];
   natClear(filter: NatSessionFilter): number;
   natPoolStats(): NatPoolStats[];
@@ -343,6 +347,22 @@ export class NativeDataplane implements DataplaneApi {
 
   peeringSources(): PeeringSource[] {
     return this.readable ? this.addon.peeringSources() : [];
+  }
+
+  setNatStatic(items: NatStatic[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setNatStatic(a), items);
+  }
+
+  delNatStatic(items: Pick<NatStatic, 'peering' | 'vrf' | 'ips'>[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delNatStatic(a), items);
+  }
+
+  natStatic(): NatStatic[] {
+    return this.readable ? this.addon.natStatic() : [];
+  }
+
+  natStaticCounters(): NatStaticCounters[] {
+    return this.readable ? this.addon.natStaticCounters() : [];
   }
 
   vpcCounters(): VpcCounters[] {

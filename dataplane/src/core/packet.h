@@ -22,6 +22,7 @@ struct gw_meta {
 	uint8_t fib_family; /* 4 or 6 when fib_rv holds the burst-level lookup of the destination in vrf */
 	uint32_t fib_rv;
 	uint32_t peering;   /* the peering VPC classify admitted the packet through (0 = none) */
+	uint8_t nat;        /* what static NAT rewrote (nat module: source 1, destination 2): undone in ICMP errors */
 };
 
 struct gw_pkt {

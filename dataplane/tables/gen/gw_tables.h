@@ -12,7 +12,7 @@
 #include "gw_dp.h"
 #include "gw_tbl_read.h"
 
-#define GW_TABLES_VERSION 2
+#define GW_TABLES_VERSION 3
 #define GW_TBL_MAX_PORTS 32
 #define GW_TBL_MAX_MEMBERS 64
 
@@ -61,6 +61,8 @@ GW_TBL_ASSERT(GW_TR_INVALID == 1, "gw_tbl_bad() answers 1 for invalid");
 	X(VTEP, "vtep") \
 	X(PEERING, "peering") \
 	X(DSTVRF, "dstVrf") \
+	X(IPS, "ips") \
+	X(AS, "as") \
 	X(POOL, "pool") \
 	X(MODE, "mode") \
 	X(FILTERING, "filtering") \
@@ -374,6 +376,38 @@ static inline int gw_tbl_peeringSources_decode(struct gw_tbl_reader *r, const vo
 {
 	if (gw_tbl_peeringSources_key_decode(r, o, it))
 		return GW_TR_INVALID;
+	return GW_TR_OK;
+}
+
+/* ---- natStatic: Static NAT of a peering's expose: a packet of the peering FROM vrf with its source in ips leaves with source as (host bits kept); a packet of the peering TO vrf with its destination in as is routed with destination ips. IPv4: addresses rewritten, ports untouched, checksums updated incrementally. IPv6: NPTv6 (RFC 6296), checksum-neutral; prefixes up to /112 (a longer one leaves no 16-bit word of host bits for the adjustment: invalid). ips and as: same family and length (else invalid). */
+struct gw_tbl_natStatic_item {
+	uint32_t peering;
+	uint32_t vrf; /* the dataplane VRF of the VPC whose expose is NATed (the owner of ips); must exist (no_vrf) */
+	struct gw_ip ips; /* the real prefix inside the VPC */
+	uint8_t ips_len;
+	struct gw_ip as; /* what the other side of the peering sees */
+	uint8_t as_len;
+};
+/* The key fields of a natStatic item (an object). */
+static inline int gw_tbl_natStatic_key_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_natStatic_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_PEERING), 1u, 65535u, &it->peering))
+		return gw_tbl_bad(r, "peering: expected an integer 1..65535");
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_VRF), 0u, 4294967295u, &it->vrf))
+		return gw_tbl_bad(r, "vrf: expected an integer 0..4294967295");
+	if (gw_tbl_rd_prefix(r, r->get(r->ctx, o, GW_TK_IPS), &it->ips, &it->ips_len))
+		return gw_tbl_bad(r, "ips: expected address/length");
+	return GW_TR_OK;
+}
+
+/* A whole natStatic item (an object). */
+static inline int gw_tbl_natStatic_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_natStatic_item *it)
+{
+	if (gw_tbl_natStatic_key_decode(r, o, it))
+		return GW_TR_INVALID;
+	if (gw_tbl_rd_prefix(r, r->get(r->ctx, o, GW_TK_AS), &it->as, &it->as_len))
+		return gw_tbl_bad(r, "as: expected address/length");
 	return GW_TR_OK;
 }
 

@@ -3,7 +3,7 @@
 // what the C decoders (gw_tables.h) check: each returns the item with canonical addresses, or undefined.
 import * as rd from '../runtime.ts';
 
-export const TABLES_VERSION = 2;
+export const TABLES_VERSION = 3;
 /** Per-item results of table writes; index = the number the addon returns. */
 export const TABLE_RESULTS = ['ok', 'invalid', 'not_found', 'table_full', 'no_vrf', 'no_nexthop', 'no_memory'] as const;
 export type TableErrorCode = (typeof TABLE_RESULTS)[number];
@@ -82,6 +82,16 @@ export interface PeeringSource {
   peering: number;
   prefix: string;
 }
+/** natStatic: Static NAT of a peering's expose: a packet of the peering FROM vrf with its source in ips leaves with source as (host bits kept); a packet of the peering TO vrf with its destination in as is routed with destination ips. IPv4: addresses rewritten, ports untouched, checksums updated incrementally. IPv6: NPTv6 (RFC 6296), checksum-neutral; prefixes up to /112 (a longer one leaves no 16-bit word of host bits for the adjustment: invalid). ips and as: same family and length (else invalid). */
+export interface NatStatic {
+  peering: number;
+  /** the dataplane VRF of the VPC whose expose is NATed (the owner of ips); must exist (no_vrf) */
+  vrf: number;
+  /** the real prefix inside the VPC */
+  ips: string;
+  /** what the other side of the peering sees */
+  as: string;
+}
 /** natPools: A stateful NAT expose on a peering: masquerade (the inside VPC's hosts open sessions from the pool's addresses) or portForward (the other side reaches natForwards services at the pool's addresses). */
 export interface NatPool {
   pool: number;
@@ -137,6 +147,8 @@ export interface TablesApi {
   delPeeringRoutes(items: Pick<PeeringRoute, 'vrf' | 'prefix'>[]): TableErrorCode[];
   setPeeringSources(items: PeeringSource[]): TableErrorCode[];
   delPeeringSources(items: Pick<PeeringSource, 'vrf' | 'peering' | 'prefix'>[]): TableErrorCode[];
+  setNatStatic(items: NatStatic[]): TableErrorCode[];
+  delNatStatic(items: Pick<NatStatic, 'peering' | 'vrf' | 'ips'>[]): TableErrorCode[];
   setNatPools(items: NatPool[]): TableErrorCode[];
   delNatPools(items: number[]): TableErrorCode[];
   setNatPoolPrefixes(items: NatPoolPrefix[]): TableErrorCode[];
@@ -170,6 +182,8 @@ export interface TablesAddon {
   delPeeringRoutes(items: Pick<PeeringRoute, 'vrf' | 'prefix'>[]): Int32Array;
   setPeeringSources(items: PeeringSource[]): Int32Array;
   delPeeringSources(items: Pick<PeeringSource, 'vrf' | 'peering' | 'prefix'>[]): Int32Array;
+  setNatStatic(items: NatStatic[]): Int32Array;
+  delNatStatic(items: Pick<NatStatic, 'peering' | 'vrf' | 'ips'>[]): Int32Array;
   setNatPools(items: NatPool[]): Int32Array;
   delNatPools(items: number[]): Int32Array;
   setNatPoolPrefixes(items: NatPoolPrefix[]): Int32Array;
@@ -350,6 +364,24 @@ export function decodePeeringSourcesKey(v: unknown): Pick<PeeringSource, 'vrf' |
   const prefix = rd.prefix(o.prefix);
   if (prefix === undefined) return undefined;
   return { vrf, peering, prefix };
+}
+export function decodeNatStatic(v: unknown): NatStatic | undefined {
+  const k = decodeNatStaticKey(v);
+  if (k === undefined) return undefined;
+  const o = rd.obj(v);
+  const as = rd.prefix(o.as);
+  if (as === undefined) return undefined;
+  return { ...k, as };
+}
+export function decodeNatStaticKey(v: unknown): Pick<NatStatic, 'peering' | 'vrf' | 'ips'> | undefined {
+  const o = rd.obj(v);
+  const peering = rd.int(o.peering, 1, 65535);
+  if (peering === undefined) return undefined;
+  const vrf = rd.int(o.vrf, 0, 4294967295);
+  if (vrf === undefined) return undefined;
+  const ips = rd.prefix(o.ips);
+  if (ips === undefined) return undefined;
+  return { peering, vrf, ips };
 }
 export function decodeNatPools(v: unknown): NatPool | undefined {
   const o = rd.obj(v);

@@ -57,7 +57,8 @@ void gw_ip4_input(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *ou
 	const struct gw_vrf *v = gw_ip_routing(w, p, out);
 	if (unlikely(v == NULL))
 		return;
-	uint32_t rv = p->md->fib_family == 4 ? p->md->fib_rv : gw_mtrie_lookup4(&v->t4, dst);
+	/* read again: a pre-routing filter (destination NAT) may have rewritten it */
+	uint32_t rv = p->md->fib_family == 4 ? p->md->fib_rv : gw_mtrie_lookup4(&v->t4, rte_be_to_cpu_32(ip->dst_addr));
 	switch (gw_rv_type(rv)) {
 	case GW_ROUTE_UNICAST:
 		return gw_ip4_forward(w, p, out, rv);
