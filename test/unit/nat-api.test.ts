@@ -136,7 +136,9 @@ describe('nat on the API and /metrics', () => {
     f.dp.fakeNatSession(session(1, 'udp', '10.10.0.8', 5000, '203.0.113.1', '192.168.20.131'), 2n);
     await call(f.unix, 'DELETE', '/v1/nat/sessions?proto=udp', undefined, U);
     f.dp.fakeNatExhausted(1, 3n);
+    f.dp.fakeNatStaticTraffic(1, 11n);
     const m = (await call(f.unix, 'GET', '/metrics')).text;
+    expect(m).to.include('gw_nat_static_translations_total{peering="blue-red"} 11');
     expect(m).to.include('gw_nat_sessions_active{peering="blue-red"} 1');
     expect(m).to.include('gw_nat_sessions_created_total{peering="blue-red"} 2');
     expect(m).to.include('gw_nat_sessions_expired_total{peering="blue-red"} 1');

@@ -1,16 +1,13 @@
-// Fakes for the NAT unit tests. FakeNatDataplane: FakeDataplane (napt's tables, sessions and counters, the
-// overlay tables) plus a fake of the nat module's natStatic table with the contract's checks (peering 1..65535,
-// the VRF exists, ips and as valid prefixes of one family and length; a deleted VRF takes its mappings), until the
-// nat module's own lands in FakeDataplane. natSetup(): the real vpc and NAT consumers, realizers and status views
+// Fakes for the NAT unit tests. FakeNatDataplane: FakeDataplane (the nat module's natStatic, napt's tables,
+// sessions and counters, the overlay tables) with a log of the NAT writes and a way to make the next write of one
+// table refuse an item. natSetup(): the real vpc and NAT consumers, realizers and status views
 // over one such fake, applied together through the config hub's atomic apply.
 import { applyAtomically, type ApplyResult } from '../../agent/src/config/consumer.ts';
 import type { DesiredState, Generation } from '../../agent/src/config/model.ts';
-import { parsePrefix } from '../../agent/src/dataplane/addr.ts';
 import type { TableErrorCode } from '../../agent/src/dataplane/api.ts';
 import { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
 import { NatConfigConsumer } from '../../agent/src/features/nat/consumer.ts';
-import { staticKey } from '../../agent/src/features/nat/desired.ts';
-import { natCapabilities, realizedModes, type NatStaticItem, type NatStaticKey, type NatStaticTablesApi } from '../../agent/src/features/nat/dp-tables.ts';
+import { natCapabilities, realizedModes } from '../../agent/src/features/nat/dp-tables.ts';
 import { NatRealizer } from '../../agent/src/features/nat/realizer.ts';
 import { NatStatusView } from '../../agent/src/features/nat/status.ts';
 import { VpcConfigConsumer } from '../../agent/src/features/vpc/consumer.ts';
@@ -19,53 +16,21 @@ import { VpcRealizer } from '../../agent/src/features/vpc/realizer.ts';
 import { VpcStatusView } from '../../agent/src/features/vpc/status.ts';
 import { validDoc } from './config-fixtures.ts';
 
-export class FakeNatDataplane extends FakeDataplane implements NatStaticTablesApi {
-  readonly statics = new Map<string, NatStaticItem>();
-  private readonly liveVrfs = new Set<number>([0]);
+export class FakeNatDataplane extends FakeDataplane {
   /** Every NAT table write, in order: "setNatPools 2" (item count). */
   readonly natCalls: string[] = [];
   /** Set to refuse the item at `index` of the next call of `method` with `code`. */
   failNext: { method: string; index: number; code: TableErrorCode } | undefined;
 
-  override addVrf(vrf: number): TableErrorCode {
-    const r = super.addVrf(vrf);
-    if (r === 'ok') this.liveVrfs.add(vrf);
-    return r;
+  override setNatStatic(items: Parameters<FakeDataplane['setNatStatic']>[0]): TableErrorCode[] {
+    return this.inject('setNatStatic', items, (xs) => super.setNatStatic(xs));
   }
 
-  override delVrf(vrf: number): TableErrorCode {
-    const r = super.delVrf(vrf);
-    if (r === 'ok') {
-      this.liveVrfs.delete(vrf);
-      for (const [k, s] of this.statics) if (s.vrf === vrf) this.statics.delete(k);
-    }
-    return r;
+  override delNatStatic(items: Parameters<FakeDataplane['delNatStatic']>[0]): TableErrorCode[] {
+    return this.inject('delNatStatic', items, (xs) => super.delNatStatic(xs));
   }
 
-  /** Applies the failNext injection and records the call; `write` runs per item otherwise. */
-  private fake<T>(method: string, items: T[], write: (t: T) => TableErrorCode): TableErrorCode[] {
-    this.natCalls.push(`${method} ${items.length}`);
-    const fail = this.failNext?.method === method ? this.failNext : undefined;
-    if (fail) this.failNext = undefined;
-    return items.map((t, i) => (fail && fail.index === i ? fail.code : write(t)));
-  }
-
-  setNatStatic(items: NatStaticItem[]): TableErrorCode[] {
-    return this.fake('setNatStatic', items, (s) => {
-      const a = parsePrefix(s.ips);
-      const b = parsePrefix(s.as);
-      if (!a || !b || a.text !== s.ips || b.text !== s.as || a.family !== b.family || a.len !== b.len || s.peering < 1 || s.peering > 65535) return 'invalid';
-      if (!this.liveVrfs.has(s.vrf)) return 'no_vrf';
-      this.statics.set(staticKey(s), { ...s });
-      return 'ok';
-    });
-  }
-
-  delNatStatic(keys: NatStaticKey[]): TableErrorCode[] {
-    return this.fake('delNatStatic', keys, (k) => (this.statics.delete(staticKey(k)) ? 'ok' : 'not_found'));
-  }
-
-  // The napt writes, through the same injection point (FakeDataplane checks them; a refused item is not written).
+  // Writes go through one injection point (FakeDataplane checks them; a refused item is not written).
   override setNatPools(items: Parameters<FakeDataplane['setNatPools']>[0]): TableErrorCode[] {
     return this.inject('setNatPools', items, (xs) => super.setNatPools(xs));
   }

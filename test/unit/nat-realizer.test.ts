@@ -28,7 +28,7 @@ describe('nat: realizer and consumer over FakeNatDataplane', () => {
     expect(sorted(t.prefixes)).to.deep.equal(sorted([{ pool: 1, prefix: '203.0.113.1/32' }, { pool: 2, prefix: '2001:db8:f10::1/128' }, { pool: 3, prefix: '198.51.100.80/32' }]));
     expect(sorted(t.inside)).to.deep.equal(sorted([{ pool: 1, prefix: '10.10.0.0/25' }, { pool: 2, prefix: '2001:db8:10::/64' }]));
     expect(t.forwards).to.have.length(2);
-    expect(sorted([...s.dp.statics.values()])).to.deep.equal(sorted([
+    expect(sorted(s.dp.natStatic())).to.deep.equal(sorted([
       { peering: 1, vrf: 2, ips: '10.20.0.128/25', as: '192.168.20.128/25' },
       { peering: 1, vrf: 2, ips: '2001:db8:20::/64', as: '2001:db8:f20::/64' },
     ]));
@@ -57,7 +57,7 @@ describe('nat: realizer and consumer over FakeNatDataplane', () => {
   it('a write the dataplane refuses is reported at the expose, and the previous generation is restored exactly', async () => {
     const s = natSetup();
     await s.apply(natDoc());
-    const before = { nat: napt(s.dp.natTables()), statics: sorted([...s.dp.statics.values()]), routes: sorted(s.dp.peeringRoutes()) };
+    const before = { nat: napt(s.dp.natTables()), statics: sorted(s.dp.natStatic()), routes: sorted(s.dp.peeringRoutes()) };
     const d = natDoc();
     d.peerings[0]!.sides[0].expose[0]!.as = ['203.0.113.4/30'];
     d.peerings[0]!.sides[1].expose[0]!.as = ['192.168.21.128/25'];
@@ -68,7 +68,7 @@ describe('nat: realizer and consumer over FakeNatDataplane', () => {
     expect(r.problems[0]!.detail).to.include('table_full');
     expect(r.rollbackErrors).to.deep.equal([]);
     expect(napt(s.dp.natTables())).to.deep.equal(before.nat);
-    expect(sorted([...s.dp.statics.values()])).to.deep.equal(before.statics);
+    expect(sorted(s.dp.natStatic())).to.deep.equal(before.statics);
     expect(sorted(s.dp.peeringRoutes())).to.deep.equal(before.routes);
   });
 
@@ -82,6 +82,6 @@ describe('nat: realizer and consumer over FakeNatDataplane', () => {
     d.peerings = [];
     expect((await s.apply(d)).ok).to.equal(true);
     expect(s.dp.natTables()).to.deep.equal({ pools: [], prefixes: [], inside: [], forwards: [] });
-    expect(s.dp.statics.size).to.equal(0);
+    expect(s.dp.natStatic().length).to.equal(0);
   });
 });

@@ -20,7 +20,7 @@ export class NatComponent implements Component {
     const modes = realizedModes(can);
     const vpcs = this.ctx.registry.find(VPCS);
     const realizer = new NatRealizer(modes.size > 0 ? dp : undefined);
-    this.ctx.registry.provide(NAT, new NatStatusView(realizer, can, () => (can.stateful ? dp : undefined), (vpc) => vpcs?.byName(vpc)?.vrf));
+    this.ctx.registry.provide(NAT, new NatStatusView(realizer, can, () => dp, (vpc) => vpcs?.byName(vpc)?.vrf));
     log.info({ static: can.static, stateful: can.stateful }, modes.size > 0 ? 'NAT tables found' : 'the dataplane has no NAT tables: NAT is not realized');
     const hub = this.ctx.registry.find(CONFIG);
     if (!hub || !vpcs || modes.size === 0) return;

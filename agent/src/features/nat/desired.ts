@@ -9,7 +9,7 @@ import type { DesiredState, Expose, NatFiltering } from '../../config/model.ts';
 import { problem, type Problem } from '../../config/problem.ts';
 import { parseIp, parsePrefix } from '../../dataplane/addr.ts';
 import { assign } from '../vpc/desired.ts';
-import type { NatForward, NatInside, NatMode, NatPool, NatPoolPrefix, NatStaticItem } from './dp-tables.ts';
+import type { NatForward, NatInside, NatMode, NatPool, NatPoolPrefix, NatStatic } from './dp-tables.ts';
 
 /** Pool ids the napt tables take (tables.yaml natPools: pool 1..65535). */
 export const MAX_POOLS = 65535;
@@ -38,7 +38,7 @@ export interface NatOrigin {
 
 export interface NatTables {
   /** By staticKey. */
-  natStatic: Map<string, NatStaticItem>;
+  natStatic: Map<string, NatStatic>;
   /** By pool id. */
   natPools: Map<number, NatPool>;
   /** By prefixKey. */
@@ -59,7 +59,7 @@ export interface NatDesired {
   problems: Problem[];
 }
 
-export const staticKey = (s: Pick<NatStaticItem, 'peering' | 'vrf' | 'ips'>): string => `${s.peering} ${s.vrf} ${s.ips}`;
+export const staticKey = (s: Pick<NatStatic, 'peering' | 'vrf' | 'ips'>): string => `${s.peering} ${s.vrf} ${s.ips}`;
 export const prefixKey = (p: NatPoolPrefix): string => `${p.pool} ${p.prefix}`;
 export const forwardKey = (f: Pick<NatForward, 'pool' | 'proto' | 'addr' | 'port'>): string => `${f.pool} ${f.proto} ${f.addr} ${f.port}`;
 

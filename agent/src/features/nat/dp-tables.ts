@@ -2,27 +2,15 @@
 // natStatic (stateless NAT44 / NPTv6) and the napt module's natPools, natPoolPrefixes, natInside, natForwards
 // (stateful), plus napt's session walk, clear, pool use and per-peering counters. A dataplane build may have
 // either module, both or none: what it has is found by trying (natCapabilities).
-import type { DataplaneApi, NatForward, NatInside, NatPool, NatPoolPrefix, TableErrorCode } from '../../dataplane/api.ts';
+import type { DataplaneApi, NatForward, NatInside, NatPool, NatPoolPrefix, NatStatic, TableErrorCode } from '../../dataplane/api.ts';
 
-export type { NatCounters, NatForward, NatInside, NatPool, NatPoolPrefix, NatPoolStats, NatSession, NatSessionFilter } from '../../dataplane/api.ts';
+export type { NatCounters, NatForward, NatInside, NatPool, NatPoolPrefix, NatPoolStats, NatSession, NatSessionFilter, NatStatic } from '../../dataplane/api.ts';
 
-/**
- * One static mapping: `ips` of VPC `vrf` seen as `as` by the other side of `peering` (same family and length).
- * The nat module's table (n-static); until its generated type lands, this is the contract's shape.
- */
-export interface NatStaticItem {
-  peering: number;
-  /** The VPC owning `ips`. */
-  vrf: number;
-  ips: string;
-  as: string;
-}
-
-export type NatStaticKey = Pick<NatStaticItem, 'peering' | 'vrf' | 'ips'>;
+export type NatStaticKey = Pick<NatStatic, 'peering' | 'vrf' | 'ips'>;
 export type NatForwardKey = Pick<NatForward, 'pool' | 'proto' | 'addr' | 'port'>;
 
 export interface NatStaticTablesApi {
-  setNatStatic(items: NatStaticItem[]): TableErrorCode[];
+  setNatStatic(items: NatStatic[]): TableErrorCode[];
   delNatStatic(keys: NatStaticKey[]): TableErrorCode[];
 }
 
@@ -37,7 +25,7 @@ export interface NaptTablesApi {
   delNatForwards(keys: NatForwardKey[]): TableErrorCode[];
 }
 
-export type NatOpsApi = Pick<DataplaneApi, 'natSessions' | 'natClear' | 'natPoolStats' | 'natCounters'>;
+export type NatOpsApi = Pick<DataplaneApi, 'natSessions' | 'natClear' | 'natPoolStats' | 'natCounters' | 'natStaticCounters'>;
 
 /** What the feature writes: either table set may be absent. */
 export type NatTablesApi = Partial<NatStaticTablesApi> & Partial<NaptTablesApi> & Partial<NatOpsApi>;

@@ -1,4 +1,4 @@
-// gw_nat_* series: napt's per-peering session counters and per-pool use, and how many static mappings and pools
+// gw_nat_* series: napt's per-peering session counters and per-pool use, static NAT's translations per peering, and how many static mappings and pools
 // are realized. Read once per scrape from NAT (one counters read and one pool walk of the dataplane). NAT drops
 // are the dataplane's drop reasons (napt_*, nat_*) on the existing per-port drop series.
 import type { Collectors } from '../../core/feature.ts';
@@ -15,6 +15,8 @@ export function natCollectors(c: Collectors): void {
   mirrored(c.registry, 'gw_nat_sessions_created_total', 'NAT sessions created, per peering', ['peering'], perPeering((x) => x.created));
   mirrored(c.registry, 'gw_nat_sessions_expired_total', 'NAT sessions removed (idle timeout, TCP close, clear), per peering', ['peering'], perPeering((x) => x.expired));
   mirrored(c.registry, 'gw_nat_translations_total', 'packets translated by stateful NAT, per peering', ['peering'], perPeering((x) => x.translations));
+  const statics = perScrape(() => c.services.find(NAT)?.staticCounters() ?? []);
+  mirrored(c.registry, 'gw_nat_static_translations_total', 'packets translated by static NAT (NAT44, NPTv6), per peering', ['peering'], () => statics().map((x): [Labels, number] => [{ peering: x.peering }, Number(x.translations)]));
   gauge(c.registry, 'gw_nat_pool_ports_in_use', 'mappings (pool address + port) in use, per pool', ['pool', 'peering', 'vpc'], () =>
     pools().flatMap((p): [Labels, number][] => (p.stats ? [[{ pool: p.pool, peering: p.peering, vpc: p.vpc }, p.stats.portsInUse]] : [])),
   );

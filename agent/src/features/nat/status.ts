@@ -53,6 +53,8 @@ export interface NatStatusSource {
   sessions(q: NatSessionQuery, limit: number): { items: NatSessionView[]; truncated: boolean };
   clear(q: NatSessionQuery): number;
   counters(): NatPeeringCounters[];
+  /** Packets static NAT translated, per peering with mappings. */
+  staticCounters(): { peering: string; translations: bigint }[];
 }
 
 const FILTERING_NAMES: Record<NatPool['filtering'], NatFiltering> = {
@@ -77,6 +79,11 @@ export class NatStatusView implements NatStatusSource {
     return { ...this.can };
   }
 
+  /** napt's operations, only where napt is in the dataplane (the binding declares them in every build). */
+  private stateful(): Partial<NatOpsApi> | undefined {
+    return this.can.stateful ? this.ops() : undefined;
+  }
+
   statics(): NatStaticView[] {
     const r = this.realizer.realized();
     return [...r.tables.natStatic]
@@ -89,7 +96,7 @@ export class NatStatusView implements NatStatusSource {
 
   pools(): NatPoolView[] {
     const r = this.realizer.realized();
-    const stats = new Map((this.ops()?.natPoolStats?.() ?? []).map((s) => [s.pool, s]));
+    const stats = new Map((this.stateful()?.natPoolStats?.() ?? []).map((s) => [s.pool, s]));
     return [...r.tables.natPools.values()]
       .sort((a, b) => a.pool - b.pool)
       .map((p): NatPoolView => {
@@ -137,7 +144,7 @@ export class NatStatusView implements NatStatusSource {
   }
 
   sessions(q: NatSessionQuery, limit: number): { items: NatSessionView[]; truncated: boolean } {
-    const ops = this.ops();
+    const ops = this.stateful();
     const f = this.filter(q);
     if (!ops?.natSessions || !f) return { items: [], truncated: false };
     const names = this.peeringNames();
@@ -160,12 +167,19 @@ export class NatStatusView implements NatStatusSource {
 
   clear(q: NatSessionQuery): number {
     const f = this.filter(q);
-    const ops = this.ops();
+    const ops = this.stateful();
     return f && ops?.natClear ? ops.natClear(f) : 0;
   }
 
   counters(): NatPeeringCounters[] {
     const names = this.peeringNames();
-    return (this.ops()?.natCounters?.() ?? []).map(({ peering, ...c }) => ({ peering: names.get(peering) ?? `peering ${peering}`, ...c }));
+    return (this.stateful()?.natCounters?.() ?? []).map(({ peering, ...c }) => ({ peering: names.get(peering) ?? `peering ${peering}`, ...c }));
+  }
+
+  staticCounters(): { peering: string; translations: bigint }[] {
+    if (!this.can.static) return [];
+    const r = this.realizer.realized();
+    const names = new Map([...r.tables.natStatic].map(([k, s]) => [s.peering, r.staticOrigin.get(k)?.peering ?? `peering ${s.peering}`]));
+    return (this.ops()?.natStaticCounters?.() ?? []).map(({ peering, translations }) => ({ peering: names.get(peering) ?? `peering ${peering}`, translations }));
   }
 }
