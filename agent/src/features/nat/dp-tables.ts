@@ -25,7 +25,7 @@ export interface NaptTablesApi {
   delNatForwards(keys: NatForwardKey[]): TableErrorCode[];
 }
 
-export type NatOpsApi = Pick<DataplaneApi, 'natSessions' | 'natClear' | 'natPoolStats' | 'natCounters' | 'natStaticCounters'>;
+export type NatOpsApi = Pick<DataplaneApi, 'natSessions' | 'natClear' | 'natPoolStats' | 'natCounters' | 'natStatic' | 'natStaticCounters'>;
 
 /** What the feature writes: either table set may be absent. */
 export type NatTablesApi = Partial<NatStaticTablesApi> & Partial<NaptTablesApi> & Partial<NatOpsApi>;

@@ -3,6 +3,7 @@
 // pool use, sessions and per-peering counters read from the dataplane once per call.
 import type { NatFiltering } from '../../config/model.ts';
 import type { NatCapabilities, NatOpsApi, NatPool, NatSession, NatSessionFilter } from './dp-tables.ts';
+import { staticKey } from './desired.ts';
 import type { NatRealizer } from './realizer.ts';
 
 export interface NatStaticView {
@@ -84,11 +85,14 @@ export class NatStatusView implements NatStatusSource {
     return this.can.stateful ? this.ops() : undefined;
   }
 
+  /** The dataplane's own walk of natStatic where it has one (what is really there), else the realizer's record. */
   statics(): NatStaticView[] {
     const r = this.realizer.realized();
-    return [...r.tables.natStatic]
-      .map(([k, s]) => {
-        const o = r.staticOrigin.get(k);
+    const ops = this.can.static ? this.ops() : undefined;
+    const rows = ops?.natStatic ? ops.natStatic() : [...r.tables.natStatic.values()];
+    return rows
+      .map((s) => {
+        const o = r.staticOrigin.get(staticKey(s));
         return { peering: o?.peering ?? `peering ${s.peering}`, vpc: o?.vpc ?? `vrf ${s.vrf}`, vrf: s.vrf, ips: s.ips, as: s.as };
       })
       .sort((a, b) => a.peering.localeCompare(b.peering) || a.vpc.localeCompare(b.vpc) || a.ips.localeCompare(b.ips));
