@@ -77,6 +77,12 @@ describe('nat: document validation', () => {
     expect(codes(doc([masq(['10.10.0.0/24'], ['10.20.0.200/32'])]))).to.deep.equal(['OVERLAP /peerings/0/sides/0/expose/0/as/0']);
   });
 
+  it('refuses a masquerade or portForward pool inside its own VPC`s subnets (offered to it for hairpinning, it would take a host`s address)', () => {
+    expect(codes(doc([masq(['10.10.0.0/25'], ['10.10.0.200/32'])]))).to.deep.equal(['OVERLAP /peerings/0/sides/0/expose/0/as/0']);
+    // A static `as` is not offered to its own VPC.
+    expect(codes(doc([{ ips: ['10.10.0.0/25'], as: ['10.10.0.128/25'], nat: { mode: 'static' } }]))).to.deep.equal([]);
+  });
+
   it('portForward: one service address, one published address, (proto, as port) unique', () => {
     const pf = (ips: string[], as: string[], ports: { proto: 'tcp' | 'udp'; port: number; as: number }[]): Expose => ({ ips, as, nat: { mode: 'portForward', ports } });
     expect(codes(doc([{ ips: ['10.10.0.0/24'] }], [pf(['10.20.0.0/24'], ['203.0.113.80/31'], [{ proto: 'tcp', port: 80, as: 80 }])]))).to.deep.equal([

@@ -76,10 +76,16 @@ export function overlayProblems(doc: DesiredState, own: ReadonlyMap<string, stri
       side.expose.forEach((e, k) => {
         const d = exposedDestinations(e);
         if (!d) return;
+        // A stateful pool is offered to its own VPC too (hairpinning: features/vpc routes it there and FRR
+        // originates it there), so it may not sit inside that VPC's subnets either.
+        const hairpin = e.nat?.mode === 'masquerade' || e.nat?.mode === 'portForward';
         d.prefixes.forEach((s, n) => {
           const p = parsePrefix(s);
           const at = `/peerings/${i}/sides/${j}/expose/${k}`;
-          if (p) offered.set(to, [...(offered.get(to) ?? []), { p, path: d.field === 'default' ? `${at}/default` : `${at}/${d.field}/${n}`, peering: i, isDefault: d.field === 'default' }]);
+          if (!p) return;
+          for (const vpc of hairpin ? [to, side.vpc] : [to]) {
+            offered.set(vpc, [...(offered.get(vpc) ?? []), { p, path: d.field === 'default' ? `${at}/default` : `${at}/${d.field}/${n}`, peering: i, isDefault: d.field === 'default' }]);
+          }
         });
       });
     });
