@@ -86,6 +86,7 @@ Napi::Value Init(const Napi::CallbackInfo &info) {
   c.dp.max_nexthops = opt(o, "maxNexthops", 1u << 16);
   c.dp.max_groups = opt(o, "maxGroups", 1u << 16);
   c.dp.max_neighbors = opt(o, "maxNeighbors", 1u << 16);
+  c.dp.nat_sessions = opt(o, "natSessions", 1u << 20);
   int rc = rt_eal_init(&c);
   if (rc < 0) fail(env, rc == -EALREADY ? "DP_EAL_ALREADY" : "DP_EAL_FAILED", rt_last_error());
   tables_init(c.dp.max_vrfs);

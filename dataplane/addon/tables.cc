@@ -15,6 +15,7 @@
 #include "util.h"
 
 extern "C" {
+#include "nat/gw_nat.h"
 #include "vpc/gw_vpc.h"
 }
 
@@ -131,6 +132,16 @@ void vpc_clear() {
   peering_sources.clear();
 }
 
+// ---- static NAT (modules/nat): (peering, vrf, ips) -> as, as written ----
+std::map<std::tuple<uint32_t, uint32_t, Key>, Key> nat_static;
+
+// A deleted VRF takes its static NAT entries along (the pipeline's too).
+void nat_static_vrf_gone(uint32_t vrf) {
+  gw_dp_nat_static_vrf_gone(rt_dp(), vrf);
+  for (auto it = nat_static.begin(); it != nat_static.end();)
+    it = std::get<1>(it->first) == vrf ? nat_static.erase(it) : std::next(it);
+}
+
 // A deleted VRF takes its peering entries along: a VRF created again under that id starts without them.
 void vpc_vrf_gone(uint32_t vrf) {
   for (auto it = peering_routes.begin(); it != peering_routes.end();) {
@@ -170,6 +181,7 @@ void tables_clear() {
   vnis.clear();
   tunnels.clear();
   vpc_clear();
+  nat_static.clear();
 }
 
 Napi::Value TableResults(const Napi::CallbackInfo &info) {
@@ -212,6 +224,7 @@ Napi::Value VrfDel(const Napi::CallbackInfo &info) {
   int rc = gw_dp_vrf_del(rt_dp(), it.vrf);
   if (rc == 0) vrfs.erase(it.vrf);
   if (rc == 0) vpc_vrf_gone(it.vrf);
+  if (rc == 0) nat_static_vrf_gone(it.vrf);
   return Napi::Number::New(info.Env(), from_errno(rc));
 }
 
@@ -394,6 +407,58 @@ Napi::Value PeeringCounters(const Napi::CallbackInfo &info) {
     o.Set("peering", id);
     o.Set("packets", Napi::BigInt::New(env, c.packets));
     o.Set("bytes", Napi::BigInt::New(env, c.bytes));
+    out[i++] = o;
+  }
+  return out;
+}
+
+// ---- static NAT (modules/nat): natStatic writes and show ----
+Napi::Value SetNatStatic(const Napi::CallbackInfo &info) {
+  return batch<gw_tbl_natStatic_item>(info, gw_tbl_natStatic_decode, [](const gw_tbl_natStatic_item &it) -> int32_t {
+    if (!vrfs.count(it.vrf)) return GW_TR_NO_VRF;
+    int rc = gw_dp_nat_static_set(rt_dp(), it.peering, it.vrf, &it.ips, it.ips_len, &it.as, it.as_len);
+    if (rc == 0) nat_static[{it.peering, it.vrf, key_of(it.ips, it.ips_len)}] = key_of(it.as, it.as_len);
+    return from_errno(rc, GW_TR_NO_VRF);
+  });
+}
+
+Napi::Value DelNatStatic(const Napi::CallbackInfo &info) {
+  return batch<gw_tbl_natStatic_item>(info, gw_tbl_natStatic_key_decode, [](const gw_tbl_natStatic_item &it) -> int32_t {
+    auto found = nat_static.find({it.peering, it.vrf, key_of(it.ips, it.ips_len)});
+    if (found == nat_static.end()) return GW_TR_NOT_FOUND;
+    int rc = gw_dp_nat_static_del(rt_dp(), it.peering, it.vrf, &it.ips, it.ips_len);
+    if (rc == 0) nat_static.erase(found);
+    return from_errno(rc);
+  });
+}
+
+Napi::Value NatStatic(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env, nat_static.size());
+  uint32_t i = 0;
+  for (const auto &[k, as] : nat_static) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("peering", std::get<0>(k));
+    o.Set("vrf", std::get<1>(k));
+    o.Set("ips", prefix_str(std::get<2>(k)));
+    o.Set("as", prefix_str(as));
+    out[i++] = o;
+  }
+  return out;
+}
+
+// Packets static NAT translated, per peering id that has entries, summed over workers.
+Napi::Value NatStaticCounters(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  need_eal(env);
+  std::set<uint32_t> ids;
+  for (const auto &e : nat_static) ids.insert(std::get<0>(e.first));
+  Napi::Array out = Napi::Array::New(env, ids.size());
+  uint32_t i = 0;
+  for (uint32_t id : ids) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("peering", id);
+    o.Set("translations", Napi::BigInt::New(env, gw_dp_nat_static_translations(rt_dp(), id)));
     out[i++] = o;
   }
   return out;
@@ -651,6 +716,10 @@ void tables_register(Napi::Env env, Napi::Object exports) {
   exports.Set("peeringSources", Napi::Function::New(env, PeeringSources));
   exports.Set("vpcCounters", Napi::Function::New(env, VpcCounters));
   exports.Set("peeringCounters", Napi::Function::New(env, PeeringCounters));
+  exports.Set("setNatStatic", Napi::Function::New(env, SetNatStatic));
+  exports.Set("delNatStatic", Napi::Function::New(env, DelNatStatic));
+  exports.Set("natStatic", Napi::Function::New(env, NatStatic));
+  exports.Set("natStaticCounters", Napi::Function::New(env, NatStaticCounters));
   exports.Set("setNeighbors", Napi::Function::New(env, SetNeighbors));
   exports.Set("delNeighbors", Napi::Function::New(env, DelNeighbors));
   exports.Set("setVteps", Napi::Function::New(env, SetVteps));

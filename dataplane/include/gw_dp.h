@@ -51,6 +51,7 @@ struct gw_dp_params {
 	uint32_t icmp_burst;    /* bucket depth; 0 = 50 */
 	uint32_t trie_groups4;  /* 1 KiB trie groups per VRF for IPv4; 0 = sized from max_routes4 */
 	uint32_t trie_groups6;  /* same for IPv6; 0 = sized from max_routes6 */
+	uint32_t nat_sessions;  /* napt session table: sessions + mappings; 0 = 1048576 (modules/napt/gw_napt.h) */
 };
 
 struct gw_dp *gw_dp_create(const struct gw_dp_params *p);
@@ -167,7 +168,7 @@ enum gw_decision {
 	X(IP6_INPUT, "ip6_input") X(VPC_CLASSIFY, "vpc_classify")                                                 \
 	X(IP_LOOKUP, "ip_lookup") X(PUNT, "punt") X(IP_FORWARD, "ip_forward")                                    \
 	X(ECMP, "ecmp") X(NEIGH_RESOLVE, "neigh_resolve") X(IP4_FRAGMENT, "ip4_fragment") X(ICMP_ERROR, "icmp_error")  \
-	X(VXLAN_DECAP, "vxlan_decap") X(VXLAN_ENCAP, "vxlan_encap")
+	X(VXLAN_DECAP, "vxlan_decap") X(VXLAN_ENCAP, "vxlan_encap") X(NAT_STATIC, "nat_static") X(NAT_FRAG, "nat_frag")
 enum gw_stage {
 #define GW_STAGE_ENUM(e, s) GW_STAGE_##e,
 	GW_STAGES(GW_STAGE_ENUM)
@@ -184,6 +185,8 @@ struct gw_trace {
 	struct rte_mbuf *pkt;       /* the packet as it leaves (NULL when dropped); do not free */
 	uint32_t vpc;               /* VPC classify: source VPC's VRF + 1 (0 = not from a VPC) */
 	uint32_t dst_vrf, peering;  /* VPC classify: destination VRF and peering when admitted (peering 0: not) */
+	uint8_t nat;                /* static NAT: 1 source, 2 destination translated (0: neither) */
+	struct gw_ip nat_src, nat_dst; /* static NAT: the addresses before translation (when nat != 0) */
 };
 typedef void (*gw_trace_fn)(void *ctx, const struct gw_trace *t);
 void gw_worker_set_trace(struct gw_worker *w, gw_trace_fn fn, void *ctx);

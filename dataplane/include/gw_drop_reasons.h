@@ -44,6 +44,10 @@
 	X(PUNT_FROM_VPC, "punt_from_vpc") \
 	X(VPC_NO_PEERING, "vpc_no_peering") \
 	X(VPC_SOURCE_NOT_EXPOSED, "vpc_source_not_exposed") \
+	X(NAT_L4_TRUNCATED, "nat_l4_truncated") \
+	X(NAT_ICMP_EMBEDDED_BAD, "nat_icmp_embedded_bad") \
+	X(NPTV6_UNTRANSLATABLE, "nptv6_untranslatable") \
+	X(NAT_FRAG_NO_STATE, "nat_frag_no_state") \
 	X(PORT_UNKNOWN, "port_unknown") \
 	X(PORT_DOWN, "port_down") \
 	X(NO_MBUF, "no_mbuf") \

@@ -13,6 +13,7 @@
 
 #include "gen/gw_tables.h"
 #include "replay.h"
+#include "nat/gw_nat.h"
 #include "vpc/gw_vpc.h"
 #include "vxlan/gw_vxlan.h"
 
@@ -148,6 +149,27 @@ static int load_vpc(json_t *root, struct gw_dp *dp, struct gw_tbl_reader *r)
 		int rc = gw_dp_peering_source_set(dp, it.vrf, it.peering, &it.prefix, it.prefix_len);
 		if (rc < 0)
 			return fail(where, "%s", rc == -ENOENT ? "vrf not listed in vrfs" : strerror(-rc));
+	}
+	return 0;
+}
+
+/* Static NAT / NPTv6 (modules/nat): the items the addon's setNatStatic takes. */
+static int load_nat_static(json_t *root, struct gw_dp *dp, struct gw_tbl_reader *r)
+{
+	char where[96];
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(root, "natStatic"), i, e)
+	{
+		snprintf(where, sizeof(where), "natStatic[%zu]", i);
+		struct gw_tbl_natStatic_item it;
+		if (gw_tbl_natStatic_decode(r, e, &it) != GW_TR_OK)
+			return fail(where, "%s", r->why);
+		int rc = gw_dp_nat_static_set(dp, it.peering, it.vrf, &it.ips, it.ips_len, &it.as, it.as_len);
+		if (rc < 0)
+			return fail(where, "%s", rc == -ENOENT ? "vrf not listed in vrfs"
+					       : rc == -EINVAL ? "ips and as must have the same family and length (IPv6 at most /112)"
+							       : strerror(-rc));
 	}
 	return 0;
 }
@@ -323,7 +345,7 @@ static int load(json_t *root, struct replay_cfg *cfg, struct gw_dp **dp_out)
 		if (gw_dp_neigh_set(dp, it.port, &it.ip, &it.mac) < 0)
 			return fail(where, "cannot install");
 	}
-	return load_vpc(root, dp, &r);
+	return load_vpc(root, dp, &r) < 0 ? -1 : load_nat_static(root, dp, &r);
 }
 
 unsigned replay_config_memory_mb(const char *path)

@@ -68,6 +68,15 @@ static void on_trace(void *vctx, const struct gw_trace *t)
 		else
 			fprintf(c->f, ",\"dstVrf\":null,\"peering\":null}");
 	}
+	if (t->nat) { /* static NAT: the addresses the packet had before it (the packet that left has the new ones) */
+		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+		const void *sa = t->nat_src.family == AF_INET ? (const void *)&t->nat_src.v4 : t->nat_src.v6;
+		const void *da = t->nat_dst.family == AF_INET ? (const void *)&t->nat_dst.v4 : t->nat_dst.v6;
+		inet_ntop(t->nat_src.family, sa, a, sizeof(a));
+		inet_ntop(t->nat_dst.family, da, b, sizeof(b));
+		fprintf(c->f, ",\"natStatic\":{\"source\":%s,\"destination\":%s,\"origSrc\":\"%s\",\"origDst\":\"%s\"}",
+			t->nat & 1 ? "true" : "false", t->nat & 2 ? "true" : "false", a, b);
+	}
 	fprintf(c->f, ",\"nexthop\":%u,\"out_len\":%u}\n", t->nexthop, t->pkt ? rte_pktmbuf_pkt_len(t->pkt) : 0);
 }
 

@@ -10,7 +10,7 @@ import { emitGenerated } from '../../scripts/lib/generated.ts';
 
 interface Field {
   name: string;
-  type: 'u32' | 'u16' | 'port' | 'ip' | 'prefix' | 'mac' | 'variant' | 'list';
+  type: 'u32' | 'u16' | 'port' | 'ip' | 'prefix' | 'mac' | 'enum' | 'variant' | 'list';
   doc?: string;
   optional?: boolean;
   /** ip: only this address family */
@@ -24,6 +24,9 @@ interface Field {
   cases?: { name: string; c: string; doc?: string; fields: Field[] }[];
   /** list: fields of each element */
   item?: Field[];
+  /** enum: the names a value may take (TS: their union) and the number each is in C; an optional enum's
+   *  absence decodes as 0 in C, so the case numbered 0 is its default */
+  values?: Record<string, number>;
 }
 interface Op {
   api: string;
@@ -51,7 +54,7 @@ export interface Schema {
   tables: Record<string, Table>;
 }
 
-const TYPES = new Set(['u32', 'u16', 'port', 'ip', 'prefix', 'mac', 'variant', 'list']);
+const TYPES = new Set(['u32', 'u16', 'port', 'ip', 'prefix', 'mac', 'enum', 'variant', 'list']);
 const TYPE_MAX: Record<string, number> = { u32: 0xffffffff, u16: 0xffff };
 
 export function loadSchema(file: string): Schema {
@@ -64,6 +67,8 @@ export function loadSchema(file: string): Schema {
       if (f.family !== undefined && (f.type !== 'ip' || (f.family !== 4 && f.family !== 6))) throw new Error(`tables: ${where}.${f.name}: family is 4 or 6, on ip fields`);
       if (typeof f.max === 'string' && !(f.max in s.limits)) throw new Error(`tables: ${where}.${f.name}: unknown limit ${f.max}`);
       if (f.type === 'list') check(f.item ?? [], `${where}.${f.name}[]`);
+      if (f.type === 'enum' && (!f.values || !Object.keys(f.values).length || Object.values(f.values).some((n) => !Number.isInteger(n) || n < 0)))
+        throw new Error(`tables: ${where}.${f.name}: enum needs values (name: number >= 0)`);
       if (f.type === 'variant') {
         if (!f.tag || !f.ts || !f.cases?.length) throw new Error(`tables: ${where}.${f.name}: variant needs tag, ts, cases`);
         const seen = new Map<string, string>();
@@ -133,6 +138,8 @@ function expectation(s: Schema, f: Field): string {
       return 'expected address/length';
     case 'mac':
       return 'expected xx:xx:xx:xx:xx:xx';
+    case 'enum':
+      return `expected ${Object.keys(f.values!).join('|')}`;
     case 'variant':
       return `expected an object with ${f.tag} ${f.cases!.map((c) => c.name).join('|')}`;
     case 'list':
@@ -145,6 +152,7 @@ function expectation(s: Schema, f: Field): string {
 function cType(f: Field): string {
   switch (f.type) {
     case 'u32':
+    case 'enum':
       return 'uint32_t';
     case 'u16':
     case 'port':
@@ -196,6 +204,18 @@ function cValue(s: Schema, f: Field, v: string, dst: string, path: string, depth
       return check(`gw_tbl_rd_prefix(r, ${v}, &${dst}, &${dst}_len)`);
     case 'mac':
       return check(`gw_tbl_rd_mac(r, ${v}, &${dst})`);
+    case 'enum': {
+      const vs = Object.entries(f.values!);
+      const o = [
+        `static const char *const names${d}_${f.name}[] = {${vs.map(([n]) => `"${n}"`).join(', ')}};`,
+        `static const uint32_t values${d}_${f.name}[] = {${vs.map(([, n]) => `${n}u`).join(', ')}};`,
+      ];
+      const k = `k${d}_${f.name}`;
+      if (f.optional) o.push(`int ${k} = ${v} ? gw_tbl_rd_tag(r, ${v}, names${d}_${f.name}, ${vs.length}) : -2;`);
+      else o.push(`int ${k} = gw_tbl_rd_tag(r, ${v}, names${d}_${f.name}, ${vs.length});`);
+      o.push(...check(`${k} == -1`), `${dst} = ${k} >= 0 ? values${d}_${f.name}[${k}] : 0;`);
+      return o;
+    }
     case 'variant': {
       const cs = f.cases!;
       const o = [
@@ -311,6 +331,8 @@ function tsType(f: Field): string {
     case 'prefix':
     case 'mac':
       return 'string';
+    case 'enum':
+      return Object.keys(f.values!).map((n) => `'${n}'`).join(' | ');
     case 'variant':
       return f.ts!;
     case 'list':
@@ -333,6 +355,8 @@ function tsValue(s: Schema, f: Field, v: string): string {
     case 'prefix':
     case 'mac':
       return `rd.${f.type}(${v})`;
+    case 'enum':
+      return `rd.oneOf(${v}, [${Object.keys(f.values!).map((n) => `'${n}'`).join(', ')}] as const)`;
     case 'variant':
       return `decode${f.ts}(${v})`;
     case 'list':

@@ -38,6 +38,12 @@ export const mac = (v: unknown): string | undefined => {
   return s === undefined ? undefined : parseMac(s);
 };
 
+/** One of the names of an enum field (the C decoder matches the same strings). */
+export function oneOf<T extends string>(v: unknown, names: readonly T[]): T | undefined {
+  const s = str(v);
+  return names.find((n) => n === s);
+}
+
 export function list<T>(v: unknown, min: number, max: number, item: (e: unknown) => T | undefined): T[] | undefined {
   if (!Array.isArray(v) || v.length < min || v.length > max) return undefined;
   const out: T[] = [];

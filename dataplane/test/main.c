@@ -17,7 +17,7 @@ int main(void)
 		return 1;
 	}
 	const struct gw_test *suites[] = {gw_tests_fib, gw_tests_pipeline, gw_tests_ingress, gw_tests_tables, gw_tests_unnumbered, gw_tests_vxlan,
-					    gw_tests_vpc};
+					    gw_tests_vpc, gw_tests_nat_static};
 	int passed = 0, failed = 0;
 	for (unsigned s = 0; s < sizeof(suites) / sizeof(suites[0]); s++)
 		for (const struct gw_test *t = suites[s]; t->name; t++) {

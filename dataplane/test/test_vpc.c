@@ -64,6 +64,25 @@ static struct rte_mbuf *frame(const struct gw_ip *src, const struct gw_ip *dst)
 	return m;
 }
 
+/* Port `port` in VRF `port` (VRF 0: the underlay, nothing else); a VPC port (port > 0, its VRF created) also gets
+ * nexthop = group = port via 10.0.0.<port>, resolved. True for a VPC port. Shared with test_nat_static.c. */
+bool gwt_vpc_port(struct gw_dp *dp, uint16_t port)
+{
+	struct gw_port_conf c = {.mac = {{2, 0, 0, 0, 9, (uint8_t)(port + 1)}}, .mtu = 1500, .vrf = port,
+				 .punt_port = GW_PORT_NONE, .up = true};
+	if (port)
+		gw_dp_vrf_add(dp, port);
+	gw_dp_port_set(dp, port, &c);
+	if (!port)
+		return false;
+	struct gw_nexthop nh = {.port = port, .gw = v4(0x0a000000u | port)};
+	gw_dp_nexthop_set(dp, port, &nh);
+	uint32_t id = port;
+	gw_dp_group_set(dp, port, &id, NULL, 1);
+	gw_dp_neigh_set(dp, port, &nh.gw, &(struct rte_ether_addr){{2, 0, 0, 0, 8, (uint8_t)port}});
+	return true;
+}
+
 /* VRF 0 underlay on port 0; VPC VRFs 1 (A), 2 (B), 3 (C), each with a route to its own port: 1 → port 1
  * (10.1/16, 2001:db8:1::/48), 2 → port 2 (10.2/16, 2001:db8:2::/48), 3 → port 3 (10.3/16). */
 static struct gw_dp *setup(void)
@@ -72,18 +91,8 @@ static struct gw_dp *setup(void)
 				 .max_groups = 8, .max_neighbors = 64, .n_workers = 2};
 	struct gw_dp *dp = gw_dp_create(&p);
 	for (uint16_t port = 0; port < 4; port++) {
-		struct gw_port_conf c = {.mac = {{2, 0, 0, 0, 9, (uint8_t)(port + 1)}}, .mtu = 1500, .vrf = port,
-					 .punt_port = GW_PORT_NONE, .up = true};
-		if (port)
-			gw_dp_vrf_add(dp, port);
-		gw_dp_port_set(dp, port, &c);
-		if (!port)
+		if (!gwt_vpc_port(dp, port))
 			continue;
-		struct gw_nexthop nh = {.port = port, .gw = v4(0x0a000000u | port)};
-		gw_dp_nexthop_set(dp, port, &nh);
-		uint32_t id = port;
-		gw_dp_group_set(dp, port, &id, NULL, 1);
-		gw_dp_neigh_set(dp, port, &nh.gw, &(struct rte_ether_addr){{2, 0, 0, 0, 8, (uint8_t)port}});
 		struct gw_route r = {.type = GW_ROUTE_UNICAST, .group_id = port};
 		struct gw_ip pfx = v4(0x0a000000u | (uint32_t)port << 16);
 		gw_dp_route_add(dp, port, &pfx, 16, &r);

@@ -251,6 +251,38 @@ describe('dataplane addon in-process (net_ring ports)', function () {
     }
   });
 
+  it('programs the static NAT table (natStatic) with the fake\'s codes, shows it canonically, drops it with its VRF', () => {
+    const fake = new FakeDataplane({ maxVrfs: 4 });
+    fake.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 128 });
+    const run = (d: DataplaneApi): TableErrorCode[][] => {
+      const w = <T>(items: unknown[]): T[] => items as T[];
+      return [
+        [d.addVrf(1)],
+        d.setNatStatic(w([{ peering: 7, vrf: 1, ips: '10.1.0.9/24', as: '203.0.113.0/24' }, { peering: 7, vrf: 1, ips: 'FD01:203:405::/48', as: '2001:db8:1::/48' },
+          { peering: 7, vrf: 3, ips: '10.2.0.0/24', as: '203.0.114.0/24' }, { peering: 7, vrf: 1, ips: '10.3.0.0/24', as: '203.0.115.0/25' },
+          { peering: 7, vrf: 1, ips: '10.3.0.0/24', as: '2001:db8::/24' }, { peering: 7, vrf: 1, ips: 'fd02::/120', as: '2001:db8:2::/120' },
+          { peering: 0, vrf: 1, ips: '10.4.0.0/24', as: '203.0.116.0/24' }, { peering: 7, vrf: 1, ips: '10.5.0.0/24' },
+          { peering: 7, vrf: 1, ips: '10.1.0.0/24', as: '198.51.100.0/24' }])),
+        d.delNatStatic(w([{ peering: 7, vrf: 1, ips: 'fd01:203:405::/48' }, { peering: 7, vrf: 1, ips: 'fd01:203:405::/48' }, { peering: 7, vrf: 1 }])),
+      ];
+    };
+    const native = run(dp!);
+    expect(native).to.deep.equal(run(fake));
+    expect(native).to.deep.equal([
+      ['ok'],
+      ['ok', 'ok', 'no_vrf', 'invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'ok'],
+      ['ok', 'not_found', 'invalid'],
+    ]);
+    expect(dp!.natStatic()).to.deep.equal([{ peering: 7, vrf: 1, ips: '10.1.0.0/24', as: '198.51.100.0/24' }]);
+    expect(dp!.natStatic()).to.deep.equal(fake.natStatic());
+    expect(dp!.natStaticCounters()).to.deep.equal([{ peering: 7, translations: 0n }]);
+    for (const d of [dp!, fake]) {
+      expect([d.delVrf(1), d.addVrf(1)]).to.deep.equal(['ok', 'ok']);
+      expect(d.natStatic()).to.deep.equal([]);
+      expect(d.delVrf(1)).to.equal('ok');
+    }
+  });
+
   it('takes 100k routes in one batch and removes them again', () => {
     const add: RouteOp[] = [];
     for (let i = 0; i < 100_000; i++) add.push({ op: 'add', vrf: 0, prefix: `${20 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`, target: { kind: 'unicast', group: 1 } });

@@ -25,6 +25,8 @@ import { LogLevels } from '../../agent/src/log/levels.ts';
 import { FileStore } from '../../agent/src/store/file-store.ts';
 import type { Reply, Target } from '../api/http.ts';
 import { dataplaneConsumer, FakeRecordingConsumer } from './config-consumers.ts';
+import { NatRealizer } from '../../agent/src/features/nat/realizer.ts';
+import { NatStatusView } from '../../agent/src/features/nat/status.ts';
 import { vpcConsumer } from './vpc-fakes.ts';
 
 export class FakeCpi implements CpiStatusSource {
@@ -110,10 +112,12 @@ export async function startApi(opts: { anonymousReads?: boolean; unixMode?: numb
   const vpc = vpcConsumer();
   config.addConsumer(vpc.consumer);
   await config.start();
+  // NAT's view without NAT tables (the fake FRR consumer stands in for whoever realizes NAT documents here).
+  const nat = new NatStatusView(new NatRealizer(undefined), { static: false, stateful: false }, () => undefined, () => undefined);
   const cpi = new FakeCpi();
   const frrSrc = new FakeFrr();
   const neighbors = new FakeFrrNeighbors();
-  const ctx = makeApiContext({ config, audit, log, logs, dataplane: () => dp, cpi: () => cpi, frr: () => frrSrc, frrNeighbors: () => neighbors, vpcs: () => vpc.directory, vpcStatus: () => vpc.status });
+  const ctx = makeApiContext({ config, audit, log, logs, dataplane: () => dp, cpi: () => cpi, frr: () => frrSrc, frrNeighbors: () => neighbors, vpcs: () => vpc.directory, vpcStatus: () => vpc.status, nat: () => nat });
   const sock = join(dir, 'api.sock');
   const servers: Server[] = [await listenUnix(buildApp(ctx, { transport: 'unix' }), sock, opts.unixMode ?? 0o600)];
   const tokens = [

@@ -56,7 +56,7 @@ describe('config semantic validation', () => {
     a.expose[0] = { ips: ['10.10.0.0/24'], as: ['203.0.113.1/32'], nat: { mode: 'masquerade', idleTimeoutSeconds: 60 } };
     b.expose.push({ ips: ['10.20.0.0/32'], as: ['203.0.113.9/32'], nat: { mode: 'portForward', ports: [{ proto: 'tcp', port: 0, as: 80 }] } });
     const c = codes(validateDocument(d));
-    expect(c).to.include('NAT_INCOMPATIBLE /peerings/0/sides/1/expose/0/as');
+    expect(c).to.include('NAT_INCOMPATIBLE /peerings/0/sides/1/expose/0/as/0');
     expect(c).to.include('NAT_INCOMPATIBLE /peerings/0/sides/1/expose');
     expect(c).to.include('INVALID_VALUE /peerings/0/sides/1/expose/1/nat/ports/0/port');
   });

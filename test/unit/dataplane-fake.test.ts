@@ -136,3 +136,29 @@ describe('FakeDataplane VPC classify tables and counters', () => {
     expect(() => dp.fakeVpcTraffic(1, { drops: { no_route: 1n } })).to.throw(/not a VPC drop reason/);
   });
 });
+
+describe('FakeDataplane static NAT table', () => {
+  it('checks natStatic items like the addon (family and length of ips/as, NPTv6 prefix bound, VRF) and lists them', () => {
+    const dp = new FakeDataplane({ maxVrfs: 8 });
+    dp.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 128 });
+    expect(dp.addVrf(1)).to.equal('ok');
+    expect(dp.setNatStatic([
+      { peering: 3, vrf: 1, ips: '10.1.0.7/24', as: '192.0.2.0/24' },
+      { peering: 3, vrf: 2, ips: '10.1.0.0/24', as: '192.0.2.0/24' },
+      { peering: 3, vrf: 1, ips: '10.2.0.0/24', as: '192.0.3.0/25' },
+      { peering: 3, vrf: 1, ips: 'fd00:1::/48', as: '192.0.3.0/24' },
+      { peering: 3, vrf: 1, ips: 'fd00:1::/48', as: '2001:db8:1::/48' },
+      { peering: 3, vrf: 1, ips: 'fd00:2::/120', as: '2001:db8:2::/120' },
+      { peering: 0, vrf: 1, ips: '10.3.0.0/24', as: '192.0.4.0/24' },
+    ])).to.deep.equal(['ok', 'no_vrf', 'invalid', 'invalid', 'ok', 'invalid', 'invalid']);
+    expect(dp.natStatic()).to.deep.equal([
+      { peering: 3, vrf: 1, ips: '10.1.0.0/24', as: '192.0.2.0/24' },
+      { peering: 3, vrf: 1, ips: 'fd00:1::/48', as: '2001:db8:1::/48' },
+    ]);
+    dp.fakeNatStaticTraffic(3, 5n);
+    expect(dp.natStaticCounters()).to.deep.equal([{ peering: 3, translations: 5n }]);
+    expect(dp.delNatStatic([{ peering: 3, vrf: 1, ips: '10.1.0.0/24' }, { peering: 3, vrf: 1, ips: '10.1.0.0/24' }])).to.deep.equal(['ok', 'not_found']);
+    expect(dp.delVrf(1)).to.equal('ok');
+    expect(dp.natStatic()).to.deep.equal([]);
+  });
+});

@@ -2,20 +2,10 @@
 // express app (responses validated against openapi/gateway.yaml) and config service, with the real vpc consumer
 // over FakeOverlayTables, the dataplane consumer over FakeDataplane and a fake FRR consumer.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { buildApp } from '../../agent/src/api/app.ts';
-import { makeApiContext } from '../../agent/src/api/context.ts';
-import { closeServer, listenUnix } from '../../agent/src/api/server.ts';
-import { AuditLog } from '../../agent/src/audit/log.ts';
-import { ConfigService } from '../../agent/src/config/service.ts';
 import { FakeDataplane } from '../../agent/src/dataplane/fake.ts';
-import { FileStore } from '../../agent/src/store/file-store.ts';
 import { call, type Target } from '../api/http.ts';
 import { expectProblem } from './api-fixture.ts';
+import { startInProcessApi } from './api-inprocess.ts';
 import { dataplaneConsumer, FakeRecordingConsumer } from './config-consumers.ts';
 import { overlayDoc, vpcConsumer, type FakeOverlayTables } from './vpc-fakes.ts';
 
@@ -26,31 +16,11 @@ interface Fixture {
 }
 
 async function start(withOverlay = true): Promise<Fixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'gwmg-vpc-api-'));
   const dp = new FakeDataplane({ maxPorts: 8 });
   dp.init({ workerCores: [1], controlCore: 0, hugepages: 'off', memoryMb: 64 });
-  const store = new FileStore(dir);
-  await store.open();
-  const audit = new AuditLog(dir);
-  audit.open();
-  const log = pino({ level: 'silent' });
-  const config = new ConfigService(store, audit, log);
-  config.addConsumer(dataplaneConsumer(dp).consumer);
-  config.addConsumer(new FakeRecordingConsumer('fake-frr', ['bgp', 'bfd']));
   const vpc = vpcConsumer();
-  config.addConsumer(vpc.consumer);
-  await config.start();
-  const ctx = makeApiContext({ config, audit, log, ...(withOverlay ? { vpcStatus: () => vpc.status, vpcs: () => vpc.directory } : {}) });
-  const sock = join(dir, 'api.sock');
-  const server: Server = await listenUnix(buildApp(ctx, { transport: 'unix' }), sock, 0o600);
-  return {
-    unix: { socket: sock },
-    overlay: vpc.overlay,
-    close: async () => {
-      await closeServer(server);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const api = await startInProcessApi('vpc-api', [dataplaneConsumer(dp).consumer, new FakeRecordingConsumer('fake-frr', ['bgp', 'bfd']), vpc.consumer], withOverlay ? { vpcStatus: () => vpc.status, vpcs: () => vpc.directory } : {});
+  return { ...api, overlay: vpc.overlay };
 }
 
 describe('vpc overlay on the API and /metrics', () => {

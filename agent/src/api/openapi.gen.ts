@@ -259,6 +259,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/nat/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dataplane's NAT sessions (masquerade and port forwards), filtered; at most `limit` of them. */
+        get: operations["listNatSessions"];
+        put?: never;
+        post?: never;
+        /** Removes the sessions matching every given filter (all of them without a filter); established flows start new sessions. */
+        delete: operations["clearNatSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/nat/pools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The realized stateful NAT pools (one per masquerade or portForward expose) with their use. */
+        get: operations["listNatPools"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/nat/static": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The realized static NAT mappings (NAT44 prefix to prefix, NPTv6). */
+        get: operations["listNatStatic"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dataplane/ports": {
         parameters: {
             query?: never;
@@ -679,15 +731,24 @@ export interface components {
         } | {
             /** @constant */
             mode: "masquerade";
+            /** @description idle timeout of every session of this expose; absent = the protocol defaults (UDP 300 s, TCP established 7440 s, TCP transitory 240 s, ICMP query 60 s; RFC 4787 REQ-5, RFC 5382 REQ-5, RFC 5508 REQ-1) */
             idleTimeoutSeconds?: number;
+            /**
+             * @description which packets from the other side an existing mapping admits (RFC 4787 section 5; mapping is always endpoint-independent, REQ-1). Default address-dependent.
+             * @enum {unknown}
+             */
+            filtering?: "endpoint-independent" | "address-dependent" | "address-and-port-dependent";
         } | {
             /** @constant */
             mode: "portForward";
+            /** @description idle timeout of the forwarded sessions; absent = the protocol defaults (as for masquerade) */
             idleTimeoutSeconds?: number;
             ports: {
                 /** @enum {unknown} */
                 proto: "tcp" | "udp";
+                /** @description the service's real port on the `ips` address */
                 port: number;
+                /** @description the port the other side connects to on the `as` address */
                 as: number;
             }[];
         } | {
@@ -930,6 +991,76 @@ export interface components {
                 [key: string]: components["schemas"]["Counter"];
             };
         };
+        NatEndpoint: {
+            addr: string;
+            /** @description the TCP/UDP port */
+            port: number;
+        };
+        NatSession: {
+            /** @description the dataplane's session id (stable while the session lives) */
+            id: string;
+            /** @description peering name (or `peering <id>` when it is not realized any more) */
+            peering: string;
+            pool: number;
+            /** @enum {unknown} */
+            proto: "tcp" | "udp" | "icmp";
+            inside: components["schemas"]["NatEndpoint"];
+            /** @description the translated endpoint (an `as` address) the other side sees */
+            outside: components["schemas"]["NatEndpoint"];
+            /** @description the other side's endpoint */
+            remote: components["schemas"]["NatEndpoint"];
+            /** @description udp/icmp: active; tcp: syn, established, closing */
+            state: string;
+            idleSeconds: number;
+            expiresSeconds: number;
+            packetsOut: components["schemas"]["Counter"];
+            packetsIn: components["schemas"]["Counter"];
+            bytesOut: components["schemas"]["Counter"];
+            bytesIn: components["schemas"]["Counter"];
+        };
+        NatForward: {
+            /** @enum {unknown} */
+            proto: "tcp" | "udp";
+            /** @description the `as` address the other side connects to */
+            addr: string;
+            port: number;
+            inside: string;
+            insidePort: number;
+        };
+        NatPool: {
+            /** @description dataplane pool id */
+            pool: number;
+            peering: string;
+            /** @description the inside VPC (masquerade - the side whose hosts open sessions; portForward - the side publishing the service) */
+            vpc: string;
+            vrf: number;
+            /** @enum {unknown} */
+            mode: "masquerade" | "portForward";
+            /** @enum {unknown} */
+            filtering?: "endpoint-independent" | "address-dependent" | "address-and-port-dependent";
+            /** @description 0 = the protocol defaults */
+            idleTimeoutSeconds: number;
+            /** @description the pool's `as` prefixes */
+            prefixes: string[];
+            /** @description masqueraded source prefixes (masquerade only) */
+            inside: string[];
+            forwards: components["schemas"]["NatForward"][];
+            /** @description absent when the dataplane reports no pool use */
+            stats?: {
+                addresses: number;
+                portsInUse: number;
+                sessions: number;
+                exhausted: components["schemas"]["Counter"];
+            };
+        };
+        NatStaticMapping: {
+            peering: string;
+            /** @description the VPC that owns `ips` */
+            vpc: string;
+            vrf: number;
+            ips: string;
+            as: string;
+        };
         /** @description packets routed through a peering (both directions; inner IP bytes) */
         OverlayPeeringCounters: {
             packets: components["schemas"]["Counter"];
@@ -1136,6 +1267,13 @@ export interface components {
         IfMatch: string;
         /** @description Validate and return the diff; store and apply nothing. */
         DryRun: boolean;
+        /** @description sessions whose inside endpoint (the masqueraded host, the forwarded service) is in this VPC */
+        NatVpc: components["schemas"]["Name"];
+        /** @description sessions of this peering */
+        NatPeering: components["schemas"]["Name"];
+        NatProto: "tcp" | "udp" | "icmp";
+        /** @description sessions with this address as inside, outside or remote address */
+        NatAddr: components["schemas"]["IP"];
         Name: components["schemas"]["Name"];
     };
     requestBodies: never;
@@ -1660,6 +1798,121 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["OverlayPeering"][];
+                    };
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listNatSessions: {
+        parameters: {
+            query?: {
+                /** @description sessions whose inside endpoint (the masqueraded host, the forwarded service) is in this VPC */
+                vpc?: components["parameters"]["NatVpc"];
+                /** @description sessions of this peering */
+                peering?: components["parameters"]["NatPeering"];
+                proto?: components["parameters"]["NatProto"];
+                /** @description sessions with this address as inside, outside or remote address */
+                addr?: components["parameters"]["NatAddr"];
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description sessions matching every given filter */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["NatSession"][];
+                        /** @description more sessions matched than `limit` */
+                        truncated: boolean;
+                    };
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    clearNatSessions: {
+        parameters: {
+            query?: {
+                /** @description sessions whose inside endpoint (the masqueraded host, the forwarded service) is in this VPC */
+                vpc?: components["parameters"]["NatVpc"];
+                /** @description sessions of this peering */
+                peering?: components["parameters"]["NatPeering"];
+                proto?: components["parameters"]["NatProto"];
+                /** @description sessions with this address as inside, outside or remote address */
+                addr?: components["parameters"]["NatAddr"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description sessions removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cleared: number;
+                    };
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listNatPools: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description pools by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description false where the dataplane has no stateful NAT tables (nothing is written) */
+                        dataplane: boolean;
+                        items: components["schemas"]["NatPool"][];
+                    };
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    listNatStatic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description mappings by peering */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description false where the dataplane has no static NAT table (nothing is written) */
+                        dataplane: boolean;
+                        items: components["schemas"]["NatStaticMapping"][];
                     };
                 };
             };

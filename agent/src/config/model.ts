@@ -191,13 +191,21 @@ export interface Expose {
 
 export type Nat =
   | { mode: 'static' }
-  | { mode: 'masquerade'; idleTimeoutSeconds?: number }
+  | { mode: 'masquerade'; idleTimeoutSeconds?: number; filtering?: NatFiltering }
   | { mode: 'portForward'; idleTimeoutSeconds?: number; ports: PortForward[] }
   | { mode: 'nat64' };
 
+/**
+ * Which packets from the other side a masquerade mapping admits (RFC 4787 section 5): from any endpoint, only
+ * from addresses the inside host has sent to, or only from the exact address and port. Default address-dependent.
+ */
+export type NatFiltering = 'endpoint-independent' | 'address-dependent' | 'address-and-port-dependent';
+
 export interface PortForward {
   proto: 'tcp' | 'udp';
+  /** The service's real port (on the `ips` address). */
   port: number;
+  /** The port the other side connects to (on the `as` address). */
   as: number;
 }
 

@@ -20,14 +20,14 @@ export const VNI_MAX = 0xffffff;
 export const DEFAULT_EXPOSE = ['0.0.0.0/0', '::/0'] as const;
 
 /**
- * What the other side of a peering routes to when this expose is offered: the untranslated `ips`, static NAT's
- * `as`, or both catch-alls for a default expose. Stateful NAT offers no destination (replies only).
+ * What the other side of a peering routes to when this expose is offered: the untranslated `ips`, a NAT
+ * expose's `as` (static: both ways; masquerade: the replies to the pool; portForward: the published address),
+ * or both catch-alls for a default expose.
  */
-export function exposedDestinations(e: Expose): { prefixes: string[]; field: string } | undefined {
+export function exposedDestinations(e: Expose): { prefixes: string[]; field: 'default' | 'ips' | 'as' } | undefined {
   if (e.default) return { prefixes: [...DEFAULT_EXPOSE], field: 'default' };
   if (!e.nat) return { prefixes: e.ips, field: 'ips' };
-  if (e.nat.mode === 'static') return { prefixes: e.as ?? [], field: 'as' };
-  return undefined;
+  return { prefixes: e.as ?? [], field: 'as' };
 }
 
 interface Offered {
@@ -76,10 +76,16 @@ export function overlayProblems(doc: DesiredState, own: ReadonlyMap<string, stri
       side.expose.forEach((e, k) => {
         const d = exposedDestinations(e);
         if (!d) return;
+        // A stateful pool is offered to its own VPC too (hairpinning: features/vpc routes it there and FRR
+        // originates it there), so it may not sit inside that VPC's subnets either.
+        const hairpin = e.nat?.mode === 'masquerade' || e.nat?.mode === 'portForward';
         d.prefixes.forEach((s, n) => {
           const p = parsePrefix(s);
           const at = `/peerings/${i}/sides/${j}/expose/${k}`;
-          if (p) offered.set(to, [...(offered.get(to) ?? []), { p, path: d.field === 'default' ? `${at}/default` : `${at}/${d.field}/${n}`, peering: i, isDefault: d.field === 'default' }]);
+          if (!p) return;
+          for (const vpc of hairpin ? [to, side.vpc] : [to]) {
+            offered.set(vpc, [...(offered.get(vpc) ?? []), { p, path: d.field === 'default' ? `${at}/default` : `${at}/${d.field}/${n}`, peering: i, isDefault: d.field === 'default' }]);
+          }
         });
       });
     });

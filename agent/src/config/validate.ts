@@ -6,7 +6,8 @@ import { parseDevice } from '../dataplane/device.ts';
 import type { FixedPort } from './consumer.ts';
 import type { DesiredState, Expose, Peering, PolicyRule, SessionSettings } from './model.ts';
 import { problem, type Problem } from './problem.ts';
-import { overlayProblems } from './validate-overlay.ts';
+import { natExposeProblems, natPoolProblems } from './validate-nat.ts';
+import { exposedDestinations, overlayProblems } from './validate-overlay.ts';
 
 /**
  * Prefixes that never belong in a routed document: this-network, loopback, link-local, multicast, reserved, and
@@ -34,11 +35,6 @@ export function covers(outer: ParsedPrefix, inner: ParsedPrefix): boolean {
 
 export function overlaps(a: ParsedPrefix, b: ParsedPrefix): boolean {
   return covers(a, b) || covers(b, a);
-}
-
-/** Number of addresses in a prefix (bigint: IPv6). */
-function size(p: ParsedPrefix): bigint {
-  return 1n << BigInt((p.family === 4 ? 32 : 128) - p.len);
 }
 
 class Checker {
@@ -217,6 +213,7 @@ export function validateDocument(doc: DesiredState, ctx: ValidationContext = {})
     );
   });
   c.problems.push(...overlayProblems(doc, own, vpcNets));
+  c.problems.push(...natPoolProblems(doc));
   // One problem per (code, path): two rules can see the same fault (an overlap of untranslated exposes).
   const seen = new Set<string>();
   return c.problems.filter((p) => !seen.has(`${p.code} ${p.path}`) && seen.add(`${p.code} ${p.path}`));
@@ -243,11 +240,11 @@ function checkPeering(c: Checker, p: Peering, at: string, vpcNets: Map<string, P
     // What the other side routes to by destination (untranslated or statically translated) must be unambiguous.
     const visible: { p: ParsedPrefix; path: string }[] = [];
     side.expose.forEach((e, k) => {
-      const field = !e.nat ? 'ips' : e.nat.mode === 'static' ? 'as' : undefined;
-      if (!field) return;
-      (e[field] ?? []).forEach((s, i) => {
+      const d = exposedDestinations(e);
+      if (!d || d.field === 'default') return;
+      d.prefixes.forEach((s, i) => {
         const p = parsePrefix(s);
-        if (p) visible.push({ p, path: `${sat}/expose/${k}/${field}/${i}` });
+        if (p) visible.push({ p, path: `${sat}/expose/${k}/${d.field}/${i}` });
       });
     });
     c.disjoint(visible, 'prefix seen by the other side');
@@ -273,38 +270,9 @@ function checkExpose(c: Checker, e: Expose, at: string, nets: ParsedPrefix[] | u
     c.add('MISSING', `${at}/rateLimit`, 'a rate limit needs packetsPerSecond and/or bitsPerSecond');
   }
   const fam = (ps: (ParsedPrefix | undefined)[]): Set<number> => new Set(ps.filter((p) => p).map((p) => p!.family));
-  const ipFam = fam(ips);
-  const asFam = fam(as);
-  if (ipFam.size > 1) c.add('INVALID_VALUE', `${at}/ips`, 'mixes IPv4 and IPv6 prefixes');
-  if (asFam.size > 1) c.add('INVALID_VALUE', `${at}/as`, 'mixes IPv4 and IPv6 prefixes');
-  const crossFamily = ipFam.size === 1 && asFam.size === 1 && [...ipFam][0] !== [...asFam][0];
-  const nat = e.nat;
-  if (!nat) {
-    if (e.as !== undefined) c.add('NAT_INCOMPATIBLE', `${at}/as`, 'translated prefixes ("as") need a nat mode');
-    return;
-  }
-  if (e.as === undefined || e.as.length === 0) {
-    c.add('NAT_INCOMPATIBLE', `${at}/as`, `nat ${nat.mode} needs translated prefixes ("as")`);
-    return;
-  }
-  if (nat.mode === 'nat64') {
-    if (!crossFamily) c.add('NAT_INCOMPATIBLE', `${at}/nat`, 'nat64 translates between families: ips and as must be IPv6 and IPv4 (or the reverse)');
-    return;
-  }
-  if (crossFamily) c.add('NAT_INCOMPATIBLE', `${at}/as`, `nat ${nat.mode} cannot translate between IPv4 and IPv6 (use nat64)`);
-  if (nat.mode === 'static') {
-    const total = (ps: (ParsedPrefix | undefined)[]): bigint => ps.reduce((s, p) => s + (p ? size(p) : 0n), 0n);
-    if (ips.every((p) => p) && as.every((p) => p) && total(ips) !== total(as)) {
-      c.add('NAT_INCOMPATIBLE', `${at}/as`, `static NAT maps address for address: ips hold ${total(ips)} addresses, as holds ${total(as)}`);
-    }
-  }
-  if (nat.mode === 'portForward') {
-    if (e.ips.length !== 1 || e.as.length !== 1) c.add('NAT_INCOMPATIBLE', `${at}/nat`, 'portForward needs exactly one prefix in ips and in as');
-    nat.ports.forEach((pf, i) => {
-      if (pf.port === 0) c.add('INVALID_VALUE', `${at}/nat/ports/${i}/port`, 'port 0 cannot be forwarded');
-      if (pf.as === 0) c.add('INVALID_VALUE', `${at}/nat/ports/${i}/as`, 'port 0 cannot be forwarded');
-    });
-  }
+  if (fam(ips).size > 1) c.add('INVALID_VALUE', `${at}/ips`, 'mixes IPv4 and IPv6 prefixes');
+  if (fam(as).size > 1) c.add('INVALID_VALUE', `${at}/as`, 'mixes IPv4 and IPv6 prefixes');
+  c.problems.push(...natExposeProblems(e, at, ips, as));
 }
 
 /** Communities FRR prints by name (RFC 1997, RFC 7999, RFC 8326): the numeric form of these is refused. */

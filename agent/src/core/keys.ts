@@ -70,3 +70,7 @@ import type { VniMap } from '../features/routing/evpn.ts';
 
 /** VNI of the overlay's vxlan and SVI bridge netdevs (names from features/evpn/names.ts); provided by features/evpn. */
 export const EVPN_VNIS = key<VniMap>('evpnVnis');
+import type { NatStatusSource } from '../features/nat/status.ts';
+
+/** The realized NAT (static mappings, pools) and napt's sessions and counters, for the API and /metrics; provided by features/nat. */
+export const NAT = key<NatStatusSource>('nat');

@@ -5,6 +5,7 @@
 // exactly which route failed and why.
 
 import type {
+  NatStatic,
   Neighbor,
   Nexthop,
   NexthopGroup,
@@ -44,6 +45,8 @@ export interface TableLimits {
   maxNexthops?: number;
   maxGroups?: number;
   maxNeighbors?: number;
+  /** NAT sessions + mappings the napt session table holds (default 1048576), reserved at init. */
+  natSessions?: number;
 }
 
 export interface EalInfo {
@@ -91,6 +94,11 @@ export interface PortStats {
 // Table items, their result codes and the table writes below come from dataplane/tables/tables.yaml (generated
 // into dataplane/tables/gen/tables.gen.ts), so the addon, FakeDataplane and gw-replay agree on every field.
 export type {
+  NatStatic,
+  NatForward,
+  NatInside,
+  NatPool,
+  NatPoolPrefix,
   Neighbor,
   Nexthop,
   NexthopGroup,
@@ -147,6 +155,74 @@ export interface PeeringCounters {
   bytes: bigint;
 }
 
+/** Per peering id with natStatic entries: packets static NAT / NPTv6 translated (source, destination or both). */
+export interface NatStaticCounters {
+  peering: number;
+  translations: bigint;
+}
+/** napt (dataplane/src/modules/napt/gw_napt.h, docs/nat.md): one endpoint of a session; `port` is the ICMP echo
+ *  identifier for ICMP sessions (the remote's is 0). */
+export interface NatEndpoint {
+  addr: string;
+  port: number;
+}
+export type NatProto = 'tcp' | 'udp' | 'icmp';
+/** udp/icmp sessions are `active`; TCP: `syn` (opener's SYN only), `established`, `closing` (FIN or RST seen). */
+export type NatSessionState = 'active' | 'syn' | 'established' | 'closing';
+export interface NatSession {
+  /** Slot + 1 in the session table: stable while the session lives; the paging cursor of natSessions. */
+  id: number;
+  peering: number;
+  pool: number;
+  /** The inside VPC's dataplane VRF. */
+  vrf: VrfId;
+  proto: NatProto;
+  /** Masquerade: the host that opened the session; portForward: the published service. */
+  inside: NatEndpoint;
+  /** What the other side sees: a pool address and port. */
+  outside: NatEndpoint;
+  /** The other side's endpoint. */
+  remote: NatEndpoint;
+  state: NatSessionState;
+  /** Seconds since the last packet, and until the session expires, by the workers' clock. */
+  idleSeconds: number;
+  expiresSeconds: number;
+  /** out = inside -> remote, in = remote -> inside; bytes are IP bytes. */
+  packetsOut: bigint;
+  bytesOut: bigint;
+  packetsIn: bigint;
+  bytesIn: bigint;
+}
+/** Selects sessions: absent fields match everything; `addr` matches the inside, outside or remote address. */
+export interface NatSessionFilter {
+  vrf?: VrfId;
+  peering?: number;
+  proto?: NatProto;
+  addr?: string;
+}
+export interface NatPoolStats {
+  pool: number;
+  peering: number;
+  vrf: VrfId;
+  mode: 'masquerade' | 'portForward';
+  /** Addresses of the pool (natPoolPrefixes). */
+  addresses: number;
+  /** Mappings in use: one pool address + port each. */
+  portsInUse: number;
+  sessions: number;
+  /** Packets dropped for want of a free port (drop reason napt_ports_exhausted). */
+  exhausted: bigint;
+}
+/** Per peering with a pool. `expired` counts every session delete (idle, TCP close, clear). */
+export interface NatCounters {
+  peering: number;
+  created: bigint;
+  expired: bigint;
+  active: number;
+  translations: bigint;
+}
+export type NatEvent = { type: 'create' | 'refresh' | 'delete'; session: NatSession };
+
 export type DataplaneEvent = { type: 'neigh_miss'; port: PortId; ip: string };
 
 export interface DataplaneApi extends TablesApi {
@@ -179,12 +255,28 @@ export interface DataplaneApi extends TablesApi {
   /** What the classify tables hold (vpc module), as written. */
   peeringRoutes(): PeeringRoute[];
   peeringSources(): PeeringSource[];
+  /** What the natStatic table holds (nat module), as written. */
+  natStatic(): NatStatic[];
 
   workerCounters(): WorkerCounters[];
   portCounters(): PortCounters[];
   vpcCounters(): VpcCounters[];
   peeringCounters(): PeeringCounters[];
+  natStaticCounters(): NatStaticCounters[];
   pollEvents(max: number): DataplaneEvent[];
+
+  /** napt sessions matching `filter` with id > `after`, in id order, at most `limit` (default 1000, at most
+   *  65536): page by passing the last id seen. Expired sessions not yet reaped are left out. */
+  natSessions(filter?: NatSessionFilter, limit?: number, after?: number): NatSession[];
+  /** Deletes the matching sessions; returns how many. `addr` must be an address (else 'invalid' is thrown as a
+   *  DataplaneError DP_BAD_ARGUMENT). */
+  natClear(filter?: NatSessionFilter): number;
+  natPoolStats(): NatPoolStats[];
+  natCounters(): NatCounters[];
+  /** Session events (create/refresh/delete) for state sync: off until enabled; bounded ring, overflow counted. */
+  natEventsEnable(on: boolean): void;
+  natEvents(max: number): NatEvent[];
+  natEventsDropped(): bigint;
   /** Monotonic counters of the runtime around the pipeline, by snake_case name (e.g. neighbor_resolutions,
    *  events_dropped): for /metrics as gw_dp_runtime_<name>_total. Optional so older fakes need not model it. */
   runtimeCounters?(): Record<string, bigint>;

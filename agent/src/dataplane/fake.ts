@@ -6,6 +6,17 @@ import type {
   DataplaneEvent,
   EalConfig,
   EalInfo,
+  NatStatic,
+  NatStaticCounters,
+  NatCounters,
+  NatEvent,
+  NatForward,
+  NatInside,
+  NatPool,
+  NatPoolPrefix,
+  NatPoolStats,
+  NatSession,
+  NatSessionFilter,
   Neighbor,
   Nexthop,
   NexthopGroup,
@@ -28,7 +39,7 @@ import type {
   WorkerCounters,
 } from './api.ts';
 import { readFileSync } from 'node:fs';
-import { parseIp } from './addr.ts';
+import { parseIp, parsePrefix } from './addr.ts';
 import { batch } from '../../../dataplane/tables/runtime.ts';
 import * as tables from '../../../dataplane/tables/gen/tables.gen.ts';
 import { DataplaneError } from './errors.ts';
@@ -48,8 +59,15 @@ export interface FakeLimits {
 
 /** Peering routes, and peering sources, per source VRF (GW_VPC_MAX_ENTRIES of dataplane/src/modules/vpc/gw_vpc.h). */
 export const FAKE_VPC_MAX_ENTRIES = 65536;
+/** natStatic entries per peering, and the longest NPTv6 prefix (dataplane/src/modules/nat/gw_nat.h). */
+export const FAKE_NAT_STATIC_MAX_PER_PEERING = 1024;
+export const FAKE_NPTV6_MAX_PLEN = 112;
 /** The classify drop reasons the addon lists per VPC (gw_vpc_drop_reasons). */
 const VPC_DROPS = ['vpc_no_peering', 'vpc_source_not_exposed'] as const;
+
+/** napt limits per pool (GW_NAPT_POOL_ADDRS, GW_NAPT_POOL_ENTRIES of dataplane/src/modules/napt/gw_napt.h). */
+export const FAKE_NAPT_POOL_ADDRS = 65536;
+export const FAKE_NAPT_POOL_ENTRIES = 4096;
 
 const DEFAULT_LIMITS: FakeLimits = { maxVrfs: 256, maxRoutes: 1 << 20, maxNexthops: 1 << 16, maxGroups: 1 << 16, maxPorts: 32 };
 
@@ -187,6 +205,8 @@ export class FakeDataplane implements DataplaneApi {
     // as the addon: a deleted VRF takes its peering entries along
     for (const [k, r] of this.pRoutes) if (r.vrf === v) this.pRoutes.delete(k);
     for (const [k, src] of this.pSources) if (src.vrf === v) this.pSources.delete(k);
+    for (const [k, e] of this.natSt) if (e.vrf === v) this.natSt.delete(k);
+    for (const p of [...this.natPoolMap.values()]) if (p.vrf === v) this.dropNatPool(p.pool);
     return 'ok';
   }
 
@@ -338,6 +358,45 @@ export class FakeDataplane implements DataplaneApi {
     return [...this.pSources.values()].map((src) => ({ ...src }));
   }
 
+  // ---- static NAT (nat module): the addon's and the pipeline's checks, in their order ----
+  private readonly natSt = new Map<string, NatStatic>();
+  private readonly natStCnt = new Map<number, bigint>();
+
+  setNatStatic(items: NatStatic[]): TableErrorCode[] {
+    return this.write(items, tables.decodeNatStatic, (e) => {
+      if (!this.vrfs.has(e.vrf)) return 'no_vrf';
+      const [ipsAddr, ipsLen] = e.ips.split('/');
+      const [asAddr, asLen] = e.as.split('/');
+      const v6 = ipsAddr!.includes(':');
+      if (v6 !== asAddr!.includes(':') || ipsLen !== asLen || (v6 && Number(ipsLen) > FAKE_NPTV6_MAX_PLEN)) return 'invalid';
+      const k = `${e.peering}/${e.vrf}/${e.ips}`;
+      if (!this.natSt.has(k) && [...this.natSt.values()].filter((x) => x.peering === e.peering).length >= FAKE_NAT_STATIC_MAX_PER_PEERING) {
+        return 'table_full';
+      }
+      this.natSt.set(k, e);
+      return 'ok';
+    });
+  }
+
+  delNatStatic(items: Pick<NatStatic, 'peering' | 'vrf' | 'ips'>[]): TableErrorCode[] {
+    return this.write(items, tables.decodeNatStaticKey, (e) => (this.natSt.delete(`${e.peering}/${e.vrf}/${e.ips}`) ? 'ok' : 'not_found'));
+  }
+
+  natStatic(): NatStatic[] {
+    return [...this.natSt.values()].map((e) => ({ ...e }));
+  }
+
+  /** Every peering id with natStatic entries, as the addon lists them. */
+  natStaticCounters(): NatStaticCounters[] {
+    const ids = new Set([...this.natSt.values()].map((e) => e.peering));
+    return [...ids].sort((a, b) => a - b).map((peering) => ({ peering, translations: this.natStCnt.get(peering) ?? 0n }));
+  }
+
+  /** Adds to a peering's static NAT translations as if workers had translated packets (test helper). */
+  fakeNatStaticTraffic(peering: number, packets: bigint): void {
+    this.natStCnt.set(peering, (this.natStCnt.get(peering) ?? 0n) + packets);
+  }
+
   /** Every VRF but 0, as the addon lists them. */
   vpcCounters(): VpcCounters[] {
     return [...this.vrfs].filter((v) => v !== 0).sort((a, b) => a - b).map((vrf) => {
@@ -371,6 +430,232 @@ export class FakeDataplane implements DataplaneApi {
 
   private emptyVpcCounters(vrf: VrfId): VpcCounters {
     return { vrf, rxPackets: 0n, rxBytes: 0n, txPackets: 0n, txBytes: 0n, drops: Object.fromEntries(VPC_DROPS.map((r) => [r, 0n])) };
+  }
+
+  // ---- napt (stateful NAT): the addon's checks, in its order; sessions are injected by tests ----
+  private readonly natPoolMap = new Map<number, NatPool>();
+  private readonly natPrefixMap = new Map<string, NatPoolPrefix>();
+  private readonly natInsideMap = new Map<string, NatInside>();
+  private readonly natForwardMap = new Map<string, NatForward>();
+  private readonly natSessionMap = new Map<number, NatSession>();
+  private readonly natCnt = new Map<number, { created: bigint; expired: bigint; translations: bigint }>();
+  private readonly natExhausted = new Map<number, bigint>();
+  private natEventsOn = false;
+  private readonly natEventQueue: NatEvent[] = [];
+
+  private perPool(m: Map<string, { pool: number }>, pool: number): number {
+    let n = 0;
+    for (const e of m.values()) if (e.pool === pool) n++;
+    return n;
+  }
+
+  private dropNatPool(pool: number): void {
+    this.natPoolMap.delete(pool);
+    for (const m of [this.natPrefixMap, this.natInsideMap, this.natForwardMap] as Map<string, { pool: number }>[]) {
+      for (const [k, e] of m) if (e.pool === pool) m.delete(k);
+    }
+    this.natClearWhere((s) => s.pool === pool);
+  }
+
+  private natAddresses(pool: number): number {
+    let n = 0;
+    for (const e of this.natPrefixMap.values()) {
+      if (e.pool !== pool) continue;
+      const p = parsePrefix(e.prefix)!;
+      n += 2 ** ((p.family === 4 ? 32 : 128) - p.len);
+    }
+    return n;
+  }
+
+  setNatPools(items: NatPool[]): TableErrorCode[] {
+    return this.write(items, tables.decodeNatPools, (p) => {
+      if (!this.vrfs.has(p.vrf)) return 'no_vrf';
+      const old = this.natPoolMap.get(p.pool);
+      if (old && (old.peering !== p.peering || old.vrf !== p.vrf || old.mode !== p.mode)) this.natClearWhere((s) => s.pool === p.pool);
+      this.natPoolMap.set(p.pool, p);
+      return 'ok';
+    });
+  }
+
+  delNatPools(ids: number[]): TableErrorCode[] {
+    return this.write(ids, tables.decodeNatPoolsKey, (id) => {
+      if (!this.natPoolMap.has(id)) return 'not_found';
+      this.dropNatPool(id);
+      return 'ok';
+    });
+  }
+
+  setNatPoolPrefixes(items: NatPoolPrefix[]): TableErrorCode[] {
+    return this.write(items, tables.decodeNatPoolPrefixes, (e) => {
+      if (!this.natPoolMap.has(e.pool)) return 'not_found';
+      const k = `${e.pool}/${e.prefix}`;
+      if (this.natPrefixMap.has(k)) return 'ok';
+      const p = parsePrefix(e.prefix)!;
+      const host = (p.family === 4 ? 32 : 128) - p.len;
+      if (host > 16 || this.natAddresses(e.pool) + 2 ** host > FAKE_NAPT_POOL_ADDRS) return 'table_full';
+      if (this.perPool(this.natPrefixMap, e.pool) >= FAKE_NAPT_POOL_ENTRIES) return 'table_full';
+      this.natPrefixMap.set(k, e);
+      return 'ok';
+    });
+  }
+
+  delNatPoolPrefixes(items: NatPoolPrefix[]): TableErrorCode[] {
+    return this.write(items, tables.decodeNatPoolPrefixesKey, (e) => {
+      if (!this.natPrefixMap.delete(`${e.pool}/${e.prefix}`)) return 'not_found';
+      const p = parsePrefix(e.prefix)!;
+      this.natClearWhere((s) => s.pool === e.pool && inPrefix(s.outside.addr, p.family, p.text));
+      return 'ok';
+    });
+  }
+
+  setNatInside(items: NatInside[]): TableErrorCode[] {
+    return this.write(items, tables.decodeNatInside, (e) => {
+      if (!this.natPoolMap.has(e.pool)) return 'not_found';
+      const k = `${e.pool}/${e.prefix}`;
+      if (!this.natInsideMap.has(k) && this.perPool(this.natInsideMap, e.pool) >= FAKE_NAPT_POOL_ENTRIES) return 'table_full';
+      this.natInsideMap.set(k, e);
+      return 'ok';
+    });
+  }
+
+  delNatInside(items: NatInside[]): TableErrorCode[] {
+    return this.write(items, tables.decodeNatInsideKey, (e) => (this.natInsideMap.delete(`${e.pool}/${e.prefix}`) ? 'ok' : 'not_found'));
+  }
+
+  setNatForwards(items: NatForward[]): TableErrorCode[] {
+    return this.write(items, tables.decodeNatForwards, (f) => {
+      if (!this.natPoolMap.has(f.pool)) return 'not_found';
+      if (parseIp(f.addr)!.family !== parseIp(f.inside)!.family) return 'invalid';
+      const k = `${f.pool}/${f.proto}/${f.addr}/${f.port}`;
+      if (!this.natForwardMap.has(k) && this.perPool(this.natForwardMap, f.pool) >= FAKE_NAPT_POOL_ENTRIES) return 'table_full';
+      this.natForwardMap.set(k, f);
+      return 'ok';
+    });
+  }
+
+  delNatForwards(items: Pick<NatForward, 'pool' | 'proto' | 'addr' | 'port'>[]): TableErrorCode[] {
+    return this.write(items, tables.decodeNatForwardsKey, (f) =>
+      this.natForwardMap.delete(`${f.pool}/${f.proto}/${f.addr}/${f.port}`) ? 'ok' : 'not_found',
+    );
+  }
+
+  /** What the napt tables hold, as written (test helper: the addon keeps the same mirror). */
+  natTables(): { pools: NatPool[]; prefixes: NatPoolPrefix[]; inside: NatInside[]; forwards: NatForward[] } {
+    return {
+      pools: [...this.natPoolMap.values()].map((p) => ({ ...p })),
+      prefixes: [...this.natPrefixMap.values()].map((p) => ({ ...p })),
+      inside: [...this.natInsideMap.values()].map((p) => ({ ...p })),
+      forwards: [...this.natForwardMap.values()].map((p) => ({ ...p })),
+    };
+  }
+
+  private natMatch(s: NatSession, f: NatSessionFilter): boolean {
+    const addr = f.addr === undefined ? undefined : parseIp(f.addr)?.text;
+    return (
+      (f.vrf === undefined || s.vrf === f.vrf) &&
+      (f.peering === undefined || s.peering === f.peering) &&
+      (f.proto === undefined || s.proto === f.proto) &&
+      (addr === undefined || [s.inside.addr, s.outside.addr, s.remote.addr].includes(addr))
+    );
+  }
+
+  private checkNatFilter(f: NatSessionFilter): void {
+    if (f.addr !== undefined && parseIp(f.addr) === undefined) throw new DataplaneError('DP_BAD_ARGUMENT', `nat session filter: addr ${f.addr} is not an IP address`);
+  }
+
+  private natClearWhere(pred: (s: NatSession) => boolean): number {
+    let n = 0;
+    for (const [id, s] of this.natSessionMap) {
+      if (!pred(s)) continue;
+      this.natSessionMap.delete(id);
+      this.natCount(s.peering).expired++;
+      if (this.natEventsOn) this.natEventQueue.push({ type: 'delete', session: { ...s } });
+      n++;
+    }
+    return n;
+  }
+
+  private natCount(peering: number): { created: bigint; expired: bigint; translations: bigint } {
+    let c = this.natCnt.get(peering);
+    if (!c) this.natCnt.set(peering, (c = { created: 0n, expired: 0n, translations: 0n }));
+    return c;
+  }
+
+  natSessions(filter: NatSessionFilter = {}, limit = 1000, after = 0): NatSession[] {
+    this.checkNatFilter(filter);
+    return [...this.natSessionMap.values()]
+      .filter((s) => s.id > after && this.natMatch(s, filter))
+      .sort((a, b) => a.id - b.id)
+      .slice(0, Math.max(0, Math.min(limit, 65536)))
+      .map((s) => ({ ...s, inside: { ...s.inside }, outside: { ...s.outside }, remote: { ...s.remote } }));
+  }
+
+  natClear(filter: NatSessionFilter = {}): number {
+    this.checkNatFilter(filter);
+    return this.natClearWhere((s) => this.natMatch(s, filter));
+  }
+
+  natPoolStats(): NatPoolStats[] {
+    return [...this.natPoolMap.values()]
+      .sort((a, b) => a.pool - b.pool)
+      .map((p) => {
+        const sessions = [...this.natSessionMap.values()].filter((s) => s.pool === p.pool);
+        return {
+          pool: p.pool,
+          peering: p.peering,
+          vrf: p.vrf,
+          mode: p.mode,
+          addresses: this.natAddresses(p.pool),
+          portsInUse: new Set(sessions.map((s) => `${s.proto}/${s.outside.addr}/${s.outside.port}`)).size,
+          sessions: sessions.length,
+          exhausted: this.natExhausted.get(p.pool) ?? 0n,
+        };
+      });
+  }
+
+  /** Every peering some pool is on. */
+  natCounters(): NatCounters[] {
+    const ids = new Set([...this.natPoolMap.values()].map((p) => p.peering));
+    return [...ids]
+      .sort((a, b) => a - b)
+      .map((peering) => ({
+        peering,
+        ...this.natCount(peering),
+        active: [...this.natSessionMap.values()].filter((s) => s.peering === peering).length,
+      }));
+  }
+
+  natEventsEnable(on: boolean): void {
+    this.natEventsOn = on;
+  }
+
+  natEvents(max: number): NatEvent[] {
+    return this.natEventQueue.splice(0, Math.max(0, max));
+  }
+
+  natEventsDropped(): bigint {
+    return 0n;
+  }
+
+  /** Adds a session as if a worker had created it (test helper): its pool must exist; id = the next free one
+   *  unless given. */
+  fakeNatSession(s: Omit<NatSession, 'id'> & { id?: number }, translations = 1n): NatSession {
+    const pool = this.natPoolMap.get(s.pool);
+    if (!pool) throw new Error(`fakeNatSession: no pool ${s.pool}`);
+    let id = s.id ?? 1;
+    while (s.id === undefined && this.natSessionMap.has(id)) id++;
+    const full: NatSession = { ...s, id, peering: pool.peering, vrf: pool.vrf };
+    this.natSessionMap.set(id, full);
+    const c = this.natCount(pool.peering);
+    c.created++;
+    c.translations += translations;
+    if (this.natEventsOn) this.natEventQueue.push({ type: 'create', session: { ...full } });
+    return full;
+  }
+
+  /** Counts packets a pool dropped for want of a free port (test helper). */
+  fakeNatExhausted(pool: number, packets: bigint): void {
+    this.natExhausted.set(pool, (this.natExhausted.get(pool) ?? 0n) + packets);
   }
 
   /** ICMP source addresses per port, as the addon would keep them. */
@@ -465,4 +750,17 @@ export class FakeDataplane implements DataplaneApi {
       drops: Object.fromEntries(FAKE_DROP_REASONS.map((r) => [r, 0n])),
     };
   }
+}
+
+/** Whether address text `a` lies in prefix `prefix` (both canonical) of the given family. */
+function inPrefix(a: string, family: 4 | 6, prefix: string): boolean {
+  const ip = parseIp(a);
+  const p = parsePrefix(prefix);
+  if (!ip || !p || ip.family !== family || p.family !== family) return false;
+  const base = p.bytes;
+  for (let bit = 0; bit < p.len; bit++) {
+    const m = 0x80 >> (bit % 8);
+    if ((ip.bytes[bit >> 3]! & m) !== (base[bit >> 3]! & m)) return false;
+  }
+  return true;
 }

@@ -10,6 +10,17 @@ import type {
   DataplaneEvent,
   EalConfig,
   EalInfo,
+  NatStatic,
+  NatStaticCounters,
+  NatCounters,
+  NatEvent,
+  NatForward,
+  NatInside,
+  NatPool,
+  NatPoolPrefix,
+  NatPoolStats,
+  NatSession,
+  NatSessionFilter,
   Neighbor,
   Nexthop,
   NexthopGroup,
@@ -67,6 +78,15 @@ export interface Addon extends TablesAddon {
   peeringSources(): PeeringSource[];
   vpcCounters(): VpcCounters[];
   peeringCounters(): PeeringCounters[];
+  natStatic(): NatStatic[];
+  natStaticCounters(): NatStaticCounters[];
+  natSessions(filter: NatSessionFilter, limit: number, after: number): NatSession[];
+  natClear(filter: NatSessionFilter): number;
+  natPoolStats(): NatPoolStats[];
+  natCounters(): NatCounters[];
+  natEventsEnable(on: boolean): void;
+  natEvents(max: number): NatEvent[];
+  natEventsDropped(): bigint;
 }
 
 /** Index = result number of the addon (GW_TABLE_RESULTS of dataplane/tables/gen/gw_tables.h). */
@@ -329,12 +349,93 @@ export class NativeDataplane implements DataplaneApi {
     return this.readable ? this.addon.peeringSources() : [];
   }
 
+  setNatStatic(items: NatStatic[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setNatStatic(a), items);
+  }
+
+  delNatStatic(items: Pick<NatStatic, 'peering' | 'vrf' | 'ips'>[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delNatStatic(a), items);
+  }
+
+  natStatic(): NatStatic[] {
+    return this.readable ? this.addon.natStatic() : [];
+  }
+
+  natStaticCounters(): NatStaticCounters[] {
+    return this.readable ? this.addon.natStaticCounters() : [];
+  }
+
   vpcCounters(): VpcCounters[] {
     return this.readable ? this.addon.vpcCounters() : [];
   }
 
   peeringCounters(): PeeringCounters[] {
     return this.readable ? this.addon.peeringCounters() : [];
+  }
+
+  setNatPools(items: NatPool[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setNatPools(a), items);
+  }
+
+  delNatPools(ids: number[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delNatPools(a), ids);
+  }
+
+  setNatPoolPrefixes(items: NatPoolPrefix[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setNatPoolPrefixes(a), items);
+  }
+
+  delNatPoolPrefixes(items: NatPoolPrefix[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delNatPoolPrefixes(a), items);
+  }
+
+  setNatInside(items: NatInside[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setNatInside(a), items);
+  }
+
+  delNatInside(items: NatInside[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delNatInside(a), items);
+  }
+
+  setNatForwards(items: NatForward[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.setNatForwards(a), items);
+  }
+
+  delNatForwards(items: Pick<NatForward, 'pool' | 'proto' | 'addr' | 'port'>[]): TableErrorCode[] {
+    return this.batch((a) => this.addon.delNatForwards(a), items);
+  }
+
+  natSessions(filter: NatSessionFilter = {}, limit = 1000, after = 0): NatSession[] {
+    if (!this.readable) return [];
+    checkNatFilter(filter);
+    return this.addon.natSessions(filter, Math.max(0, Math.min(limit, 65536)), after);
+  }
+
+  natClear(filter: NatSessionFilter = {}): number {
+    this.live();
+    checkNatFilter(filter);
+    return this.addon.natClear(filter);
+  }
+
+  natPoolStats(): NatPoolStats[] {
+    return this.readable ? this.addon.natPoolStats() : [];
+  }
+
+  natCounters(): NatCounters[] {
+    return this.readable ? this.addon.natCounters() : [];
+  }
+
+  natEventsEnable(on: boolean): void {
+    this.live();
+    this.addon.natEventsEnable(on);
+  }
+
+  natEvents(max: number): NatEvent[] {
+    return this.readable ? this.addon.natEvents(max) : [];
+  }
+
+  natEventsDropped(): bigint {
+    return this.readable ? this.addon.natEventsDropped() : 0n;
   }
 
   /** ICMP error source addresses of a port: the first IPv4 and first IPv6 of `addresses` ("ip/len" or "ip"). */
@@ -419,6 +520,18 @@ export class NativeDataplane implements DataplaneApi {
   }
 }
 
+/** The filter crosses into C as validated numbers and a canonical address. */
+function checkNatFilter(f: NatSessionFilter): void {
+  const bad = (what: string): never => {
+    throw new DataplaneError('DP_BAD_ARGUMENT', `nat session filter: ${what}`);
+  };
+  for (const k of ['vrf', 'peering'] as const) {
+    const v = f[k];
+    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 0xffffffff)) bad(`${k} must be an integer >= 0`);
+  }
+  if (f.proto !== undefined && !['tcp', 'udp', 'icmp'].includes(f.proto)) bad('proto must be tcp, udp or icmp');
+  if (f.addr !== undefined && parseIp(f.addr) === undefined) bad(`addr ${f.addr} is not an IP address`);
+}
 
 function asDpError(e: unknown, fallback: DataplaneError['code']): DataplaneError {
   const code = (e as { code?: string }).code;

@@ -29,6 +29,7 @@ struct gw_meta {
 	/* VPC classify's burst-level decision for a tunnel packet: used by its stage when the packet's vpc, inner
 	 * IPv4 source and destination (fib_dst) are those it was made for (cls_vpc 0 = none). */
 	uint32_t cls_vpc, cls_src, cls_peering, cls_vrf;
+	uint8_t nat;        /* what static NAT rewrote (nat module: source 1, destination 2): undone in ICMP errors */
 };
 
 struct gw_pkt {

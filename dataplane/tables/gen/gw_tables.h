@@ -12,7 +12,7 @@
 #include "gw_dp.h"
 #include "gw_tbl_read.h"
 
-#define GW_TABLES_VERSION 2
+#define GW_TABLES_VERSION 3
 #define GW_TBL_MAX_PORTS 32
 #define GW_TBL_MAX_MEMBERS 64
 
@@ -60,7 +60,17 @@ GW_TBL_ASSERT(GW_TR_INVALID == 1, "gw_tbl_bad() answers 1 for invalid");
 	X(VNI, "vni") \
 	X(VTEP, "vtep") \
 	X(PEERING, "peering") \
-	X(DSTVRF, "dstVrf")
+	X(DSTVRF, "dstVrf") \
+	X(IPS, "ips") \
+	X(AS, "as") \
+	X(POOL, "pool") \
+	X(MODE, "mode") \
+	X(FILTERING, "filtering") \
+	X(IDLETIMEOUT, "idleTimeout") \
+	X(PROTO, "proto") \
+	X(ADDR, "addr") \
+	X(INSIDE, "inside") \
+	X(INSIDEPORT, "insidePort")
 enum gw_tbl_key {
 #define GW_TK_ENUM(e, s) GW_TK_##e,
 	GW_TBL_KEYS(GW_TK_ENUM)
@@ -366,6 +376,172 @@ static inline int gw_tbl_peeringSources_decode(struct gw_tbl_reader *r, const vo
 {
 	if (gw_tbl_peeringSources_key_decode(r, o, it))
 		return GW_TR_INVALID;
+	return GW_TR_OK;
+}
+
+/* ---- natStatic: Static NAT of a peering's expose: a packet of the peering FROM vrf with its source in ips leaves with source as (host bits kept); a packet of the peering TO vrf with its destination in as is routed with destination ips. IPv4: addresses rewritten, ports untouched, checksums updated incrementally. IPv6: NPTv6 (RFC 6296), checksum-neutral; prefixes up to /112 (a longer one leaves no 16-bit word of host bits for the adjustment: invalid). ips and as: same family and length (else invalid). */
+struct gw_tbl_natStatic_item {
+	uint32_t peering;
+	uint32_t vrf; /* the dataplane VRF of the VPC whose expose is NATed (the owner of ips); must exist (no_vrf) */
+	struct gw_ip ips; /* the real prefix inside the VPC */
+	uint8_t ips_len;
+	struct gw_ip as; /* what the other side of the peering sees */
+	uint8_t as_len;
+};
+/* The key fields of a natStatic item (an object). */
+static inline int gw_tbl_natStatic_key_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_natStatic_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_PEERING), 1u, 65535u, &it->peering))
+		return gw_tbl_bad(r, "peering: expected an integer 1..65535");
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_VRF), 0u, 4294967295u, &it->vrf))
+		return gw_tbl_bad(r, "vrf: expected an integer 0..4294967295");
+	if (gw_tbl_rd_prefix(r, r->get(r->ctx, o, GW_TK_IPS), &it->ips, &it->ips_len))
+		return gw_tbl_bad(r, "ips: expected address/length");
+	return GW_TR_OK;
+}
+
+/* A whole natStatic item (an object). */
+static inline int gw_tbl_natStatic_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_natStatic_item *it)
+{
+	if (gw_tbl_natStatic_key_decode(r, o, it))
+		return GW_TR_INVALID;
+	if (gw_tbl_rd_prefix(r, r->get(r->ctx, o, GW_TK_AS), &it->as, &it->as_len))
+		return gw_tbl_bad(r, "as: expected address/length");
+	return GW_TR_OK;
+}
+
+/* ---- natPools: A stateful NAT expose on a peering: masquerade (the inside VPC's hosts open sessions from the pool's addresses) or portForward (the other side reaches natForwards services at the pool's addresses). */
+struct gw_tbl_natPools_item {
+	uint32_t pool;
+	uint32_t peering;
+	uint32_t vrf; /* the inside VPC's dataplane VRF (masquerade: whose hosts open sessions; portForward: whose services are published); must exist (no_vrf) */
+	uint32_t mode;
+	uint32_t filtering; /* RFC 4787 section 5: which outside packets to a mapping are let in (masquerade; portForward ignores it) */
+	uint32_t idleTimeout; /* seconds a UDP, ICMP query or established TCP session lives idle; 0 = the protocol defaults (UDP 300, TCP established 7440, ICMP 60); TCP in SYN or closing states always 240 */
+};
+/* The key of a natPools item, given bare (pool). */
+static inline int gw_tbl_natPools_key_decode(struct gw_tbl_reader *r, const void *v, struct gw_tbl_natPools_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	if (gw_tbl_rd_u32(r, v, 1u, 65535u, &it->pool))
+		return gw_tbl_bad(r, "pool: expected an integer 1..65535");
+	return GW_TR_OK;
+}
+
+/* A whole natPools item (an object). */
+static inline int gw_tbl_natPools_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_natPools_item *it)
+{
+	if (gw_tbl_natPools_key_decode(r, r->get(r->ctx, o, GW_TK_POOL), it))
+		return GW_TR_INVALID;
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_PEERING), 1u, 65535u, &it->peering))
+		return gw_tbl_bad(r, "peering: expected an integer 1..65535");
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_VRF), 0u, 4294967295u, &it->vrf))
+		return gw_tbl_bad(r, "vrf: expected an integer 0..4294967295");
+	static const char *const names0_mode[] = {"masquerade", "portForward"};
+	static const uint32_t values0_mode[] = {1u, 2u};
+	int k0_mode = gw_tbl_rd_tag(r, r->get(r->ctx, o, GW_TK_MODE), names0_mode, 2);
+	if (k0_mode == -1)
+		return gw_tbl_bad(r, "mode: expected masquerade|portForward");
+	it->mode = k0_mode >= 0 ? values0_mode[k0_mode] : 0;
+	static const char *const names0_filtering[] = {"endpointIndependent", "addressDependent", "addressAndPortDependent"};
+	static const uint32_t values0_filtering[] = {0u, 1u, 2u};
+	int k0_filtering = gw_tbl_rd_tag(r, r->get(r->ctx, o, GW_TK_FILTERING), names0_filtering, 3);
+	if (k0_filtering == -1)
+		return gw_tbl_bad(r, "filtering: expected endpointIndependent|addressDependent|addressAndPortDependent");
+	it->filtering = k0_filtering >= 0 ? values0_filtering[k0_filtering] : 0;
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_IDLETIMEOUT), 0u, 4294967295u, &it->idleTimeout))
+		return gw_tbl_bad(r, "idleTimeout: expected an integer 0..4294967295");
+	return GW_TR_OK;
+}
+
+/* ---- natPoolPrefixes: The `as` addresses of a pool (one family per prefix; a pool may hold both). The pool must exist (not_found); at most 65536 addresses per pool (table_full). */
+struct gw_tbl_natPoolPrefixes_item {
+	uint32_t pool;
+	struct gw_ip prefix;
+	uint8_t prefix_len;
+};
+/* The key fields of a natPoolPrefixes item (an object). */
+static inline int gw_tbl_natPoolPrefixes_key_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_natPoolPrefixes_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_POOL), 1u, 65535u, &it->pool))
+		return gw_tbl_bad(r, "pool: expected an integer 1..65535");
+	if (gw_tbl_rd_prefix(r, r->get(r->ctx, o, GW_TK_PREFIX), &it->prefix, &it->prefix_len))
+		return gw_tbl_bad(r, "prefix: expected address/length");
+	return GW_TR_OK;
+}
+
+/* A whole natPoolPrefixes item (an object). */
+static inline int gw_tbl_natPoolPrefixes_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_natPoolPrefixes_item *it)
+{
+	if (gw_tbl_natPoolPrefixes_key_decode(r, o, it))
+		return GW_TR_INVALID;
+	return GW_TR_OK;
+}
+
+/* ---- natInside: Masquerade: the inside sources (`ips`) whose packets through the pool's peering open sessions from the pool. The pool must exist (not_found). */
+struct gw_tbl_natInside_item {
+	uint32_t pool;
+	struct gw_ip prefix;
+	uint8_t prefix_len;
+};
+/* The key fields of a natInside item (an object). */
+static inline int gw_tbl_natInside_key_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_natInside_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_POOL), 1u, 65535u, &it->pool))
+		return gw_tbl_bad(r, "pool: expected an integer 1..65535");
+	if (gw_tbl_rd_prefix(r, r->get(r->ctx, o, GW_TK_PREFIX), &it->prefix, &it->prefix_len))
+		return gw_tbl_bad(r, "prefix: expected address/length");
+	return GW_TR_OK;
+}
+
+/* A whole natInside item (an object). */
+static inline int gw_tbl_natInside_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_natInside_item *it)
+{
+	if (gw_tbl_natInside_key_decode(r, o, it))
+		return GW_TR_INVALID;
+	return GW_TR_OK;
+}
+
+/* ---- natForwards: portForward: a connection from the other side to (proto, addr, port) is translated to (inside, insidePort) in the pool's VRF; replies go back translated. The pool must exist (not_found). */
+struct gw_tbl_natForwards_item {
+	uint32_t pool;
+	uint32_t proto;
+	struct gw_ip addr; /* an `as` address of the pool: what the other side connects to */
+	uint16_t port;
+	struct gw_ip inside; /* the service's real address (same family as addr) */
+	uint16_t insidePort;
+};
+/* The key fields of a natForwards item (an object). */
+static inline int gw_tbl_natForwards_key_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_natForwards_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	if (gw_tbl_rd_u32(r, r->get(r->ctx, o, GW_TK_POOL), 1u, 65535u, &it->pool))
+		return gw_tbl_bad(r, "pool: expected an integer 1..65535");
+	static const char *const names0_proto[] = {"tcp", "udp"};
+	static const uint32_t values0_proto[] = {6u, 17u};
+	int k0_proto = gw_tbl_rd_tag(r, r->get(r->ctx, o, GW_TK_PROTO), names0_proto, 2);
+	if (k0_proto == -1)
+		return gw_tbl_bad(r, "proto: expected tcp|udp");
+	it->proto = k0_proto >= 0 ? values0_proto[k0_proto] : 0;
+	if (gw_tbl_rd_ip(r, r->get(r->ctx, o, GW_TK_ADDR), false, 0, &it->addr))
+		return gw_tbl_bad(r, "addr: expected an IP address");
+	if (gw_tbl_rd_u16(r, r->get(r->ctx, o, GW_TK_PORT), 1u, 65535u, &it->port))
+		return gw_tbl_bad(r, "port: expected an integer 1..65535");
+	return GW_TR_OK;
+}
+
+/* A whole natForwards item (an object). */
+static inline int gw_tbl_natForwards_decode(struct gw_tbl_reader *r, const void *o, struct gw_tbl_natForwards_item *it)
+{
+	if (gw_tbl_natForwards_key_decode(r, o, it))
+		return GW_TR_INVALID;
+	if (gw_tbl_rd_ip(r, r->get(r->ctx, o, GW_TK_INSIDE), false, 0, &it->inside))
+		return gw_tbl_bad(r, "inside: expected an IP address");
+	if (gw_tbl_rd_u16(r, r->get(r->ctx, o, GW_TK_INSIDEPORT), 1u, 65535u, &it->insidePort))
+		return gw_tbl_bad(r, "insidePort: expected an integer 1..65535");
 	return GW_TR_OK;
 }
 

@@ -3,7 +3,7 @@
 // what the C decoders (gw_tables.h) check: each returns the item with canonical addresses, or undefined.
 import * as rd from '../runtime.ts';
 
-export const TABLES_VERSION = 2;
+export const TABLES_VERSION = 3;
 /** Per-item results of table writes; index = the number the addon returns. */
 export const TABLE_RESULTS = ['ok', 'invalid', 'not_found', 'table_full', 'no_vrf', 'no_nexthop', 'no_memory'] as const;
 export type TableErrorCode = (typeof TABLE_RESULTS)[number];
@@ -82,6 +82,49 @@ export interface PeeringSource {
   peering: number;
   prefix: string;
 }
+/** natStatic: Static NAT of a peering's expose: a packet of the peering FROM vrf with its source in ips leaves with source as (host bits kept); a packet of the peering TO vrf with its destination in as is routed with destination ips. IPv4: addresses rewritten, ports untouched, checksums updated incrementally. IPv6: NPTv6 (RFC 6296), checksum-neutral; prefixes up to /112 (a longer one leaves no 16-bit word of host bits for the adjustment: invalid). ips and as: same family and length (else invalid). */
+export interface NatStatic {
+  peering: number;
+  /** the dataplane VRF of the VPC whose expose is NATed (the owner of ips); must exist (no_vrf) */
+  vrf: number;
+  /** the real prefix inside the VPC */
+  ips: string;
+  /** what the other side of the peering sees */
+  as: string;
+}
+/** natPools: A stateful NAT expose on a peering: masquerade (the inside VPC's hosts open sessions from the pool's addresses) or portForward (the other side reaches natForwards services at the pool's addresses). */
+export interface NatPool {
+  pool: number;
+  peering: number;
+  /** the inside VPC's dataplane VRF (masquerade: whose hosts open sessions; portForward: whose services are published); must exist (no_vrf) */
+  vrf: number;
+  mode: 'masquerade' | 'portForward';
+  /** RFC 4787 section 5: which outside packets to a mapping are let in (masquerade; portForward ignores it) */
+  filtering: 'endpointIndependent' | 'addressDependent' | 'addressAndPortDependent';
+  /** seconds a UDP, ICMP query or established TCP session lives idle; 0 = the protocol defaults (UDP 300, TCP established 7440, ICMP 60); TCP in SYN or closing states always 240 */
+  idleTimeout: number;
+}
+/** natPoolPrefixes: The `as` addresses of a pool (one family per prefix; a pool may hold both). The pool must exist (not_found); at most 65536 addresses per pool (table_full). */
+export interface NatPoolPrefix {
+  pool: number;
+  prefix: string;
+}
+/** natInside: Masquerade: the inside sources (`ips`) whose packets through the pool's peering open sessions from the pool. The pool must exist (not_found). */
+export interface NatInside {
+  pool: number;
+  prefix: string;
+}
+/** natForwards: portForward: a connection from the other side to (proto, addr, port) is translated to (inside, insidePort) in the pool's VRF; replies go back translated. The pool must exist (not_found). */
+export interface NatForward {
+  pool: number;
+  proto: 'tcp' | 'udp';
+  /** an `as` address of the pool: what the other side connects to */
+  addr: string;
+  port: number;
+  /** the service's real address (same family as addr) */
+  inside: string;
+  insidePort: number;
+}
 
 /** The table writes of DataplaneApi: one result per item, in item order. */
 export interface TablesApi {
@@ -104,6 +147,16 @@ export interface TablesApi {
   delPeeringRoutes(items: Pick<PeeringRoute, 'vrf' | 'prefix'>[]): TableErrorCode[];
   setPeeringSources(items: PeeringSource[]): TableErrorCode[];
   delPeeringSources(items: Pick<PeeringSource, 'vrf' | 'peering' | 'prefix'>[]): TableErrorCode[];
+  setNatStatic(items: NatStatic[]): TableErrorCode[];
+  delNatStatic(items: Pick<NatStatic, 'peering' | 'vrf' | 'ips'>[]): TableErrorCode[];
+  setNatPools(items: NatPool[]): TableErrorCode[];
+  delNatPools(items: number[]): TableErrorCode[];
+  setNatPoolPrefixes(items: NatPoolPrefix[]): TableErrorCode[];
+  delNatPoolPrefixes(items: Pick<NatPoolPrefix, 'pool' | 'prefix'>[]): TableErrorCode[];
+  setNatInside(items: NatInside[]): TableErrorCode[];
+  delNatInside(items: Pick<NatInside, 'pool' | 'prefix'>[]): TableErrorCode[];
+  setNatForwards(items: NatForward[]): TableErrorCode[];
+  delNatForwards(items: Pick<NatForward, 'pool' | 'proto' | 'addr' | 'port'>[]): TableErrorCode[];
 }
 
 /** The table writes of the addon (dataplane/addon/tables.cc): result numbers index TABLE_RESULTS. */
@@ -129,6 +182,16 @@ export interface TablesAddon {
   delPeeringRoutes(items: Pick<PeeringRoute, 'vrf' | 'prefix'>[]): Int32Array;
   setPeeringSources(items: PeeringSource[]): Int32Array;
   delPeeringSources(items: Pick<PeeringSource, 'vrf' | 'peering' | 'prefix'>[]): Int32Array;
+  setNatStatic(items: NatStatic[]): Int32Array;
+  delNatStatic(items: Pick<NatStatic, 'peering' | 'vrf' | 'ips'>[]): Int32Array;
+  setNatPools(items: NatPool[]): Int32Array;
+  delNatPools(items: number[]): Int32Array;
+  setNatPoolPrefixes(items: NatPoolPrefix[]): Int32Array;
+  delNatPoolPrefixes(items: Pick<NatPoolPrefix, 'pool' | 'prefix'>[]): Int32Array;
+  setNatInside(items: NatInside[]): Int32Array;
+  delNatInside(items: Pick<NatInside, 'pool' | 'prefix'>[]): Int32Array;
+  setNatForwards(items: NatForward[]): Int32Array;
+  delNatForwards(items: Pick<NatForward, 'pool' | 'proto' | 'addr' | 'port'>[]): Int32Array;
 }
 
 function decodeRouteTarget(v: unknown): RouteTarget | undefined {
@@ -301,4 +364,91 @@ export function decodePeeringSourcesKey(v: unknown): Pick<PeeringSource, 'vrf' |
   const prefix = rd.prefix(o.prefix);
   if (prefix === undefined) return undefined;
   return { vrf, peering, prefix };
+}
+export function decodeNatStatic(v: unknown): NatStatic | undefined {
+  const k = decodeNatStaticKey(v);
+  if (k === undefined) return undefined;
+  const o = rd.obj(v);
+  const as = rd.prefix(o.as);
+  if (as === undefined) return undefined;
+  return { ...k, as };
+}
+export function decodeNatStaticKey(v: unknown): Pick<NatStatic, 'peering' | 'vrf' | 'ips'> | undefined {
+  const o = rd.obj(v);
+  const peering = rd.int(o.peering, 1, 65535);
+  if (peering === undefined) return undefined;
+  const vrf = rd.int(o.vrf, 0, 4294967295);
+  if (vrf === undefined) return undefined;
+  const ips = rd.prefix(o.ips);
+  if (ips === undefined) return undefined;
+  return { peering, vrf, ips };
+}
+export function decodeNatPools(v: unknown): NatPool | undefined {
+  const o = rd.obj(v);
+  const pool = decodeNatPoolsKey(o.pool);
+  if (pool === undefined) return undefined;
+  const peering = rd.int(o.peering, 1, 65535);
+  if (peering === undefined) return undefined;
+  const vrf = rd.int(o.vrf, 0, 4294967295);
+  if (vrf === undefined) return undefined;
+  const mode = rd.oneOf(o.mode, ['masquerade', 'portForward'] as const);
+  if (mode === undefined) return undefined;
+  const filtering = rd.oneOf(o.filtering, ['endpointIndependent', 'addressDependent', 'addressAndPortDependent'] as const);
+  if (filtering === undefined) return undefined;
+  const idleTimeout = rd.int(o.idleTimeout, 0, 4294967295);
+  if (idleTimeout === undefined) return undefined;
+  return { pool, peering, vrf, mode, filtering, idleTimeout };
+}
+export function decodeNatPoolsKey(v: unknown): number | undefined {
+  return rd.int(v, 1, 65535);
+}
+export function decodeNatPoolPrefixes(v: unknown): NatPoolPrefix | undefined {
+  const k = decodeNatPoolPrefixesKey(v);
+  if (k === undefined) return undefined;
+  const o = rd.obj(v);
+  return { ...k };
+}
+export function decodeNatPoolPrefixesKey(v: unknown): Pick<NatPoolPrefix, 'pool' | 'prefix'> | undefined {
+  const o = rd.obj(v);
+  const pool = rd.int(o.pool, 1, 65535);
+  if (pool === undefined) return undefined;
+  const prefix = rd.prefix(o.prefix);
+  if (prefix === undefined) return undefined;
+  return { pool, prefix };
+}
+export function decodeNatInside(v: unknown): NatInside | undefined {
+  const k = decodeNatInsideKey(v);
+  if (k === undefined) return undefined;
+  const o = rd.obj(v);
+  return { ...k };
+}
+export function decodeNatInsideKey(v: unknown): Pick<NatInside, 'pool' | 'prefix'> | undefined {
+  const o = rd.obj(v);
+  const pool = rd.int(o.pool, 1, 65535);
+  if (pool === undefined) return undefined;
+  const prefix = rd.prefix(o.prefix);
+  if (prefix === undefined) return undefined;
+  return { pool, prefix };
+}
+export function decodeNatForwards(v: unknown): NatForward | undefined {
+  const k = decodeNatForwardsKey(v);
+  if (k === undefined) return undefined;
+  const o = rd.obj(v);
+  const inside = rd.ip(o.inside);
+  if (inside === undefined) return undefined;
+  const insidePort = rd.int(o.insidePort, 1, 65535);
+  if (insidePort === undefined) return undefined;
+  return { ...k, inside, insidePort };
+}
+export function decodeNatForwardsKey(v: unknown): Pick<NatForward, 'pool' | 'proto' | 'addr' | 'port'> | undefined {
+  const o = rd.obj(v);
+  const pool = rd.int(o.pool, 1, 65535);
+  if (pool === undefined) return undefined;
+  const proto = rd.oneOf(o.proto, ['tcp', 'udp'] as const);
+  if (proto === undefined) return undefined;
+  const addr = rd.ip(o.addr);
+  if (addr === undefined) return undefined;
+  const port = rd.int(o.port, 1, 65535);
+  if (port === undefined) return undefined;
+  return { pool, proto, addr, port };
 }

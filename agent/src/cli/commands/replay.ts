@@ -32,6 +32,8 @@ export interface TraceLine {
   /** Packets that came in decapsulated: the source VPC's VRF, and the destination VRF and peering VPC classify
    *  admitted the packet through (null when it dropped it). */
   vpc?: { srcVrf: number; dstVrf: number | null; peering: number | null };
+  /** Packets static NAT / NPTv6 translated: which addresses, and both as they were before. */
+  natStatic?: { source: boolean; destination: boolean; origSrc: string; origDst: string };
 }
 
 export interface PortCountersJson {

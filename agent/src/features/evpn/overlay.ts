@@ -25,7 +25,7 @@ export function servesPeering(spec: DesiredState, p: Peering): boolean {
   return spec.groups.some((g) => g.name === p.group && g.members.some((m) => m.name === spec.gateway.name));
 }
 
-/** What the other side sees of one expose: its translated prefixes when it has some, the catch-all for a default. */
+/** What the other side sees of one expose: its translated prefixes (`as`) when NATed, the catch-all for a default. */
 function exposed(e: Expose): string[] {
   if (e.default) return [...DEFAULT_PREFIXES];
   return e.as ?? e.ips;
@@ -43,6 +43,10 @@ export function originations(spec: DesiredState): Map<string, string[]> {
       const into = out.get(p.sides[1 - i]!.vpc);
       if (!into || !out.has(side.vpc)) return;
       for (const e of side.expose) for (const pfx of exposed(e)) into.add(parsePrefix(pfx)?.text ?? pfx);
+      // A stateful pool is originated into its own VPC too, so its hosts reach each other's mappings through
+      // the gateway (hairpinning, RFC 4787 section 6).
+      const own = out.get(side.vpc)!;
+      for (const e of side.expose) if (e.nat?.mode === 'masquerade' || e.nat?.mode === 'portForward') for (const pfx of e.as ?? []) own.add(parsePrefix(pfx)?.text ?? pfx);
     });
   }
   return new Map([...out].map(([vpc, set]) => [vpc, sortPrefixes([...set])]));

@@ -91,7 +91,7 @@ function parseEal(v: unknown, path: string): EalConfig {
   };
   if (o.tables !== undefined) {
     const t = obj(o.tables, `${path}.tables`);
-    const keys: (keyof TableLimits)[] = ['maxVrfs', 'maxRoutes4', 'maxRoutes6', 'maxNexthops', 'maxGroups', 'maxNeighbors'];
+    const keys: (keyof TableLimits)[] = ['maxVrfs', 'maxRoutes4', 'maxRoutes6', 'maxNexthops', 'maxGroups', 'maxNeighbors', 'natSessions'];
     only(t, `${path}.tables`, keys);
     eal.tables = {};
     for (const k of keys) if (t[k] !== undefined) eal.tables[k] = int(t[k], `${path}.tables.${k}`, 1, 1 << 26);

@@ -6,6 +6,7 @@ import type { Component, DaemonContext } from '../../core/daemon.ts';
 import { CONFIG, DATAPLANE, LOGS, VPC_STATUS, VPCS } from '../../core/keys.ts';
 import { TABLE_DEFAULTS } from '../../core/nexthops.ts';
 import type { DataplaneApi } from '../../dataplane/api.ts';
+import { natCapabilities, realizedModes } from '../nat/dp-tables.ts';
 import { parseDataplaneSection } from '../underlay/section.ts';
 import { VpcConfigConsumer } from './consumer.ts';
 import type { VpcLimits } from './desired.ts';
@@ -56,7 +57,10 @@ export class VpcComponent implements Component {
     // Like the dataplane's own consumer: an agent without (overlay) tables realizes nothing of the overlay, and
     // its directory stays empty.
     if (!hub || !overlay) return;
-    const consumer = new VpcConfigConsumer(realizer, directory, vpcLimits(this.ctx.boot.sections.dataplane), { dataplane: true, classify: overlay.classify });
+    // NAT exposes are routed by their `as` where the dataplane translates them (features/nat).
+    const natModes = realizedModes(natCapabilities(dp));
+    const consumer = new VpcConfigConsumer(realizer, directory, { ...vpcLimits(this.ctx.boot.sections.dataplane), natModes }, { dataplane: true, classify: overlay.classify });
+    directory.planner = (doc) => consumer.assignmentFor(doc);
     hub.addConsumer(consumer);
     const cur = hub.applied();
     if (cur) await consumer.apply(cur);

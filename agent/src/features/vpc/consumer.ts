@@ -7,7 +7,7 @@ import { ConsumerRefusal, type ConfigConsumer } from '../../config/consumer.ts';
 import type { Feature } from '../../config/features.ts';
 import type { DesiredState, Generation } from '../../config/model.ts';
 import type { Problem } from '../../config/problem.ts';
-import { desiredVpcTables, type VpcLimits } from './desired.ts';
+import { desiredVpcTables, type Assignment, type VpcLimits } from './desired.ts';
 import type { VpcDirectoryImpl } from './directory.ts';
 import { VpcRealizeError, type RealizeRef, type VpcRealizer } from './realizer.ts';
 
@@ -37,6 +37,11 @@ export class VpcConfigConsumer implements ConfigConsumer {
       d.tables.peeringSources.clear();
     }
     return d;
+  }
+
+  /** The VRF and peering ids this consumer gives `doc` (the VPC directory's idsFor). */
+  assignmentFor(doc: DesiredState): Assignment {
+    return desiredVpcTables(doc, this.realizer.assignment(), this.limits).assignment;
   }
 
   validate(next: DesiredState): Problem[] {

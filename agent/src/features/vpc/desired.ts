@@ -57,6 +57,11 @@ export interface VpcLimits {
   reservedVrfs: ReadonlySet<number>;
   /** Peering ids are 1..maxPeerings. */
   maxPeerings: number;
+  /**
+   * NAT modes the dataplane translates (features/nat): an expose in one of them is routed by its `as`; one in
+   * another mode (accepted unrealized, labs) is left out, never routed untranslated. Default: none.
+   */
+  natModes?: ReadonlySet<string>;
 }
 
 export const routeKey = (r: Pick<PeeringRoute, 'vrf' | 'prefix'>): string => `${r.vrf} ${r.prefix}`;
@@ -65,7 +70,7 @@ export const sourceKey = (s: PeeringSource): string => `${s.vrf} ${s.peering} ${
 export const emptyAssignment = (): Assignment => ({ vrfs: new Map(), peerings: new Map() });
 
 /** Ids for `names` in order: kept ones first, then the lowest free, fresh ids before ones just given up. */
-function assign(names: string[], prev: ReadonlyMap<string, number>, isFree: (id: number) => boolean, max: number): Map<string, number | undefined> {
+export function assign(names: string[], prev: ReadonlyMap<string, number>, isFree: (id: number) => boolean, max: number): Map<string, number | undefined> {
   const out = new Map<string, number | undefined>();
   const taken = new Set<number>();
   for (const n of names) {
@@ -143,22 +148,29 @@ export function desiredVpcTables(doc: DesiredState, prev: Assignment, limits: Vp
       const other = j === 0 ? b : a;
       side.expose.forEach((e, k) => {
         const at = `/peerings/${i}/sides/${j}/expose/${k}`;
-        // NAT and rate limits are refused as NOT_SUPPORTED by the config hub (no consumer realizes them) unless
-        // the boot file accepts them unrealized (labs): then a translated expose is left out rather than routed
-        // untranslated, and a rate limit is not enforced.
-        if (e.nat) return;
+        // A NAT mode the dataplane does not translate is refused as NOT_SUPPORTED by the config hub unless the
+        // boot file accepts it unrealized (labs): then the expose is left out rather than routed untranslated.
+        // Rate limits are not enforced here.
+        if (e.nat && !limits.natModes?.has(e.nat.mode)) return;
+        // Sources are the real `ips` (classify checks them before any translation); destinations are what the
+        // other side sees: `as` for a NAT expose, which also admits the replies to a masquerade pool.
         for (const s of sources(e)) {
           const prefix = canon(s);
           if (prefix) tables.peeringSources.set(sourceKey({ vrf: self.vrf, peering: id, prefix }), { vrf: self.vrf, peering: id, prefix });
         }
-        // What this side exposes is a destination in the other side's VRF.
+        // What this side exposes is a destination in the other side's VRF. A stateful pool is one in its own
+        // VPC's too: an inside host reaching another's mapping (hairpinning, RFC 4787 section 6) is classified
+        // into the peering before napt translates it back into the VPC.
+        const hairpin = e.nat?.mode === 'masquerade' || e.nat?.mode === 'portForward';
         for (const s of exposedDestinations(e)?.prefixes ?? []) {
           const prefix = canon(s);
           if (!prefix) continue;
-          const item = { vrf: other.vrf, prefix, peering: id, dstVrf: self.vrf };
-          const clash = tables.peeringRoutes.get(routeKey(item));
-          if (clash && clash.peering !== id) problems.push(problem('OVERLAP', at, `${prefix} is already a destination of VPC ${other.name} through another peering`));
-          else tables.peeringRoutes.set(routeKey(item), item);
+          for (const seer of hairpin ? [other, self] : [other]) {
+            const item = { vrf: seer.vrf, prefix, peering: id, dstVrf: self.vrf };
+            const clash = tables.peeringRoutes.get(routeKey(item));
+            if (clash && clash.peering !== id) problems.push(problem('OVERLAP', at, `${prefix} is already a destination of VPC ${seer.name} through another peering`));
+            else tables.peeringRoutes.set(routeKey(item), item);
+          }
         }
       });
     });

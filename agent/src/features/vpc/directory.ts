@@ -1,7 +1,8 @@
 // The VPCS service: which VPCs are realized and under which dataplane VRF. Other features (FRR's per-VPC VRFs,
 // the routing FIB's per-VPC routes) look VPCs up here instead of reading the document, so they agree with the
 // dataplane on the VRF id. Updated after each successful apply (and after a rollback), from what was written.
-import type { VpcWant } from './desired.ts';
+import type { DesiredState } from '../../config/model.ts';
+import type { Assignment, VpcWant } from './desired.ts';
 
 export interface VpcInfo {
   name: string;
@@ -20,6 +21,12 @@ export interface VpcDirectory {
   byVrf(dpVrf: number): VpcInfo | undefined;
   /** Called after the set of VPCs or any of their fields changed; returns the unsubscribe function. */
   onChange(cb: (vpcs: readonly VpcInfo[]) => void): () => void;
+  /**
+   * The VRF of each VPC and the id of each peering of `doc` as the vpc feature gives (or gave) them: what it
+   * realizes now for those it has, what its next apply of `doc` assigns for new ones (features keyed by them,
+   * such as NAT, compute their tables before or after that apply alike).
+   */
+  idsFor(doc: DesiredState): { vrfs: ReadonlyMap<string, number>; peerings: ReadonlyMap<string, number> };
 }
 
 export class VpcDirectoryImpl implements VpcDirectory {
@@ -27,7 +34,14 @@ export class VpcDirectoryImpl implements VpcDirectory {
   private byVrfMap = new Map<number, VpcInfo>();
   private readonly listeners = new Set<(vpcs: readonly VpcInfo[]) => void>();
 
+  /** Set by the vpc component: the assignment of its consumer (none without a dataplane: nothing is assigned). */
+  planner: ((doc: DesiredState) => Assignment) | undefined;
+
   constructor(private readonly onListenerError: (e: unknown) => void = () => undefined) {}
+
+  idsFor(doc: DesiredState): Assignment {
+    return this.planner?.(doc) ?? { vrfs: new Map(), peerings: new Map() };
+  }
 
   /** In VRF order. */
   list(): VpcInfo[] {

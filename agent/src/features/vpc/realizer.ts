@@ -5,6 +5,7 @@
 //
 // The record is updated item by item from the per-item results, never ahead of them: when an apply fails half
 // way, the config hub re-applies the previous generation and the diff starts from what is really written.
+import { syncKeyed } from '../../core/keyed-sync.ts';
 import type { TableErrorCode } from '../../dataplane/api.ts';
 import type { Assignment, PeeringWant, VpcTables, VpcWant } from './desired.ts';
 import type { OverlayTablesApi, PeeringRoute, PeeringSource, Vni, Vtep } from './dp-tables.ts';
@@ -33,8 +34,6 @@ export interface VpcRealizerStats {
 }
 
 type TableName = keyof VpcRealizerStats['written'];
-
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 export class VpcRealizer {
   readonly stats: VpcRealizerStats = {
@@ -151,19 +150,8 @@ export class VpcRealizer {
     /** del: an entry to delete although its key stays wanted. */
     stale: (item: T) => boolean = () => false,
   ): void {
-    const keys = dir === 'del' ? [...have.keys()].filter((k) => !want.has(k) || stale(have.get(k)!)) : [...want.keys()].filter((k) => !have.has(k) || !same(have.get(k)!, want.get(k)!));
-    if (keys.length === 0) return;
-    const items = keys.map((k) => (dir === 'del' ? have.get(k)! : want.get(k)!));
-    const res = write(items) ?? items.map((): TableErrorCode => 'ok');
-    let bad: { item: T; code: TableErrorCode } | undefined;
-    keys.forEach((k, i) => {
-      const code = res[i] ?? 'invalid';
-      if (code === 'ok' || (dir === 'del' && code === 'not_found')) {
-        if (dir === 'del') have.delete(k);
-        else have.set(k, items[i]!);
-        this.stats[dir === 'del' ? 'deleted' : 'written'][table]++;
-      } else if (!bad) bad = { item: items[i]!, code };
-    });
+    const { done, bad } = syncKeyed(have, want, dir, write, stale);
+    this.stats[dir === 'del' ? 'deleted' : 'written'][table] += done;
     if (bad) throw new VpcRealizeError(refOf(bad.item), bad.code, `${dir === 'del' ? 'deleting from' : 'writing'} ${table} ${JSON.stringify(bad.item)}: ${bad.code}`);
   }
 }

@@ -36,4 +36,15 @@ struct gw_icmp_overlay {
 };
 int gw_icmp_overlay_register(const struct gw_icmp_overlay *o);
 
+/* Errors about a packet a NAT module translated are built after the translation: the receiver (the packet's
+ * original sender) expects the quote to hold what it sent. Each registered fn (module init only, at most
+ * GW_ICMP_UNTRANSLATE_MAX) is called by gw_icmp4_error/gw_icmp6_error, in registration order, before anything
+ * of the packet is read; one that translated the packet (p->l3 = its IP header) restores the original header
+ * fields in place (addresses, ports/ids, IP and L4 checksums) and returns true. All fns are called: static NAT
+ * of the destination and masquerade of the source can both have touched one packet.
+ * Returns 0, -EINVAL (NULL), -ENOSPC (full). */
+#define GW_ICMP_UNTRANSLATE_MAX 4
+typedef bool (*gw_icmp_untranslate_fn)(struct gw_worker *w, struct gw_pkt *p);
+int gw_icmp_untranslate_register(gw_icmp_untranslate_fn fn);
+
 #endif

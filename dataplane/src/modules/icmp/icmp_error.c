@@ -103,6 +103,33 @@ int gw_icmp_overlay_register(const struct gw_icmp_overlay *o)
 	return 0;
 }
 
+static struct {
+	unsigned n;
+	gw_icmp_untranslate_fn fn[GW_ICMP_UNTRANSLATE_MAX];
+} untranslate;
+
+int gw_icmp_untranslate_register(gw_icmp_untranslate_fn fn)
+{
+	if (!fn)
+		return -EINVAL;
+	for (unsigned i = 0; i < untranslate.n; i++)
+		if (untranslate.fn[i] == fn)
+			return 0;
+	if (untranslate.n == GW_ICMP_UNTRANSLATE_MAX)
+		return -ENOSPC;
+	untranslate.fn[untranslate.n++] = fn;
+	return 0;
+}
+
+/* Only packets that crossed a peering can have been translated: others pay one load and a branch. */
+static inline void untranslate_pkt(struct gw_worker *w, struct gw_pkt *p)
+{
+	if (likely(p->md->peering == 0))
+		return;
+	for (unsigned i = 0; i < untranslate.n; i++)
+		untranslate.fn[i](w, p);
+}
+
 static inline bool from_overlay(const struct gw_pkt *p) { return p->md->vpc != 0 && overlay.send != NULL; }
 
 /* Hands the built error to its way out: the ingress port back to the previous hop, or the overlay's route. */
@@ -138,6 +165,7 @@ void gw_icmp4_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	struct rte_mbuf *m = p->m;
 	gw_stage(w, GW_STAGE_ICMP_ERROR);
 	w->cnt[p->in_port].drops[why]++;
+	untranslate_pkt(w, p);
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, p->l3);
 	uint32_t src = rte_be_to_cpu_32(ip->src_addr), dst = rte_be_to_cpu_32(ip->dst_addr);
 	uint32_t ihl = (ip->version_ihl & 0xf) * 4u;
@@ -221,6 +249,7 @@ void gw_icmp6_error(struct gw_worker *w, struct gw_pkt *p, struct gw_burst_out *
 	struct rte_mbuf *m = p->m;
 	gw_stage(w, GW_STAGE_ICMP_ERROR);
 	w->cnt[p->in_port].drops[why]++;
+	untranslate_pkt(w, p);
 	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, p->l3);
 	static const uint8_t unspec[16];
 	if (p->l2_mcast || ip->dst_addr[0] == 0xff || ip->src_addr[0] == 0xff ||
