@@ -6,7 +6,8 @@
 //                 Up in zebra, every type-5 route in bgpd, every VPC and peering in /v1/overlay/* (dataplane)
 //   doc.one       one peering added to that document: its type-5 routes in bgpd and it in /v1/overlay/peerings
 // Shares (from the agent log's timestamps, ms after the PUT): 'overlay netdevs in place' (ifmgr done),
-// 'FRR config applied' (frr-reload done), 'generation applied' (every consumer, dataplane included).
+// 'FRR config applied' (frr-reload done), 'generation applied' (every consumer, dataplane included); ifmgr's
+// debug 'reconcile pass' lines give its passes, `ip` processes and their summed time up to the netdevs in place.
 // Needs root and the integration lock. Usage: flock /tmp/vpcgw-integration.lock node --import tsx
 //   bench/overlay-control-plane.ts [--json] [--n 100]
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,14 +62,21 @@ async function overlay(): Promise<{ vpcs: number; peerings: number }> {
   return { vpcs: v.items.length, peerings: p.items.length };
 }
 
-/** The agent log's markers, ms after t0 (the last occurrence after t0). */
+/** The agent log's markers, ms after t0 (the last occurrence after t0), and ifmgr's reconcile passes up to
+ *  'overlay netdevs in place': their time, `ip` processes and the summed wall time of those. */
 function markers(t0: number): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out: Record<string, number> = { ifmgrPasses: 0, ifmgrPassMs: 0, ipCalls: 0, ipMs: 0 };
   for (const l of readFileSync(LOG, 'utf8').split('\n')) {
     if (!l.startsWith('{')) continue;
-    const r = JSON.parse(l) as { time: number; msg: string };
+    const r = JSON.parse(l) as { time: number; msg: string; passMs?: number; ipCalls?: number; ipMs?: number };
     if (r.time < t0) continue;
     for (const [k, m] of [['ifmgr', 'overlay netdevs in place'], ['frr', 'FRR config applied'], ['generation', 'generation applied']] as const) if (r.msg === m) out[k] = r.time - t0;
+    if (r.msg === 'reconcile pass' && out.ifmgr === undefined) {
+      out.ifmgrPasses!++;
+      out.ifmgrPassMs! += r.passMs ?? 0;
+      out.ipCalls! += r.ipCalls ?? 0;
+      out.ipMs! += r.ipMs ?? 0;
+    }
   }
   return out;
 }

@@ -54,9 +54,16 @@ export function isLiveNetns(path: string): boolean {
   }
 }
 
+/** `ip` processes run by this process and their summed wall time: the manager logs the delta of each pass at
+ *  debug level (bench/overlay-control-plane.ts reads it; one process per change is the cost rtnetlink would remove). */
+export const ipCalls = { count: 0, ms: 0 };
+
 function ipIn(netns: string | undefined, args: string[]): Promise<string> {
+  const t0 = performance.now();
   return new Promise((resolve, reject) => {
     execFile('ip', netns ? ['-n', netns, ...args] : args, { timeout: 10_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      ipCalls.count++;
+      ipCalls.ms += performance.now() - t0;
       if (err) reject(new IfmgrError('IFMGR_KERNEL', `ip ${args.join(' ')}: ${String(stderr).trim() || err.message}`));
       else resolve(String(stdout));
     });

@@ -4,7 +4,7 @@
 // without our mark is never modified or deleted, even if it has a name we want (IFMGR_NAME_TAKEN).
 import type { Logger } from 'pino';
 import { checkIntent, emptyIntent, IfmgrError, type IfmgrErrorCode, type NetdevIntent } from './intent.ts';
-import type { Kernel, KernelLink } from './kernel.ts';
+import { ipCalls, type Kernel, type KernelLink } from './kernel.ts';
 
 export interface IfmgrSnapshot {
   alias: string;
@@ -100,7 +100,14 @@ export class InterfaceManager {
     this.pending = true;
     this.running = this.running.then(async () => {
       this.pending = false;
-      await this.pass();
+      const t0 = performance.now();
+      const before = { ...ipCalls };
+      try {
+        await this.pass();
+      } finally {
+        const ipMs = Math.round(ipCalls.ms - before.ms);
+        this.log.debug({ mod: 'ifmgr', passMs: Math.round(performance.now() - t0), ipCalls: ipCalls.count - before.count, ipMs }, 'reconcile pass');
+      }
     });
     return this.running;
   }
