@@ -96,6 +96,14 @@ async function vrfVni(): Promise<Record<string, { vni: number; state: string; ro
   return Object.fromEntries((j?.vrfs ?? []).map((v) => [v.vrf, v]));
 }
 
+/** The agent's last 'FRR config applied' log record: how the change went in (features/frr/incremental.ts). */
+function lastFrrApply(): Record<string, unknown> | undefined {
+  const recs = readFileSync(join(WORK, 'agent.log'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes('"FRR config applied"'));
+  return recs.length ? (JSON.parse(recs[recs.length - 1]!) as Record<string, unknown>) : undefined;
+}
+
 describe('frr: EVPN control plane (netns VRF backend): VRFs, L3VNIs, type-5 origination from peerings', function () {
   this.timeout(240_000);
   let agentPid = 0;
@@ -209,6 +217,8 @@ describe('frr: EVPN control plane (netns VRF backend): VRFs, L3VNIs, type-5 orig
     await waitFor('VRF C Up', async () => (await vrfVni()).C?.state === 'Up', 60_000);
     const want = ['0.0.0.0/0 5000', '10.10.0.0/24 6000', '10.10.0.0/24 7000', '10.20.0.0/24 5000', '::/0 5000', 'fd00:20:0:1::/64 5000'];
     await waitFor('the default expose on the leaf', async () => JSON.stringify(await fromGateway()) === JSON.stringify(want), 60_000);
+    // A VPC and a peering more: their lines alone, through vtysh, not a reload of the whole config.
+    expect(lastFrrApply()).to.deep.include({ how: 'incremental', vrfsAdded: ['C'], networksAdded: 2 });
   });
 
   it('withdraws the type-5 routes of a removed peering, keeping the others', async () => {
@@ -216,6 +226,7 @@ describe('frr: EVPN control plane (netns VRF backend): VRFs, L3VNIs, type-5 orig
     expect(put.status, JSON.stringify(put.body)).to.equal(200);
     const want = ['0.0.0.0/0 5000', '10.10.0.0/24 7000', '::/0 5000'];
     await waitFor('only a-c routes on the leaf', async () => JSON.stringify(await fromGateway()) === JSON.stringify(want), 60_000);
+    expect(lastFrrApply()).to.deep.include({ how: 'incremental', networksAdded: 0, networksRemoved: 3 });
   });
 
   it('restarts a killed zebra inside the mount namespace: the VRFs and L3VNIs come back Up', async () => {

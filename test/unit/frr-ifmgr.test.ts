@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { emptyIntent, IfmgrError, type BridgeIntent, type NetdevIntent, type VxlanIntent } from '../../agent/src/features/ifmgr/intent.ts';
-import type { Kernel, KernelLink } from '../../agent/src/features/ifmgr/kernel.ts';
+import type { ChangeScope, Kernel, KernelLink } from '../../agent/src/features/ifmgr/kernel.ts';
 import { InterfaceManager } from '../../agent/src/features/ifmgr/manager.ts';
 
 class FakeKernel implements Kernel {
@@ -13,7 +13,9 @@ class FakeKernel implements Kernel {
   spaces = new Map<string, { alias?: string; links: Map<string, KernelLink> }>();
   lo = new Set<string>(['127.0.0.1/8']);
   ops: string[] = [];
-  private listener: (() => void) | null = null;
+  /** Spaces whose links were read ('' = the agent's), in order. */
+  reads: string[] = [];
+  private listener: ((where: ChangeScope) => void) | null = null;
   at(netns?: string): Map<string, KernelLink> {
     if (netns === undefined) return this.links_;
     const s = this.spaces.get(netns);
@@ -24,6 +26,7 @@ class FakeKernel implements Kernel {
     return netns ? ` in ${netns}` : '';
   }
   async links(netns?: string): Promise<KernelLink[]> {
+    this.reads.push(netns ?? '');
     return [...this.at(netns).values()].map((l) => ({ ...l }));
   }
   async loopbackAddresses(): Promise<string[]> {
@@ -71,14 +74,14 @@ class FakeKernel implements Kernel {
     this.ops.push(`netns- ${name}`);
     this.spaces.delete(name);
   }
-  watch(onChange: () => void): () => void {
+  watch(onChange: (where: ChangeScope) => void): () => void {
     this.listener = onChange;
     return () => (this.listener = null);
   }
-  /** What another program does behind the manager's back. */
-  external(f: () => void): void {
+  /** What another program does behind the manager's back, and where the kernel says it happened. */
+  external(where: ChangeScope, f: () => void): void {
     f();
-    this.listener?.();
+    this.listener?.(where);
   }
 }
 
@@ -119,7 +122,7 @@ describe('interface manager', () => {
 
   it('restores a device and an address somebody removed, and counts it', async () => {
     await m.set('overlay', evpn);
-    k.external(() => {
+    k.external({ netns: undefined }, () => {
       k.links_.delete('vx5000');
       k.lo.delete('10.255.0.1/32');
     });
@@ -130,7 +133,7 @@ describe('interface manager', () => {
 
   it('brings an owned device back up when somebody downs it', async () => {
     await m.set('overlay', evpn);
-    k.external(() => (k.links_.get('br5000')!.up = false));
+    k.external({ netns: undefined }, () => (k.links_.get('br5000')!.up = false));
     await until(() => k.links_.get('br5000')!.up);
   });
 
@@ -214,7 +217,7 @@ describe('interface manager: namespaces (netns VRF backend)', () => {
 
   it('makes a deleted namespace again with its devices, and counts the restores', async () => {
     await m.set('evpn', overlay);
-    k.external(() => k.spaces.delete('gwA-vpc-b1'));
+    k.external('namespaces', () => k.spaces.delete('gwA-vpc-b1'));
     await until(() => k.spaces.get('gwA-vpc-b1')?.links.get('vx-b1')?.master === 'br-b1');
     expect(k.spaces.get('gwA-vpc-b1')!.links.get('br-b1')!.up).to.equal(true);
     expect(m.snapshot().counters.restores).to.equal(3);
@@ -222,7 +225,7 @@ describe('interface manager: namespaces (netns VRF backend)', () => {
 
   it('restores a device deleted inside its namespace', async () => {
     await m.set('evpn', overlay);
-    k.external(() => k.spaces.get('gwA-vpc-b1')!.links.delete('br-b1'));
+    k.external({ netns: 'gwA-vpc-b1' }, () => k.spaces.get('gwA-vpc-b1')!.links.delete('br-b1'));
     await until(() => k.spaces.get('gwA-vpc-b1')!.links.get('br-b1')?.up === true && k.spaces.get('gwA-vpc-b1')!.links.get('vx-b1')?.master === 'br-b1');
     expect(m.snapshot().counters.restores).to.equal(1);
   });
@@ -257,6 +260,96 @@ describe('interface manager: namespaces (netns VRF backend)', () => {
       expect((err as IfmgrError).code, JSON.stringify(b)).to.equal('IFMGR_INVALID');
     }
     expect(k.ops).to.deep.equal([]);
+  });
+});
+
+describe('interface manager: reads only what changed (100 VPC namespaces must not cost 100 reads per change)', () => {
+  let k: FakeKernel;
+  let m: InterfaceManager;
+  const vpcs = (ids: string[]): NetdevIntent => ({
+    loopbackAddresses: ['10.255.0.1/32'],
+    netns: ids.map((i) => `gwA-vpc-${i}`),
+    vxlans: ids.map((i, n) => ({ name: `vx-${i}`, vni: 5000 + n, local: '10.255.0.1', netns: `gwA-vpc-${i}` })),
+    bridges: ids.map((i) => ({ name: `br-${i}`, mac: '02:00:00:00:00:01', members: [`vx-${i}`], netns: `gwA-vpc-${i}` })),
+  });
+  const setUp = (checkMs?: number): void => {
+    k = new FakeKernel();
+    m = new InterfaceManager(k, 'gwA', log, 1, checkMs);
+    m.start();
+  };
+  afterEach(() => m.stop());
+
+  it('an owner setting the same intent again (or another owner its own) reads and touches no VPC namespace', async () => {
+    setUp();
+    await m.set('evpn', vpcs(['a', 'b', 'c']));
+    k.reads = [];
+    k.ops = [];
+    await m.set('evpn', vpcs(['a', 'b', 'c']));
+    await m.set('frr', { loopbackAddresses: ['10.255.0.2/32'], vxlans: [], bridges: [] });
+    expect(k.reads).to.deep.equal([]);
+    expect(k.ops).to.deep.equal(['addr+ 10.255.0.2/32']);
+  });
+
+  it('a VPC added makes and reads only its own namespace; the others stay untouched', async () => {
+    setUp();
+    await m.set('evpn', vpcs(['a', 'b']));
+    k.reads = [];
+    k.ops = [];
+    await m.set('evpn', vpcs(['a', 'b', 'c']));
+    expect(k.reads).to.deep.equal([]); // made in this pass: known empty
+    expect(k.ops).to.deep.equal(['netns+ gwA-vpc-c', 'add vx-c in gwA-vpc-c', 'add br-c in gwA-vpc-c', 'master vx-c br-c in gwA-vpc-c', 'up vx-c in gwA-vpc-c', 'up br-c in gwA-vpc-c']);
+    expect(m.snapshot().devices.every((d) => d.present && d.up)).to.equal(true);
+  });
+
+  it('a change the kernel reports in one namespace is read there only, and repaired', async () => {
+    setUp();
+    await m.set('evpn', vpcs(['a', 'b', 'c']));
+    k.reads = [];
+    k.external({ netns: 'gwA-vpc-b' }, () => (k.spaces.get('gwA-vpc-b')!.links.get('vx-b')!.up = false));
+    await until(() => k.spaces.get('gwA-vpc-b')!.links.get('vx-b')!.up);
+    expect(k.reads).to.deep.equal(['gwA-vpc-b']);
+  });
+
+  it('a change the notifications missed is repaired by the periodic check, which reads every space', async () => {
+    setUp(30);
+    await m.set('evpn', vpcs(['a', 'b']));
+    k.reads = [];
+    k.spaces.get('gwA-vpc-a')!.links.delete('br-a'); // no notification
+    await until(() => k.spaces.get('gwA-vpc-a')!.links.get('br-a')?.up === true && k.spaces.get('gwA-vpc-a')!.links.get('vx-a')?.master === 'br-a');
+    expect(new Set(k.reads)).to.deep.equal(new Set(['', 'gwA-vpc-a', 'gwA-vpc-b']));
+  });
+
+  it('a change it cannot place ("all") reads every space once', async () => {
+    setUp();
+    await m.set('evpn', vpcs(['a', 'b']));
+    k.reads = [];
+    k.external('all', () => (k.spaces.get('gwA-vpc-b')!.links.get('br-b')!.up = false));
+    await until(() => k.spaces.get('gwA-vpc-b')!.links.get('br-b')!.up);
+    expect(k.reads.sort()).to.deep.equal(['', 'gwA-vpc-a', 'gwA-vpc-b']);
+  });
+
+  it('keeps reporting a name taken by a stranger on every apply until it is gone', async () => {
+    setUp();
+    k.spaces.set('gwA-vpc-a', { alias: 'vpc-gateway:gwA', links: new Map([['br-a', { name: 'br-a', kind: 'bridge', up: true }]]) });
+    for (let i = 0; i < 2; i++) {
+      let err: unknown;
+      await m.set('evpn', vpcs(['a'])).catch((e: unknown) => (err = e));
+      expect((err as IfmgrError | undefined)?.code, `apply ${i}`).to.equal('IFMGR_NAME_TAKEN');
+    }
+    k.external({ netns: 'gwA-vpc-a' }, () => k.spaces.get('gwA-vpc-a')!.links.delete('br-a'));
+    await until(() => k.spaces.get('gwA-vpc-a')!.links.get('br-a')?.alias === 'vpc-gateway:gwA');
+    await m.set('evpn', vpcs(['a']));
+  });
+});
+
+describe('ifmgr: where a monitor line comes from', () => {
+  it('names the namespace of "[nsid N]" from the ids netns list gave, "[nsid current]" as the agent\'s, anything else as unknown', async () => {
+    const { monitorScope } = await import('../../agent/src/features/ifmgr/kernel.ts');
+    const ids = new Map([[3, 'gwA-vpc-b']]);
+    expect(monitorScope('[nsid 3]7: br-b: <BROADCAST,MULTICAST> mtu 1500', ids)).to.deep.equal({ netns: 'gwA-vpc-b' });
+    expect(monitorScope('[nsid current]Deleted 9: vx0: <BROADCAST>', ids)).to.deep.equal({ netns: undefined });
+    expect(monitorScope('[nsid 4]2: x: <UP>', ids)).to.equal('all');
+    expect(monitorScope('2: x: <UP>', ids)).to.equal('all');
   });
 });
 

@@ -17,7 +17,8 @@ import { killLeftoverDaemons } from './leftovers.ts';
 import { vtyshNeighbors } from './neighbors.ts';
 import { vtyshZebraFib } from './zebra-fib.ts';
 import { frrBootOptions, type FrrBootOptions } from './options.ts';
-import { applyFrrConfig, FrrApplyError } from './reload.ts';
+import { applyIncremental } from './incremental.ts';
+import { applyFrrConfig, FrrApplyError, saveInForce } from './reload.ts';
 import { restoreAfterRestart } from './restore.ts';
 import { checkFragments, fragmentCount } from './fragments.ts';
 import { redactSecrets, renderFrrConfig, renderProblems } from './render.ts';
@@ -117,8 +118,17 @@ export class FrrService implements ConfigConsumer, FrrStatusSource {
     // A secret file changed between validation and now: refused at the field naming it.
     if (problems.length > 0) throw new ConsumerRefusal(problems[0]!.path, problems[0]!.detail);
     const text = this.render(spec, secrets);
+    let how: Record<string, unknown> = { how: 'reload' };
     try {
-      await applyFrrConfig(this.opts.instance, this.dir, text);
+      // A peering or a VPC more is a few lines: applied as such when that is all that changed (incremental.ts).
+      const inc = this.applied ? await applyIncremental(this.opts.instance, this.applied.text, text).catch((e: unknown) => ({ fallback: (e as Error).message })) : { fallback: 'first apply' };
+      if ('applied' in inc) {
+        saveInForce(this.dir, text);
+        how = { how: 'incremental', ...inc.applied };
+      } else {
+        if (this.applied) this.ctx.log.debug({ mod: 'frr', generation: next.generation, reason: redactSecrets(inc.fallback) }, 'FRR change not incremental: full reload');
+        await applyFrrConfig(this.opts.instance, this.dir, text);
+      }
     } catch (e) {
       const raw = e instanceof FrrApplyError ? e : new FrrApplyError('FRR_RELOAD_FAILED', (e as Error).message);
       // FRR echoes the lines it refuses: a password line must not reach the log or the API through it.
@@ -133,7 +143,7 @@ export class FrrService implements ConfigConsumer, FrrStatusSource {
     this.applied = { generation: next.generation, text, spec };
     this.counters.applies++;
     this.lastApply = { ok: true, at: new Date().toISOString(), generation: next.generation };
-    this.ctx.log.info({ mod: 'frr', generation: next.generation }, 'FRR config applied');
+    this.ctx.log.info({ mod: 'frr', generation: next.generation, ...how }, 'FRR config applied');
   }
 
   /** Puts the last good config back (after a daemon restart or a half-applied reload). */

@@ -64,6 +64,14 @@ export async function applyFrrConfig(instance: string, dir: string, text: string
   renameSync(candidate, join(dir, 'frr.conf'));
 }
 
+/** Records `text` as the config in force (`<dir>/frr.conf`; owner only: it holds the neighbors' passwords). */
+export function saveInForce(dir: string, text: string): void {
+  const tmp = join(dir, 'frr.conf.tmp');
+  writeFileSync(tmp, text, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, join(dir, 'frr.conf'));
+}
+
 /**
  * Loads `<dir>/<file>` in one `vtysh -f` pass, into daemons that restarted empty (restore.ts says why not
  * frr-reload.py there). One pass is one configuration transaction: bgpd holds the peers it creates until it ends.

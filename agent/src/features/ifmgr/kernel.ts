@@ -36,8 +36,22 @@ export interface Kernel {
   addLoopbackAddress(cidr: string): Promise<void>;
   delLoopbackAddress(cidr: string): Promise<void>;
   /** Calls `onChange` when links or addresses change (also inside namespaces of ours) or a namespace comes or
-   *  goes; returns a stop function. */
-  watch(onChange: () => void): () => void;
+   *  goes, saying where when it can; returns a stop function. */
+  watch(onChange: (where: ChangeScope) => void): () => void;
+}
+
+/** Where the kernel reported a change: in one namespace (undefined = the agent's), in the list of namespaces
+ *  (one came or went), or somewhere it could not tell ('all': everything must be read again). */
+export type ChangeScope = { netns: string | undefined } | 'namespaces' | 'all';
+
+/** The namespace a line of `ip -o monitor all-nsid` comes from: "[nsid current]" is the monitor's own, "[nsid N]"
+ *  the one the kernel numbered N there; 'all' when the line or the id says nothing we know. */
+export function monitorScope(line: string, nsids: ReadonlyMap<number, string>): ChangeScope {
+  const m = /^\[nsid (current|\d+)\]/.exec(line);
+  if (!m) return 'all';
+  if (m[1] === 'current') return { netns: undefined };
+  const name = nsids.get(Number(m[1]));
+  return name === undefined ? 'all' : { netns: name };
 }
 
 const NSFS_MAGIC = 0x6e736673;
@@ -54,9 +68,16 @@ export function isLiveNetns(path: string): boolean {
   }
 }
 
+/** `ip` processes run by this process and their summed wall time: the manager logs the delta of each pass at
+ *  debug level (bench/overlay-control-plane.ts reads it; one process per change is the cost rtnetlink would remove). */
+export const ipCalls = { count: 0, ms: 0 };
+
 function ipIn(netns: string | undefined, args: string[]): Promise<string> {
+  const t0 = performance.now();
   return new Promise((resolve, reject) => {
     execFile('ip', netns ? ['-n', netns, ...args] : args, { timeout: 10_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      ipCalls.count++;
+      ipCalls.ms += performance.now() - t0;
       if (err) reject(new IfmgrError('IFMGR_KERNEL', `ip ${args.join(' ')}: ${String(stderr).trim() || err.message}`));
       else resolve(String(stdout));
     });
@@ -73,6 +94,10 @@ interface IpLink {
 }
 
 export class IpKernel implements Kernel {
+  /** The id the managing namespace gave each namespace (`ip netns set X auto`), from the last netnsList(): how a
+   *  monitor line's "[nsid N]" is named. */
+  private readonly nsids = new Map<number, string>();
+
   /** `netns`: manage that namespace instead of the agent's own (tests, gateways managing another netns). */
   constructor(private readonly netns?: string) {}
 
@@ -127,7 +152,10 @@ export class IpKernel implements Kernel {
   }
   async netnsList(): Promise<string[]> {
     const out = (await this.ip(['-j', 'netns', 'list'])).trim();
-    return out ? (JSON.parse(out) as { name: string }[]).map((n) => n.name).filter((n) => isLiveNetns(`/run/netns/${n}`)) : [];
+    const list = out ? (JSON.parse(out) as { name: string; id?: number }[]) : [];
+    this.nsids.clear();
+    for (const n of list) if (n.id !== undefined) this.nsids.set(n.id, n.name);
+    return list.map((n) => n.name).filter((n) => isLiveNetns(`/run/netns/${n}`));
   }
   async netnsAlias(name: string): Promise<string | undefined> {
     const j = JSON.parse(await this.ip(['-j', 'link', 'show', 'lo'], name)) as IpLink[];
@@ -151,10 +179,15 @@ export class IpKernel implements Kernel {
   async delLoopbackAddress(cidr: string): Promise<void> {
     await this.ip(['addr', 'del', cidr, 'dev', 'lo']);
   }
-  watch(onChange: () => void): () => void {
+  watch(onChange: (where: ChangeScope) => void): () => void {
     const ns = this.netns ? ['-n', this.netns] : [];
     let child: ChildProcess | null = spawnTied('ip', [...ns, '-o', 'monitor', 'all-nsid', 'link', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    child.stdout?.on('data', () => onChange());
+    let partial = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) if (l) onChange(monitorScope(l, this.nsids));
+    });
     child.on('exit', () => {
       child = null;
     });
@@ -162,7 +195,7 @@ export class IpKernel implements Kernel {
     let dir: FSWatcher | null = null;
     try {
       mkdirSync('/run/netns', { recursive: true });
-      dir = fsWatch('/run/netns', () => onChange());
+      dir = fsWatch('/run/netns', () => onChange('namespaces'));
     } catch {
       // Not watchable: a deleted namespace of ours is then noticed at the next link event.
     }

@@ -3,8 +3,8 @@
 // link alias "vpc-gateway:<instance>"), so after an agent restart we still know what is ours; a device
 // without our mark is never modified or deleted, even if it has a name we want (IFMGR_NAME_TAKEN).
 import type { Logger } from 'pino';
-import { checkIntent, emptyIntent, IfmgrError, type IfmgrErrorCode, type NetdevIntent } from './intent.ts';
-import type { Kernel, KernelLink } from './kernel.ts';
+import { checkIntent, emptyIntent, IfmgrError, type BridgeIntent, type IfmgrErrorCode, type NetdevIntent, type VxlanIntent } from './intent.ts';
+import { ipCalls, type ChangeScope, type Kernel, type KernelLink } from './kernel.ts';
 
 export interface IfmgrSnapshot {
   alias: string;
@@ -25,8 +25,16 @@ export class InterfaceManager {
   private readonly ownedAddrs = new Set<string>();
   private readonly counters: IfmgrSnapshot['counters'] = { reconciles: 0, restores: 0, errors: {} };
   private problems: string[] = [];
-  private lastLinks = new Map<string, { netns: string | undefined; link: KernelLink }>();
+  /** Per space (namespace name, '' = the agent's): the digest of the devices realized there and its links as last
+   *  read, kept up to date with what this manager did since. A space whose wanted devices have this digest and
+   *  where the kernel reported no change since is left alone: with 100 VPC namespaces, reading each of them on
+   *  every pass was most of the cost of a change that touches none (bench/overlay-control-plane.ts). */
+  private readonly realized = new Map<string, { digest: string; links: Map<string, KernelLink> }>();
+  /** Spaces the kernel reported a change in since the last pass; `everything` when it could not say where. */
+  private changed = { spaces: new Set<string>(), everything: true };
+  private loDigest = '';
   private lastLo: string[] = [];
+  private check: NodeJS.Timeout | null = null;
   private unwatch: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
@@ -38,6 +46,8 @@ export class InterfaceManager {
     instance: string,
     private readonly log: Logger,
     private readonly debounceMs = 50,
+    /** Every this often every space is read again anyway: a change the notifications missed is repaired then. */
+    private readonly checkMs = 60_000,
   ) {
     this.alias = `vpc-gateway:${instance}`;
   }
@@ -55,12 +65,16 @@ export class InterfaceManager {
   }
 
   start(): void {
-    this.unwatch = this.kernel.watch(() => this.schedule());
+    this.unwatch = this.kernel.watch((where) => this.noteChange(where));
+    this.check = setInterval(() => this.noteChange('all'), this.checkMs);
+    this.check.unref();
   }
 
   stop(): void {
     this.unwatch?.();
     this.unwatch = null;
+    if (this.check) clearInterval(this.check);
+    this.check = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
@@ -69,6 +83,13 @@ export class InterfaceManager {
   async clear(): Promise<void> {
     this.intents.clear();
     await this.reconcile();
+  }
+
+  private noteChange(where: ChangeScope): void {
+    if (where === 'all') this.changed.everything = true;
+    else if (where !== 'namespaces') this.changed.spaces.add(where.netns ?? '');
+    // 'namespaces': the list is read on every pass anyway.
+    this.schedule();
   }
 
   private schedule(): void {
@@ -100,7 +121,14 @@ export class InterfaceManager {
     this.pending = true;
     this.running = this.running.then(async () => {
       this.pending = false;
-      await this.pass();
+      const t0 = performance.now();
+      const before = { ...ipCalls };
+      try {
+        await this.pass();
+      } finally {
+        const ipMs = Math.round(ipCalls.ms - before.ms);
+        this.log.debug({ mod: 'ifmgr', passMs: Math.round(performance.now() - t0), ipCalls: ipCalls.count - before.count, ipMs }, 'reconcile pass');
+      }
     });
     return this.running;
   }
@@ -109,6 +137,12 @@ export class InterfaceManager {
     this.counters.reconciles++;
     const want = this.merge(this.intents);
     const problems: string[] = [];
+    // Taken now: a change reported while this pass runs is for the next one.
+    const changed = this.changed;
+    this.changed = { spaces: new Set(), everything: false };
+    const dirty = (space: string | undefined): boolean => changed.everything || changed.spaces.has(space ?? '');
+    /** Namespaces made in this pass. */
+    const fresh = new Set<string>();
     const ours = (l: KernelLink | undefined): boolean => l?.alias === this.alias;
     const attempt = async (what: string, f: () => Promise<void>): Promise<boolean> => {
       try {
@@ -126,6 +160,7 @@ export class InterfaceManager {
     const wantNs = new Set(want.netns ?? []);
     const present = new Set(await this.kernel.netnsList());
     for (const n of [...this.nsAlias.keys()]) if (!present.has(n)) this.nsAlias.delete(n);
+    for (const n of [...this.realized.keys()]) if (n !== '' && !present.has(n)) this.realized.delete(n);
     const usable = new Set<string>();
     for (const n of wantNs) {
       if (present.has(n)) {
@@ -141,6 +176,7 @@ export class InterfaceManager {
         }
         if (!(await attempt(`create netns ${n}`, () => this.kernel.addNetns(n, this.alias)))) continue;
         this.nsAlias.set(n, this.alias);
+        fresh.add(n);
       }
       this.everSeen.add(`netns:${n}`);
       usable.add(n);
@@ -153,25 +189,87 @@ export class InterfaceManager {
           if (ours(l) && l.name !== 'lo') await attempt(`delete ${l.name}`, () => this.kernel.delLink(l.name, n));
         }
         if (await attempt(`delete netns ${n}`, () => this.kernel.delNetns(n))) this.nsAlias.delete(n);
+        this.realized.delete(n);
       }
     }
 
-    const spaces = [undefined, ...usable];
-    const links = await this.readLinks(spaces);
     const placed = (d: { netns?: string }): boolean => d.netns === undefined || usable.has(d.netns);
     const vxlans = want.vxlans.filter(placed);
     const bridges = want.bridges.filter(placed);
-    const wanted = new Set([...vxlans, ...bridges].map((d) => devKey(d.netns, d.name)));
+    for (const space of [undefined, ...usable]) {
+      const mine = { vxlans: vxlans.filter((v) => v.netns === space), bridges: bridges.filter((b) => b.netns === space) };
+      const digest = JSON.stringify(mine);
+      const key = space ?? '';
+      const prev = this.realized.get(key);
+      // Nothing asked of it changed and the kernel reported nothing there since: neither read nor touched.
+      if (prev && prev.digest === digest && !dirty(space)) continue;
+      // A namespace made in this pass holds only its lo: nothing to read.
+      const links = fresh.has(key) ? new Map([['lo', { name: 'lo', kind: 'device', alias: this.alias, up: true }]]) : await this.readSpace(space);
+      if (!links) {
+        // Deleted since the pass began: its deletion woke us again, and the next pass restores it.
+        this.realized.delete(key);
+        continue;
+      }
+      const before = problems.length;
+      await this.realizeSpace(space, mine, links, problems, attempt);
+      // A space with a problem is read again next pass, so the problem stays reported until it is gone.
+      this.realized.set(key, { digest: problems.length === before ? digest : '', links });
+    }
 
-    // Stale devices first (ours, no longer wanted where they are), so a name can move between kinds or namespaces.
-    // lo of a namespace of ours carries the namespace's mark: it is not a device of ours.
-    for (const [k, { netns, link }] of links) {
-      if (ours(link) && !wanted.has(k) && link.name !== 'lo') {
-        if (await attempt(`delete ${link.name}`, () => this.kernel.delLink(link.name, netns))) links.delete(k);
+    const loDigest = JSON.stringify(want.loopbackAddresses);
+    if (this.loDigest !== loDigest || dirty(undefined)) {
+      const before = problems.length;
+      const lo = new Set(await this.kernel.loopbackAddresses());
+      for (const a of want.loopbackAddresses) {
+        if (!lo.has(a)) {
+          if (this.ownedAddrs.has(a)) {
+            this.counters.restores++;
+            this.log.warn({ mod: 'ifmgr', addr: a }, 'loopback address missing: restoring');
+          }
+          if (await attempt(`add ${a} to lo`, () => this.kernel.addLoopbackAddress(a))) {
+            this.ownedAddrs.add(a);
+            lo.add(a);
+          }
+        }
+        // Already there and not ours (an earlier run of ours, or the operator): kept, but never removed later.
+      }
+      const wantAddrs = new Set(want.loopbackAddresses);
+      for (const a of [...this.ownedAddrs]) {
+        if (!wantAddrs.has(a)) {
+          if (!lo.has(a) || (await attempt(`remove ${a} from lo`, () => this.kernel.delLoopbackAddress(a)))) {
+            this.ownedAddrs.delete(a);
+            lo.delete(a);
+          }
+        }
+      }
+      this.lastLo = [...lo];
+      this.loDigest = problems.length === before ? loDigest : '';
+    }
+    this.problems = problems;
+  }
+
+  /** One space's devices as the owners want them: stale ones of ours removed, missing or different ones made,
+   *  members enslaved, everything up. `links` is what was read there; it is kept up to date with what is done,
+   *  so the space needs no second read (the kernel's notifications of these very changes make the next pass
+   *  read it once more, which is the check that they took). */
+  private async realizeSpace(
+    netns: string | undefined,
+    want: { vxlans: VxlanIntent[]; bridges: BridgeIntent[] },
+    links: Map<string, KernelLink>,
+    problems: string[],
+    attempt: (what: string, f: () => Promise<void>) => Promise<boolean>,
+  ): Promise<void> {
+    const ours = (l: KernelLink | undefined): boolean => l?.alias === this.alias;
+    const wanted = new Set([...want.vxlans, ...want.bridges].map((d) => d.name));
+    // Stale devices first (ours, no longer wanted here), so a name can move between kinds or namespaces. lo of a
+    // namespace of ours carries the namespace's mark: it is not a device of ours.
+    for (const [name, link] of [...links]) {
+      if (ours(link) && !wanted.has(name) && name !== 'lo') {
+        if (await attempt(`delete ${name}`, () => this.kernel.delLink(name, netns))) links.delete(name);
       }
     }
-    const ensure = async (netns: string | undefined, name: string, kind: string, matches: (l: KernelLink) => boolean, create: () => Promise<void>): Promise<void> => {
-      const l = links.get(devKey(netns, name))?.link;
+    const ensure = async (name: string, kind: string, matches: (l: KernelLink) => boolean, create: () => Promise<void>, made: KernelLink): Promise<void> => {
+      const l = links.get(name);
       if (l && !ours(l)) {
         this.count('IFMGR_NAME_TAKEN');
         problems.push(`${name}: a ${l.kind} device not created by this gateway has the name; left untouched`);
@@ -180,55 +278,47 @@ export class InterfaceManager {
       if (l && !matches(l)) {
         // Ours but with other parameters (e.g. VNI changed): replace.
         if (!(await attempt(`replace ${name}`, () => this.kernel.delLink(name, netns)))) return;
+        links.delete(name);
       }
-      if (!l || !matches(l)) {
+      if (!links.has(name)) {
         if (this.everSeen.has(devKey(netns, name))) {
           this.counters.restores++;
           this.log.warn({ mod: 'ifmgr', dev: name, kind, ...(netns ? { netns } : {}) }, 'device missing: restoring');
         }
         if (!(await attempt(`create ${name}`, create))) return;
+        links.set(name, made);
       }
       this.everSeen.add(devKey(netns, name));
     };
-    for (const v of vxlans) {
-      await ensure(v.netns, v.name, 'vxlan', (l) => l.kind === 'vxlan' && l.vni === v.vni && (l.local === undefined || l.local === v.local), () => this.kernel.addVxlan(v, this.alias));
+    for (const v of want.vxlans) {
+      await ensure(v.name, 'vxlan', (l) => l.kind === 'vxlan' && l.vni === v.vni && (l.local === undefined || l.local === v.local), () => this.kernel.addVxlan(v, this.alias), {
+        name: v.name,
+        kind: 'vxlan',
+        alias: this.alias,
+        up: false,
+        vni: v.vni,
+        local: v.local,
+      });
     }
-    for (const b of bridges) {
-      await ensure(b.netns, b.name, 'bridge', (l) => l.kind === 'bridge' && (b.mac === undefined || l.mac === b.mac), () => this.kernel.addBridge(b, this.alias));
+    for (const b of want.bridges) {
+      await ensure(b.name, 'bridge', (l) => l.kind === 'bridge' && (b.mac === undefined || l.mac === b.mac), () => this.kernel.addBridge(b, this.alias), {
+        name: b.name,
+        kind: 'bridge',
+        alias: this.alias,
+        up: false,
+        ...(b.mac ? { mac: b.mac } : {}),
+      });
     }
-    const after = await this.readLinks(spaces);
-    for (const b of bridges) {
+    for (const b of want.bridges) {
       for (const m of b.members) {
-        const l = after.get(devKey(b.netns, m))?.link;
-        if (ours(l) && l!.master !== b.name) await attempt(`enslave ${m}`, () => this.kernel.setMaster(m, b.name, b.netns));
+        const l = links.get(m);
+        if (l && ours(l) && l.master !== b.name && (await attempt(`enslave ${m}`, () => this.kernel.setMaster(m, b.name, netns)))) l.master = b.name;
       }
     }
-    for (const k of wanted) {
-      const e = after.get(k);
-      if (e && ours(e.link) && !e.link.up) await attempt(`up ${e.link.name}`, () => this.kernel.setUp(e.link.name, e.netns));
+    for (const name of wanted) {
+      const l = links.get(name);
+      if (l && ours(l) && !l.up && (await attempt(`up ${name}`, () => this.kernel.setUp(name, netns)))) l.up = true;
     }
-
-    const lo = new Set(await this.kernel.loopbackAddresses());
-    for (const a of want.loopbackAddresses) {
-      if (!lo.has(a)) {
-        if (this.ownedAddrs.has(a)) {
-          this.counters.restores++;
-          this.log.warn({ mod: 'ifmgr', addr: a }, 'loopback address missing: restoring');
-        }
-        if (await attempt(`add ${a} to lo`, () => this.kernel.addLoopbackAddress(a))) this.ownedAddrs.add(a);
-      } else if (!this.ownedAddrs.has(a)) {
-        // Already there (an earlier run of ours, or the operator): keep it, but never remove it later.
-      }
-    }
-    const wantAddrs = new Set(want.loopbackAddresses);
-    for (const a of [...this.ownedAddrs]) {
-      if (!wantAddrs.has(a)) {
-        if (!lo.has(a) || (await attempt(`remove ${a} from lo`, () => this.kernel.delLoopbackAddress(a)))) this.ownedAddrs.delete(a);
-      }
-    }
-    this.problems = problems;
-    this.lastLinks = await this.readLinks(spaces);
-    this.lastLo = await this.kernel.loopbackAddresses();
   }
 
   /** Devices and namespaces (`netns:<name>`) that existed once: their absence later is a restore. */
@@ -241,14 +331,10 @@ export class InterfaceManager {
     return this.nsAlias.get(netns);
   }
 
-  private async readLinks(spaces: (string | undefined)[]): Promise<Map<string, { netns: string | undefined; link: KernelLink }>> {
-    const out = new Map<string, { netns: string | undefined; link: KernelLink }>();
-    for (const netns of spaces) {
-      // A namespace deleted since the pass began: its devices are gone; the next pass (its deletion woke us) restores it.
-      const ls = await this.kernel.links(netns).catch((e: unknown) => (netns === undefined ? Promise.reject(e) : []));
-      for (const link of ls) out.set(devKey(netns, link.name), { netns, link });
-    }
-    return out;
+  /** The links of one space by name; undefined for a namespace that is gone (the agent's own failing throws). */
+  private async readSpace(netns: string | undefined): Promise<Map<string, KernelLink> | undefined> {
+    const ls = await this.kernel.links(netns).catch((e: unknown) => (netns === undefined ? Promise.reject(e) : undefined));
+    return ls && new Map(ls.map((l) => [l.name, l]));
   }
 
   snapshot(): IfmgrSnapshot {
@@ -257,7 +343,7 @@ export class InterfaceManager {
     return {
       alias: this.alias,
       devices: [...want.vxlans.map((v) => [v, 'vxlan'] as const), ...want.bridges.map((b) => [b, 'bridge'] as const)].map(([d, kind]) => {
-        const l = this.lastLinks.get(devKey(d.netns, d.name))?.link;
+        const l = this.realized.get(d.netns ?? '')?.links.get(d.name);
         return { name: d.name, kind, ...(d.netns ? { netns: d.netns } : {}), present: l?.alias === this.alias, up: !!l?.up };
       }),
       loopbackAddresses: want.loopbackAddresses.map((cidr) => ({ cidr, present: lo.has(cidr) })),
