@@ -35,10 +35,23 @@ export interface Kernel {
   delNetns(name: string): Promise<void>;
   addLoopbackAddress(cidr: string): Promise<void>;
   delLoopbackAddress(cidr: string): Promise<void>;
+  /** The ops in one go, in order, in `netns` (a vxlan is made from the agent's namespace into it, like
+   *  addVxlan); throws at the first one refused, the ones before it done. Optional: without it, one call per op. */
+  batch?(netns: string, ops: LinkOp[], alias: string): Promise<void>;
+  /** addNetns of several namespaces in one go; throws at the first refused, the ones before it made. Optional. */
+  addNetnsMany?(names: string[], alias: string): Promise<void>;
   /** Calls `onChange` when links or addresses change (also inside namespaces of ours) or a namespace comes or
    *  goes, saying where when it can; returns a stop function. */
   watch(onChange: (where: ChangeScope) => void): () => void;
 }
+
+/** One change of a space's links, as the manager plans them: deletions, then creations, then masters, then ups. */
+export type LinkOp =
+  | { op: 'del'; dev: string }
+  | { op: 'vxlan'; v: VxlanIntent }
+  | { op: 'bridge'; b: BridgeIntent }
+  | { op: 'master'; dev: string; master: string }
+  | { op: 'up'; dev: string };
 
 /** Where the kernel reported a change: in one namespace (undefined = the agent's), in the list of namespaces
  *  (one came or went), or somewhere it could not tell ('all': everything must be read again). */
@@ -72,17 +85,31 @@ export function isLiveNetns(path: string): boolean {
  *  debug level (bench/overlay-control-plane.ts reads it; one process per change is the cost rtnetlink would remove). */
 export const ipCalls = { count: 0, ms: 0 };
 
-function ipIn(netns: string | undefined, args: string[]): Promise<string> {
+function ipIn(netns: string | undefined, args: string[], input?: string): Promise<string> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    execFile('ip', netns ? ['-n', netns, ...args] : args, { timeout: 10_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    const child = execFile('ip', netns ? ['-n', netns, ...args] : args, { timeout: 10_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       ipCalls.count++;
       ipCalls.ms += performance.now() - t0;
       if (err) reject(new IfmgrError('IFMGR_KERNEL', `ip ${args.join(' ')}: ${String(stderr).trim() || err.message}`));
       else resolve(String(stdout));
     });
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
+
+/** Lines for one `ip -batch -` (stops at the first refused line, which its error names). Names and aliases
+ *  are checked by checkIntent / the instance name: no blanks or quotes to escape. */
+function ipBatch(netns: string | undefined, lines: string[]): Promise<string> {
+  return ipIn(netns, ['-batch', '-'], lines.join('\n') + '\n');
+}
+
+/** `ip link add` arguments of a vxlan (made from here, into v.netns when set). */
+function vxlanAddArgs(v: VxlanIntent): string[] {
+  return ['link', 'add', v.name, ...(v.netns ? ['netns', v.netns] : []), 'type', 'vxlan', 'id', String(v.vni), 'local', v.local, 'dstport', String(v.dstport ?? 4789), 'nolearning'];
+}
+const vxlanMarkArgs = (v: VxlanIntent, alias: string): string[] => ['link', 'set', v.name, 'alias', alias, ...(v.mtu ? ['mtu', String(v.mtu)] : [])];
+const bridgeAddArgs = (b: BridgeIntent): string[] => ['link', 'add', b.name, ...(b.mac ? ['address', b.mac] : []), 'type', 'bridge', 'forward_delay', '0'];
 
 interface IpLink {
   ifname: string;
@@ -126,10 +153,9 @@ export class IpKernel implements Kernel {
     // With a namespace: created right inside it by one request from here, so its UDP socket stays in this
     // namespace (link-netns) and the device never appears here. Created here and moved, zebra of this namespace
     // would see it first, and FRR 8.4 leaves it protodown when it leaves (the L3VNI then stays Down).
-    const args = ['link', 'add', v.name, ...(v.netns ? ['netns', v.netns] : []), 'type', 'vxlan', 'id', String(v.vni), 'local', v.local, 'dstport', String(v.dstport ?? 4789), 'nolearning'];
-    await this.ip(args);
+    await this.ip(vxlanAddArgs(v));
     try {
-      await this.ip(['link', 'set', v.name, 'alias', alias, ...(v.mtu ? ['mtu', String(v.mtu)] : [])], v.netns);
+      await this.ip(vxlanMarkArgs(v, alias), v.netns);
     } catch (e) {
       // Not left half-made under a name we would then refuse to touch (no alias).
       await this.ip(['link', 'del', v.name], v.netns).catch(() => undefined);
@@ -138,7 +164,7 @@ export class IpKernel implements Kernel {
   }
   async addBridge(b: BridgeIntent, alias: string): Promise<void> {
     // forward_delay 0: otherwise the SVI stays NO-CARRIER for 15 s and zebra reports the VNI down.
-    await this.ip(['link', 'add', b.name, ...(b.mac ? ['address', b.mac] : []), 'type', 'bridge', 'forward_delay', '0'], b.netns);
+    await this.ip(bridgeAddArgs(b), b.netns);
     await this.ip(['link', 'set', b.name, 'alias', alias], b.netns);
   }
   async setMaster(dev: string, master: string, netns?: string): Promise<void> {
@@ -169,6 +195,34 @@ export class IpKernel implements Kernel {
     await this.ip(['link', 'set', 'lo', 'alias', alias, 'up'], name);
     // An id for it in the agent's namespace: `ip monitor all-nsid` then reports its link changes too.
     await this.ip(['netns', 'set', name, 'auto']).catch(() => undefined);
+  }
+  async batch(netns: string, ops: LinkOp[], alias: string): Promise<void> {
+    // Three processes whatever the count: deletions there, vxlans made from here (their UDP socket stays here, see
+    // addVxlan), the rest there. Ops come deletions first, so this order is theirs.
+    const dels = ops.flatMap((o) => (o.op === 'del' ? [`link del ${o.dev}`] : []));
+    const made = ops.flatMap((o) => (o.op === 'vxlan' ? [vxlanAddArgs({ ...o.v, netns }).join(' ')] : []));
+    const rest = ops.flatMap((o): string[][] => {
+      if (o.op === 'vxlan') return [vxlanMarkArgs(o.v, alias)];
+      if (o.op === 'bridge') return [bridgeAddArgs(o.b), ['link', 'set', o.b.name, 'alias', alias]];
+      if (o.op === 'master') return [['link', 'set', o.dev, 'master', o.master]];
+      if (o.op === 'up') return [['link', 'set', o.dev, 'up']];
+      return [];
+    });
+    if (dels.length) await ipBatch(netns, dels);
+    if (made.length) await ipBatch(this.netns, made);
+    if (rest.length) await ipBatch(netns, rest.map((a) => a.join(' ')));
+  }
+  async addNetnsMany(names: string[], alias: string): Promise<void> {
+    const lines: string[] = [];
+    for (const name of names) {
+      const path = `/run/netns/${name}`;
+      if (existsSync(path) && !isLiveNetns(path)) lines.push(`netns del ${name}`);
+      lines.push(`netns add ${name}`);
+    }
+    await ipBatch(this.netns, lines);
+    for (const name of names) await this.ip(['link', 'set', 'lo', 'alias', alias, 'up'], name);
+    // -force: one refused (an old kernel) does not keep the others from their id.
+    await ipIn(this.netns, ['-force', '-batch', '-'], names.map((n) => `netns set ${n} auto`).join('\n') + '\n').catch(() => undefined);
   }
   async delNetns(name: string): Promise<void> {
     await this.ip(['netns', 'del', name]);

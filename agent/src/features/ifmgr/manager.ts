@@ -4,7 +4,7 @@
 // without our mark is never modified or deleted, even if it has a name we want (IFMGR_NAME_TAKEN).
 import type { Logger } from 'pino';
 import { checkIntent, emptyIntent, IfmgrError, type BridgeIntent, type IfmgrErrorCode, type NetdevIntent, type VxlanIntent } from './intent.ts';
-import { ipCalls, type ChangeScope, type Kernel, type KernelLink } from './kernel.ts';
+import { ipCalls, type ChangeScope, type Kernel, type KernelLink, type LinkOp } from './kernel.ts';
 
 export interface IfmgrSnapshot {
   alias: string;
@@ -12,6 +12,15 @@ export interface IfmgrSnapshot {
   loopbackAddresses: { cidr: string; present: boolean }[];
   counters: { reconciles: number; restores: number; errors: Partial<Record<IfmgrErrorCode, number>> };
   problems: string[];
+}
+
+/** How a change is named in a problem (the words the one-call path always used). */
+function opText(o: LinkOp): string {
+  if (o.op === 'del') return `delete ${o.dev}`;
+  if (o.op === 'vxlan') return `create ${o.v.name}`;
+  if (o.op === 'bridge') return `create ${o.b.name}`;
+  if (o.op === 'master') return `enslave ${o.dev}`;
+  return `up ${o.dev}`;
 }
 
 /** Where a device is: its namespace (empty = the agent's) and name. */
@@ -162,6 +171,20 @@ export class InterfaceManager {
     for (const n of [...this.nsAlias.keys()]) if (!present.has(n)) this.nsAlias.delete(n);
     for (const n of [...this.realized.keys()]) if (n !== '' && !present.has(n)) this.realized.delete(n);
     const usable = new Set<string>();
+    // Many to make (a document's VPCs from nothing): one go when the kernel can. If that fails part way, what it
+    // made is taken down again and each is made on its own below, with its own error.
+    const missing = [...wantNs].filter((n) => !present.has(n));
+    const madeTogether = new Set<string>();
+    if (this.kernel.addNetnsMany && missing.length > 1) {
+      try {
+        await this.kernel.addNetnsMany(missing, this.alias);
+        for (const n of missing) madeTogether.add(n);
+      } catch (e) {
+        this.log.warn({ mod: 'ifmgr', err: (e as Error).message }, 'namespaces not made in one go: one at a time');
+        const now = new Set(await this.kernel.netnsList());
+        for (const n of missing) if (now.has(n)) await this.kernel.delNetns(n).catch(() => undefined);
+      }
+    }
     for (const n of wantNs) {
       if (present.has(n)) {
         if ((await this.aliasOf(n)) !== this.alias) {
@@ -174,7 +197,7 @@ export class InterfaceManager {
           this.counters.restores++;
           this.log.warn({ mod: 'ifmgr', netns: n }, 'namespace missing: restoring');
         }
-        if (!(await attempt(`create netns ${n}`, () => this.kernel.addNetns(n, this.alias)))) continue;
+        if (!madeTogether.has(n) && !(await attempt(`create netns ${n}`, () => this.kernel.addNetns(n, this.alias)))) continue;
         this.nsAlias.set(n, this.alias);
         fresh.add(n);
       }
@@ -251,7 +274,9 @@ export class InterfaceManager {
   /** One space's devices as the owners want them: stale ones of ours removed, missing or different ones made,
    *  members enslaved, everything up. `links` is what was read there; it is kept up to date with what is done,
    *  so the space needs no second read (the kernel's notifications of these very changes make the next pass
-   *  read it once more, which is the check that they took). */
+   *  read it once more, which is the check that they took). In a namespace of ours the changes go in one batch
+   *  when the kernel can; if the batch fails, the space is read again and each change made on its own, so an
+   *  error names its device. */
   private async realizeSpace(
     netns: string | undefined,
     want: { vxlans: VxlanIntent[]; bridges: BridgeIntent[] },
@@ -259,16 +284,72 @@ export class InterfaceManager {
     problems: string[],
     attempt: (what: string, f: () => Promise<void>) => Promise<boolean>,
   ): Promise<void> {
+    const before = new Map([...links].map(([n, l]) => [n, { ...l }]));
+    let ops = this.planSpace(netns, want, links, problems);
+    if (ops.length > 1 && netns !== undefined && this.kernel.batch) {
+      try {
+        await this.kernel.batch(netns, ops, this.alias);
+        return;
+      } catch (e) {
+        this.log.warn({ mod: 'ifmgr', netns, err: (e as Error).message }, 'batch refused: one change at a time');
+        const again = await this.readSpace(netns);
+        if (!again) return;
+        // What the batch made before it stopped carries no mark yet where the mark came later: those devices are
+        // ours (absent when the space was read), not a stranger's.
+        for (const o of ops) {
+          const name = o.op === 'vxlan' ? o.v.name : o.op === 'bridge' ? o.b.name : undefined;
+          if (name && !before.has(name) && again.has(name) && again.get(name)!.alias !== this.alias) {
+            await this.kernel.delLink(name, netns).catch(() => undefined);
+            again.delete(name);
+          }
+        }
+        links.clear();
+        for (const [n, l] of again) links.set(n, l);
+        ops = this.planSpace(netns, want, links, []);
+      }
+    }
+    const failed = new Set<string>();
+    for (const o of ops) {
+      const dev = o.op === 'vxlan' ? o.v.name : o.op === 'bridge' ? o.b.name : o.dev;
+      if (failed.has(dev) || (o.op === 'master' && failed.has(o.master))) continue;
+      const ok = await attempt(opText(o), () => this.runOp(o, netns));
+      if (!ok) failed.add(dev);
+    }
+  }
+
+  private runOp(o: LinkOp, netns: string | undefined): Promise<void> {
+    switch (o.op) {
+      case 'del':
+        return this.kernel.delLink(o.dev, netns);
+      case 'vxlan':
+        return this.kernel.addVxlan(o.v, this.alias);
+      case 'bridge':
+        return this.kernel.addBridge(o.b, this.alias);
+      case 'master':
+        return this.kernel.setMaster(o.dev, o.master, netns);
+      case 'up':
+        return this.kernel.setUp(o.dev, netns);
+    }
+  }
+
+  /** The changes that make `links` what `want` says, in the order they must be made (deletions, creations,
+   *  masters, ups); `links` is updated as if they were made. A name held by a device not ours is a problem. */
+  private planSpace(netns: string | undefined, want: { vxlans: VxlanIntent[]; bridges: BridgeIntent[] }, links: Map<string, KernelLink>, problems: string[]): LinkOp[] {
     const ours = (l: KernelLink | undefined): boolean => l?.alias === this.alias;
     const wanted = new Set([...want.vxlans, ...want.bridges].map((d) => d.name));
+    const dels: LinkOp[] = [];
+    const creates: LinkOp[] = [];
+    const masters: LinkOp[] = [];
+    const ups: LinkOp[] = [];
     // Stale devices first (ours, no longer wanted here), so a name can move between kinds or namespaces. lo of a
     // namespace of ours carries the namespace's mark: it is not a device of ours.
     for (const [name, link] of [...links]) {
       if (ours(link) && !wanted.has(name) && name !== 'lo') {
-        if (await attempt(`delete ${name}`, () => this.kernel.delLink(name, netns))) links.delete(name);
+        dels.push({ op: 'del', dev: name });
+        links.delete(name);
       }
     }
-    const ensure = async (name: string, kind: string, matches: (l: KernelLink) => boolean, create: () => Promise<void>, made: KernelLink): Promise<void> => {
+    const ensure = (name: string, kind: string, matches: (l: KernelLink) => boolean, create: LinkOp, made: KernelLink): void => {
       const l = links.get(name);
       if (l && !ours(l)) {
         this.count('IFMGR_NAME_TAKEN');
@@ -277,7 +358,7 @@ export class InterfaceManager {
       }
       if (l && !matches(l)) {
         // Ours but with other parameters (e.g. VNI changed): replace.
-        if (!(await attempt(`replace ${name}`, () => this.kernel.delLink(name, netns)))) return;
+        dels.push({ op: 'del', dev: name });
         links.delete(name);
       }
       if (!links.has(name)) {
@@ -285,13 +366,13 @@ export class InterfaceManager {
           this.counters.restores++;
           this.log.warn({ mod: 'ifmgr', dev: name, kind, ...(netns ? { netns } : {}) }, 'device missing: restoring');
         }
-        if (!(await attempt(`create ${name}`, create))) return;
+        creates.push(create);
         links.set(name, made);
       }
       this.everSeen.add(devKey(netns, name));
     };
     for (const v of want.vxlans) {
-      await ensure(v.name, 'vxlan', (l) => l.kind === 'vxlan' && l.vni === v.vni && (l.local === undefined || l.local === v.local), () => this.kernel.addVxlan(v, this.alias), {
+      ensure(v.name, 'vxlan', (l) => l.kind === 'vxlan' && l.vni === v.vni && (l.local === undefined || l.local === v.local), { op: 'vxlan', v }, {
         name: v.name,
         kind: 'vxlan',
         alias: this.alias,
@@ -301,7 +382,7 @@ export class InterfaceManager {
       });
     }
     for (const b of want.bridges) {
-      await ensure(b.name, 'bridge', (l) => l.kind === 'bridge' && (b.mac === undefined || l.mac === b.mac), () => this.kernel.addBridge(b, this.alias), {
+      ensure(b.name, 'bridge', (l) => l.kind === 'bridge' && (b.mac === undefined || l.mac === b.mac), { op: 'bridge', b }, {
         name: b.name,
         kind: 'bridge',
         alias: this.alias,
@@ -312,13 +393,20 @@ export class InterfaceManager {
     for (const b of want.bridges) {
       for (const m of b.members) {
         const l = links.get(m);
-        if (l && ours(l) && l.master !== b.name && (await attempt(`enslave ${m}`, () => this.kernel.setMaster(m, b.name, netns)))) l.master = b.name;
+        if (l && ours(l) && l.master !== b.name && ours(links.get(b.name))) {
+          masters.push({ op: 'master', dev: m, master: b.name });
+          l.master = b.name;
+        }
       }
     }
     for (const name of wanted) {
       const l = links.get(name);
-      if (l && ours(l) && !l.up && (await attempt(`up ${name}`, () => this.kernel.setUp(name, netns)))) l.up = true;
+      if (l && ours(l) && !l.up) {
+        ups.push({ op: 'up', dev: name });
+        l.up = true;
+      }
     }
+    return [...dels, ...creates, ...masters, ...ups];
   }
 
   /** Devices and namespaces (`netns:<name>`) that existed once: their absence later is a restore. */
